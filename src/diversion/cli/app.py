@@ -1,0 +1,84 @@
+"""The Typer application and what every command shares.
+
+Each command module (``cli/ingest.py``, ``cli/resolve.py``, ...) registers its
+commands on ``app`` and only parses arguments and calls one library function.
+Errors a user can act on (``DiversionError``) print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from diversion.config import Settings, load_settings
+from diversion.engine import Engine, open_engine
+from diversion.errors import DiversionError
+
+app = typer.Typer(
+    name="diversion",
+    help="Find export-control evasion networks in trade data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Warehouse file (default: diversion.duckdb here, or $DIVERSION_DB).",
+        show_default=False,
+    ),
+]
+EngineOption = Annotated[
+    str | None,
+    typer.Option("--engine", help="Execution engine: duckdb (default) or spark."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML config file (default: $DIVERSION_CONFIG or ./diversion.toml)."),
+]
+
+
+def settings_for(db: Path | None, engine: str | None = None, config: Path | None = None) -> Settings:
+    """Settings with the command line's overrides applied."""
+    return load_settings(config_file=config, db_path=db, engine=engine)
+
+
+@contextmanager
+def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
+    """Open the warehouse the settings name, and close it afterwards."""
+    engine = open_engine(settings.db_path, settings.engine, read_only=read_only)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def main() -> None:
+    """Console entry point: run the app, turning known errors into one line."""
+    try:
+        app()
+    except DiversionError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+@app.callback()
+def _root() -> None:
+    """Find export-control evasion networks in trade data.
+
+    Stages: ingest → resolve → graph → detect → leads; flows, report and serve
+    show the results. Every command takes --db (default ./diversion.duckdb).
+    """

@@ -1,0 +1,100 @@
+"""``diversion ingest KIND FILE...``: load source files into the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.sources import LoadResult, ingest_file
+
+ingest_app = typer.Typer(help="Load source files into the warehouse.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+Files = Annotated[list[Path], typer.Argument(help="Files to load.", show_default=False)]
+Strict = Annotated[
+    bool, typer.Option("--strict", help="Fail the whole file, writing nothing, on any bad row.")
+]
+
+
+def _run(kind: str, files: list[Path], db: Path | None, config: Path | None,
+         strict: bool, mapping: Path | None = None) -> list[LoadResult]:
+    settings = settings_for(db, config=config)
+    results: list[LoadResult] = []
+    with warehouse(settings) as engine, Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task(f"ingest {kind}", total=len(files))
+        for path in files:
+            progress.update(task, description=f"ingest {kind}: {path.name}")
+            results.append(ingest_file(engine, kind, path, strict=strict, mapping=mapping))
+            progress.advance(task)
+    _print_summary(results)
+    return results
+
+
+def _print_summary(results: list[LoadResult]) -> None:
+    table = Table("file", "format", "read", "loaded", "duplicate", "quarantined", title="Ingest")
+    for r in results:
+        if r.already_loaded:
+            table.add_row(r.path, "-", "-", "already loaded", "-", "-")
+            continue
+        table.add_row(r.path, r.format, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
+                      f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}")
+    console.print(table)
+    for r in results:
+        for reason, n in sorted(r.quarantine_reasons.items(), key=lambda kv: -kv[1])[:10]:
+            console.print(f"  [yellow]quarantined[/] {n:,} × {reason}  ({Path(r.path).name})")
+    total_q = sum(r.rows_quarantined for r in results)
+    if total_q:
+        console.print(f"{total_q:,} row(s) quarantined; see `diversion status` or the quarantine table.")
+
+
+@ingest_app.command("shipments")
+def ingest_shipments(
+    files: Files,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML column mapping.")] = None,
+    strict: Strict = False, db: DbOption = None, config: ConfigOption = None,
+) -> None:
+    """Customs declarations: CSV (any delimiter; UTF-8, BOM, Windows-1251), Parquet, XLSX."""
+    _run("shipments", files, db, config, strict, mapping)
+
+
+@ingest_app.command("sanctions")
+def ingest_sanctions(files: Files, strict: Strict = False, db: DbOption = None,
+                     config: ConfigOption = None) -> None:
+    """Sanctions lists: FollowTheMoney JSON lines or the OFAC SDN CSV set (detected)."""
+    _run("sanctions", files, db, config, strict)
+
+
+@ingest_app.command("registry")
+def ingest_registry(files: Files, strict: Strict = False, db: DbOption = None,
+                    config: ConfigOption = None) -> None:
+    """Company registries: FtM JSON lines, or CSV of companies / ownership links."""
+    _run("registry", files, db, config, strict)
+
+
+@ingest_app.command("web")
+def ingest_web(files: Files, strict: Strict = False, db: DbOption = None,
+               config: ConfigOption = None) -> None:
+    """Web evidence: JSON lines, one site a line."""
+    _run("web", files, db, config, strict)
+
+
+@ingest_app.command("distributors")
+def ingest_distributors(files: Files, strict: Strict = False, db: DbOption = None,
+                        config: ConfigOption = None) -> None:
+    """Authorised distributors: CSV brand, distributor_name, country, domain."""
+    _run("distributors", files, db, config, strict)
+
+
+@ingest_app.command("rates")
+def ingest_rates(files: Files, strict: Strict = False, db: DbOption = None,
+                 config: ConfigOption = None) -> None:
+    """Exchange rates: CSV month, currency, per_usd (units of currency per US dollar)."""
+    _run("rates", files, db, config, strict)

@@ -1,0 +1,118 @@
+"""The embedded default engine: one DuckDB file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from diversion.engine.base import Engine
+from diversion.engine.schema import TABLES, create_sql
+from diversion.errors import WarehouseError
+
+
+class DuckDBEngine(Engine):
+    """Runs the pipeline's SQL on a DuckDB database file (or ``:memory:``)."""
+
+    name = "duckdb"
+
+    def __init__(self, path: str | Path = ":memory:", read_only: bool = False) -> None:
+        self.path = str(path)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from exc
+        self._depth = 0
+        if not read_only:
+            for name in TABLES:
+                self.con.execute(create_sql(name))
+
+    def _run(self, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.con.execute(sql, list(params) if params is not None else None)
+        except duckdb.Error as exc:
+            short = " ".join(sql.split())[:300]
+            raise WarehouseError(f"query failed: {exc}\n  SQL: {short}") from exc
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self._run(sql, params)
+
+    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        result = self._run(sql, params)
+        # duckdb 1.5 returns a RecordBatchReader from .arrow(); materialise it.
+        data = result.fetch_arrow_table() if hasattr(result, "fetch_arrow_table") else result.arrow()
+        return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._run(sql, params).fetchall()
+
+    def insert_arrow(self, table: str, data: pa.Table) -> int:
+        if data.num_rows == 0:
+            return 0
+        cols = ", ".join(f'"{c}"' for c in data.column_names)
+        self.con.register("_diversion_insert", data)
+        try:
+            self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _diversion_insert", None)
+        finally:
+            self.con.unregister("_diversion_insert")
+        return data.num_rows
+
+    def insert_new(self, table: str, data: pa.Table, key: str) -> int:
+        if data.num_rows == 0:
+            return 0
+        before = self.count(table)
+        cols = ", ".join(f'"{c}"' for c in data.column_names)
+        self.con.register("_diversion_incoming", data)
+        try:
+            self._run(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM ("
+                f"  SELECT *, row_number() OVER (PARTITION BY {key}) AS _n"
+                f"  FROM _diversion_incoming) WHERE _n = 1"
+                f"  AND {key} NOT IN (SELECT {key} FROM {table} WHERE {key} IS NOT NULL)",
+                None,
+            )
+        finally:
+            self.con.unregister("_diversion_incoming")
+        return self.count(table) - before
+
+    def replace_arrow(self, table: str, data: pa.Table) -> None:
+        self.con.register("_diversion_replace", data)
+        try:
+            self._run(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _diversion_replace", None)
+        finally:
+            self.con.unregister("_diversion_replace")
+
+    def table_exists(self, table: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()
+        return bool(row and row[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        # Nested use joins the outer transaction (DuckDB has no savepoints).
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,93 @@
+"""Ingest: one module per input format, all loaded through ``loader.load_parsed``.
+
+``ingest_files`` is the library entry point behind ``diversion ingest KIND``.
+Parsers are registered per source kind in ``PARSERS``; each takes a path and
+``ParseOptions`` and returns a ``ParsedFile`` without touching the warehouse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from diversion.engine import Engine
+from diversion.errors import SourceError
+from diversion.sources.loader import (
+    LoadResult,
+    ParsedFile,
+    already_loaded,
+    file_sha256,
+    load_parsed,
+)
+
+__all__ = ["KINDS", "LoadResult", "ParseOptions", "ingest_file", "ingest_files"]
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What a parser may need besides the file itself."""
+
+    source_id: str
+    mapping: Path | None = None
+
+
+Parser = Callable[[Path, ParseOptions], ParsedFile]
+
+
+def _parsers() -> dict[str, Parser]:
+    # Imported lazily so that one broken optional format cannot break the others.
+    from diversion.sources import distributors, rates, registry, sanctions, shipments, web
+
+    return {
+        "shipments": shipments.parse_shipments,
+        "sanctions": sanctions.parse_sanctions,
+        "registry": registry.parse_registry,
+        "web": web.parse_web,
+        "distributors": distributors.parse_distributors,
+        "rates": rates.parse_rates,
+    }
+
+
+KINDS = ("shipments", "sanctions", "registry", "web", "distributors", "rates")
+
+
+def ingest_file(
+    engine: Engine,
+    kind: str,
+    path: Path,
+    strict: bool = False,
+    mapping: Path | None = None,
+) -> LoadResult:
+    """Parse and load one file of the given kind; a file loaded before is skipped."""
+    if kind not in KINDS:
+        raise SourceError(str(path), f"unknown source kind {kind!r}; one of {', '.join(KINDS)}")
+    path = Path(path)
+    source_id = file_sha256(path)
+    if already_loaded(engine, source_id):
+        return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
+    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping))
+    result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
+    if kind in ("shipments", "rates"):
+        from diversion.sources.rates import fill_value_usd
+
+        fill_value_usd(engine)
+    return result
+
+
+def ingest_files(
+    engine: Engine,
+    kind: str,
+    paths: Iterable[Path],
+    strict: bool = False,
+    mapping: Path | None = None,
+    on_file: Callable[[LoadResult], None] | None = None,
+) -> list[LoadResult]:
+    """Load several files of one kind, each in its own transaction."""
+    results = []
+    for path in paths:
+        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping)
+        results.append(result)
+        if on_file is not None:
+            on_file(result)
+    return results
