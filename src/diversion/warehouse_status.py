@@ -7,13 +7,7 @@ from datetime import date
 from typing import Any
 
 from diversion.engine import Engine
-from diversion.engine.schema import TABLES
-
-#: Tables written by later stages, reported when present.
-STAGE_TABLES = (
-    "mentions", "entities", "entity_mentions", "sanctions_matches", "decisions",
-    "nodes", "edges", "findings", "leads",
-)
+from diversion.engine.schema import STAGE_TABLES, TABLES
 
 
 @dataclass

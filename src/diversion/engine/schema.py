@@ -164,6 +164,107 @@ TABLES: dict[str, str] = {
     """,
 }
 
+#: Tables written by the stages after ingest (resolve, graph, detect, leads).
+#: Stages rebuild their tables on each run (idempotent), except ``decisions``.
+STAGE_TABLES: dict[str, str] = {
+    # --- resolve -------------------------------------------------------------
+    # One row per distinct party mention (shipment parties are de-duplicated on
+    # their raw name/country/address/id before linkage).
+    "mentions": """
+        mention_id VARCHAR PRIMARY KEY,     -- stable: hash of source table + raw values
+        source_table VARCHAR NOT NULL,      -- shipments|sanctions|registry_entities|web_evidence|distributors
+        source_key VARCHAR,                 -- entity_id / domain / record_hash in that table
+        role VARCHAR NOT NULL,              -- exporter|importer|sanctioned|registry|website|distributor
+        schema VARCHAR,                     -- Company|Person|Organization|LegalEntity
+        name VARCHAR,
+        name_norm VARCHAR,                  -- normalised name used for matching
+        country VARCHAR,
+        address VARCHAR,
+        identifiers VARCHAR[],              -- e.g. inn:7701234567
+        domain VARCHAR,
+        unresolved_reason VARCHAR           -- set when the mention cannot be matched (empty name...)
+    """,
+    "entities": """
+        entity_id VARCHAR PRIMARY KEY,      -- stable across re-runs with the same data
+        canonical_name VARCHAR NOT NULL,
+        names VARCHAR[],
+        countries VARCHAR[],
+        identifiers VARCHAR[],
+        schema VARCHAR,
+        mention_count INTEGER
+    """,
+    "entity_mentions": """
+        mention_id VARCHAR NOT NULL,
+        entity_id VARCHAR NOT NULL,
+        match_probability DOUBLE            -- to the entity's other mentions (1.0 if alone)
+    """,
+    # Exporter and importer entity of every shipment, for graph/detect/flows.
+    "shipment_entities": """
+        record_id VARCHAR NOT NULL,
+        exporter_entity_id VARCHAR,
+        importer_entity_id VARCHAR
+    """,
+    "sanctions_matches": """
+        entity_id VARCHAR NOT NULL,
+        sanction_entity_id VARCHAR NOT NULL,
+        list_name VARCHAR,
+        programs VARCHAR[],
+        listing_date DATE,
+        score DOUBLE NOT NULL,
+        matched_name VARCHAR,
+        explanation VARCHAR
+    """,
+    # Analyst judgements; never rebuilt, honoured by every later resolve.
+    "decisions": """
+        left_id VARCHAR NOT NULL,           -- mention ids
+        right_id VARCHAR NOT NULL,
+        judgement VARCHAR NOT NULL,         -- same|different
+        author VARCHAR,
+        decided_at TIMESTAMP NOT NULL,
+        reason VARCHAR
+    """,
+    # --- graph ---------------------------------------------------------------
+    "nodes": """
+        node_id VARCHAR PRIMARY KEY,        -- entity id, brand:<name>, domain:<d>, country:<cc>
+        kind VARCHAR NOT NULL,              -- entity|brand|domain|country
+        label VARCHAR NOT NULL,
+        country VARCHAR,
+        schema VARCHAR,
+        sanctioned BOOLEAN,
+        properties JSON
+    """,
+    "edges": """
+        edge_id VARCHAR PRIMARY KEY,
+        source VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,              -- trade|ownership|directorship|sanction|website|supplies|brand|link
+        value_usd DOUBLE,
+        count BIGINT,
+        first_date DATE,
+        last_date DATE,
+        share DOUBLE,
+        evidence JSON                       -- shipment ids, registry link ids, source ids
+    """,
+    # --- detect and leads ----------------------------------------------------
+    "findings": """
+        finding_id VARCHAR PRIMARY KEY,
+        detector VARCHAR NOT NULL,          -- a flag from the leads vocabulary
+        entity_id VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,              -- 0..1
+        summary VARCHAR NOT NULL,           -- one human sentence
+        evidence JSON                       -- ids, names, scores, hops
+    """,
+    "leads": """
+        rank INTEGER NOT NULL,
+        entity_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        country VARCHAR,
+        score DOUBLE NOT NULL,
+        flags VARCHAR NOT NULL,             -- ;-separated flag vocabulary
+        evidence VARCHAR NOT NULL
+    """,
+}
+
 #: Tables that hold loaded rows, with the key that makes a re-load idempotent.
 LOADED_TABLES: dict[str, str] = {
     "shipments": "record_hash",
@@ -176,15 +277,19 @@ LOADED_TABLES: dict[str, str] = {
 }
 
 
+def _ddl(name: str) -> str:
+    return TABLES[name] if name in TABLES else STAGE_TABLES[name]
+
+
 def create_sql(name: str) -> str:
     """The ``CREATE TABLE IF NOT EXISTS`` statement of one contract table."""
-    return f"CREATE TABLE IF NOT EXISTS {name} ({TABLES[name]})"
+    return f"CREATE TABLE IF NOT EXISTS {name} ({_ddl(name)})"
 
 
 def columns(name: str) -> list[str]:
     """Column names of a contract table, in order."""
     out = []
-    for raw in TABLES[name].splitlines():
+    for raw in _ddl(name).splitlines():
         line = raw.split("--")[0].strip().rstrip(",")
         if not line or line.upper().startswith("PRIMARY KEY"):
             continue
