@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from diversion.engine.base import Engine
-from diversion.engine.schema import TABLES, create_sql
+from diversion.engine.schema import STAGE_TABLES, TABLES, create_sql
 from diversion.errors import WarehouseError
 
 
@@ -28,7 +28,9 @@ class DuckDBEngine(Engine):
             raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from exc
         self._depth = 0
         if not read_only:
-            for name in TABLES:
+            # Every contract table exists from the start (empty until its stage runs),
+            # so readers never special-case a missing table.
+            for name in [*TABLES, *STAGE_TABLES]:
                 self.con.execute(create_sql(name))
 
     def _run(self, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
