@@ -8,15 +8,23 @@ from diversion.engine.base import Engine
 from diversion.engine.duckdb import DuckDBEngine
 from diversion.errors import EngineUnavailable
 
-__all__ = ["DuckDBEngine", "Engine", "open_engine"]
+__all__ = ["DuckDBEngine", "Engine", "open_engine", "spark_root"]
 
 
-def open_engine(db_path: str | Path, engine: str = "duckdb", read_only: bool = False) -> Engine:
-    """Open the warehouse at ``db_path`` with the named engine."""
+def spark_root(db_path: str | Path) -> Path:
+    """The Parquet warehouse folder Spark uses for a ``--db`` path (``x.duckdb`` → ``x.spark``)."""
+    path = Path(db_path)
+    return path.with_suffix(".spark") if path.suffix == ".duckdb" else path
+
+
+def open_engine(
+    db_path: str | Path, engine: str = "duckdb", read_only: bool = False, spark_master: str = "local[2]"
+) -> Engine:
+    """Open the warehouse at ``db_path`` with the named engine (``duckdb`` or ``spark``)."""
     if engine == "duckdb":
         return DuckDBEngine(db_path, read_only=read_only)
     if engine == "spark":
-        raise EngineUnavailable(
-            "the Spark engine is not available yet in this version; use --engine duckdb"
-        )
+        from diversion.engine.spark import SparkEngine
+
+        return SparkEngine(spark_root(db_path), master=spark_master, read_only=read_only)
     raise EngineUnavailable(f"unknown engine {engine!r}; choose duckdb or spark")

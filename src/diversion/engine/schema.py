@@ -92,18 +92,27 @@ TABLES: dict[str, str] = {
     "sanction_names": """
         entity_id VARCHAR NOT NULL,
         name VARCHAR NOT NULL,
-        name_type VARCHAR NOT NULL          -- primary|alias|weak|previous
+        name_type VARCHAR NOT NULL,         -- primary|alias|weak|previous
+        record_hash VARCHAR,                -- hash of (entity_id, name, name_type)
+        source_id VARCHAR,
+        line BIGINT
     """,
     "sanction_addresses": """
         entity_id VARCHAR NOT NULL,
         address VARCHAR NOT NULL,
         city VARCHAR,
-        country VARCHAR
+        country VARCHAR,
+        record_hash VARCHAR,                -- hash of (entity_id, address, city, country)
+        source_id VARCHAR,
+        line BIGINT
     """,
     "sanction_identifiers": """
         entity_id VARCHAR NOT NULL,
-        scheme VARCHAR NOT NULL,            -- innCode, registrationNumber, ogrnCode, ...
-        value VARCHAR NOT NULL
+        scheme VARCHAR NOT NULL,            -- innCode, registrationNumber, ogrnCode, ..., referent
+        value VARCHAR NOT NULL,
+        record_hash VARCHAR,                -- hash of (entity_id, scheme, value)
+        source_id VARCHAR,
+        line BIGINT
     """,
     # --- company registries and ownership ----------------------------------
     "registry_entities": """
@@ -182,7 +191,8 @@ STAGE_TABLES: dict[str, str] = {
         address VARCHAR,
         identifiers VARCHAR[],              -- e.g. inn:7701234567
         domain VARCHAR,
-        unresolved_reason VARCHAR           -- set when the mention cannot be matched (empty name...)
+        unresolved_reason VARCHAR,          -- set when the mention cannot be matched (empty name...)
+        aliases VARCHAR[]                   -- other names of the same record (sanctions, registry aliases)
     """,
     "entities": """
         entity_id VARCHAR PRIMARY KEY,      -- stable across re-runs with the same data
@@ -222,6 +232,20 @@ STAGE_TABLES: dict[str, str] = {
         author VARCHAR,
         decided_at TIMESTAMP NOT NULL,
         reason VARCHAR
+    """,
+    # Scored mention pairs at or above resolve.review_low (for review and explain).
+    "resolve_pairs": """
+        mention_id_l VARCHAR NOT NULL,
+        mention_id_r VARCHAR NOT NULL,
+        match_probability DOUBLE NOT NULL,
+        match_weight DOUBLE NOT NULL
+    """,
+    # The linkage model of the last resolve run (Splink settings JSON with m/u).
+    "resolve_model": """
+        trained_at TIMESTAMP NOT NULL,
+        method VARCHAR NOT NULL,            -- em | priors (EM failed or data too small)
+        note VARCHAR,
+        model_json VARCHAR NOT NULL
     """,
     # --- graph ---------------------------------------------------------------
     "nodes": """
@@ -274,7 +298,16 @@ LOADED_TABLES: dict[str, str] = {
     "web_evidence": "record_hash",
     "distributors": "record_hash",
     "rates": "record_hash",
+    "sanction_names": "record_hash",
+    "sanction_addresses": "record_hash",
+    "sanction_identifiers": "record_hash",
 }
+
+#: Loaded tables whose rows hang off a primary row of the same file (aliases,
+#: addresses, identifiers of a sanctioned entity). They are de-duplicated like
+#: the others but not counted as the file's records in ``rows_loaded`` unless a
+#: parser says they are (OFAC ``alt.csv``/``add.csv`` lines are names/addresses).
+CHILD_TABLES: frozenset[str] = frozenset({"sanction_names", "sanction_addresses", "sanction_identifiers"})
 
 
 def _ddl(name: str) -> str:

@@ -1,0 +1,220 @@
+"""The scale-out engine: Apache Spark (local mode or a cluster), Parquet storage.
+
+Stages write their SQL once in DuckDB's dialect; this engine transpiles each
+statement with sqlglot (as Splink does) and runs it with Spark SQL. Every
+warehouse table is a Parquet directory under the warehouse folder, registered
+in Spark's session catalog when the engine opens, so a warehouse moves between
+machines (and to a cluster's shared storage) as plain files.
+
+Transactions: Spark has none. ``transaction()`` records the Parquet files each
+table holds on entry and, on an error, deletes the files written since, so a
+failed append (an ingest of one file) leaves nothing behind. Table replacement
+writes to a fresh directory and swaps it in, so readers never see half a table.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from diversion.engine.base import Engine
+from diversion.engine.schema import STAGE_TABLES, TABLES, columns, create_sql
+from diversion.errors import EngineUnavailable, WarehouseError
+
+
+def transpile(sql: str) -> str:
+    """Translate one DuckDB-dialect statement to Spark SQL.
+
+    >>> transpile("SELECT list_distinct(list(x)) FROM t")
+    'SELECT ARRAY_DISTINCT(COLLECT_LIST(x)) FROM t'
+    """
+    try:
+        return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+    except sqlglot.errors.ParseError as exc:
+        raise WarehouseError(f"cannot translate SQL for Spark: {exc}\n  SQL: {sql[:300]}") from exc
+
+
+def _spark_ddl(name: str, location: Path) -> str:
+    """The contract table as a Spark Parquet table (Spark has no key or NOT NULL constraints)."""
+    ddl = re.sub(r"--[^\n]*", "", create_sql(name))
+    ddl = re.sub(r",\s*PRIMARY KEY\s*\([^)]*\)", "", ddl)
+    ddl = re.sub(r"\b(PRIMARY KEY|NOT NULL)\b", "", ddl)
+    ddl = re.sub(r"\bJSON\b", "VARCHAR", ddl)  # Spark has no JSON type; JSON is stored as text
+    sql = sqlglot.transpile(ddl, read="duckdb", write="spark")[0]
+    return f"{sql} USING parquet LOCATION '{location.as_posix()}'"
+
+
+class SparkEngine(Engine):
+    """Runs the pipeline's SQL on Spark; tables are Parquet directories under ``root``."""
+
+    name = "spark"
+
+    def __init__(self, root: str | Path, master: str = "local[2]", read_only: bool = False) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise EngineUnavailable(
+                "the Spark engine needs PySpark: pip install 'diversion[spark]' (and a Java 17 runtime)"
+            ) from exc
+        self.root = Path(root).absolute()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        try:
+            self.spark = (
+                SparkSession.builder.master(master)
+                .appName("diversion")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.warehouse.dir", str(self.root / "_spark_catalog"))
+                .config("spark.sql.ansi.enabled", "false")
+                .config("spark.log.level", "ERROR")
+                .config("spark.ui.showConsoleProgress", "false")
+                .getOrCreate()
+            )
+        except Exception as exc:  # noqa: BLE001 - Java/py4j failures have many types
+            raise EngineUnavailable(f"cannot start Spark ({master}): {exc}") from exc
+        self.spark.sparkContext.setLogLevel("ERROR")
+        for name in [*TABLES, *STAGE_TABLES]:
+            self._sql(f"DROP TABLE IF EXISTS {name}")
+            self._sql(_spark_ddl(name, self.root / name))
+
+    # --- plumbing --------------------------------------------------------------
+    def _sql(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        try:
+            if params:
+                return self.spark.sql(sql, args=list(params))
+            return self.spark.sql(sql)
+        except Exception as exc:  # noqa: BLE001 - AnalysisException and py4j errors
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WarehouseError(f"Spark query failed: {first}\n  SQL: {' '.join(sql.split())[:300]}") from exc
+
+    def _files(self, name: str) -> set[Path]:
+        folder = self.root / name
+        return set(folder.glob("*.parquet")) if folder.exists() else set()
+
+    def _frame(self, data: pa.Table, table: str) -> Any:
+        """An Arrow table as a Spark DataFrame in the column order of ``table``."""
+        from pyspark.sql import functions as F
+
+        schema = self.spark.table(table).schema
+        view = f"_incoming_{uuid.uuid4().hex[:8]}"
+        incoming = self.spark.createDataFrame(data.to_pandas()) if data.num_rows else None
+        cols = []
+        for field in schema.fields:
+            if incoming is not None and field.name in data.column_names:
+                cols.append(F.col(field.name).cast(field.dataType).alias(field.name))
+            else:
+                cols.append(F.lit(None).cast(field.dataType).alias(field.name))
+        if incoming is None:
+            return self.spark.createDataFrame([], schema), view
+        return incoming.select(*cols), view
+
+    # --- the Engine contract -----------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        if isinstance(tree, exp.Create) and tree.args.get("replace") and tree.expression is not None:
+            # Spark's session catalog cannot REPLACE a Parquet table: compute, then swap.
+            name = tree.this.name if isinstance(tree.this, exp.Table) else tree.this.this.name
+            frame = self._sql(transpile(tree.expression.sql(dialect="duckdb")), params)
+            self._swap(name, frame)
+            return
+        if isinstance(tree, exp.Delete | exp.Update):
+            self._rewrite(tree, params)
+            return
+        self._sql(transpile(sql), params)
+
+    def _rewrite(self, tree: exp.Delete | exp.Update, params: Sequence[Any] | None) -> None:
+        """DELETE and UPDATE as a rewrite of the table (Parquet tables are append-only in Spark)."""
+        name = tree.this.name
+        where = tree.args.get("where")
+        cond = where.this.sql(dialect="duckdb") if where is not None else "TRUE"
+        if isinstance(tree, exp.Delete):
+            select = f"SELECT * FROM {name} WHERE NOT coalesce(({cond}), FALSE)"
+        else:
+            if tree.args.get("from") is not None:
+                raise WarehouseError(f"UPDATE ... FROM is not supported on Spark; rewrite as a join (table {name})")
+            sets = {e.this.name: e.expression.sql(dialect="duckdb") for e in tree.expressions}
+            cols = [
+                f"CASE WHEN coalesce(({cond}), FALSE) THEN {sets[c]} ELSE {c} END AS {c}" if c in sets else c
+                for c in columns(name)
+            ]
+            select = f"SELECT {', '.join(cols)} FROM {name}"
+        self._swap(name, self._sql(transpile(select), params))
+
+    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        return self._sql(transpile(sql), params).toArrow()
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._sql(transpile(sql), params).collect()]
+
+    def insert_arrow(self, table: str, data: pa.Table) -> int:
+        if data.num_rows == 0:
+            return 0
+        frame, _ = self._frame(data, table)
+        frame.write.insertInto(table)
+        return data.num_rows
+
+    def insert_new(self, table: str, data: pa.Table, key: str) -> int:
+        if data.num_rows == 0:
+            return 0
+        frame, view = self._frame(data, table)
+        frame.createOrReplaceTempView(view)
+        before = self.count(table)
+        names = ", ".join(f"`{c}`" for c in columns(table))
+        self._sql(
+            f"INSERT INTO {table} SELECT {names} FROM ("
+            f" SELECT *, row_number() OVER (PARTITION BY `{key}` ORDER BY `{key}`) AS _n FROM {view}) i"
+            f" WHERE _n = 1 AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.`{key}` = i.`{key}`)"
+        )
+        self.spark.catalog.dropTempView(view)
+        self._sql(f"REFRESH TABLE {table}")
+        return self.count(table) - before
+
+    def replace_arrow(self, table: str, data: pa.Table) -> None:
+        frame = self.spark.createDataFrame(data.to_pandas()) if data.num_rows else None
+        if frame is None:
+            frame, _ = self._frame(data, table)
+        self._swap(table, frame)
+
+    def _swap(self, table: str, frame: Any) -> None:
+        """Write ``frame`` as the new content of ``table`` and swap directories."""
+        target = self.root / table
+        fresh = self.root / f".{table}.{uuid.uuid4().hex[:8]}"
+        frame.write.mode("overwrite").parquet(str(fresh))
+        old = self.root / f".{table}.old"
+        self._sql(f"DROP TABLE IF EXISTS {table}")
+        if target.exists():
+            target.rename(old)
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+        self._sql(f"CREATE TABLE {table} USING parquet LOCATION '{target.as_posix()}'")
+
+    def table_exists(self, table: str) -> bool:
+        return bool(self.spark.catalog.tableExists(table))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        before = {name: self._files(name) for name in [*TABLES, *STAGE_TABLES]}
+        try:
+            yield
+        except BaseException:
+            for name, files in before.items():
+                for path in self._files(name) - files:
+                    path.unlink(missing_ok=True)
+                if self.table_exists(name):
+                    self._sql(f"REFRESH TABLE {name}")
+            raise
+
+    def close(self) -> None:
+        # The SparkSession is shared by the process (getOrCreate); keep it for reuse.
+        self.spark.catalog.clearCache()
