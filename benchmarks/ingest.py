@@ -71,3 +71,89 @@ def write_standard_csv(path: Path, rows: int, seed: int = 7) -> None:
         writer.write_table(table)
     if writer is not None:
         writer.close()
+
+
+def _child(mode: str, csv_path: Path, db_path: Path) -> dict[str, float]:
+    """Run one timed load in this (child) process; return seconds, rows and peak RSS."""
+    import resource
+
+    import duckdb
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    if mode == "ours":  # imports are not part of the load
+        from diversion.sources import _parsers
+
+        _parsers()
+    start, cpu_start = time.perf_counter(), cpu()
+    if mode == "baseline":
+        con = duckdb.connect(str(db_path))
+        con.execute("CREATE TABLE shipments AS SELECT * FROM read_csv(?)", [str(csv_path)])
+        rows = con.execute("SELECT count(*) FROM shipments").fetchone()[0]
+        con.close()
+    else:
+        from diversion.engine import open_engine
+        from diversion.sources import ingest_file
+
+        engine = open_engine(db_path)
+        result = ingest_file(engine, "shipments", csv_path)
+        rows = result.rows_read
+        engine.close()
+    seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "rows": rows, "peak_mib": peak_mib, "cpu_seconds": cpu_seconds}
+
+
+def _run_child(mode: str, csv_path: Path, work: Path, index: int) -> dict[str, float]:
+    db = work / f"{mode}-{index}.duckdb"
+    out = subprocess.run([sys.executable, __file__, "--child", mode, "--csv", str(csv_path), "--db", str(db)],
+                         capture_output=True, text=True, check=True)
+    db.unlink(missing_ok=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Parse arguments, prepare the file, run baseline and ours alternately, print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows to generate (default 1,000,000)")
+    parser.add_argument("--csv", type=Path, help="use this standard-profile CSV instead of generating one")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each, alternating (median reported)")
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["baseline", "ours"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_child(args.child, args.csv, args.db)))
+        return
+    with tempfile.TemporaryDirectory(prefix="diversion-bench-") as tmp:
+        work = Path(tmp)
+        csv_path = args.csv
+        if csv_path is None:
+            csv_path = work / "shipments.csv"
+            started = time.perf_counter()
+            write_standard_csv(csv_path, args.rows)
+            print(f"wrote {args.rows:,} rows ({csv_path.stat().st_size / 2**20:,.0f} MiB) "
+                  f"in {time.perf_counter() - started:.1f} s")
+        runs: dict[str, list[dict[str, float]]] = {"baseline": [], "ours": []}
+        for i in range(args.repeat):
+            for mode in ("baseline", "ours"):
+                runs[mode].append(_run_child(mode, csv_path, work, i))
+    median = {mode: sorted(r, key=lambda x: x["seconds"])[len(r) // 2] for mode, r in runs.items()}
+    rate = {mode: m["rows"] / m["seconds"] for mode, m in median.items()}
+    print(f"{'':28}{'rows':>12}{'seconds':>10}{'rows/s':>12}{'CPU s':>8}{'peak RSS MiB':>14}")
+    for mode, label in (("baseline", "duckdb read_csv -> table"), ("ours", "diversion ingest shipments")):
+        m = median[mode]
+        print(f"{label:28}{m['rows']:>12,.0f}{m['seconds']:>10.2f}{rate[mode]:>12,.0f}{m['cpu_seconds']:>8.1f}"
+              f"{m['peak_mib']:>14,.0f}")
+    if args.repeat > 1:
+        for mode in runs:
+            print(f"  {mode} runs (s): " + ", ".join(f"{r['seconds']:.2f}" for r in runs[mode]))
+    ratio = rate["ours"] / rate["baseline"]
+    cpu_ratio = median["baseline"]["cpu_seconds"] / median["ours"]["cpu_seconds"]
+    print(f"ratio ours/baseline (rows/s): {ratio:.2f}x (target >= 0.50x) -> {'OK' if ratio >= 0.5 else 'BELOW TARGET'}")
+    print(f"ratio by CPU time (steadier on a busy machine): {cpu_ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -35,47 +35,138 @@ class ResolveSettings:
     review_high: float = 0.97
     #: Screening score (0..1) at or above which a name counts as a sanctions match.
     screen_threshold: float = 0.82
+    #: Names longer than this many characters are kept as mentions but never linked.
+    max_name_length: int = 500
+    #: Blocking keys shared by more mentions than this are dropped (they only pair unrelated firms).
+    max_block_size: int = 1000
+    #: Most sanctions matches kept per screened name.
+    screen_limit: int = 10
+    #: Seed for the random pairs that estimate the model's u values (same seed, same model).
+    seed: int = 42
 
 
 @dataclass(frozen=True)
 class DetectSettings:
-    """Red-flag detectors; each field is documented where it is used."""
+    """Red-flag detectors (``detect/``); each detector's docstring says how it uses these."""
 
     #: The cut-off date that separates "before" and "after" (full-scale invasion).
     cutoff_date: date = date(2022, 2, 24)
-    #: Hops through trade or ownership within which sanctions proximity is flagged.
-    proximity_max_hops: int = 2
-    #: OFAC 50% rule: aggregate listed ownership at or above this share blocks an entity.
-    ofac_ownership_share: float = 0.5
-    #: A counterpart carrying at least this share of a flow's growth is flagged.
-    surge_min_growth_share: float = 0.2
-    #: Minimum growth (in reporting currency) of a flow before surge is considered.
-    surge_min_growth_value: float = 100_000.0
-    #: Jaccard similarity of website text at or above which it counts as a copy.
-    impersonation_jaccard: float = 0.6
     #: Destination country of the flows under investigation.
     destination_country: str = "RU"
+    #: sanctions_proximity: hops through trade, ownership, directorship or other links within which it flags.
+    proximity_max_hops: int = 2
+    #: sanctions_proximity: score multiplier for each hop beyond the first.
+    proximity_hop_decay: float = 0.3
+    #: sanctions_proximity: traded value (USD) at which the value factor reaches 1 (log scale; floor 0.2).
+    proximity_full_value: float = 1_000_000.0
+    #: sanctioned (OFAC 50% rule): aggregate listed ownership at or above this share blocks an entity.
+    ofac_ownership_share: float = 0.5
+    #: intermediary_surge: flows compared, comma-separated: importer, importer_brand, brand, hs4.
+    surge_flows: str = "importer,importer_brand,brand,hs4"
+    #: intermediary_surge: a new counterpart carrying at least this share of a flow's growth is flagged.
+    surge_min_growth_share: float = 0.2
+    #: intermediary_surge: minimum growth (USD) of a flow before surge is considered.
+    surge_min_growth_value: float = 500_000.0
+    #: intermediary_surge: minimum after/before ratio of a flow (it must have existed before the cut-off).
+    surge_min_growth_factor: float = 10.0
+    #: intermediary_surge: flow growth (USD) at which the size term reaches 1 (square-root scale below).
+    surge_full_growth_value: float = 5_000_000.0
+    #: brand_diversion: score of shipping a brand without being its authorised distributor.
+    brand_base_score: float = 0.4
+    #: brand_diversion: added when the shipper sits in a third country (no authorised distributor there).
+    brand_third_country_bonus: float = 0.3
+    #: brand_diversion: added when the shipments go to the destination country.
+    brand_destination_bonus: float = 0.2
+    #: transshipment: weight of a third country that is not on the hub list (hubs weigh 1).
+    transshipment_non_hub_weight: float = 0.5
+    #: impersonation: Jaccard similarity of website text (word shingles) at or above which it counts as a copy.
+    impersonation_jaccard: float = 0.6
+    #: impersonation: words per shingle.
+    impersonation_shingle: int = 3
+    #: impersonation: MinHash permutations (more = closer Jaccard estimates, slower).
+    impersonation_num_perm: int = 128
+    #: hosting_mismatch: score when the site is hosted in the destination country.
+    hosting_score: float = 0.8
+    #: hosting_mismatch: score when the domain's registrant sits in the destination country.
+    registrant_score: float = 0.7
+    #: priority_goods: score per CHPL tier (the most severe tier traded wins).
+    priority_tier_scores: dict[str, float] = field(
+        default_factory=lambda: {"1": 1.0, "2": 0.85, "3.A": 0.6, "3.B": 0.6, "4.A": 0.4, "4.B": 0.4}
+    )
+    #: military_end_user: registry/sanctions topics marking a military end user, comma-separated.
+    military_topics: str = "mil"
+    #: military_end_user: sanctions program tags marking a military end user, comma-separated.
+    military_programs: str = "MEU,1260H,CMIC,NS-CMIC"
 
 
 @dataclass(frozen=True)
 class LeadSettings:
-    """How findings combine into a lead score (see ``leads.py``)."""
+    """How findings combine into a lead score (see ``leads.py``).
 
-    #: Leads scoring at or above this are shown by default.
-    threshold: float = 0.5
+    score = 1 − Π over flags (1 − weight × the flag's best finding score): a
+    noisy-OR, so several independent flags outscore one strong flag.
+    """
+
+    #: Leads scoring at or above this are shown by default (on the demo, fewer than 5% of ordinary companies).
+    threshold: float = 0.55
+    #: Weight of each flag in 0..1 (a flag's best score times its weight is its contribution).
     weights: dict[str, float] = field(
         default_factory=lambda: {
-            "sanctioned": 1.0,
+            "sanctioned": 0.9,
             "sanctions_proximity": 0.6,
             "intermediary_surge": 0.8,
             "brand_diversion": 0.5,
             "transshipment": 0.4,
             "impersonation": 0.8,
             "hosting_mismatch": 0.5,
-            "priority_goods": 0.3,
-            "military_end_user": 0.9,
+            "priority_goods": 0.25,
+            "military_end_user": 0.85,
         }
     )
+    #: Rows shown by ``diversion leads`` without ``--top``.
+    top: int = 50
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The web app and screening API (``diversion serve``)."""
+
+    #: Operator's key that unlocks writing (review decisions); empty = the app is read-only.
+    #: Set it with ``DIVERSION_WEB__API_KEY``; it is never logged or shown.
+    api_key: str = field(default="", repr=False)
+    #: Requests with a larger body are refused with 413.
+    max_body_bytes: int = 1_000_000
+    #: Most queries one ``POST /match`` batch may hold.
+    max_match_queries: int = 100
+    #: Score at or above which a screening result is marked ``match: true`` (yente's default).
+    match_threshold: float = 0.7
+    #: Results scoring below this are not returned at all.
+    match_cutoff: float = 0.5
+    #: Rows per page in the shipments table, the leads list and the review queue.
+    page_size: int = 25
+    #: Most nodes drawn in an entity's network neighbourhood.
+    max_graph_nodes: int = 80
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The investigation report (``diversion report``)."""
+
+    #: Leads that get a full dossier (``--top`` overrides it).
+    top_leads: int = 5
+    #: Most leads listed in the ranked table.
+    max_leads_listed: int = 50
+    #: Trade-flow charts cover machine tools (HS 8456–8466) only; false = all goods.
+    flows_machine_tools: bool = True
+    #: Origin countries drawn separately in the flow charts (the rest is "other").
+    chart_groups: int = 6
+    #: Importers drawn separately in the origin → dispatch → importer Sankey.
+    sankey_importers: int = 8
+    #: Hops around a lead drawn in its network picture, and the most nodes drawn.
+    network_hops: int = 2
+    network_max_nodes: int = 40
+    #: Export every chart as PNG beside the HTML (needs Chromium for Kaleido).
+    png: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,6 +182,8 @@ class Settings:
     resolve: ResolveSettings = field(default_factory=ResolveSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
     leads: LeadSettings = field(default_factory=LeadSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 def _coerce(value: Any, current: Any, name: str) -> Any:
@@ -180,6 +273,8 @@ def describe(obj: Any = None, prefix: str = "") -> list[tuple[str, Any]]:
         value = getattr(obj, f.name)
         if is_dataclass(value):
             rows.extend(describe(value, f"{prefix}{f.name}."))
+        elif not f.repr and value:
+            rows.append((prefix + f.name, "(set, hidden)"))  # secrets (web.api_key) never leave the process
         else:
             rows.append((prefix + f.name, value))
     return rows

@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from diversion.engine import Engine
-from diversion.engine.schema import LOADED_TABLES, columns
+from diversion.engine.schema import CHILD_TABLES, LOADED_TABLES, columns
 from diversion.errors import SourceError, StrictModeError
 
 
@@ -35,13 +35,29 @@ class Quarantined:
 
 @dataclass
 class ParsedFile:
-    """What a parser made of one file, before it is written."""
+    """What a parser made of one file, before it is written.
+
+    ``rows_read`` counts the file's records (lines, JSON lines). Each is either
+    a row of a counted table (loaded or duplicate), quarantined, or one of
+    ``rows_folded``: a helper record merged into another row of the same file
+    (an FtM ``Sanction`` or ``Address`` entity folded into its owner), counted
+    as loaded. ``counted_tables`` names the tables whose rows are the file's
+    records; by default every de-duplicated table except ``CHILD_TABLES``.
+    """
 
     format: str
     encoding: str | None = None
     rows_read: int = 0
     tables: dict[str, pa.Table] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
+    rows_folded: int = 0
+    counted_tables: frozenset[str] | None = None
+
+    def counts(self, table: str) -> bool:
+        """Whether rows of ``table`` are records of this file (for ``rows_loaded``)."""
+        if self.counted_tables is not None:
+            return table in self.counted_tables
+        return table in LOADED_TABLES and table not in CHILD_TABLES
 
 
 @dataclass
@@ -148,8 +164,10 @@ def load_parsed(
                 continue
             # Duplicates inside the file and against the warehouse are both skipped.
             written = engine.insert_new(name, table, key)
-            result.rows_loaded += written
-            result.rows_duplicate += table.num_rows - written
+            if parsed.counts(name):
+                result.rows_loaded += written
+                result.rows_duplicate += table.num_rows - written
+        result.rows_loaded += parsed.rows_folded
         result.rows_quarantined = len(parsed.quarantined)
         if parsed.quarantined:
             engine.insert_arrow(

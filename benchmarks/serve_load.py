@@ -1,0 +1,315 @@
+"""Load benchmark of ``diversion serve``: requests/s and latency for /match and entity pages.
+
+Starts the real command (``diversion serve``) on a free loopback port in a
+subprocess, fires a fixed number of requests per scenario with a fixed
+concurrency (httpx, asyncio), stops by itself and prints, per scenario,
+requests per second, p50/p99 latency, errors, and the ratio to the baseline
+scenario (``/healthz``: the framework's own floor) measured in the same run.
+
+Without ``--db`` it builds a synthetic warehouse: ``--sanctions`` listed
+companies with 2 names each, ``--entities`` resolved parties, one lead each.
+
+    python benchmarks/serve_load.py --requests 2000 --concurrency 8
+    python benchmarks/serve_load.py --db demo.duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow as pa
+
+SYLLABLES = ["ka", "ro", "mi", "tek", "sun", "vol", "gar", "lin", "ex", "tra", "nor", "zen", "mas", "pol", "dor"]
+FORMS = ["LLC", "Ltd", "FZE", "GmbH", "JSC", "Co., Ltd", "ООО", "АО"]
+
+
+def _name(rng: random.Random) -> str:
+    words = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).title() for _ in range(rng.randint(1, 3))]
+    return " ".join(words) + " " + rng.choice(FORMS)
+
+
+def build_warehouse(path: Path, sanctions: int, entities: int, seed: int = 1) -> tuple[list[str], list[str]]:
+    """A synthetic warehouse; returns (query names, entity ids) for the load scenarios."""
+    from diversion.engine import DuckDBEngine
+    from diversion.engine.schema import STAGE_TABLES, create_sql
+
+    rng = random.Random(seed)
+    listed = [_name(rng) for _ in range(sanctions)]
+    parties = [_name(rng) for _ in range(entities)]
+    engine = DuckDBEngine(path)
+    try:
+        for table in STAGE_TABLES:
+            engine.execute(create_sql(table))
+        engine.insert_arrow(
+            "sanctions",
+            pa.Table.from_pylist(
+                [
+                    {
+                        "entity_id": f"s-{i}",
+                        "schema": "Company",
+                        "name": n,
+                        "countries": ["RU"],
+                        "programs": ["RUSSIA"],
+                        "topics": ["sanction"],
+                        "datasets": ["bench_list"],
+                        "listing_date": None,
+                        "list_name": "Bench",
+                        "properties": "{}",
+                        "source_id": "bench",
+                        "line": i,
+                        "record_hash": f"s{i}",
+                    }
+                    for i, n in enumerate(listed)
+                ]
+            ),
+        )
+        engine.insert_arrow(
+            "sanction_names",
+            pa.Table.from_pylist(
+                [
+                    {"entity_id": f"s-{i}", "name": n.upper().replace(" ", "-"), "name_type": "alias"}
+                    for i, n in enumerate(listed)
+                ]
+            ),
+        )
+        engine.insert_arrow(
+            "entities",
+            pa.Table.from_pylist(
+                [
+                    {
+                        "entity_id": f"e-{i}",
+                        "canonical_name": n,
+                        "names": [n],
+                        "countries": ["AE"],
+                        "identifiers": [],
+                        "schema": "Company",
+                        "mention_count": 1,
+                    }
+                    for i, n in enumerate(parties)
+                ]
+            ),
+        )
+        engine.insert_arrow(
+            "leads",
+            pa.Table.from_pylist(
+                [
+                    {
+                        "rank": i + 1,
+                        "entity_id": f"e-{i}",
+                        "name": n,
+                        "country": "AE",
+                        "score": 0.5,
+                        "flags": "transshipment",
+                        "evidence": "bench",
+                    }
+                    for i, n in enumerate(parties)
+                ]
+            ),
+        )
+        engine.insert_arrow(
+            "findings",
+            pa.Table.from_pylist(
+                [
+                    {
+                        "finding_id": f"f-{i}",
+                        "detector": "transshipment",
+                        "entity_id": f"e-{i}",
+                        "score": 0.5,
+                        "summary": "bench",
+                        "evidence": "{}",
+                    }
+                    for i in range(len(parties))
+                ]
+            ),
+        )
+    finally:
+        engine.close()
+    queries = [rng.choice(listed) for _ in range(200)] + [_name(rng) for _ in range(200)]
+    return queries, [f"e-{i}" for i in range(min(entities, 500))]
+
+
+def warehouse_samples(path: Path) -> tuple[list[str], list[str]]:
+    """Query names and entity ids from an existing warehouse (read-only)."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sanction_names USING SAMPLE 200 ROWS").fetchall()]
+        names += [r[0] for r in con.execute("SELECT canonical_name FROM entities USING SAMPLE 200 ROWS").fetchall()]
+        ids = [r[0] for r in con.execute("SELECT entity_id FROM leads ORDER BY rank LIMIT 200").fetchall()] or [
+            r[0] for r in con.execute("SELECT entity_id FROM entities LIMIT 200").fetchall()
+        ]
+    finally:
+        con.close()
+    return names, ids
+
+
+def server_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of the server process (Linux /proc), or ``None`` elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+    """``diversion serve`` in a subprocess; returns once /healthz answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVERSION_")}
+    cmd = [
+        sys.executable,
+        "-c",
+        "from diversion.cli import main; main()",
+        "serve",
+        "--db",
+        str(db),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not start within 60 s")
+
+
+async def run_scenario(
+    base: str, make: Callable[[int], tuple[str, str, Any]], requests: int, concurrency: int
+) -> dict[str, float]:
+    """Send ``requests`` requests with ``concurrency`` in flight; latency per request in ms."""
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(requests))
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for i in counter:
+            method, url, body = make(i)
+            t0 = time.perf_counter()
+            try:
+                r = await client.request(method, url, json=body)
+                if r.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "rps": requests / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="existing warehouse (default: a synthetic one)")
+    parser.add_argument("--sanctions", type=int, default=10_000, help="synthetic listed companies")
+    parser.add_argument("--entities", type=int, default=5_000, help="synthetic resolved entities")
+    parser.add_argument("--requests", type=int, default=2_000, help="requests per scenario")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.db:
+            db = args.db
+            names, ids = warehouse_samples(db)
+        else:
+            db = Path(tmp) / "bench.duckdb"
+            t0 = time.perf_counter()
+            names, ids = build_warehouse(db, args.sanctions, args.entities)
+            print(
+                f"synthetic warehouse: {args.sanctions:,} listed, {args.entities:,} entities "
+                f"({time.perf_counter() - t0:.1f} s)"
+            )
+        port = _free_port()
+        proc = start_server(db, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            t0 = time.perf_counter()
+            httpx.post(
+                f"{base}/match/default",
+                json={"queries": {"w": {"schema": "Company", "properties": {"name": ["warm up"]}}}},
+                timeout=120,
+            )
+            print(f"name indexes built on first /match in {time.perf_counter() - t0:.1f} s")
+
+            def match(i: int) -> tuple[str, str, Any]:
+                q = {"schema": "Company", "properties": {"name": [names[i % len(names)]]}}
+                return "POST", "/match/default", {"queries": {"q": q}}
+
+            scenarios: dict[str, Callable[[int], tuple[str, str, Any]]] = {
+                "baseline GET /healthz": lambda i: ("GET", "/healthz", None),
+                "POST /match/default": match,
+                "GET /entities/{id} (JSON)": lambda i: ("GET", f"/entities/{ids[i % len(ids)]}", None),
+                "GET /ui/entities/{id} (page)": lambda i: ("GET", f"/ui/entities/{ids[i % len(ids)]}", None),
+                "GET /search?q=": lambda i: ("GET", f"/search?q={names[i % len(names)]}", None),
+            }
+            print(
+                f"{args.requests:,} requests per scenario, concurrency {args.concurrency}, "
+                f"server: 1 uvicorn process, {os.cpu_count()} CPUs on this machine"
+            )
+            print("cpu ms/req: server CPU time per request, independent of other load on the machine;")
+            print("1000 / cpu ms/req is what one fully available core sustains.")
+            print(
+                f"{'scenario':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12} "
+                f"{'cpu ms/req':>11} {'1-core req/s':>13}"
+            )
+            baseline = None
+            total_errors = 0
+            for label, make in scenarios.items():
+                cpu0 = server_cpu_seconds(proc.pid)
+                res = asyncio.run(run_scenario(base, make, args.requests, args.concurrency))
+                cpu1 = server_cpu_seconds(proc.pid)
+                baseline = baseline or res["rps"]
+                total_errors += int(res["errors"])
+                cpu_ms = (cpu1 - cpu0) * 1000 / args.requests if cpu0 is not None and cpu1 is not None else None
+                cpu_text = f"{cpu_ms:11.2f} {1000 / cpu_ms:13.0f}" if cpu_ms else f"{'n/a':>11} {'n/a':>13}"
+                print(
+                    f"{label:32} {res['rps']:9.0f} {res['p50']:8.1f} {res['p99']:8.1f} {res['errors']:7.0f} "
+                    f"{res['rps'] / baseline:11.2f}x {cpu_text}"
+                )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    if total_errors:
+        raise SystemExit(f"{total_errors} requests failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""``diversion flows``: trade-flow statistics (series, shares, growth, attribution)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.errors import ConfigError
+from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
+from diversion.flows.render import rich_view, to_csv, to_json
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"{option} {text!r}: expected a date as YYYY-MM-DD") from exc
+
+
+@app.command()
+def flows(
+    by: Annotated[str, typer.Option(help="Group by: origin, dispatch, trading, importer_country, "
+                                    "exporter_country, heading, hs6, brand, exporter, importer, total.")] = "origin",
+    period: Annotated[str, typer.Option(help="Time bucket: month, quarter or year.")] = "month",
+    currency: Annotated[str | None, typer.Option(help="Report in this currency (default: report_currency, "
+                                                 "GBP), converted via the rates table.")] = None,
+    hs: Annotated[list[str] | None, typer.Option("--hs", help="HS code or prefix (chapter/heading/"
+                                                 "subheading); repeatable.", show_default=False)] = None,
+    tier: Annotated[list[str] | None, typer.Option("--tier", help="CHPL tier (1, 2, 3.A, 3.B, 4.A, 4.B); "
+                                                   "repeatable.", show_default=False)] = None,
+    machine_tools: Annotated[bool, typer.Option("--machine-tools", help="Only HS 8456–8466.")] = False,
+    brand: Annotated[list[str] | None, typer.Option("--brand", help="Brand (case-insensitive); repeatable.",
+                                                    show_default=False)] = None,
+    importer: Annotated[list[str] | None, typer.Option("--importer", help="Importer name (substring) or "
+                                                       "entity id; repeatable.", show_default=False)] = None,
+    exporter: Annotated[list[str] | None, typer.Option("--exporter", help="Exporter name (substring) or "
+                                                       "entity id; repeatable.", show_default=False)] = None,
+    origin: Annotated[list[str] | None, typer.Option("--origin", help="Origin country (code or name); "
+                                                     "repeatable.", show_default=False)] = None,
+    dispatch: Annotated[list[str] | None, typer.Option("--dispatch", help="Dispatch country; repeatable.",
+                                                       show_default=False)] = None,
+    importer_country: Annotated[list[str] | None, typer.Option("--importer-country", help="Importer's "
+                                                               "country, e.g. RU; repeatable.",
+                                                               show_default=False)] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    before: Annotated[str | None, typer.Option(help="Before period START:END or a year (default: up to "
+                                               "the cut-off date).")] = None,
+    after: Annotated[str | None, typer.Option(help="After period START:END or a year (default: from the "
+                                              "cut-off date).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    table: Annotated[str, typer.Option("--table", help="For CSV: series, growth or attribution.")] = "series",
+    top: Annotated[int, typer.Option(help="Groups shown as columns in the table view.")] = 6,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Monthly value and count by origin/dispatch/heading/brand, shares, growth and its attribution.
+
+    Example: diversion flows --machine-tools --importer-country RU --by origin --format json
+    """
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(f"--format {fmt!r}: choose table, csv or json")
+    if table not in ("series", "growth", "attribution"):
+        raise ConfigError(f"--table {table!r}: choose series, growth or attribution")
+    settings = settings_for(db, config=config)
+    query = FlowQuery(
+        filter=make_filter(
+            hs_codes=hs or (), chpl_tiers=tier or (), machine_tools=machine_tools, brands=brand or (),
+            importers=importer or (), exporters=exporter or (), origins=origin or (), dispatch=dispatch or (),
+            importer_countries=importer_country or (), date_from=_date(date_from, "--from"),
+            date_to=_date(date_to, "--to"),
+        ),
+        by=by, period=period, currency=currency or settings.report_currency,
+        before=parse_period(before) if before else None, after=parse_period(after) if after else None,
+        cutoff=settings.detect.cutoff_date,
+    )
+    with warehouse(settings, read_only=settings.db_path.exists()) as engine:
+        result = compute_flows(engine, query)
+    if fmt == "table":
+        if out:
+            raise ConfigError("--out needs --format csv or json")
+        console.print(rich_view(result, top))
+        return
+    text = to_json(result) if fmt == "json" else to_csv(result, table)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out} ({result.currency})")
+    else:
+        typer.echo(text)

@@ -1,0 +1,92 @@
+"""``diversion graph``, ``diversion path A B``, ``diversion export``: the network."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from diversion.cli.app import ConfigOption, DbOption, app, console, err_console, settings_for, warehouse
+from diversion.errors import DiversionError
+from diversion.graph import FORMATS, PathResult, build_graph, export_network, shortest_chains
+
+
+@app.command()
+def graph(db: DbOption = None, config: ConfigOption = None) -> None:
+    """Build the network (nodes and edges tables) from the resolved warehouse."""
+    settings = settings_for(db, config=config)
+    with warehouse(settings) as engine:
+        summary = build_graph(engine, settings)
+    table = Table("edge kind", "edges", title=f"Network: {summary.nodes:,} nodes, {summary.edges:,} edges")
+    for kind, n in summary.edges_by_kind.items():
+        table.add_row(kind, f"{n:,}")
+    console.print(table)
+
+
+def _ids(edge: dict) -> str:
+    ev = edge.get("evidence") or {}
+    ids = ev.get("shipment_ids") or ev.get("link_ids") or ev.get("sanction_entity_ids") or []
+    shown = ", ".join(map(str, ids[:5])) + (f" (+{len(ids) - 5} more)" if len(ids) > 5 else "")
+    return shown or (ev.get("domain") or ", ".join(ev.get("distributor_names") or []) or edge["edge_id"])
+
+
+def _print_path(result: PathResult) -> None:
+    console.print(f"From [bold]{result.start.label}[/] ({result.start.node_id}) "
+                  f"to [bold]{result.end.label}[/] ({result.end.node_id})", highlight=False)
+    for alt_of, match in (("start", result.start), ("end", result.end)):
+        if match.alternatives:
+            others = "; ".join(f"{label} ({nid})" for nid, label in match.alternatives[:3])
+            console.print(f"  [dim]{alt_of} could also be: {others} — pass an id to choose[/]", highlight=False)
+    if not result.chains:
+        console.print("No chain connects them in the network.")
+        return
+    for i, chain in enumerate(result.chains, start=1):
+        console.print(f"\n[bold]Chain {i}[/] ({len(chain.hops)} hops, ${chain.value_usd:,.0f} traded along it)")
+        for hop in chain.hops:
+            console.print(f"  {hop.source_label} → {hop.target_label}", highlight=False)
+            for e in hop.edges:
+                arrow = "→" if e["direction"] == "forward" else "←"
+                money = f" ${e['value_usd']:,.0f}" if e.get("value_usd") else ""
+                count = f", {e['count']} record(s)" if e.get("count") else ""
+                dates = f", {e['first_date']}..{e['last_date']}" if e.get("first_date") else ""
+                console.print(f"      {arrow} {e['kind']}{money}{count}{dates}  [dim]ids: {_ids(e)}[/]",
+                              highlight=False)
+
+
+@app.command()
+def path(
+    start: Annotated[str, typer.Argument(help="Entity or brand: id or name (e.g. Tsugami).")],
+    end: Annotated[str, typer.Argument(help="Entity: id or name (e.g. Kometa).")],
+    limit: Annotated[int, typer.Option("--limit", help="Most chains to show.")] = 5,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print the shortest evidenced chains between two entities, or a brand and an entity."""
+    settings = settings_for(db, config=config)
+    with warehouse(settings) as engine:
+        result = shortest_chains(engine, start, end, limit=limit)
+    _print_path(result)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help=f"Output format: {' or '.join(FORMATS)}.")] = "ftm",
+    out: Annotated[str, typer.Option("--out", help="Output file, or - for standard output.")] = "-",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the network as FollowTheMoney JSON lines (for Aleph) or GraphML."""
+    settings = settings_for(db, config=config)
+    with warehouse(settings) as engine:
+        if out == "-":
+            n = export_network(engine, fmt, sys.stdout)
+        else:
+            try:
+                with Path(out).open("w", encoding="utf-8") as handle:
+                    n = export_network(engine, fmt, handle)
+            except OSError as exc:
+                raise DiversionError(f"{out}: cannot write ({exc.strerror})") from exc
+    err_console.print(f"wrote {n:,} {'entities' if fmt == 'ftm' else 'nodes'} as {fmt} to {out}")

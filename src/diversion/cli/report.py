@@ -1,0 +1,40 @@
+"""``diversion report``: the investigation report as self-contained HTML (PNG charts, optional PDF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.report import build_report
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write report.html (and charts/, report.pdf) into.")],
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print report.pdf with headless Chromium.")] = False,
+    top: Annotated[int | None, typer.Option("--top", help="Leads that get a full dossier (default: "
+                                            "report.top_leads, 5).", show_default=False)] = None,
+    png: Annotated[bool | None, typer.Option("--png/--no-png", help="Export every chart as PNG for print "
+                                             "(default: report.png).", show_default=False)] = None,
+    currency: Annotated[str | None, typer.Option(help="Report values in this currency (default: "
+                                                 "report_currency).")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Summary, ranked leads, one dossier per top lead, trade-flow charts, method and provenance.
+
+    Example: diversion report --out report/ --pdf
+    """
+    settings = settings_for(db, config=config)
+    with warehouse(settings, read_only=settings.db_path.exists()) as engine, console.status("building report"):
+        result = build_report(engine, settings, out, top=top, pdf=pdf, png=png, currency=currency)
+    console.print(f"wrote [bold]{result.html}[/] ({len(result.charts)} charts)")
+    if result.pngs:
+        console.print(f"wrote {len(result.pngs)} PNG chart(s) in {result.pngs[0].parent}")
+    if result.pdf:
+        console.print(f"wrote [bold]{result.pdf}[/]")
+    for note in result.notes:
+        console.print(f"[yellow]{note}")

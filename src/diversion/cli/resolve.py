@@ -1,0 +1,150 @@
+"""``diversion resolve | explain | review | decide | screen``: entities and sanctions screening."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from diversion.cli.app import ConfigOption, DbOption, EngineOption, app, console, settings_for, warehouse
+from diversion.errors import DiversionError
+
+
+@app.command()
+def resolve(db: DbOption = None, engine: EngineOption = None, config: ConfigOption = None) -> None:
+    """Link every party mention into entities (Splink) and match entities against sanctions lists."""
+    from diversion.resolve import resolve as run_resolve
+
+    settings = settings_for(db, engine, config)
+    with warehouse(settings) as eng:
+        report = run_resolve(eng, settings)
+    console.print(
+        f"{report.mentions:,} mentions → {report.entities:,} entities "
+        f"({report.merged_entities:,} with several mentions); {report.links:,} links at "
+        f"p ≥ {settings.resolve.link_threshold}, {report.pairs_scored:,} pairs scored "
+        f"({report.backend}, {report.seconds:.1f} s)"
+    )
+    console.print(f"model: {report.method}" + (f" — {'; '.join(report.notes)}" if report.notes else ""))
+    if report.unresolved:
+        reasons = ", ".join(f"{k}: {v}" for k, v in report.unresolved_reasons.items())
+        console.print(f"{report.unresolved:,} mentions kept unresolved ({reasons})")
+    console.print(f"{report.decisions:,} analyst decisions honoured; {report.sanctions_matches:,} sanctions matches")
+
+
+@app.command()
+def explain(
+    a: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
+    b: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show which comparisons made two mentions one entity (or not), with Splink's match weights."""
+    from diversion.resolve.explain import explain_pair
+
+    settings = settings_for(db, config=config)
+    with warehouse(settings, read_only=True) as eng:
+        result = explain_pair(eng, a, b, settings.resolve.link_threshold, settings.resolve.max_name_length)
+    for line in result.lines():
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def review(
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to list.")] = 20,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """List uncertain pairs for an analyst, most valuable first."""
+    from diversion.resolve.review import review_queue
+
+    settings = settings_for(db, config=config)
+    with warehouse(settings, read_only=True) as eng:
+        items = review_queue(eng, settings.resolve.review_low, settings.resolve.review_high, limit)
+    if not items:
+        console.print("No uncertain pairs to review.")
+        return
+    table = Table("p", "traded", "A", "B", "decide with", title="Uncertain pairs")
+    for it in items:
+        table.add_row(f"{it.probability:.2f}", f"{it.traded_value:,.0f}", f"{it.left_name} ({it.left_role})",
+                      f"{it.right_name} ({it.right_role})", f"{it.left_id} {it.right_id}")
+    console.print(table)
+    console.print("Record a judgement: diversion decide A B --same | --different [--why TEXT]")
+
+
+@app.command()
+def decide(
+    a: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
+    b: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
+    same: Annotated[bool, typer.Option("--same", help="They are the same party.")] = False,
+    different: Annotated[bool, typer.Option("--different", help="They are different parties.")] = False,
+    why: Annotated[str | None, typer.Option("--why", help="The reason, for the record.")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Who decides (default: login name).")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Record that two mentions are the same or different parties; every later resolve honours it."""
+    from diversion.resolve.decisions import record_decision
+
+    if same == different:
+        raise DiversionError("give exactly one of --same or --different")
+    settings = settings_for(db, config=config)
+    with warehouse(settings) as eng:
+        d = record_decision(eng, a, b, "same" if same else "different", author, why)
+    console.print(f"recorded: {d.left_id} and {d.right_id} are {d.judgement} (by {d.author}); "
+                  "run `diversion resolve` to apply")
+
+
+@app.command()
+def screen(
+    name: Annotated[str | None, typer.Argument(help="Name to screen (any script).")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="Country of the party (ISO2 or name).")] = None,
+    schema: Annotated[str | None, typer.Option("--schema", help="Company or Person.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    file: Annotated[Path | None, typer.Option("--file", help="CSV of parties: name[,country,schema].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="With --file: write results to this CSV.")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Minimum score (default: config).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Most hits per name.")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Screen a name (or a CSV of parties) against every sanctions name and alias."""
+    from diversion.reference import to_iso2
+    from diversion.resolve.screen_file import read_parties, results_json, screen_parties, write_results
+    from diversion.resolve.screening import build_index
+
+    if (name is None) == (file is None):
+        raise DiversionError("give a NAME or --file parties.csv (one of them)")
+    settings = settings_for(db, config=config)
+    rs = settings.resolve
+    cut = rs.screen_threshold if threshold is None else threshold
+    top = limit or rs.screen_limit
+    with warehouse(settings, read_only=True) as eng:
+        index = build_index(eng, rs.max_name_length)
+    if file is not None:
+        results = screen_parties(index, read_parties(file), cut, top)
+        if out is not None:
+            n = write_results(results, out)
+            console.print(f"screened {n:,} parties → {out}")
+        elif as_json:
+            sys.stdout.write(results_json(results) + "\n")
+        else:
+            for party, hits in results:
+                best = f"{hits[0].score:.2f} {hits[0].caption} ({hits[0].list_name})" if hits else "no match"
+                console.print(f"{party.line}: {party.name} → {best}", highlight=False)
+        return
+    hits = index.search(name or "", to_iso2(country) or country if country else None, schema, cut, top)
+    if as_json:
+        sys.stdout.write(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1) + "\n")
+        return
+    if not hits:
+        console.print(f"No sanctions match for {name!r} at score ≥ {cut}.")
+        return
+    table = Table("score", "listed entity", "list", "programs", "listed", "why", title=f"Screening {name!r}")
+    for h in hits:
+        table.add_row(f"{h.score:.2f}", f"{h.caption} [{h.sanction_entity_id}]", h.list_name or "",
+                      ", ".join(h.programs), h.listing_date.isoformat() if h.listing_date else "", h.explanation)
+    console.print(table)

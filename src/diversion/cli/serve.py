@@ -1,0 +1,25 @@
+"""``diversion serve``: the web app and screening API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Serve the warehouse in a browser and as a JSON API (read-only unless DIVERSION_WEB__API_KEY is set)."""
+    from diversion.web import serve as run
+
+    settings = settings_for(db, config=config)
+    mode = "read-write for API-key holders" if settings.web.api_key else "read-only"
+    console.print(f"Serving [bold]{settings.db_path}[/] on http://{host}:{port}/ ({mode}); API docs at /docs")
+    run(settings, host=host, port=port)

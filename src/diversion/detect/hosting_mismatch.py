@@ -1,0 +1,52 @@
+"""``hosting_mismatch``: a website hosted or registered in the destination country, claiming to be elsewhere."""
+
+from __future__ import annotations
+
+from diversion.config import Settings
+from diversion.detect.common import entity_labels
+from diversion.detect.finding import Finding
+from diversion.engine import Engine
+from diversion.graph.keys import prepare_keys
+
+NAME = "hosting_mismatch"
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """The website is hosted, or its domain registered, in the destination country; the company claims elsewhere.
+
+    The claimed country is the one derived from the site's claimed address,
+    or else the country the registry gives the company. Score:
+    ``hosting_score`` (0.8) when hosted in the destination country,
+    ``registrant_score`` (0.7) when the registrant is there, 1 when both.
+    """
+    d = settings.detect
+    dest = d.destination_country
+    prepare_keys(engine)
+    rows = engine.fetch_dicts(
+        """SELECT w.domain, m.entity_id, w.hosting_country, w.registrant_country, w.claimed_address,
+                  coalesce(w.claimed_country, r.country) AS claimed_country
+           FROM web_evidence w JOIN _web_map m ON m.domain = w.domain
+           LEFT JOIN (SELECT entity_id, min(country) AS country FROM _registry_map GROUP BY entity_id) r
+             ON r.entity_id = m.entity_id
+           WHERE m.entity_id IS NOT NULL AND (w.hosting_country = ? OR w.registrant_country = ?)
+             AND coalesce(w.claimed_country, r.country) IS NOT NULL
+             AND coalesce(w.claimed_country, r.country) <> ?""",
+        [dest, dest, dest],
+    )
+    labels = entity_labels(engine, {r["entity_id"] for r in rows})
+    best: dict[str, Finding] = {}
+    for r in rows:
+        hosted, registered = r["hosting_country"] == dest, r["registrant_country"] == dest
+        score = 1.0 if hosted and registered else (d.hosting_score if hosted else d.registrant_score)
+        what = " and ".join(w for w, on in (("hosted", hosted), ("registered", registered)) if on)
+        name = labels.get(r["entity_id"], (r["entity_id"], None))[0]
+        finding = Finding(
+            NAME, r["entity_id"], score,
+            f"{name}'s website {r['domain']} is {what} in {dest} although the company claims to be in "
+            f"{r['claimed_country']}.",
+            {k: r[k] for k in ("domain", "hosting_country", "registrant_country", "claimed_country",
+                               "claimed_address")},
+        )
+        if r["entity_id"] not in best or best[r["entity_id"]].score < score:
+            best[r["entity_id"]] = finding
+    return list(best.values())

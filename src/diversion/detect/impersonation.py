@@ -1,0 +1,201 @@
+"""``impersonation``: a website copied from another company's, or claiming ties the registry denies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from datasketch import MinHash, MinHashLSH
+from rapidfuzz import fuzz, process
+
+from diversion.config import Settings
+from diversion.detect.common import entity_labels
+from diversion.detect.finding import Finding
+from diversion.engine import Engine
+from diversion.graph.keys import prepare_keys
+
+NAME = "impersonation"
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TAG = re.compile(r"<[^>]+>")
+#: "a branch of X", "official representative of X", "subsidiary of X" ...
+_CLAIM = re.compile(
+    r"\b(?:branch|subsidiary|division|affiliate|representative office|representative|office|partner|part)"
+    r"\s+of\s+(?:the\s+)?([A-Z][\w&.\-' ]{2,60}?)(?=[,.;:!)\n]|\s+(?:in|and|since|for|with)\b|$)",
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One website and what it says about itself."""
+
+    domain: str
+    entity_id: str | None
+    company: str
+    text: str
+    claimed_country: str | None
+
+
+def shingles(text: str, size: int) -> set[str]:
+    """Word ``size``-grams of the lower-cased text, tags stripped.
+
+    >>> sorted(shingles("<p>The quick brown fox</p>", 3))
+    ['quick brown fox', 'the quick brown']
+    """
+    words = _WORD.findall(_TAG.sub(" ", text or "").lower())
+    if len(words) < size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """Exact Jaccard similarity of two shingle sets."""
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def near_copies(sites: list[Site], threshold: float, size: int, num_perm: int) -> list[tuple[int, int, float]]:
+    """Pairs of sites whose texts have Jaccard ≥ ``threshold`` (MinHash LSH candidates, exact check)."""
+    sets = [shingles(s.text, size) for s in sites]
+    lsh = MinHashLSH(threshold=max(0.05, threshold * 0.8), num_perm=num_perm)
+    hashes = []
+    for i, sh in enumerate(sets):
+        m = MinHash(num_perm=num_perm, seed=1)
+        m.update_batch([x.encode() for x in sh])
+        hashes.append(m)
+        if sh:
+            lsh.insert(str(i), m)
+    pairs = set()
+    for i, m in enumerate(hashes):
+        if not sets[i]:
+            continue
+        for j in map(int, lsh.query(m)):
+            if j != i:
+                pairs.add((min(i, j), max(i, j)))
+    out = []
+    for i, j in sorted(pairs):
+        score = jaccard(sets[i], sets[j])
+        if score >= threshold:
+            out.append((i, j, round(score, 4)))
+    return out
+
+
+def branch_claims(text: str) -> list[str]:
+    """Companies a text claims to be a branch, subsidiary or representative of.
+
+    >>> branch_claims("ELE Technology is a branch of Gray Machinery Company, with a warehouse in Illinois.")
+    ['Gray Machinery Company']
+    """
+    return [m.group(1).strip() for m in _CLAIM.finditer(_TAG.sub(" ", text or ""))]
+
+
+def _mentions(text: str, name: str) -> bool:
+    words = " ".join(_WORD.findall(name.lower())[:2])
+    return bool(words) and words in " ".join(_WORD.findall(text.lower()))
+
+
+def _copier(a: Site, b: Site, registry_country: dict[str, set[str]], distributors: set[str]) -> Site | None:
+    """Which of two near-identical sites is the copy, or ``None`` when the data cannot tell."""
+    a_names_b, b_names_a = _mentions(a.text, b.company), _mentions(b.text, a.company)
+    if a_names_b != b_names_a:
+        return a if a_names_b else b
+    a_auth, b_auth = a.entity_id in distributors, b.entity_id in distributors
+    if a_auth != b_auth:
+        return b if a_auth else a
+    a_bad = _contradicted(a, registry_country) is not None
+    b_bad = _contradicted(b, registry_country) is not None
+    if a_bad != b_bad:
+        return a if a_bad else b
+    return None
+
+
+def _contradicted(site: Site, registry_country: dict[str, set[str]]) -> set[str] | None:
+    """The registry countries, when they contradict the site's claimed country."""
+    known = registry_country.get(site.entity_id or "", set())
+    if site.claimed_country and known and site.claimed_country not in known:
+        return known
+    return None
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """A website that copies another company's, or claims a tie or an address the registry contradicts.
+
+    Three signals, combined as a noisy-OR: (1) near-copy: the site's text has a
+    Jaccard similarity of at least ``impersonation_jaccard`` with another
+    company's site, over word shingles of ``impersonation_shingle`` words
+    (candidates from MinHash LSH, then checked exactly); the copier is the site
+    that names the other company, or the one that is not an authorised
+    distributor, or the one whose address is contradicted (score = similarity;
+    half when the copier cannot be told); (2) a claimed "branch / subsidiary /
+    representative of X" where X is a known company with no registry link to
+    it (0.7; 0.4 when X is unknown); (3) a claimed address in a country where
+    the registry does not place the company (0.6).
+    """
+    d = settings.detect
+    prepare_keys(engine)
+    raw = engine.fetch_dicts("""
+        SELECT w.domain, any_value(m.entity_id) AS entity_id, any_value(w.company_name) AS company,
+               max(w.text) AS text, any_value(w.claimed_country) AS claimed_country
+        FROM web_evidence w LEFT JOIN _web_map m ON m.domain = w.domain GROUP BY w.domain ORDER BY w.domain""")
+    sites = [Site(r["domain"], r["entity_id"], r["company"] or r["domain"], r["text"] or "", r["claimed_country"])
+             for r in raw]
+    if not sites:
+        return []
+    registry_country: dict[str, set[str]] = {}
+    for entity_id, country in engine.fetch_all(
+            "SELECT entity_id, country FROM _registry_map WHERE country IS NOT NULL"):
+        registry_country.setdefault(entity_id, set()).add(country)
+    distributors = {r[0] for r in engine.fetch_all(
+        "SELECT entity_id FROM _distributor_map WHERE entity_id IS NOT NULL")}
+    linked = {frozenset(r) for r in engine.fetch_all(
+        "SELECT source, target FROM edges WHERE kind IN ('ownership', 'directorship', 'link')")}
+    labels = entity_labels(engine)
+    signals: dict[str, list[tuple[float, str, dict[str, Any]]]] = {}
+
+    def add(site: Site, score: float, text: str, evidence: dict[str, Any]) -> None:
+        if site.entity_id:
+            signals.setdefault(site.entity_id, []).append((score, text, {"domain": site.domain, **evidence}))
+
+    for i, j, sim in near_copies(sites, d.impersonation_jaccard, d.impersonation_shingle, d.impersonation_num_perm):
+        a, b = sites[i], sites[j]
+        if a.entity_id and a.entity_id == b.entity_id:
+            continue  # one company's several domains
+        copier = _copier(a, b, registry_country, distributors)
+        for site, other in ((a, b), (b, a)):
+            if copier is None or copier is site:
+                add(site, sim if copier else sim / 2,
+                    f"its website {site.domain} is a {sim:.0%} copy of {other.company}'s {other.domain}",
+                    {"signal": "near_copy", "jaccard": sim, "copied_domain": other.domain,
+                     "copied_entity": other.entity_id, "copier_known": copier is not None})
+    names = {eid: label[0] for eid, label in labels.items()}
+    choices = list(names.values())
+    ids = list(names.keys())
+    for site in sites:
+        for claim in branch_claims(site.text):
+            hit = process.extractOne(claim, choices, scorer=fuzz.token_set_ratio, score_cutoff=85) if choices else None
+            parent = ids[hit[2]] if hit else None
+            if parent == site.entity_id:
+                continue
+            if parent and frozenset((parent, site.entity_id)) in linked:
+                continue
+            add(site, 0.7 if parent else 0.4,
+                f"it claims to be a branch of {claim}" + (" but the registry shows no link" if parent else ""),
+                {"signal": "branch_claim", "claim": claim, "claimed_parent": parent})
+        known = _contradicted(site, registry_country)
+        if known:
+            add(site, 0.6, f"its site claims an address in {site.claimed_country} but the registry places it in "
+                f"{', '.join(sorted(known))}", {"signal": "address", "claimed_country": site.claimed_country,
+                                                 "registry_countries": sorted(known)})
+    findings = []
+    for entity_id, sigs in signals.items():
+        sigs.sort(key=lambda s: -s[0])
+        miss = 1.0
+        for score, _, _ in sigs:
+            miss *= 1.0 - score
+        name = names.get(entity_id, entity_id)
+        summary = f"{name}: " + "; ".join(s[1] for s in sigs[:3]) + "."
+        findings.append(Finding(NAME, entity_id, 1.0 - miss, summary, {"signals": [s[2] for s in sigs]}))
+    return findings
+
+
+__all__ = ["NAME", "branch_claims", "detect", "jaccard", "near_copies", "shingles"]

@@ -1,0 +1,181 @@
+"""``intermediary_surge``: new counterparts that carry a flow's growth after the cut-off."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import pyarrow as pa
+
+from diversion.config import Settings
+from diversion.detect.common import entity_labels, split_tags
+from diversion.detect.finding import Finding, money
+from diversion.engine import Engine
+from diversion.flows.attribution import growth_attribution
+from diversion.graph.keys import VALUE_USD
+
+NAME = "intermediary_surge"
+
+#: SQL for each kind of flow: its key and label, over shipments ``s`` and their parties ``se``.
+#: Most specific first: on equal scores the evidence names the narrowest flow (an importer's brand).
+FLOW_KEYS: dict[str, str] = {
+    "importer_brand": "se.importer_entity_id || '|' || lower(trim(s.brand))",
+    "importer": "se.importer_entity_id",
+    "brand": "lower(trim(s.brand))",
+    "hs4": "substr(s.hs_code, 1, 4)",
+}
+
+
+def _flow_rows_sql(kinds: list[str], destination: str, cutoff: str) -> str:
+    # Monthly buckets, except that a month straddling the cut-off is split at it.
+    bucket = (f"CASE WHEN s.date < DATE '{cutoff}' THEN date_trunc('month', s.date)::DATE "
+              f"ELSE greatest(date_trunc('month', s.date)::DATE, DATE '{cutoff}') END")
+    where = f"AND s.importer_country = '{destination}'" if destination else ""
+    parts = []
+    for kind in kinds:
+        key = FLOW_KEYS[kind]
+        brand_only = "AND s.brand IS NOT NULL AND trim(s.brand) <> ''" if "brand" in kind else ""
+        parts.append(f"""
+            SELECT '{kind}' AS flow, {key} AS flow_key, se.exporter_entity_id AS counterpart,
+                   {bucket} AS month, sum({VALUE_USD}) AS value
+            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
+            WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where} {brand_only}
+            GROUP BY ALL""")
+    return " UNION ALL ".join(parts)
+
+
+def _candidate_flows(engine: Engine, settings: Settings, kinds: list[str]) -> list[dict[str, Any]]:
+    """Monthly rows of the flows that grew enough to look at (the rest never leave SQL)."""
+    d = settings.detect
+    flow_sql = _flow_rows_sql(kinds, d.destination_country, str(d.cutoff_date))
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _flow_rows AS {flow_sql}")
+    return engine.fetch_dicts(f"""
+        WITH totals AS (
+            SELECT flow, flow_key,
+                   sum(value) FILTER (WHERE month < DATE '{d.cutoff_date}') AS before,
+                   sum(value) FILTER (WHERE month >= DATE '{d.cutoff_date}') AS after
+            FROM _flow_rows GROUP BY flow, flow_key)
+        SELECT r.* FROM _flow_rows r JOIN totals t USING (flow, flow_key)
+        WHERE t.before > 0 AND t.after - t.before >= {float(d.surge_min_growth_value)}
+          AND t.after / t.before >= {float(d.surge_min_growth_factor)}
+    """)
+
+
+def _label(flow: str, key: str, labels: dict[str, tuple[str, str | None]], brands: dict[str, str]) -> str:
+    if flow == "importer":
+        return f"imports of {labels.get(key, (key, None))[0]}"
+    if flow == "importer_brand":
+        importer, brand = key.split("|", 1)
+        return f"{labels.get(importer, (importer, None))[0]}'s imports of {brands.get(brand, brand)}"
+    if flow == "brand":
+        return f"all imports of {brands.get(key, key)}"
+    return f"imports under HS heading {key}"
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """New counterparts that carry most of a flow's growth after the cut-off date.
+
+    For each flow into the destination country — an importer's purchases, an
+    importer's purchases of one brand, a brand, an HS heading (setting
+    ``detect.surge_flows``) — value is summed before and after
+    ``detect.cutoff_date`` and the change is attributed to each exporter
+    (growth attribution, ``flows.attribution``). Only flows that existed
+    before, grew by at least ``surge_min_growth_value`` dollars and by a factor
+    of at least ``surge_min_growth_factor`` are considered. An exporter is
+    flagged when it is new after the cut-off and carries at least
+    ``surge_min_growth_share`` of the growth. Score: its share of the growth
+    (saturating at one half) times the flow's growth factor on a log scale
+    (saturating at thirty-fold) times its growth in dollars on a square-root
+    scale (saturating at ``surge_full_growth_value``, $5m). Each entity keeps its strongest flow; the
+    others are listed in the evidence. The importer of an importer flow whose
+    growth new counterparts carry is flagged too, at 0.8 × (their share of the
+    growth) × the same growth terms: it switched to new suppliers after the cut-off.
+    """
+    d = settings.detect
+    kinds = [k for k in split_tags(d.surge_flows) if k in FLOW_KEYS]
+    rows = _candidate_flows(engine, settings, kinds) if kinds else []
+    grouped: dict[tuple[str, str], list[tuple[str, float, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[(r["flow"], r["flow_key"])].append((r["counterpart"], r["value"] or 0.0, r["month"]))
+    hits: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    importers: dict[str, dict[str, Any]] = {}
+    for (flow, key), flow_rows in grouped.items():
+        att = growth_attribution(flow_rows, d.cutoff_date)
+        factor = att.growth_factor or 0.0
+        new_share = min(1.0, att.new_share())
+        size = min(1.0, math.sqrt(max(att.change, 0.0) / d.surge_full_growth_value))
+        if flow in ("importer", "importer_brand") and new_share >= 0.5:
+            importer = key.split("|", 1)[0]
+            score = 0.8 * new_share * _factor_term(factor) * size
+            if importer not in importers or importers[importer]["score"] < score:
+                importers[importer] = {"flow": flow, "flow_key": key, "score": round(score, 4),
+                                       "before_total": att.before_total, "after_total": att.after_total,
+                                       "growth_factor": round(factor, 2), "new_counterparts_share": round(new_share, 4),
+                                       "new_counterparts": [c.counterpart for c in att.counterparts
+                                                            if c.is_new and c.share_of_growth > 0][:10]}
+        for c in att.counterparts:
+            if not c.is_new or c.share_of_growth < d.surge_min_growth_share:
+                continue
+            score = min(1.0, c.share_of_growth / 0.5) * _factor_term(factor) * size
+            hits[c.counterpart].append({
+                "flow": flow, "flow_key": key, "score": round(score, 4), "before_total": att.before_total,
+                "after_total": att.after_total, "growth_factor": round(factor, 2), "after": c.after,
+                "share_of_growth": round(c.share_of_growth, 4),
+                "new_counterparts_share": round(att.new_share(), 4),
+            })
+    if not hits and not importers:
+        return []
+    labels = entity_labels(engine)
+    brands = dict(engine.fetch_all("SELECT lower(trim(brand)), min(trim(brand)) FROM shipments "
+                                   "WHERE brand IS NOT NULL GROUP BY 1"))
+    for flows in hits.values():
+        flows.sort(key=lambda f: (-f["score"], list(FLOW_KEYS).index(f["flow"]), -f["after"]))
+    samples = _sample_ids(engine, [(e, f[0]["flow"], f[0]["flow_key"]) for e, f in hits.items()], settings)
+    findings = []
+    for entity_id, flows in hits.items():
+        best = flows[0]
+        best["flow_label"] = _label(best["flow"], best["flow_key"], labels, brands)
+        ids = samples.get(entity_id, [])
+        name = labels.get(entity_id, (entity_id, None))[0]
+        summary = (f"{name} is new after {d.cutoff_date} and carries {best['share_of_growth']:.0%} of the growth in "
+                   f"{best['flow_label']} ({money(best['before_total'])} before → {money(best['after_total'])} after).")
+        findings.append(Finding(NAME, entity_id, best["score"], summary,
+                                {"flow": best, "other_flows": flows[1:6], "shipment_ids": ids,
+                                 "cutoff_date": str(d.cutoff_date)}))
+    for importer, flow in importers.items():
+        flow["flow_label"] = _label(flow["flow"], flow["flow_key"], labels, brands)
+        name = labels.get(importer, (importer, None))[0]
+        names = ", ".join(labels.get(c, (c, None))[0] for c in flow["new_counterparts"][:3])
+        findings.append(Finding(NAME, importer, flow["score"],
+                                f"Counterparts new after {d.cutoff_date} ({names}) carry "
+                                f"{flow['new_counterparts_share']:.0%} of the growth in {flow['flow_label']} "
+                                f"({money(flow['before_total'])} before → {money(flow['after_total'])} after).",
+                                {"flow": flow, "role": "importer", "cutoff_date": str(d.cutoff_date)}))
+    return findings
+
+
+def _factor_term(factor: float) -> float:
+    """A flow's growth factor on a log scale: 0 at no growth, 1 at thirty-fold or more."""
+    return min(1.0, math.log10(max(factor, 1.0)) / math.log10(30))
+
+
+def _sample_ids(engine: Engine, picks: list[tuple[str, str, str]], settings: Settings) -> dict[str, list[str]]:
+    """Up to ten shipment ids per flagged counterpart in its strongest flow after the cut-off (one query)."""
+    if not picks:
+        return {}
+    engine.execute("CREATE OR REPLACE TEMP TABLE _surge_picks (entity_id VARCHAR, flow VARCHAR, flow_key VARCHAR)")
+    engine.insert_arrow("_surge_picks", pa.table({
+        "entity_id": pa.array([p[0] for p in picks], pa.string()),
+        "flow": pa.array([p[1] for p in picks], pa.string()),
+        "flow_key": pa.array([p[2] for p in picks], pa.string()),
+    }))
+    parts = " UNION ALL ".join(
+        f"""SELECT p.entity_id, s.record_id, s.date FROM _surge_picks p
+            JOIN shipment_entities se ON se.exporter_entity_id = p.entity_id
+            JOIN shipments s ON s.record_id = se.record_id
+            WHERE p.flow = '{kind}' AND {key} = p.flow_key AND s.date >= DATE '{settings.detect.cutoff_date}'"""
+        for kind, key in FLOW_KEYS.items())
+    rows = engine.fetch_all(f"""
+        SELECT entity_id, list(record_id ORDER BY date, record_id)[1:10] FROM ({parts}) GROUP BY entity_id""")
+    return {r[0]: list(r[1]) for r in rows}

@@ -1,0 +1,108 @@
+"""How rows of the ingest tables map to resolved entities.
+
+Resolution writes ``mentions`` (one per distinct party mention, with the
+``source_table`` and ``source_key`` it came from) and ``entity_mentions``
+(mention → entity). Graph and detectors need the reverse question — *which
+entity is registry company X, sanctions entry Y, website Z?* — so this module
+materialises that lookup once per run as a temporary table, ``_entity_keys``.
+
+Registry entities that resolution did not cover keep a stable fallback id
+``registry:<id>`` so that ownership links are never lost.
+"""
+
+from __future__ import annotations
+
+from diversion.engine import Engine
+from diversion.engine.schema import create_sql
+from diversion.errors import WarehouseError
+
+#: Tables resolution must have written before graph or detect can run.
+RESOLVE_TABLES = ("mentions", "entities", "entity_mentions", "shipment_entities", "sanctions_matches")
+
+
+def require_resolved(engine: Engine) -> None:
+    """Fail with an actionable message when resolution has not run yet."""
+    missing = [t for t in RESOLVE_TABLES if not engine.table_exists(t)]
+    if missing:
+        raise WarehouseError(
+            f"the warehouse has no {', '.join(missing)} table(s); run `diversion resolve` first"
+        )
+    loaded = any(engine.count(t) for t in ("shipments", "registry_entities", "sanctions"))
+    if loaded and not engine.count("entities"):
+        raise WarehouseError("the warehouse holds data but no resolved entities; run `diversion resolve` first")
+
+
+def ensure_stage_table(engine: Engine, name: str) -> None:
+    """Create a stage table from the contract when it is missing."""
+    engine.execute(create_sql(name))
+
+
+def entity_keys_sql() -> str:
+    """One row per (source table, source key, entity), plus the mention's name and role."""
+    return """
+        CREATE OR REPLACE TEMP TABLE _entity_keys AS
+        SELECT DISTINCT m.source_table, m.source_key, em.entity_id, m.name, m.role, m.domain
+        FROM mentions m JOIN entity_mentions em ON em.mention_id = m.mention_id
+        WHERE m.source_key IS NOT NULL
+    """
+
+
+def registry_map_sql() -> str:
+    """Registry entity id → resolved entity id (or the ``registry:`` fallback)."""
+    return """
+        CREATE OR REPLACE TEMP TABLE _registry_map AS
+        SELECT r.entity_id AS registry_id,
+               coalesce(k.entity_id, 'registry:' || r.entity_id) AS entity_id,
+               r.name, r.country, r.schema, r.topics
+        FROM registry_entities r
+        LEFT JOIN (SELECT source_key, min(entity_id) AS entity_id FROM _entity_keys
+                   WHERE source_table = 'registry_entities' GROUP BY source_key) k
+          ON k.source_key = r.entity_id
+    """
+
+
+def distributor_map_sql() -> str:
+    """Authorised-distributor rows → resolved entity (matched on record hash, name or domain)."""
+    return """
+        CREATE OR REPLACE TEMP TABLE _distributor_map AS
+        SELECT DISTINCT d.brand, d.distributor_name, d.country, d.domain, k.entity_id
+        FROM distributors d
+        LEFT JOIN (SELECT * FROM _entity_keys WHERE source_table = 'distributors') k
+          -- resolution keeps one mention per (name, country, domain): match on those, or the hash
+          ON k.source_key = d.record_hash
+             OR (k.name = d.distributor_name AND k.domain IS NOT DISTINCT FROM d.domain)
+    """
+
+
+def web_map_sql() -> str:
+    """Websites → resolved entity (``source_key`` is the domain)."""
+    return """
+        CREATE OR REPLACE TEMP TABLE _web_map AS
+        SELECT w.domain, min(k.entity_id) AS entity_id
+        FROM (SELECT DISTINCT domain FROM web_evidence) w
+        LEFT JOIN (SELECT * FROM _entity_keys WHERE source_table = 'web_evidence') k
+          ON k.source_key = w.domain OR k.domain = w.domain
+        GROUP BY w.domain
+    """
+
+
+def prepare_keys(engine: Engine) -> None:
+    """Materialise every lookup above for this connection (cheap; idempotent)."""
+    require_resolved(engine)
+    for sql in (entity_keys_sql(), registry_map_sql(), distributor_map_sql(), web_map_sql()):
+        engine.execute(sql)
+
+
+#: Shipment value in US dollars: the converted value, or the declared one when it is already dollars.
+VALUE_USD = "coalesce(s.value_usd, CASE WHEN s.currency IS NULL OR upper(s.currency) = 'USD' THEN s.value END, 0)"
+
+
+def rewrite_table(engine: Engine, name: str, select_sql: str) -> int:
+    """Replace a stage table's rows with the result of ``select_sql`` (columns in contract order).
+
+    The table is recreated from its contract DDL so its types and keys stay exact.
+    """
+    engine.execute(f"DROP TABLE IF EXISTS {name}")
+    engine.execute(create_sql(name))
+    engine.execute(f"INSERT INTO {name} {select_sql}")
+    return engine.count(name)

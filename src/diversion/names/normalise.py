@@ -1,0 +1,188 @@
+"""Turn a raw party name into the forms that matching compares.
+
+The pipeline, in order (each step is a library call, not a local table):
+
+1. ``unusable_reason``: empty, punctuation-only, over-long and 3+-script names stop here.
+2. Unicode NFKC + casefold + tokenise (``rigour.text.normalize``): quotes «» „" and
+   punctuation go, full-width letters fold, ``ß`` → ``ss``.
+3. A leading Chinese administrative prefix (``深圳市``, ``广东省``) is dropped: the
+   English name of the same firm usually omits it.
+4. Legal forms are taken out in the original script with rigour's org-type database
+   (``ООО``, ``Общество с ограниченной ответственностью``, ``LLC``, ``FZE``, ``FZCO``,
+   ``L.L.C.``, ``GmbH``...) and kept apart in their generic form (``llc``, ``jsc``).
+5. Transliteration to ASCII (``rigour.text.translit.ascii_text``: rigour's own spellings
+   for Cyrillic/Greek/..., ICU via normality for Han, Arabic and the rest).
+6. Legal forms again on the ASCII text: transliterated forms (``Obshchestvo s
+   ogranichennoy otvetstvennostyu``) via rigour, Han forms (``有限公司`` →
+   ``you xian gong si``) and trailing ``Corporation``/``Co``/``Company`` via
+   fingerprints' type table.
+7. Stopwords (``and``, ``of``, ``the``; rigour's list) are dropped.
+
+Person names skip the legal forms and lose honorifics (``Mr``, ``Dr``) instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import fingerprints
+from rigour.names import extract_org_types, remove_org_types, remove_person_prefixes
+from rigour.text import is_stopword, metaphone, remove_bracketed_text
+from rigour.text.normalize import Normalize, normalize
+from rigour.text.translit import ascii_text
+
+from diversion.names.scripts import script_families, unusable_reason
+
+#: Default upper bound on name length; longer strings are concatenated fields or garbage.
+MAX_NAME_LENGTH = 500
+
+_FLAGS = Normalize.NFKC | Normalize.CASEFOLD | Normalize.NAME
+# A county/city/province prefix in Han script: 2-3 characters then 省/市/区/县, at the start.
+_HAN_ADMIN_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}?[省市区县])+(?=[\u4e00-\u9fff]{2})")
+_PERSON_SCHEMATA = {"Person"}
+
+
+@dataclass(frozen=True)
+class NameForms:
+    """The matching forms of one name. ``reason`` is set when it cannot be matched."""
+
+    original: str
+    core: str = ""  # ASCII, casefolded, legal forms removed, word order kept
+    tokens: tuple[str, ...] = ()
+    legal_forms: tuple[str, ...] = ()  # generic legal forms found: llc, jsc, ...
+    reason: str | None = None
+    scripts: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the name can be compared with others."""
+        return self.reason is None and bool(self.core)
+
+    @property
+    def sorted(self) -> str:
+        """Tokens in alphabetical order: catches reordered words (``AMG LLC`` / ``LLC AMG``)."""
+        return " ".join(sorted(self.tokens))
+
+    @property
+    def compact(self) -> str:
+        """Tokens glued together: catches spacing (``J.P. Morgan`` / ``JP Morgan``, ``SiemensAG``)."""
+        return "".join(self.tokens)
+
+    @property
+    def phonetic(self) -> str:
+        """Metaphone codes of the tokens in order: catches transliteration variants."""
+        return " ".join(metaphone(t) if t.isalpha() else t for t in self.tokens)
+
+    @property
+    def display(self) -> str:
+        """The original name with surrounding whitespace removed."""
+        return " ".join(self.original.split())
+
+
+def _tokens(text: str) -> list[str]:
+    return (normalize(text, _FLAGS) or "").split()
+
+
+def _strip_legal_forms(text: str, found: list[str]) -> str:
+    """Remove rigour org types from ``text`` (casefolded tokens), collecting their generic forms."""
+    forms = extract_org_types(text, generic=True)
+    if not forms:
+        return text
+    stripped = " ".join(remove_org_types(text, replacement=" ").split())
+    if len(stripped.replace(" ", "")) < 2:  # the name is (nearly) all legal form ("LLC", "AT&T Inc"): keep it
+        return text
+    found.extend(target for _, target in forms)
+    return stripped
+
+
+def _strip_trailing_types(tokens: list[str], found: list[str]) -> list[str]:
+    """Drop trailing words that fingerprints' type table knows (``Corporation``, ``Co``, ``Company``).
+
+    Only at the end of the name, where legal forms sit in Latin-script names:
+    fingerprints' table also holds words that are names elsewhere (``JP`` in
+    ``JP Morgan``).
+    """
+    while len(tokens) > 1 and not fingerprints.remove_types(tokens[-1]).strip():
+        found.append(fingerprints.replace_types(tokens[-1]))
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _strip_han_legal_forms(text: str, found: list[str]) -> str:
+    """Remove legal forms written in Han characters, recognisable only once transliterated."""
+    replaced = fingerprints.replace_types(text)
+    if replaced == text:
+        return text
+    stripped = " ".join(fingerprints.remove_types(text).split())
+    if len(stripped.replace(" ", "")) < 2:
+        return text
+    found.extend(target for _, target in extract_org_types(replaced, generic=True))
+    return stripped
+
+
+@lru_cache(maxsize=200_000)
+def name_forms(name: str | None, schema: str | None = None, max_length: int = MAX_NAME_LENGTH) -> NameForms:
+    """All matching forms of ``name``; never raises.
+
+    >>> name_forms('ООО "АМГ"').core, name_forms("AMG L.L.C.").core
+    ('amg', 'amg')
+    >>> name_forms("Общество с ограниченной ответственностью «АМГ»").legal_forms
+    ('llc',)
+    """
+    raw = name or ""
+    reason = unusable_reason(name, max_length)
+    if reason is not None:
+        return NameForms(original=raw, reason=reason)
+    scripts = frozenset(script_families(raw))
+    text = normalize(raw, Normalize.NFKC | Normalize.STRIP) or ""
+    text = _HAN_ADMIN_PREFIX.sub("", text)
+    text = " ".join(_tokens(text))
+    found: list[str] = []
+    is_person = schema in _PERSON_SCHEMATA
+    # People lose honorifics, organisations their legal forms.
+    text = (remove_person_prefixes(text) or text) if is_person else _strip_legal_forms(text, found)
+    latin = " ".join(_tokens(ascii_text(text)))
+    if not is_person:
+        latin = _strip_legal_forms(latin, found)
+        if "CJK" in scripts:
+            latin = _strip_han_legal_forms(latin, found)
+    words = latin.split()
+    if not is_person:
+        words = _strip_trailing_types(words, found)
+    # Words like "and", "of", "the" carry no identity ("AT and T" / "AT&T").
+    tokens = tuple(t for t in words if not is_stopword(t)) or tuple(words)
+    if not tokens:
+        return NameForms(original=raw, reason="name has no letters or digits", scripts=scripts)
+    return NameForms(
+        original=raw,
+        core=" ".join(tokens),
+        tokens=tokens,
+        legal_forms=tuple(dict.fromkeys(found)),
+        scripts=scripts,
+    )
+
+
+def name_variants(name: str | None, schema: str | None = None, max_length: int = MAX_NAME_LENGTH) -> list[NameForms]:
+    """The forms of ``name`` and, when it holds bracketed text, of the name without it.
+
+    ``Deutsche Bank (Schweiz) AG`` is also compared as ``Deutsche Bank AG``.
+    """
+    first = name_forms(name, schema, max_length)
+    out = [first]
+    if first.usable and name and "(" in name:
+        bare = name_forms(remove_bracketed_text(name), schema, max_length)
+        if bare.usable and bare.core != first.core:
+            out.append(bare)
+    return out
+
+
+def normalise_name(name: str | None, schema: str | None = None) -> str | None:
+    """The normalised matching key of ``name`` (``None`` when it cannot be matched).
+
+    >>> normalise_name("Amegino FZCO"), normalise_name("AMEGINO F.Z.E.")
+    ('amegino', 'amegino')
+    """
+    forms = name_forms(name, schema)
+    return forms.core if forms.usable else None

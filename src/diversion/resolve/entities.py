@@ -1,0 +1,84 @@
+"""Entity rows from clustered mentions, and the shipment → entity map."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import pyarrow as pa
+from rigour.names import pick_name
+
+from diversion.engine.schema import columns
+from diversion.resolve.clustering import Assignment
+from diversion.resolve.mentions import PARTY_COLUMNS, mention_id_sql
+
+_SCHEMA_RANK = {"Person": 0, "Company": 1, "Organization": 2, "LegalEntity": 3}
+
+
+def _schema(values: list[str | None]) -> str:
+    known = [v for v in values if v]
+    if not known:
+        return "LegalEntity"
+    return min(known, key=lambda v: (_SCHEMA_RANK.get(v, 9), v))
+
+
+def entity_rows(mentions: list[dict[str, Any]], assignments: dict[str, Assignment]) -> list[dict[str, Any]]:
+    """One row per entity: canonical name (rigour's ``pick_name``), all names, countries, ids."""
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for m in mentions:
+        members[assignments[m["mention_id"]].entity_id].append(m)
+    rows = []
+    for eid in sorted(members):
+        ms = members[eid]
+        names: Counter[str] = Counter()
+        for m in ms:
+            for name in [m.get("name"), *(m.get("aliases") or [])]:
+                if name and name.strip() and not m.get("unresolved_reason"):
+                    names[" ".join(name.split())] += 1
+        raw = [n for n, _ in names.most_common()]
+        canonical = pick_name(raw) if raw else None
+        if not canonical:
+            first = next((m.get("name") for m in ms if m.get("name") and m["name"].strip()), None)
+            canonical = (first or "(no name)")[:200]
+        rows.append({
+            "entity_id": eid,
+            "canonical_name": canonical,
+            "names": sorted(names) or None,
+            "countries": sorted({c for m in ms for c in (m.get("countries") or []) if c}) or None,
+            "identifiers": sorted({i for m in ms for i in (m.get("identifiers") or [])}) or None,
+            "schema": _schema([m.get("schema") for m in ms]),
+            "mention_count": len(ms),
+        })
+    return rows
+
+
+def entities_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """The ``entities`` warehouse table."""
+    lists = {"names", "countries", "identifiers"}
+    fields = [
+        (c, pa.list_(pa.string()) if c in lists else pa.int32() if c == "mention_count" else pa.string())
+        for c in columns("entities")
+    ]
+    return pa.table({c: [r[c] for r in rows] for c, _ in fields}, schema=pa.schema(fields))
+
+
+def entity_mentions_table(assignments: dict[str, Assignment]) -> pa.Table:
+    """The ``entity_mentions`` warehouse table."""
+    ids = sorted(assignments)
+    return pa.table({
+        "mention_id": ids,
+        "entity_id": [assignments[i].entity_id for i in ids],
+        "match_probability": pa.array([assignments[i].match_probability for i in ids], pa.float64()),
+    })
+
+
+def shipment_entities_sql() -> str:
+    """SQL selecting ``shipment_entities`` rows from ``shipments`` and ``entity_mentions``."""
+    joins = []
+    for role, alias in (("exporter", "ex"), ("importer", "im")):
+        mid = mention_id_sql("shipments", role, *[f"s.{c}" if c != "NULL" else c for c in PARTY_COLUMNS[role]])
+        joins.append(f"LEFT JOIN entity_mentions {alias} ON {alias}.mention_id = {mid}")
+    return (
+        "SELECT s.record_id, ex.entity_id AS exporter_entity_id, im.entity_id AS importer_entity_id "
+        "FROM shipments s " + " ".join(joins) + " ORDER BY s.record_id"
+    )

@@ -1,0 +1,52 @@
+"""Cleaning of the non-name fields a mention is compared on."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from rigour.addresses import address_fingerprint
+
+#: FtM / registry identifier schemes folded onto one short name, so lists and registries agree.
+SCHEMES = {
+    "innCode": "inn", "inn": "inn", "ogrnCode": "ogrn", "ogrn": "ogrn", "registrationNumber": "reg",
+    "reg": "reg", "taxNumber": "tax", "vatCode": "vat", "leiCode": "lei", "imoNumber": "imo",
+    "swiftBic": "bic", "okpoCode": "okpo", "kppCode": "kpp",
+}
+
+
+def clean_identifier(scheme: str, value: str | None) -> str | None:
+    """``scheme:VALUE`` with the value's letters upper-cased and separators dropped.
+
+    >>> clean_identifier("innCode", " 7701-234567 ")
+    'inn:7701234567'
+    """
+    if not value:
+        return None
+    compact = "".join(ch for ch in value.upper() if ch.isalnum())
+    if not compact:
+        return None
+    return f"{SCHEMES.get(scheme, scheme.lower())}:{compact}"
+
+
+def clean_domain(value: str | None) -> str | None:
+    """The host of a URL or domain, lower-case, without ``www.``.
+
+    >>> clean_domain("https://www.Amegino.ae/about")
+    'amegino.ae'
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip().lower()
+    host = urlsplit(text if "//" in text else "//" + text).hostname or ""
+    host = host.removeprefix("www.").strip(".")
+    return host or None
+
+
+def address_key(address: str | None) -> str | None:
+    """A normalised address (rigour's address fingerprint: abbreviations, transliteration, places)."""
+    if not address or not address.strip() or len(address) > 1000:
+        return None
+    try:
+        return address_fingerprint(address) or None
+    except Exception:  # noqa: BLE001 - a malformed address must not stop resolution
+        return None

@@ -1,0 +1,68 @@
+"""Score mention pairs with Splink: train the model, then predict blocked pairs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pyarrow as pa
+from splink import Linker
+
+from diversion.engine import Engine
+from diversion.resolve.backends import db_api, register
+from diversion.resolve.model import settings
+from diversion.resolve.training import TrainedParams, train
+
+log = logging.getLogger(__name__)
+
+PAIRS_SCHEMA = pa.schema([
+    ("mention_id_l", pa.string()), ("mention_id_r", pa.string()),
+    ("match_probability", pa.float64()), ("match_weight", pa.float64()),
+])
+
+
+@dataclass
+class Linkage:
+    """Scored pairs at or above the lower review bound, and the model that scored them."""
+
+    pairs: pa.Table
+    params: TrainedParams
+
+
+def _quiet_splink() -> None:
+    for name in ("splink", "py4j"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def score_pairs(
+    table: pa.Table, min_probability: float, backend: str = "duckdb", engine: Engine | None = None,
+    params: TrainedParams | None = None, master: str = "local[2]", seed: int = 42,
+) -> Linkage:
+    """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given, then predict.
+
+    Returns pairs with ``match_probability >= min_probability``, ids ordered
+    (``mention_id_l < mention_id_r``) and sorted, so runs are comparable.
+    """
+    _quiet_splink()
+    if table.num_rows < 2:
+        return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
+    api = db_api(backend, engine, master)
+    sdf = register(api, table, "mentions_input")
+    if params is None:
+        params = train(api, table, seed)
+    linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
+    frame = linker.inference.predict(threshold_match_probability=min_probability).as_pandas_dataframe()
+    if frame.empty:
+        return Linkage(PAIRS_SCHEMA.empty_table(), params)
+    left, right = frame["unique_id_l"].astype(str), frame["unique_id_r"].astype(str)
+    swap = left > right
+    frame["mention_id_l"] = left.where(~swap, right)
+    frame["mention_id_r"] = right.where(~swap, left)
+    frame = frame.sort_values(["mention_id_l", "mention_id_r"])
+    out = pa.table({
+        "mention_id_l": frame["mention_id_l"].tolist(),
+        "mention_id_r": frame["mention_id_r"].tolist(),
+        "match_probability": frame["match_probability"].astype(float).round(6).tolist(),
+        "match_weight": frame["match_weight"].astype(float).round(4).tolist(),
+    }, schema=PAIRS_SCHEMA)
+    return Linkage(out, params)

@@ -1,0 +1,108 @@
+"""The table Splink compares: one row per matchable mention, every name form as an array.
+
+A listed entity or a registry company with aliases carries all its names; the
+name comparison takes the best-matching pair. Blocking keys are drawn from the
+data itself: each name contributes its two rarest words (by how many mentions
+use them), the sound (metaphone) of its rarest word and the start of its glued
+form, plus every identifier and the domain. Keys shared by more than
+``max_block_size`` mentions are dropped (they would only pair unrelated firms).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pyarrow as pa
+from rigour.text import metaphone
+
+from diversion.names.normalise import NameForms, name_variants
+from diversion.resolve.fields import address_key
+
+_SCHEMA = pa.schema([
+    ("unique_id", pa.string()),
+    ("kind", pa.string()),
+    ("name_key", pa.string()),
+    ("name_tokens", pa.list_(pa.string())),
+    ("id_key", pa.string()),
+    ("names_core", pa.list_(pa.string())),
+    ("names_sorted", pa.list_(pa.string())),
+    ("names_compact", pa.list_(pa.string())),
+    ("names_phonetic", pa.list_(pa.string())),
+    ("countries", pa.list_(pa.string())),
+    ("address_fp", pa.string()),
+    ("address_tokens", pa.list_(pa.string())),
+    ("identifiers", pa.list_(pa.string())),
+    ("domain", pa.string()),
+    ("block_keys", pa.list_(pa.string())),
+])
+
+
+def mention_kind(schema: str | None) -> str:
+    """``person`` or ``org``: people are only ever compared with people."""
+    return "person" if schema == "Person" else "org"
+
+
+def _forms_of(m: dict[str, Any], max_name_length: int) -> list[NameForms]:
+    out: list[NameForms] = []
+    for name in [m.get("name"), *(m.get("aliases") or [])]:
+        out.extend(f for f in name_variants(name, m.get("schema"), max_name_length) if f.usable)
+    return out
+
+
+def _or_none(values: list[str]) -> list[str] | None:
+    unique = sorted({v for v in values if v})
+    return unique or None
+
+
+def linkage_rows(
+    mentions: list[dict[str, Any]], max_name_length: int = 500, max_block_size: int = 1000
+) -> list[dict[str, Any]]:
+    """Splink input rows for the matchable mentions (those without ``unresolved_reason``)."""
+    usable = [m for m in mentions if not m.get("unresolved_reason")]
+    forms = {m["mention_id"]: _forms_of(m, max_name_length) for m in usable}
+    word_df: Counter[str] = Counter()
+    for fs in forms.values():
+        word_df.update({t for f in fs for t in f.tokens})
+    rows = []
+    for m in usable:
+        fs = forms[m["mention_id"]]
+        if not fs:
+            continue
+        keys: set[str] = set()
+        for f in fs:
+            rare = sorted(set(f.tokens), key=lambda t: (word_df[t], t))
+            keys.update("w:" + t for t in rare[:2])
+            keys.add("p:" + metaphone(rare[0]) if rare[0].isalpha() else "w:" + rare[0])
+            keys.add("c:" + f.compact[:6])
+        keys.update("i:" + i for i in m.get("identifiers") or [])
+        if m.get("domain"):
+            keys.add("d:" + m["domain"])
+        address = address_key(m.get("address"))
+        rows.append({
+            "unique_id": m["mention_id"],
+            "kind": mention_kind(m.get("schema")),
+            "name_key": fs[0].compact,
+            "name_tokens": sorted(set(fs[0].tokens)),
+            "id_key": min(m.get("identifiers") or [None], key=lambda v: v or ""),
+            "names_core": _or_none([f.core for f in fs]),
+            "names_sorted": _or_none([f.sorted for f in fs]),
+            "names_compact": _or_none([f.compact for f in fs]),
+            "names_phonetic": _or_none([f.phonetic for f in fs]),
+            "countries": _or_none(list(m.get("countries") or [])),
+            "address_fp": address,
+            "address_tokens": _or_none([t for t in (address or "").split() if len(t) > 2]),  # not "ul", "d", "st"
+            "identifiers": _or_none(list(m.get("identifiers") or [])),
+            "domain": m.get("domain"),
+            "block_keys": sorted(keys),
+        })
+    key_df = Counter(k for r in rows for k in r["block_keys"])
+    for r in rows:
+        r["block_keys"] = [k for k in r["block_keys"] if key_df[k] <= max_block_size] or None
+    return rows
+
+
+def linkage_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Arrow table of ``linkage_rows`` (sorted by id, so every run sees the same order)."""
+    rows = sorted(rows, key=lambda r: r["unique_id"])
+    return pa.table({f.name: [r[f.name] for r in rows] for f in _SCHEMA}, schema=_SCHEMA)

@@ -1,0 +1,158 @@
+"""Party mentions: every name the warehouse holds, one row per distinct party.
+
+Shipment parties are de-duplicated on their raw (name, address, country, id)
+before linkage: ten million declarations name far fewer distinct parties.
+A mention id is a hash of its source table, role and raw values, so the same
+data always gives the same ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from diversion.engine import Engine
+from diversion.engine.schema import columns
+from diversion.names.normalise import name_forms
+from diversion.resolve.fields import clean_domain, clean_identifier
+
+#: The raw key of a shipment party, per role, as SQL over ``shipments``.
+PARTY_COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "exporter": ("exporter_name", "exporter_address", "exporter_country", "NULL"),
+    "importer": ("importer_name", "importer_address", "importer_country", "importer_id"),
+}
+
+
+def mention_id_sql(table: str, role: str, *values: str) -> str:
+    """SQL for a stable mention id: ``m-`` + 16 hex of the md5 of the source, role and raw values."""
+    parts = ", ".join(f"coalesce(CAST({v} AS VARCHAR), '')" for v in values)
+    return f"'m-' || substr(md5(concat_ws(chr(31), '{table}', '{role}', {parts})), 1, 16)"
+
+
+def _shipment_parties(engine: Engine) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for role, (name, address, country, ident) in PARTY_COLUMNS.items():
+        mid = mention_id_sql("shipments", role, name, address, country, ident)
+        rows = engine.fetch_dicts(
+            f"SELECT {mid} AS mention_id, min(record_id) AS source_key, {name} AS name, {address} AS address, "
+            f"{country} AS country, {ident} AS ident FROM shipments "
+            f"GROUP BY {name}, {address}, {country}" + ("" if ident == "NULL" else f", {ident}")
+        )
+        for r in rows:
+            ids = [clean_identifier("inn" if _looks_like_inn(r["ident"], r["country"]) else "id", r["ident"])]
+            out.append({**r, "source_table": "shipments", "role": role, "schema": None,
+                        "aliases": [], "identifiers": [i for i in ids if i], "domain": None})
+    return out
+
+
+def _looks_like_inn(value: str | None, country: str | None) -> bool:
+    digits = "".join(ch for ch in value or "" if ch.isdigit())
+    return len(digits) in (10, 12) and country in (None, "", "RU")
+
+
+def _sanctions(engine: Engine) -> list[dict[str, Any]]:
+    rows = engine.fetch_dicts(
+        """
+        SELECT s.entity_id, s.schema, s.name, s.countries,
+          (SELECT list(n.name ORDER BY n.name) FROM sanction_names n WHERE n.entity_id = s.entity_id) AS aliases,
+          (SELECT min(a.address) FROM sanction_addresses a WHERE a.entity_id = s.entity_id) AS address,
+          (SELECT list(i.scheme || chr(31) || i.value ORDER BY i.scheme, i.value)
+             FROM sanction_identifiers i WHERE i.entity_id = s.entity_id) AS idents
+        FROM sanctions s ORDER BY s.entity_id
+        """
+    )
+    out = []
+    for r in rows:
+        ids = [clean_identifier(*pair.split(chr(31), 1)) for pair in r["idents"] or []]
+        countries = [c for c in r["countries"] or [] if c]
+        out.append({
+            "mention_id": _python_id("sanctions", "sanctioned", r["entity_id"]),
+            "source_table": "sanctions", "source_key": r["entity_id"], "role": "sanctioned",
+            "schema": r["schema"], "name": r["name"], "aliases": [a for a in r["aliases"] or [] if a != r["name"]],
+            "address": r["address"], "country": countries[0] if countries else None,
+            "countries": countries, "identifiers": sorted({i for i in ids if i}), "domain": None,
+        })
+    return out
+
+
+def _registry(engine: Engine) -> list[dict[str, Any]]:
+    rows = engine.fetch_dicts(
+        "SELECT entity_id, schema, name, aliases, country, address, registration_number, inn, website "
+        "FROM registry_entities ORDER BY entity_id"
+    )
+    return [{
+        "mention_id": _python_id("registry_entities", "registry", r["entity_id"]),
+        "source_table": "registry_entities", "source_key": r["entity_id"], "role": "registry",
+        "schema": r["schema"], "name": r["name"], "aliases": [a for a in r["aliases"] or [] if a and a != r["name"]],
+        "address": r["address"], "country": r["country"],
+        "identifiers": sorted({i for i in (clean_identifier("inn", r["inn"]),
+                                          clean_identifier("reg", r["registration_number"])) if i}),
+        "domain": clean_domain(r["website"]),
+    } for r in rows]
+
+
+def _web(engine: Engine) -> list[dict[str, Any]]:
+    rows = engine.fetch_dicts(
+        "SELECT domain, company_name, min(claimed_address) AS address, min(claimed_country) AS country "
+        "FROM web_evidence GROUP BY domain, company_name ORDER BY domain, company_name"
+    )
+    return [{
+        "mention_id": _python_id("web_evidence", "website", r["domain"], r["company_name"]),
+        "source_table": "web_evidence", "source_key": r["domain"], "role": "website", "schema": "Company",
+        "name": r["company_name"], "aliases": [], "address": r["address"], "country": r["country"],
+        "identifiers": [], "domain": clean_domain(r["domain"]),
+    } for r in rows]
+
+
+def _distributors(engine: Engine) -> list[dict[str, Any]]:
+    rows = engine.fetch_dicts(
+        "SELECT distributor_name, country, domain, min(record_hash) AS source_key FROM distributors "
+        "GROUP BY distributor_name, country, domain ORDER BY distributor_name"
+    )
+    return [{
+        "mention_id": _python_id("distributors", "distributor", r["distributor_name"], r["country"], r["domain"]),
+        "source_table": "distributors", "source_key": r["source_key"], "role": "distributor",
+        "schema": "Company", "name": r["distributor_name"], "aliases": [], "address": None,
+        "country": r["country"], "identifiers": [], "domain": clean_domain(r["domain"]),
+    } for r in rows]
+
+
+def _python_id(table: str, role: str, *values: str | None) -> str:
+    """The same hash as ``mention_id_sql``, computed in Python."""
+    import hashlib
+
+    raw = chr(31).join([table, role, *[v or "" for v in values]])
+    return "m-" + hashlib.md5(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def collect_mentions(engine: Engine, max_name_length: int) -> list[dict[str, Any]]:
+    """Every party mention in the warehouse, normalised, sorted by mention id.
+
+    Each dict has the ``mentions`` columns plus ``countries`` (all countries of a
+    listed entity) ; mentions whose name cannot be matched carry ``unresolved_reason``.
+    """
+    rows = _shipment_parties(engine) + _sanctions(engine) + _registry(engine) + _web(engine) + _distributors(engine)
+    seen: set[str] = set()
+    out = []
+    for r in sorted(rows, key=lambda r: r["mention_id"]):
+        if r["mention_id"] in seen:
+            continue
+        seen.add(r["mention_id"])
+        forms = name_forms(r["name"], r["schema"], max_name_length)
+        r["name_norm"] = forms.core or None
+        r["unresolved_reason"] = forms.reason
+        r.setdefault("countries", [r["country"]] if r.get("country") else [])
+        out.append(r)
+    return out
+
+
+def mentions_table(mentions: list[dict[str, Any]]) -> pa.Table:
+    """The ``mentions`` warehouse table (contract columns only)."""
+    cols = columns("mentions")
+    return pa.table({c: [m.get(c) for m in mentions] for c in cols}, schema=_MENTIONS_SCHEMA)
+
+
+_MENTIONS_SCHEMA = pa.schema(
+    [(c, pa.list_(pa.string()) if c in ("identifiers", "aliases") else pa.string()) for c in columns("mentions")]
+)

@@ -1,0 +1,120 @@
+"""The Splink linkage model: blocking, comparisons, documented priors, training.
+
+Comparisons (each level's prior m/u is the fallback when the data cannot
+train the model; see ``train``):
+
+- **name**: the best pair of the two mentions' names, after normalisation
+  (``diversion.names``): same name; same letters or same words in another order;
+  very similar spelling (Jaro-Winkler ≥ 0.95) or same sound (metaphone);
+  similar spelling (Jaro-Winkler ≥ 0.88); all words (two or more) of one name
+  found in the other; different.
+- **country**: a country in common; none in common.
+- **address**: near-identical address (Jaro-Winkler ≥ 0.92 on rigour's address
+  fingerprint); three words in common; one word in common (same city or
+  street); nothing in common.
+- **identifiers**: an identifier in common (INN, OGRN, registration number...);
+  both have identifiers and none agree.
+- **domain**: same web domain; different domains.
+
+Missing values are neutral (Splink's null level). People are compared only with
+people, organisations with organisations (part of the blocking rule).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+#: Prior probability that two mentions drawn at random are the same party.
+PRIOR_MATCH_PROBABILITY = 0.002
+
+# (label, m, u) per non-null level, most specific first; the last is "anything else".
+PRIORS: dict[str, list[tuple[str, float, float]]] = {
+    "name": [
+        ("same name", 0.55, 0.0005),
+        ("same letters or same words reordered", 0.12, 0.0003),
+        ("very similar spelling or same sound", 0.16, 0.0002),
+        ("similar spelling", 0.08, 0.001),
+        ("all words of one name in the other", 0.04, 0.0005),
+        ("different names", 0.05, 0.998),
+    ],
+    "country": [("same country", 0.92, 0.15), ("different countries", 0.08, 0.85)],
+    "address": [
+        ("same address", 0.45, 0.0005),
+        ("three address words in common", 0.2, 0.005),
+        ("an address word in common", 0.2, 0.1),
+        ("different addresses", 0.15, 0.8945),
+    ],
+    "identifiers": [("an identifier in common", 0.97, 0.00001), ("different identifiers", 0.03, 0.99999)],
+    "domain": [("same domain", 0.9, 0.00001), ("different domains", 0.1, 0.99999)],
+}
+
+
+# One primary name's words (two or more) all appear in the other's: "ELE Technology" / "Shenzhen ELE Technology".
+_CONTAINED = (
+    'array_length(array_intersect("name_tokens_l", "name_tokens_r")) = '
+    'least(array_length("name_tokens_l"), array_length("name_tokens_r")) '
+    'AND least(array_length("name_tokens_l"), array_length("name_tokens_r")) >= 2'
+)
+
+Levels = dict[str, dict[str, tuple[float, float]]]
+
+
+def _levels(name: str, conditions: list[Any], null: Any, params: Levels | None) -> cl.CustomComparison:
+    levels = [null.configure(is_null_level=True, label_for_charts="missing")]
+    for condition, (label, m, u) in zip(conditions, PRIORS[name], strict=True):
+        if params and label in params.get(name, {}):
+            m, u = params[name][label]
+        levels.append(condition.configure(m_probability=m, u_probability=u, label_for_charts=label))
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=name, comparison_description=name)
+
+
+def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
+    """The five comparisons, with trained m/u values where given, else the priors."""
+    jw = cll.PairwiseStringDistanceFunctionLevel
+    return [
+        _levels("name", [
+            cll.ArrayIntersectLevel("names_core", 1),
+            cll.Or(cll.ArrayIntersectLevel("names_compact", 1), cll.ArrayIntersectLevel("names_sorted", 1)),
+            cll.Or(jw("names_core", "jaro_winkler", 0.95), cll.ArrayIntersectLevel("names_phonetic", 1)),
+            jw("names_core", "jaro_winkler", 0.88),
+            cll.CustomLevel(_CONTAINED, base_dialect_str="duckdb"),
+            cll.ElseLevel(),
+        ], cll.NullLevel("names_core"), params),
+        _levels("country", [cll.ArrayIntersectLevel("countries", 1), cll.ElseLevel()],
+                cll.NullLevel("countries"), params),
+        _levels("address", [
+            cll.JaroWinklerLevel("address_fp", 0.92),
+            cll.ArrayIntersectLevel("address_tokens", 3),
+            cll.ArrayIntersectLevel("address_tokens", 1),
+            cll.ElseLevel(),
+        ], cll.Or(cll.NullLevel("address_fp"), cll.NullLevel("address_tokens")), params),
+        _levels("identifiers", [cll.ArrayIntersectLevel("identifiers", 1), cll.ElseLevel()],
+                cll.NullLevel("identifiers"), params),
+        _levels("domain", [cll.ExactMatchLevel("domain"), cll.ElseLevel()], cll.NullLevel("domain"), params),
+    ]
+
+
+def blocking_rule() -> Any:
+    """Pairs sharing a blocking key (rare word, sound, glued prefix, identifier, domain) and a kind."""
+    return block_on("block_keys", "kind", arrays_to_explode=["block_keys"])
+
+
+def settings(
+    prior_match_probability: float = PRIOR_MATCH_PROBABILITY, params: Levels | None = None, explain: bool = False
+) -> SettingsCreator:
+    """Backend-neutral Splink settings of the model (priors unless trained ``params`` are given)."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(params),
+        blocking_rules_to_generate_predictions=[blocking_rule()],
+        probability_two_random_records_match=prior_match_probability,
+        retain_matching_columns=explain,
+        retain_intermediate_calculation_columns=explain,
+        max_iterations=20,
+        em_convergence=0.001,
+    )

@@ -1,0 +1,117 @@
+"""``resolve``: mentions → Splink pairs → entities, with decisions and sanctions matches."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from diversion.config import Settings
+from diversion.engine import Engine
+from diversion.engine.schema import create_sql
+from diversion.resolve.clustering import cluster
+from diversion.resolve.decisions import current_decisions
+from diversion.resolve.entities import entities_table, entity_mentions_table, entity_rows, shipment_entities_sql
+from diversion.resolve.linkage import score_pairs
+from diversion.resolve.linkage_input import linkage_rows, linkage_table
+from diversion.resolve.mentions import collect_mentions, mentions_table
+from diversion.resolve.sanctions_matches import match_rows, matches_table
+from diversion.resolve.screening import build_index
+
+OUTPUT_TABLES = (
+    "mentions", "entities", "entity_mentions", "shipment_entities", "sanctions_matches", "resolve_pairs",
+    "resolve_model",
+)
+
+
+@dataclass
+class ResolveReport:
+    """What one ``resolve`` run did."""
+
+    mentions: int = 0
+    unresolved: int = 0
+    pairs_scored: int = 0
+    links: int = 0
+    entities: int = 0
+    merged_entities: int = 0
+    sanctions_matches: int = 0
+    decisions: int = 0
+    method: str = "priors"
+    notes: list[str] = field(default_factory=list)
+    backend: str = "duckdb"
+    seconds: float = 0.0
+    unresolved_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _rewrite(engine: Engine, table: str, data: pa.Table) -> None:
+    """Replace the content of ``table``.
+
+    On DuckDB the table is recreated from its contract DDL (so a warehouse made
+    by an older version gains new columns, and types and keys stay as declared);
+    other engines replace it their own way.
+    """
+    if engine.name != "duckdb":
+        engine.replace_arrow(table, data)
+        return
+    engine.execute(f"DROP TABLE IF EXISTS {table}")
+    engine.execute(create_sql(table))
+    if data.num_rows:
+        engine.insert_arrow(table, data)
+
+
+def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> ResolveReport:
+    """Link every party mention in the warehouse into entities and rebuild the resolve tables.
+
+    ``backend`` picks Splink's backend (``duckdb`` or ``spark``; default: the
+    settings' engine). Decisions in ``decisions`` are honoured; the same data
+    gives the same entity ids.
+    """
+    started = time.perf_counter()
+    rs = settings.resolve
+    backend = backend or settings.engine
+    mentions = collect_mentions(engine, rs.max_name_length)
+    rows = linkage_rows(mentions, rs.max_name_length, rs.max_block_size)
+    linkage = score_pairs(
+        linkage_table(rows), rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed
+    )
+    same, different = current_decisions(engine)
+    edges = [
+        (a, b, p) for a, b, p in zip(
+            linkage.pairs["mention_id_l"].to_pylist(), linkage.pairs["mention_id_r"].to_pylist(),
+            linkage.pairs["match_probability"].to_pylist(), strict=True,
+        )
+    ]
+    ids = [m["mention_id"] for m in mentions]
+    assignments = cluster(ids, edges, rs.link_threshold, same, different,
+                          {m["mention_id"]: list(m.get("identifiers") or []) for m in mentions})
+    ents = entity_rows(mentions, assignments)
+    index = build_index(engine, rs.max_name_length)
+    matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit)
+    model = pa.table({
+        "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
+        "method": [linkage.params.method], "note": ["; ".join(linkage.params.notes) or None],
+        "model_json": [json.dumps(linkage.params.as_dict(), sort_keys=True)],
+    })
+    with engine.transaction():
+        _rewrite(engine, "mentions", mentions_table(mentions))
+        _rewrite(engine, "entities", entities_table(ents))
+        _rewrite(engine, "entity_mentions", entity_mentions_table(assignments))
+        _rewrite(engine, "resolve_pairs", linkage.pairs)
+        _rewrite(engine, "resolve_model", model)
+        _rewrite(engine, "sanctions_matches", matches_table(matches))
+        _rewrite(engine, "shipment_entities", engine.fetch_arrow(shipment_entities_sql()))
+    reasons: dict[str, int] = {}
+    for m in mentions:
+        if m.get("unresolved_reason"):
+            key = m["unresolved_reason"].split(" (")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+    return ResolveReport(
+        mentions=len(mentions), unresolved=sum(reasons.values()), pairs_scored=linkage.pairs.num_rows,
+        links=sum(1 for e in edges if e[2] >= rs.link_threshold), entities=len(ents),
+        merged_entities=sum(1 for e in ents if e["mention_count"] > 1), sanctions_matches=len(matches),
+        decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
+        backend=backend, seconds=round(time.perf_counter() - started, 2), unresolved_reasons=reasons,
+    )

@@ -1,0 +1,95 @@
+"""Synthetic shipment parties with known truth, for benchmarks and tests of scale.
+
+Each synthetic company has a made-up name, a legal form, a country, an address
+and (in Russia) an INN; each of its mentions is spelt with typical noise:
+other legal-form spellings, case, a typo, a dropped word, a missing address
+or id. Not the demo (``diversion.demo`` replays the real case); just volume.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pyarrow as pa
+
+_SYLLABLES = ["ka", "ro", "mi", "te", "van", "sor", "lin", "bek", "tra", "mos", "gen", "dor", "pol", "zan",
+              "ri", "tek", "nov", "al", "ser", "vik", "dex", "mar", "lo", "ton", "stan", "kom", "eta", "ur"]
+_WORDS = ["trading", "technology", "engineering", "machinery", "industrial", "group", "systems", "supply"]
+_FORMS = {
+    "RU": ["OOO", "ООО", "LLC", "Obshchestvo s ogranichennoy otvetstvennostyu"],
+    "AE": ["FZE", "FZCO", "L.L.C.", "LLC"],
+    "CN": ["Co., Ltd.", "Co Ltd", "Limited", "CO., LTD"],
+    "TR": ["Ltd. Şti.", "Limited Şirketi", "Ltd Sti"],
+    "DE": ["GmbH", "Gesellschaft mit beschränkter Haftung", "GMBH"],
+}
+_CITIES = {"RU": ["Moscow", "Novosibirsk", "Kazan"], "AE": ["Dubai", "Sharjah"], "CN": ["Shenzhen", "Shanghai"],
+           "TR": ["Istanbul", "Izmir"], "DE": ["Stuttgart", "Hamburg"]}
+
+
+def _name(rng: random.Random) -> str:
+    core = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+    if rng.random() < 0.5:
+        core += " " + rng.choice(_WORDS).capitalize()
+    return core
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    i = rng.randrange(1, max(2, len(text) - 1))
+    return text[:i] + text[i + 1 :] if rng.random() < 0.5 else text[:i] + text[i] + text[i:]
+
+
+def _spell(rng: random.Random, core: str, country: str) -> str:
+    form = rng.choice(_FORMS[country])
+    name = f"{form} {core}" if form in ("OOO", "ООО") or form.startswith("Obsh") else f"{core} {form}"
+    roll = rng.random()
+    if roll < 0.25:
+        name = name.upper()
+    elif roll < 0.4:
+        name = _typo(rng, name)
+    return name
+
+
+def synthetic_shipments(n_companies: int, mentions_per_company: int = 4, seed: int = 7) -> tuple[pa.Table, dict]:
+    """Shipments naming ``n_companies`` importers and exporters, and the truth.
+
+    Returns the ``shipments`` rows and a map from (role, raw name, address,
+    country, id) to the true company number.
+    """
+    rng = random.Random(seed)
+    companies = []
+    for i in range(n_companies):
+        country = rng.choice(list(_FORMS))
+        inn = str(7700000000 + i) if country == "RU" else None
+        addr = f"{rng.randint(1, 99)} {rng.choice(_SYLLABLES).capitalize()} Street, {rng.choice(_CITIES[country])}"
+        companies.append((_name(rng), country, addr, inn))
+    rows: dict[str, list] = {k: [] for k in ("record_id", "exporter_name", "exporter_address", "exporter_country",
+                                             "importer_name", "importer_address", "importer_country", "importer_id")}
+    truth: dict[tuple, int] = {}
+    n = 0
+    for i, (core, country, addr, inn) in enumerate(companies):
+        for _ in range(mentions_per_company):
+            j = rng.randrange(n_companies)
+            other = companies[j]
+            imp = (_spell(rng, core, country), addr if rng.random() < 0.7 else None, country,
+                   inn if rng.random() < 0.6 else None)
+            exp = (_spell(rng, other[0], other[1]), other[2] if rng.random() < 0.7 else None, other[1])
+            n += 1
+            rows["record_id"].append(f"SYN{n:08d}")
+            for k, v in zip(("importer_name", "importer_address", "importer_country", "importer_id"), imp, strict=True):
+                rows[k].append(v)
+            for k, v in zip(("exporter_name", "exporter_address", "exporter_country"), exp, strict=True):
+                rows[k].append(v)
+            truth[("importer", *imp)] = i
+            truth[("exporter", *exp, None)] = j
+    size = len(rows["record_id"])
+    table = pa.table({
+        **rows,
+        "date": pa.array([date(2023, 1, 1)] * size, pa.date32()),
+        "hs_code": ["845811"] * size,
+        "value": pa.array([float(rng.randint(1, 500) * 1000) for _ in range(size)], pa.float64()),
+        "source_id": ["synthetic"] * size,
+        "line": pa.array(range(1, size + 1), pa.int64()),
+        "record_hash": [f"syn-{i}" for i in range(size)],
+    })
+    return table, truth

@@ -1,0 +1,203 @@
+"""Customs declarations (shipments): CSV, Parquet or XLSX in the standard profile or mapped.
+
+Method: every field is read as text into an in-memory DuckDB table (CSV via
+``read_csv`` with rejected rows kept, Parquet via ``read_parquet``, XLSX via
+openpyxl), then one SQL pass normalises all rows at once: HS codes to digit
+strings, countries to ISO alpha-2 (through a lookup built from the file's
+distinct values), dates, numbers with the file's separators, currencies to
+ISO-4217. The same pass names each row's first bad field; good rows become
+the ``shipments`` Arrow table, bad rows go to quarantine with the raw record.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from diversion.errors import SourceError
+from diversion.sources.csvfiles import detect_format, open_csv, read_csv_raw, utf8_copy
+from diversion.sources.loader import ParsedFile, Quarantined
+from diversion.sources.mapping import STANDARD_COLUMNS, Mapping, load_mapping, resolve_columns
+from diversion.sources.normalise import (
+    date_expectation,
+    date_sql,
+    finite_sql,
+    hs_sql,
+    literal,
+    number_sql,
+    register_lookup,
+    text_sql,
+    year_sql,
+)
+from diversion.sources.parquet_xlsx import read_parquet_raw, read_xlsx_raw
+
+if TYPE_CHECKING:
+    from diversion.sources import ParseOptions
+
+COUNTRY_COLUMNS = ("exporter_country", "importer_country", "origin_country", "dispatch_country",
+                   "trading_country")
+_TEXT_COLUMNS = ("description", "brand", "model", "exporter_name", "exporter_address", "importer_name",
+                 "importer_address", "importer_id", "unit")
+_REQUIRED_TEXT = ("exporter_name", "importer_name")
+_NUMBERS = ("value", "quantity", "net_weight_kg")
+_OUTPUT = ("record_id", "date", "hs_code", "description", "brand", "model", "manufacture_year",
+           "exporter_name", "exporter_address", "exporter_country", "importer_name", "importer_address",
+           "importer_country", "importer_id", "origin_country", "dispatch_country", "trading_country",
+           "value", "currency", "value_usd", "quantity", "unit", "net_weight_kg", "source_id", "line",
+           "record_hash")
+
+
+def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
+    """Read one shipments file (format and encoding detected from its content).
+
+    >>> # ingest_file(engine, "shipments", Path("declarations.csv"), mapping=Path("ru.yaml"))
+    """
+    mapping = load_mapping(options.mapping) if options.mapping else Mapping()
+    fmt = detect_format(path)
+    con = duckdb.connect()
+    try:
+        encoding: str | None = None
+        rejects: list[tuple[int, str, str]] = []
+        numeric: set[str] = set()
+        if fmt == "csv":
+            encoding, delimiter, header = open_csv(path, mapping.encoding, mapping.delimiter)
+            resolve_columns(header, mapping, str(path))  # fail fast, before reading the whole file
+            with utf8_copy(path, encoding) as utf8:
+                raw = read_csv_raw(con, utf8, header, delimiter, encoding)
+            rejects, rows = raw.rejects, raw.rows
+        elif fmt == "parquet":
+            header, numeric, rows = read_parquet_raw(con, path)
+        else:
+            header, numeric, rows = read_xlsx_raw(con, path)
+        sources = resolve_columns(header, mapping, str(path))
+        parsed = _normalise(con, header, sources, mapping, options.source_id, numeric)
+        parsed.format, parsed.encoding = fmt, encoding
+        parsed.rows_read = rows + len(rejects)
+        structural = [Quarantined(line, None, reason, raw_line) for line, reason, raw_line in rejects]
+        parsed.quarantined = sorted(structural + parsed.quarantined, key=lambda q: q.line or 0)
+        return parsed
+    except duckdb.Error as exc:
+        raise SourceError(str(path), f"cannot read shipments ({' '.join(str(exc).split())[:200]})") from exc
+    finally:
+        con.close()
+
+
+def _source_column(column: str, header: list[str], sources: dict[str, str], mapping: Mapping) -> str:
+    """The untrimmed SQL expression feeding a standard column: a ``raw`` column, a constant or NULL."""
+    if column in sources:
+        return f"c{header.index(sources[column])}"
+    if column == "currency" and mapping.currency and "currency" not in mapping.constants:
+        return literal(mapping.currency)
+    return literal(mapping.constants.get(column))
+
+
+def _checks(mapping: Mapping) -> list[tuple[str, str, str]]:
+    """(field, failing condition, reason) in the order a row is checked; the first that holds is reported."""
+    return [
+        ("date", "r_date IS NULL", "missing"),
+        ("date", "date IS NULL", f"not a valid date (expected {date_expectation(mapping.date_formats)})"),
+        ("hs_code", "r_hs_code IS NULL", "missing"),
+        ("hs_code", "hs_code IS NULL", "not an HS code (2-10 digits)"),
+        ("manufacture_year", "manufacture_year IS NULL AND r_manufacture_year IS NOT NULL",
+         "not a year (1900-2100)"),
+        *((c, f"{c} IS NULL", "missing") for c in _REQUIRED_TEXT),
+        *((c, f"{c} IS NULL AND r_{c} IS NOT NULL", "not a known country") for c in COUNTRY_COLUMNS),
+        ("value", "r_value IS NULL", "missing"),
+        ("value", "value IS NULL", "not a number"),
+        ("value", "value < 0", "negative"),
+        ("currency", "currency IS NULL AND r_currency IS NOT NULL", "not an ISO-4217 currency code"),
+        *((c, f"{c} IS NULL AND r_{c} IS NOT NULL", "not a number") for c in _NUMBERS[1:]),
+        *((c, f"{c} < 0", "negative") for c in _NUMBERS[1:]),
+    ]
+
+
+def normalise_sql(header: list[str], sources: dict[str, str], mapping: Mapping, source_id: str,
+                  numeric: set[str]) -> str:
+    """The one query that normalises ``raw`` and names each row's first bad field (``_reason``).
+
+    Layers: ``t`` trims the text, ``p`` parses and joins the country and
+    currency lookups, ``q`` drops non-finite numbers; the final projection
+    adds provenance, the record hash and the reason.
+    """
+    raw = {c: text_sql(_source_column(c, header, sources, mapping)) for c in STANDARD_COLUMNS}
+    if "currency" in sources and mapping.currency:
+        raw["currency"] = f"coalesce({raw['currency']}, {literal(mapping.currency)})"
+    pad_hs = sources.get("hs_code") in numeric
+    texts = ", ".join(f"{raw[c]} AS r_{c}" for c in STANDARD_COLUMNS)
+    joins = " ".join(
+        f"LEFT JOIN _countries k_{c} ON k_{c}.raw = t.r_{c}" for c in COUNTRY_COLUMNS
+    ) + " LEFT JOIN _currencies k_currency ON k_currency.raw = t.r_currency"
+    kept = ", ".join(f"r_{c}" for c in ("date", "hs_code", "manufacture_year", "currency",
+                                         *COUNTRY_COLUMNS, *_NUMBERS))
+    parsed = ", ".join([
+        f"coalesce(r_record_id, {literal(source_id[:12] + ':')} || _line) AS record_id",
+        f"{date_sql('r_date', mapping.date_formats)} AS date",
+        f"{hs_sql('r_hs_code', pad_hs)} AS hs_code",
+        f"{year_sql('r_manufacture_year')} AS manufacture_year",
+        *(f"r_{c} AS {c}" for c in _TEXT_COLUMNS),
+        *(f"k_{c}.code AS {c}" for c in COUNTRY_COLUMNS),
+        "k_currency.code AS currency",
+        *(f"{number_sql(f'r_{c}', mapping.decimal, mapping.thousands)} AS {c}" for c in _NUMBERS),
+    ])
+    finite = ", ".join(f"{finite_sql(c)} AS {c}" for c in _NUMBERS)
+    reason = "CASE " + " ".join(
+        f"WHEN {cond} THEN {literal(f'{field}: {why}')}" for field, cond, why in _checks(mapping)
+    ) + " END"
+    hashed = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in STANDARD_COLUMNS)
+    special = {
+        "value_usd": "CASE WHEN currency = 'USD' THEN value END AS value_usd",
+        "source_id": f"{literal(source_id)} AS source_id",
+        "line": "_line AS line",
+        "record_hash": f"md5(concat_ws(chr(31), {hashed})) AS record_hash",
+    }
+    outputs = ", ".join(special.get(c, c) for c in _OUTPUT)
+    return (
+        f"WITH t AS (SELECT _line, {texts} FROM raw), "
+        f"p AS (SELECT _line, {kept}, {parsed} FROM t {joins}), "
+        f"q AS (SELECT * REPLACE ({finite}) FROM p) "
+        f"SELECT {outputs}, {reason} AS _reason FROM q"
+    )
+
+
+def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[str, str],
+               mapping: Mapping, source_id: str, numeric: set[str]) -> ParsedFile:
+    for name, kind, columns in (("_countries", "country", COUNTRY_COLUMNS), ("_currencies", "currency", ("currency",))):
+        exprs = [_source_column(c, header, sources, mapping) for c in columns]
+        if kind == "currency" and mapping.currency:
+            exprs.append(literal(mapping.currency))
+        union = " UNION ".join(f"SELECT DISTINCT {e} AS v FROM raw" for e in exprs)
+        register_lookup(con, name, (row[0] for row in con.execute(union).fetchall()), kind)
+    table = _materialise(con.execute(normalise_sql(header, sources, mapping, source_id, numeric)))
+    reasons = table.column("_reason")
+    parsed = ParsedFile(format="")
+    if reasons.null_count == table.num_rows:
+        parsed.tables["shipments"] = table.drop_columns(["_reason"])
+        return parsed
+    bad_mask = pc.is_valid(reasons)
+    parsed.tables["shipments"] = table.filter(pc.invert(bad_mask)).drop_columns(["_reason"])
+    parsed.quarantined = _quarantined(con, header, table.filter(bad_mask).select(["line", "_reason"]))
+    return parsed
+
+
+def _materialise(result: duckdb.DuckDBPyConnection) -> pa.Table:
+    data: Any = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+    return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+
+
+def _quarantined(con: duckdb.DuckDBPyConnection, header: list[str], bad: pa.Table) -> list[Quarantined]:
+    """Quarantine records for the rows that failed a check, each with its raw values by column name."""
+    con.register("_bad", bad)
+    cols = ", ".join(f"r.c{i}" for i in range(len(header)))
+    rows = con.execute(
+        f"SELECT b.line, b._reason, {cols} FROM _bad b JOIN raw r ON r._line = b.line ORDER BY b.line"
+    ).fetchall()
+    out = []
+    for line, reason, *values in rows:
+        record = {name or f"column{i + 1}": value for i, (name, value) in enumerate(zip(header, values, strict=True))}
+        out.append(Quarantined(int(line), reason.split(":", 1)[0], reason, json.dumps(record, ensure_ascii=False)))
+    return out

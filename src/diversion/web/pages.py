@@ -1,0 +1,210 @@
+"""HTML pages for analysts: home, search, entity, leads, flows dashboard, review queue, login."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from diversion.web import queries, review
+from diversion.web.api import clean, dashboard_query, entity_detail, write_decision
+from diversion.web.dashboard import dashboard
+from diversion.web.models import Decision
+from diversion.web.search import search_entities
+from diversion.web.security import SESSION_COOKIE, can_write, keys_equal, session_token
+from diversion.web.state import AppState, get_state
+
+router = APIRouter(include_in_schema=False)
+State = Annotated[AppState, Depends(get_state)]
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
+
+
+def render(request: Request, state: AppState, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with what every page needs (nav, write access, flash message)."""
+    context.update(
+        request=request,
+        can_write=can_write(request),
+        writable=bool(state.settings.web.api_key),
+        message=request.query_params.get("msg", "")[:200],
+    )
+    return state.templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def pages(total: int, page: int, size: int) -> dict[str, int]:
+    """Paging numbers for a template."""
+    last = max(1, math.ceil(total / size))
+    return {"page": min(page, last), "last": last, "total": total, "size": size}
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse cross-site form posts (the session cookie is SameSite=Strict as well)."""
+    origin = request.headers.get("origin")
+    if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+        raise HTTPException(403, "cross-site form post refused")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, state: State) -> HTMLResponse:
+    """Search box, warehouse counts and the top leads."""
+    wh = state.wh
+    counts = {
+        t: int(wh.value(f"SELECT count(*) FROM {t}") or 0) if wh.has(t) else None  # noqa: S608 (fixed names)
+        for t in ("shipments", "entities", "sanctions_matches", "findings", "leads")
+    }
+    _, top = queries.leads_page(wh, limit=10)
+    return render(request, state, "home.html", counts=counts, leads=top)
+
+
+@router.get("/ui/search", response_class=HTMLResponse)
+def search_page(request: Request, state: State, q: str = Query("", max_length=500)) -> HTMLResponse:
+    """Search results with flags and scores."""
+    q = (clean(q, "q") or "").strip()
+    results = search_entities(state, q, 50).results if q else []
+    return render(request, state, "search.html", q=q, results=results)
+
+
+@router.get("/ui/entities/{entity_id}", response_class=HTMLResponse)
+def entity_page(
+    request: Request,
+    state: State,
+    entity_id: str,
+    sort: str = Query("date", pattern="^(" + "|".join(queries.SHIPMENT_SORTS) + ")$"),
+    order: str = Query("desc", pattern="^(asc|desc)$"),
+    page: Page = 1,
+) -> HTMLResponse:
+    """The entity page: who it is, why it is flagged, what it traded, with whom, its network."""
+    detail = entity_detail(state, clean(entity_id, "entity id") or "")
+    if detail is None:
+        return render(
+            request, state, "error.html", status_code=404, title="Not found", detail=f"No entity with id {entity_id!r}."
+        )
+    size = state.settings.web.page_size
+    total, shipments = queries.shipments_page(
+        state.wh, entity_id, sort, order == "desc", (page - 1) * size, size, total=detail["shipments_total"]
+    )
+    paging = pages(total, page, size)
+
+    def link(**changes: Any) -> str:
+        params = {"sort": sort, "order": order, "page": page, **changes}
+        return f"?{urlencode(params)}#shipments"
+
+    return render(
+        request, state, "entity.html", e=detail, shipments=shipments, paging=paging, sort=sort, order=order, link=link
+    )
+
+
+@router.get("/ui/leads", response_class=HTMLResponse)
+def leads_page(
+    request: Request,
+    state: State,
+    flag: str = Query("", max_length=50, pattern="^[a-z_]*$"),
+    country: str = Query("", max_length=2, pattern="^[A-Za-z]{0,2}$"),
+    page: Page = 1,
+) -> HTMLResponse:
+    """The ranked lead list with flag and country filters."""
+    size = state.settings.web.page_size
+    total, rows = queries.leads_page(state.wh, flag or None, country or None, (page - 1) * size, size)
+    flags, countries = queries.lead_facets(state.wh)
+
+    def link(**changes: Any) -> str:
+        return "?" + urlencode({"flag": flag, "country": country, "page": page, **changes})
+
+    return render(
+        request,
+        state,
+        "leads.html",
+        rows=rows,
+        paging=pages(total, page, size),
+        flags=flags,
+        countries=countries,
+        flag=flag,
+        country=country.upper(),
+        link=link,
+    )
+
+
+@router.get("/ui/flows", response_class=HTMLResponse)
+def flows_page(
+    request: Request,
+    state: State,
+    importer_country: str = Query("", max_length=2, pattern="^[A-Za-z]{0,2}$"),
+    hs: str = Query("", max_length=10, pattern="^[0-9]{0,10}$"),
+    machine_tools: str = Query("on", pattern="^(on|off)$"),
+    currency: str = Query("USD", pattern="^[A-Z]{3}$"),
+) -> HTMLResponse:
+    """The flows dashboard: monthly values by origin and dispatch, exporter growth."""
+    q = dashboard_query(state, importer_country, hs, machine_tools == "on", currency)
+    return render(request, state, "flows.html", fq=q, result=dashboard(state.wh, q))
+
+
+@router.get("/ui/review", response_class=HTMLResponse)
+def review_page(request: Request, state: State, page: Page = 1) -> HTMLResponse:
+    """Uncertain matches to judge, and the latest decisions."""
+    size = state.settings.web.page_size
+    total, rows = review.queue(state.wh, state.settings.resolve, (page - 1) * size, size)
+    return render(
+        request,
+        state,
+        "review.html",
+        rows=rows,
+        paging=pages(total, page, size),
+        recent=review.recent_decisions(state.wh),
+        link=lambda page=page: "?" + urlencode({"page": page}),
+    )
+
+
+@router.post("/ui/review")
+def review_submit(
+    request: Request,
+    state: State,
+    left_id: Annotated[str, Form(max_length=200)],
+    right_id: Annotated[str, Form(max_length=200)],
+    judgement: Annotated[str, Form(pattern="^(same|different)$")],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    author: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Record a decision from the review page (needs a logged-in session)."""
+    _same_origin(request)
+    if not can_write(request):
+        return RedirectResponse("/login?" + urlencode({"msg": "Log in with the API key to record decisions."}), 303)
+    decision = Decision(
+        left_id=left_id, right_id=right_id, judgement=judgement, reason=reason or None, author=author or "analyst"
+    )
+    write_decision(state, decision)
+    return RedirectResponse("/ui/review?" + urlencode({"msg": f"Recorded: {judgement}."}), 303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, state: State) -> HTMLResponse:
+    """Ask for the operator's API key."""
+    return render(request, state, "login.html")
+
+
+@router.post("/login")
+def login(request: Request, state: State, api_key: Annotated[str, Form(max_length=500)]) -> Response:
+    """Check the key (constant time) and set a session cookie proving it."""
+    _same_origin(request)
+    key = state.settings.web.api_key
+    if not keys_equal(api_key, key):
+        return render(
+            request,
+            state,
+            "login.html",
+            status_code=401,
+            error="This server is read-only." if not key else "Wrong key.",
+        )
+    response = RedirectResponse("/ui/review?" + urlencode({"msg": "Logged in."}), 303)
+    response.set_cookie(SESSION_COOKIE, session_token(key), httponly=True, samesite="strict", max_age=8 * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    """Forget the session cookie."""
+    _same_origin(request)
+    response = RedirectResponse("/", 303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

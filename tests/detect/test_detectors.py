@@ -1,0 +1,151 @@
+"""Each detector on the mini case: the planted parties are flagged, the ordinary ones are not."""
+
+from dataclasses import replace
+
+import pytest
+
+from diversion.config import Settings
+from diversion.detect import (
+    DETECTORS,
+    FLAGS,
+    brand_diversion,
+    hosting_mismatch,
+    impersonation,
+    intermediary_surge,
+    method_text,
+    military_end_user,
+    priority_goods,
+    run_detection,
+    sanctioned,
+    sanctions_proximity,
+    transshipment,
+)
+from diversion.detect.finding import Finding
+
+S = Settings()
+
+
+def by_entity(findings):
+    return {f.entity_id: f for f in findings}
+
+
+def test_registry_has_one_detector_per_flag_with_method_text():
+    assert tuple(DETECTORS) == FLAGS
+    for name in FLAGS:
+        assert len(method_text(name)) > 80
+
+
+def test_finding_rejects_unknown_flags_and_clips_scores():
+    with pytest.raises(ValueError, match="unknown detector"):
+        Finding("bogus", "e", 0.5, "x")
+    assert Finding("sanctioned", "e", 1.7, "x").score == 1.0
+
+
+def test_sanctioned_lists_and_applies_the_ofac_50_rule(case_engine):
+    engine, case = case_engine
+    found = by_entity(sanctioned.detect(engine, S))
+    assert set(found) == {case.importer, case.owner, case.co_owner, case.broker, case.end_user}
+    blocked = found[case.broker]
+    assert blocked.evidence["rule"] == "ofac_50" and blocked.evidence["share"] == pytest.approx(0.55)
+    assert {o["entity_id"] for o in blocked.evidence["owners"]} == {case.owner, case.co_owner}
+    # Raise the bar above the aggregate share: the broker is no longer blocked.
+    strict = replace(S, detect=replace(S.detect, ofac_ownership_share=0.6))
+    assert case.broker not in by_entity(sanctioned.detect(engine, strict))
+
+
+def test_blocked_by_ownership_follows_chains_and_ignores_unknown_shares():
+    links = [("a", "x", 0.6), ("x", "y", 0.5), ("y", "z", None), ("b", "w", 0.49)]
+    blocked = sanctioned.blocked_by_ownership(links, {"a", "b"}, 0.5)
+    assert set(blocked) == {"x", "y"}
+    assert blocked["y"].owners == (("x", 0.5),)
+
+
+def test_sanctions_proximity_decays_with_hops_and_value(case_engine):
+    engine, case = case_engine
+    found = by_entity(sanctions_proximity.detect(engine, S))
+    # Sanctioned entities appear only when tied directly to another sanctioned one.
+    assert "itself sanctioned" in found[case.importer].summary
+    assert found[case.end_user].score == 1.0  # contract link to the listed importer
+    assert found[case.end_user].evidence["hops"] == 1
+    assert found[case.official].score < found[case.front].score  # smaller trade, smaller score
+    assert "e-bav" not in found and "e-kaz" not in found
+    one_hop = replace(S, detect=replace(S.detect, proximity_max_hops=1))
+    assert all(f.evidence["hops"] == 1 for f in sanctions_proximity.detect(engine, one_hop))
+
+
+def test_intermediary_surge_flags_both_new_intermediaries(case_engine):
+    engine, case = case_engine
+    found = by_entity(intermediary_surge.detect(engine, S))
+    assert set(found) == {case.broker, case.front, case.importer}
+    assert found[case.importer].evidence["role"] == "importer"
+    assert set(found[case.importer].evidence["flow"]["new_counterparts"]) == {case.broker, case.front}
+    flow = found[case.broker].evidence["flow"]
+    assert flow["flow"] == "importer_brand" and flow["before_total"] == pytest.approx(480_000)
+    assert flow["new_counterparts_share"] > 0.99
+    assert found[case.broker].evidence["shipment_ids"][0] == "s-brk-0"
+    # A later cut-off leaves no "before" for the importer: nothing surges.
+    late = replace(S, detect=replace(S.detect, cutoff_date=S.detect.cutoff_date.replace(year=2021, month=1)))
+    assert intermediary_surge.detect(engine, late) == []
+
+
+def test_brand_diversion_spares_authorised_distributors(case_engine):
+    engine, case = case_engine
+    found = by_entity(brand_diversion.detect(engine, S))
+    assert set(found) == {case.broker, case.front}
+    assert found[case.front].evidence["third_country"] is True and found[case.front].score == pytest.approx(0.9)
+
+
+def test_transshipment_weights_hubs(case_engine):
+    engine, case = case_engine
+    found = by_entity(transshipment.detect(engine, S))
+    assert set(found) == {case.broker, case.front}
+    assert "CN" in found[case.broker].evidence["hubs"]
+    assert found[case.broker].score == 1.0
+
+
+def test_impersonation_finds_the_copier_not_the_original(case_engine):
+    engine, case = case_engine
+    found = by_entity(impersonation.detect(engine, S))
+    assert set(found) == {case.front}
+    signals = {s["signal"] for s in found[case.front].evidence["signals"]}
+    assert signals == {"near_copy", "branch_claim", "address"}
+    assert found[case.front].score > 0.9
+
+
+def test_shingles_and_jaccard_are_exact():
+    a = impersonation.shingles("one two three four", 2)
+    b = impersonation.shingles("one two three five", 2)
+    assert impersonation.jaccard(a, b) == pytest.approx(2 / 4)
+    assert impersonation.branch_claims("We are the official representative of Acme Tools GmbH.") == ["Acme Tools GmbH"]
+
+
+def test_hosting_mismatch_only_for_sites_claiming_elsewhere(case_engine):
+    engine, case = case_engine
+    found = by_entity(hosting_mismatch.detect(engine, S))
+    assert set(found) == {case.broker}  # the Russian company hosted in Russia is not flagged
+    assert found[case.broker].score == 1.0
+
+
+def test_priority_goods_scores_by_tier(case_engine):
+    engine, case = case_engine
+    found = by_entity(priority_goods.detect(engine, S))
+    assert found[case.front].evidence["tier"] == "4.B" and found[case.front].score == pytest.approx(0.4)
+    assert "e-bav" not in found and "e-kaz" not in found  # fasteners and plastics are not CHPL items
+
+
+def test_military_end_user_ties(case_engine):
+    engine, case = case_engine
+    found = by_entity(military_end_user.detect(engine, S))
+    assert found[case.end_user].score == 1.0
+    assert found[case.importer].evidence["ties"][0]["tie"] == "linked"
+    assert found[case.broker].evidence["ties"][0]["tie"] == "supplies_linked"
+    assert "e-ural" not in found
+
+
+def test_run_detection_writes_findings_idempotently(case_engine):
+    engine, _ = case_engine
+    first = run_detection(engine, S)
+    rows = engine.fetch_all("SELECT * FROM findings ORDER BY finding_id")
+    assert len(rows) == len({f.finding_id for f in first}) > 20
+    run_detection(engine, S)
+    assert engine.fetch_all("SELECT * FROM findings ORDER BY finding_id") == rows

@@ -1,0 +1,32 @@
+"""The resolve commands end to end on a warehouse file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Case, build_minicase
+from typer.testing import CliRunner
+
+from diversion.cli import app
+from diversion.engine import DuckDBEngine
+
+
+def test_resolve_review_decide_explain(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    engine = DuckDBEngine(db)
+    build_minicase(Case(engine))
+    engine.close()
+    run = CliRunner()
+    out = run.invoke(app, ["resolve", "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    assert "mentions" in out.output and "kept unresolved" in out.output
+    out = run.invoke(app, ["review", "--db", str(db)])
+    assert out.exit_code == 0 and "Uncertain pairs" in out.output
+    out = run.invoke(app, ["decide", "Amegino FZCO", "AMEGINO F.Z.E.", "--different", "--why", "test",
+                           "--author", "qa", "--db", str(db)])
+    assert out.exit_code == 0 and "different" in out.output
+    out = run.invoke(app, ["explain", "Amegino FZCO", "AMEGINO F.Z.E.", "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    assert "name:" in out.output and "Analyst decision: different by qa" in out.output
+    out = run.invoke(app, ["decide", "Amegino FZCO", "AMEGINO F.Z.E.", "--db", str(db)])
+    assert out.exit_code != 0

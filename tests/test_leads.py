@@ -1,0 +1,110 @@
+"""Lead scoring and the leads/lead/graph/path/export commands, on the mini case."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "detect"))
+
+from minicase import build_minicase  # noqa: E402
+
+from diversion.cli import app  # noqa: E402
+from diversion.config import Settings  # noqa: E402
+from diversion.detect.finding import Finding  # noqa: E402
+from diversion.engine import DuckDBEngine  # noqa: E402
+from diversion.leads import build_leads, combine, lead_dossier, rank_leads, shown_leads  # noqa: E402
+
+S = Settings()
+
+
+def test_several_independent_flags_beat_one_strong_flag():
+    weights = S.leads.weights
+    strong = [Finding("sanctions_proximity", "a", 1.0, "x")]
+    several = [Finding("brand_diversion", "b", 0.8, "x"), Finding("transshipment", "b", 0.8, "x"),
+               Finding("hosting_mismatch", "b", 0.8, "x")]
+    scores = combine(strong + several, weights)
+    assert scores["b"][0] > scores["a"][0]
+    assert 0 <= scores["a"][0] <= 1
+
+
+def test_only_the_best_finding_per_flag_counts():
+    fs = [Finding("priority_goods", "a", 0.4, "x"), Finding("priority_goods", "a", 0.4, "y")]
+    assert combine(fs, {"priority_goods": 0.5})["a"][0] == pytest.approx(0.2)
+
+
+def test_rank_breaks_ties_by_number_of_flags_and_writes_evidence_ids():
+    fs = [Finding("sanctioned", "a", 1.0, "A is listed.", {"matches": [{"sanction_entity_id": "ofac-1"}]}),
+          Finding("sanctioned", "b", 1.0, "B is listed.", {"matches": [{"sanction_entity_id": "ofac-2"}]}),
+          Finding("priority_goods", "b", 0.01, "B ships CHPL goods.", {"shipment_ids": ["s1"]})]
+    leads = rank_leads(fs, {"a": ("A", "RU"), "b": ("B", "RU")}, {"sanctioned": 1.0, "priority_goods": 0.3})
+    assert [lead.entity_id for lead in leads] == ["b", "a"]
+    assert leads[0].flags == ["sanctioned", "priority_goods"]
+    assert "ofac-2" in leads[0].evidence and "s1" in leads[0].evidence
+
+
+@pytest.fixture
+def mini_db(tmp_path):
+    path = tmp_path / "mini.duckdb"
+    engine = DuckDBEngine(path)
+    case = build_minicase(engine)
+    engine.close()
+    return path, case
+
+
+def test_planted_network_tops_the_mini_case(mini_db):
+    path, case = mini_db
+    with DuckDBEngine(path) as engine:
+        leads = build_leads(engine, S)
+        table = engine.fetch_dicts("SELECT * FROM leads ORDER BY rank")
+    top4 = {lead.entity_id for lead in leads[:4]}
+    assert top4 == {case.importer, case.broker, case.front, case.end_user}
+    ordinary = [lead for lead in leads if lead.entity_id in case.ordinary]
+    assert all(lead.score < S.leads.threshold for lead in ordinary)
+    assert [r["entity_id"] for r in table] == [lead.entity_id for lead in leads]
+    front = next(lead for lead in leads if lead.entity_id == case.front)
+    assert {"impersonation", "intermediary_surge", "brand_diversion", "transshipment"} <= set(front.flags)
+    shown = shown_leads(leads, replace(S, leads=replace(S.leads, threshold=0.95)), top=2)
+    assert len(shown) == 2 and all(lead.score >= 0.95 for lead in shown)
+
+
+def test_dossier_holds_findings_counterparts_and_ownership(mini_db):
+    path, case = mini_db
+    with DuckDBEngine(path) as engine:
+        build_leads(engine, S)
+        dossier = lead_dossier(engine, S, "Gulf Bridge")
+    assert dossier["entity_id"] == case.broker
+    assert {f["detector"] for f in dossier["findings"]} >= {"sanctioned", "intermediary_surge", "hosting_mismatch"}
+    assert dossier["counterparts"][0]["entity_id"] == case.importer
+    assert {link["kind"] for link in dossier["links"]} >= {"ownership", "website"}
+
+
+def test_cli_graph_detect_leads_lead_path_export(mini_db, tmp_path):
+    path, case = mini_db
+    runner = CliRunner()
+    db = ["--db", str(path)]
+    assert runner.invoke(app, ["graph", *db]).exit_code == 0
+    result = runner.invoke(app, ["detect", *db])
+    assert result.exit_code == 0 and "findings" in result.output
+    result = runner.invoke(app, ["leads", "--format", "csv", *db])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert list(rows[0]) == ["rank", "entity_id", "name", "country", "score", "flags", "evidence"]
+    assert {r["entity_id"] for r in rows[:4]} == {case.importer, case.broker, case.front, case.end_user}
+    result = runner.invoke(app, ["leads", "--format", "json", "--all", "--top", "0", *db])
+    assert len(json.loads(result.output)) > len(rows)
+    result = runner.invoke(app, ["lead", case.front, *db])
+    assert result.exit_code == 0 and "impersonation" in result.output
+    result = runner.invoke(app, ["path", "Hokuto", "Zenit Machine Plant", *db])
+    assert result.exit_code == 0 and "Gulf Bridge FZE" in result.output and "s-brk-0" in result.output
+    out = tmp_path / "net.ftm.json"
+    assert runner.invoke(app, ["export", "--format", "ftm", "--out", str(out), *db]).exit_code == 0
+    assert out.read_text().count("\"schema\": \"EconomicActivity\"") == 33  # every shipment
+    assert runner.invoke(app, ["leads", "--format", "xml", *db]).exit_code != 0
