@@ -96,3 +96,15 @@ def test_path_from_brand_to_end_user_runs_through_both_intermediaries(demo):
     assert middles <= on_chains, [[h.target_label for h in c.hops] for c in result.chains]
     top = result.chains[0]
     assert top.hops[0].target in middles  # the chain carrying the most trade starts at an intermediary
+
+
+def test_path_by_ambiguous_name_finds_the_connected_namesake(demo):
+    """Two companies are called Kometa; `path Tsugami Kometa` must reach the end user, not the furniture maker."""
+    truth, best = demo["truth"], demo["best"]
+    end_user = best[truth["roles"]["end_user"][0]["key"]].entity_id
+    if truth["brand"] != "Tsugami":
+        pytest.skip("the namesake is planted in the Tsugami case only")
+    result = shortest_chains(demo["engine"], "Tsugami", "Kometa", limit=5)
+    assert result.chains, "no chain found by name"
+    assert result.end.node_id == end_user
+    assert result.end.alternatives, "the furniture-maker namesake should be listed as an alternative"

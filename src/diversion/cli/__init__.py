@@ -1,6 +1,18 @@
 """Command line interface: ``diversion <command>``. See ``diversion --help``."""
 
-from diversion.cli import demo, detect, flows, graph, ingest, report, resolve, serve, status  # noqa: F401  (registers commands)
+# Importing a command module registers its commands on `app`.
+from diversion.cli import (  # noqa: F401
+    demo,
+    detect,
+    flows,
+    graph,
+    ingest,
+    report,
+    resolve,
+    run,
+    serve,
+    status,
+)
 from diversion.cli.app import app, main
 
 __all__ = ["app", "main"]

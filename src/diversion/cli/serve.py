@@ -20,6 +20,4 @@ def serve(
     from diversion.web import serve as run
 
     settings = settings_for(db, config=config)
-    mode = "read-write for API-key holders" if settings.web.api_key else "read-only"
-    console.print(f"Serving [bold]{settings.db_path}[/] on http://{host}:{port}/ ({mode}); API docs at /docs")
-    run(settings, host=host, port=port)
+    run(settings, host=host, port=port, announce=lambda line: console.print(line, highlight=False))

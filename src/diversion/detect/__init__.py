@@ -28,7 +28,7 @@ from diversion.detect import (
 from diversion.detect.finding import FLAGS, Finding
 from diversion.engine import Engine
 from diversion.errors import DiversionError
-from diversion.graph.keys import ensure_stage_table
+from diversion.graph.keys import ensure_stage_table, prepare_keys
 
 Detector = Callable[[Engine, Settings], list[Finding]]
 
@@ -75,6 +75,8 @@ def run_detection(engine: Engine, settings: Settings, only: Iterable[str] | None
         from diversion.graph import build_graph
 
         build_graph(engine, settings)
+    # Lookups are temporary tables of this connection: make them once for every detector.
+    prepare_keys(engine)
     findings: list[Finding] = []
     for name in names:
         findings.extend(DETECTORS[name](engine, settings))

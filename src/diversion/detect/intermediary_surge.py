@@ -13,16 +13,16 @@ from diversion.detect.common import entity_labels, split_tags
 from diversion.detect.finding import Finding, money
 from diversion.engine import Engine
 from diversion.flows.attribution import growth_attribution
-from diversion.graph.keys import VALUE_USD
+from diversion.graph.keys import VALUE_USD, brand_key_sql
 
 NAME = "intermediary_surge"
 
 #: SQL for each kind of flow: its key and label, over shipments ``s`` and their parties ``se``.
 #: Most specific first: on equal scores the evidence names the narrowest flow (an importer's brand).
 FLOW_KEYS: dict[str, str] = {
-    "importer_brand": "se.importer_entity_id || '|' || lower(trim(s.brand))",
+    "importer_brand": "se.importer_entity_id || '|' || " + brand_key_sql("s.brand"),
     "importer": "se.importer_entity_id",
-    "brand": "lower(trim(s.brand))",
+    "brand": brand_key_sql("s.brand"),
     "hs4": "substr(s.hs_code, 1, 4)",
 }
 
@@ -127,8 +127,7 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
     if not hits and not importers:
         return []
     labels = entity_labels(engine)
-    brands = dict(engine.fetch_all("SELECT lower(trim(brand)), min(trim(brand)) FROM shipments "
-                                   "WHERE brand IS NOT NULL GROUP BY 1"))
+    brands = dict(engine.fetch_all("SELECT brand_key, min(brand) FROM _brand_map GROUP BY 1"))
     for flows in hits.values():
         flows.sort(key=lambda f: (-f["score"], list(FLOW_KEYS).index(f["flow"]), -f["after"]))
     samples = _sample_ids(engine, [(e, f[0]["flow"], f[0]["flow_key"]) for e, f in hits.items()], settings)

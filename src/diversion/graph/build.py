@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from diversion.config import Settings
 from diversion.engine import Engine
-from diversion.graph.keys import VALUE_USD, prepare_keys, rewrite_table
+from diversion.graph.keys import VALUE_USD, brand_key_sql, prepare_keys, rewrite_table
 from diversion.reference import country_name
 
 #: Edge kinds that a path may follow (lists and countries would be shortcuts, not evidence).
@@ -43,8 +43,8 @@ class GraphSummary:
 
 
 def brand_key(column: str) -> str:
-    """SQL for the node id of a brand column: ``brand:`` + lower-case trimmed name."""
-    return f"'brand:' || lower(trim({column}))"
+    """SQL for the node id of a brand column: ``brand:`` + the normalised brand (see ``brand_key_sql``)."""
+    return f"'brand:' || {brand_key_sql(column)}"
 
 
 def _sanctioned_sql(threshold: float) -> str:
@@ -69,10 +69,10 @@ def nodes_sql(threshold: float) -> str:
         FROM _registry_map r WHERE r.entity_id LIKE 'registry:%' GROUP BY r.entity_id
         UNION ALL
         SELECT b.node_id, 'brand', min(b.brand), NULL, NULL, NULL, NULL FROM (
-            SELECT {brand_key('brand')} AS node_id, trim(brand) AS brand FROM shipments
-            WHERE brand IS NOT NULL AND trim(brand) <> ''
+            SELECT {brand_key('sb.brand')} AS node_id, trim(sb.brand) AS brand FROM shipments sb
+            WHERE sb.brand IS NOT NULL AND trim(sb.brand) <> ''
             UNION ALL
-            SELECT {brand_key('brand')}, trim(brand) FROM distributors WHERE trim(brand) <> ''
+            SELECT {brand_key('db.brand')}, trim(db.brand) FROM distributors db WHERE trim(db.brand) <> ''
         ) b GROUP BY b.node_id
         UNION ALL
         SELECT 'domain:' || domain, 'domain', domain, any_value(claimed_country), NULL, NULL,
@@ -134,7 +134,7 @@ def edges_sql(threshold: float) -> str:
         SELECT 'supplies:' || md5(src || '>' || entity_id), src, entity_id, 'supplies', NULL, count(*),
                NULL, NULL, NULL,
                to_json({{'distributor_names': list(DISTINCT distributor_name), 'countries': list(DISTINCT country)}})
-        FROM (SELECT {brand_key('brand')} AS src, * FROM _distributor_map WHERE entity_id IS NOT NULL)
+        FROM (SELECT {brand_key('dm.brand')} AS src, dm.* FROM _distributor_map dm WHERE dm.entity_id IS NOT NULL)
         GROUP BY src, entity_id
         UNION ALL
         SELECT 'brand:' || md5(src || '>' || tgt), src, tgt, 'brand', v, n, d1, d2, NULL,

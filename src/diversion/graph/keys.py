@@ -12,9 +12,12 @@ Registry entities that resolution did not cover keep a stable fallback id
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from diversion.engine import Engine
 from diversion.engine.schema import create_sql
 from diversion.errors import WarehouseError
+from diversion.names import normalise_name
 
 #: Tables resolution must have written before graph or detect can run.
 RESOLVE_TABLES = ("mentions", "entities", "entity_mentions", "shipment_entities", "sanctions_matches")
@@ -86,11 +89,39 @@ def web_map_sql() -> str:
     """
 
 
+def brand_key_sql(column: str) -> str:
+    """SQL for the normalised key of a brand column (``TSUGAMI CORP.`` and ``Tsugami`` → ``tsugami``).
+
+    Reads ``_brand_map``, which ``prepare_keys`` builds from the distinct brand
+    spellings; graph and detectors key brands this one way. ``column`` must be
+    qualified with its table alias (``s.brand``), or it would bind to the map's own column.
+    """
+    return f"(SELECT bm.brand_key FROM _brand_map bm WHERE bm.brand = trim({column}))"
+
+
+def _brand_key(brand: str) -> str:
+    # The name normaliser strips legal forms ("Corp.", "K.K.", "GmbH") and transliterates.
+    return normalise_name(brand) or brand.strip().lower()
+
+
+def build_brand_map(engine: Engine) -> None:
+    """Materialise ``_brand_map`` (raw trimmed brand → key) over shipments and distributors."""
+    brands = [r[0] for r in engine.fetch_all(
+        "SELECT DISTINCT trim(brand) FROM (SELECT brand FROM shipments UNION SELECT brand FROM distributors) "
+        "WHERE brand IS NOT NULL AND trim(brand) <> ''")]
+    engine.execute("CREATE OR REPLACE TEMP TABLE _brand_map (brand VARCHAR PRIMARY KEY, brand_key VARCHAR)")
+    engine.insert_arrow("_brand_map", pa.table({
+        "brand": pa.array(brands, pa.string()),
+        "brand_key": pa.array([_brand_key(b) for b in brands], pa.string()),
+    }))
+
+
 def prepare_keys(engine: Engine) -> None:
     """Materialise every lookup above for this connection (cheap; idempotent)."""
     require_resolved(engine)
     for sql in (entity_keys_sql(), registry_map_sql(), distributor_map_sql(), web_map_sql()):
         engine.execute(sql)
+    build_brand_map(engine)
 
 
 #: Shipment value in US dollars: the converted value, or the declared one when it is already dollars.

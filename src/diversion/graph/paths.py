@@ -86,13 +86,33 @@ def shortest_chains(engine: Engine, start: str, end: str, limit: int = 5) -> Pat
     """
     a, b = find_node(engine, start), find_node(engine, end)
     graph = load_network(engine)
-    if a.node_id not in graph or b.node_id not in graph:
-        return PathResult(a, b, [])
-    try:
-        paths = list(islice(nx.all_shortest_paths(graph, a.node_id, b.node_id), 200))
-    except nx.NetworkXNoPath:
+    paths: list[list[str]] = []
+    # A name may fit several nodes (two companies called Kometa): when the best
+    # fit has no chain, the next candidates are tried, best fit first.
+    for a_id, a_label in [(a.node_id, a.label), *a.alternatives]:
+        for b_id, b_label in [(b.node_id, b.label), *b.alternatives]:
+            if a_id not in graph or b_id not in graph or a_id == b_id:
+                continue
+            try:
+                paths = list(islice(nx.all_shortest_paths(graph, a_id, b_id), 200))
+            except nx.NetworkXNoPath:
+                continue
+            a = _chosen(a, a_id, a_label)
+            b = _chosen(b, b_id, b_label)
+            break
+        if paths:
+            break
+    if not paths:
         return PathResult(a, b, [])
     labels = dict(engine.fetch_all("SELECT node_id, label FROM nodes"))
     chains = [Chain([_hop(engine, x, y, labels) for x, y in zip(p, p[1:], strict=False)]) for p in paths]
     chains.sort(key=lambda c: -c.value_usd)
     return PathResult(a, b, chains[:limit])
+
+
+def _chosen(match: NodeMatch, node_id: str, label: str) -> NodeMatch:
+    """``match`` with ``node_id`` as the chosen node and the others as alternatives."""
+    if node_id == match.node_id:
+        return match
+    others = [(match.node_id, match.label), *[alt for alt in match.alternatives if alt[0] != node_id]]
+    return NodeMatch(node_id, label, match.kind, others)

@@ -42,6 +42,9 @@ _FLAGS = Normalize.NFKC | Normalize.CASEFOLD | Normalize.NAME
 # A county/city/province prefix in Han script: 2-3 characters then 省/市/区/县, at the start.
 _HAN_ADMIN_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}?[省市区县])+(?=[\u4e00-\u9fff]{2})")
 _PERSON_SCHEMATA = {"Person"}
+# Fingerprints' type table also holds trade words ("Import & Export" → imp, exp). They are no legal form
+# and they tell sibling firms apart ("Foshan Chuangyi Import & Export" / "Foshan Chuangyi Electronics").
+_TRADE_WORDS = frozenset({"imp", "exp"})
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,10 @@ def _strip_trailing_types(tokens: list[str], found: list[str]) -> list[str]:
     ``JP Morgan``).
     """
     while len(tokens) > 1 and not fingerprints.remove_types(tokens[-1]).strip():
-        found.append(fingerprints.replace_types(tokens[-1]))
+        generic = fingerprints.replace_types(tokens[-1])
+        if generic in _TRADE_WORDS:
+            break
+        found.append(generic)
         tokens = tokens[:-1]
     return tokens
 

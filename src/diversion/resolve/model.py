@@ -5,6 +5,9 @@ train the model; see ``train``):
 
 - **name**: the best pair of the two mentions' names, after normalisation
   (``diversion.names``): same name; same letters or same words in another order;
+  a distinctive word differs (the names share a word, and each has a word the
+  other lacks that is no typo of the other's: sibling firms such as ``Foshan
+  Weida Hardware`` / ``Foshan Weida Technology``; counts against a match);
   very similar spelling (Jaro-Winkler ≥ 0.95) or same sound (metaphone);
   similar spelling (Jaro-Winkler ≥ 0.88); all words (two or more) of one name
   found in the other; different.
@@ -36,10 +39,11 @@ PRIORS: dict[str, list[tuple[str, float, float]]] = {
     "name": [
         ("same name", 0.55, 0.0005),
         ("same letters or same words reordered", 0.12, 0.0003),
+        ("a distinctive word differs", 0.003, 0.03),
         ("very similar spelling or same sound", 0.16, 0.0002),
         ("similar spelling", 0.08, 0.001),
         ("all words of one name in the other", 0.04, 0.0005),
-        ("different names", 0.05, 0.998),
+        ("different names", 0.047, 0.968),
     ],
     "country": [("same country", 0.92, 0.15), ("different countries", 0.08, 0.85)],
     "address": [
@@ -60,6 +64,27 @@ _CONTAINED = (
     'AND least(array_length("name_tokens_l"), array_length("name_tokens_r")) >= 2'
 )
 
+# The words only one name has, per side (tokens of the primary names).
+_EXTRA_L = 'list_filter("name_tokens_l", t -> NOT list_contains("name_tokens_r", t))'
+_EXTRA_R = 'list_filter("name_tokens_r", t -> NOT list_contains("name_tokens_l", t))'
+
+
+def _unmatched(extra: str, other: str) -> str:
+    """SQL: ``extra`` holds a word with no near-spelling (a typo away) among ``other``'s words."""
+    close = "levenshtein(x, y) <= CASE WHEN least(length(x), length(y)) >= 8 THEN 2 ELSE 1 END"
+    return f"array_length(list_filter({extra}, x -> array_length(list_filter({other}, y -> {close})) = 0)) >= 1"
+
+
+# Sibling firms: "Foshan Weida Hardware" / "Foshan Weida Technology" share words, and each has a word the
+# other lacks that is not a typo of any of the other's words. Whole-name Jaro-Winkler rates such names
+# "very similar"; this level, tested before it, counts them against a match.
+DISTINCT_WORD = (
+    'array_length(array_intersect("name_tokens_l", "name_tokens_r")) >= 1 '
+    f"AND {_unmatched(_EXTRA_L, _EXTRA_R)} AND {_unmatched(_EXTRA_R, _EXTRA_L)}"
+)
+#: Name levels that count against a match: left out of the "closer weighs more" check of training.
+NEGATIVE_LEVELS = frozenset({"a distinctive word differs"})
+
 Levels = dict[str, dict[str, tuple[float, float]]]
 
 
@@ -79,6 +104,7 @@ def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
         _levels("name", [
             cll.ArrayIntersectLevel("names_core", 1),
             cll.Or(cll.ArrayIntersectLevel("names_compact", 1), cll.ArrayIntersectLevel("names_sorted", 1)),
+            cll.CustomLevel(DISTINCT_WORD, base_dialect_str="duckdb"),
             cll.Or(jw("names_core", "jaro_winkler", 0.95), cll.ArrayIntersectLevel("names_phonetic", 1)),
             jw("names_core", "jaro_winkler", 0.88),
             cll.CustomLevel(_CONTAINED, base_dialect_str="duckdb"),

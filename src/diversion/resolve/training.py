@@ -21,6 +21,7 @@ the check falls back to its priors as a whole.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ import pyarrow as pa
 from splink import Linker, block_on
 
 from diversion.resolve.backends import register
-from diversion.resolve.model import PRIOR_MATCH_PROBABILITY, PRIORS, settings
+from diversion.resolve.model import NEGATIVE_LEVELS, PRIOR_MATCH_PROBABILITY, PRIORS, settings
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,18 @@ def _read(linker: Linker) -> dict[str, dict[str, tuple[float | None, float | Non
     return out
 
 
-def _sensible(levels: dict[str, tuple[float, float]], order: list[str]) -> bool:
-    """Weights fall from the closest to the loosest level, and the last level counts against."""
-    import math
+def _weight(m_u: tuple[float, float]) -> float:
+    return math.log2(max(m_u[0], 1e-9) / max(m_u[1], _U_FLOOR))
 
-    weights = [math.log2(max(levels[label][0], 1e-9) / max(levels[label][1], _U_FLOOR)) for label in order]
-    return weights[0] > 0 and weights[-1] < 0 and all(a >= b - 0.5 for a, b in zip(weights, weights[1:], strict=False))
+
+def _sensible(levels: dict[str, tuple[float, float]], order: list[str]) -> bool:
+    """Weights fall from the closest to the loosest level, the last counts against, and so do negative levels."""
+    weights = [_weight(levels[label]) for label in order if label not in NEGATIVE_LEVELS]
+    negatives = [_weight(levels[label]) for label in order if label in NEGATIVE_LEVELS]
+    return (
+        weights[0] > 0 and weights[-1] < 0 and all(w < 0 for w in negatives)
+        and all(a >= b - 0.5 for a, b in zip(weights, weights[1:], strict=False))
+    )
 
 
 def _u_sample(table: pa.Table, max_rows: int) -> pa.Table:

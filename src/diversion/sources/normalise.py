@@ -43,10 +43,13 @@ def number_sql(text: str, decimal: str | None = None, thousands: str | None = No
     """A DOUBLE from text with the file's separators, else ``NULL`` (may be infinite: see ``finite_sql``).
 
     Without a declared decimal separator, ``1,234.5`` and ``12,5`` both read
-    as expected: a lone comma followed by one or two digits is a decimal comma.
+    as expected: a lone comma followed by one or two digits is a decimal comma;
+    ``1.234,5`` is refused (declare ``decimal: ","`` in a mapping).
     Spaces, non-breaking spaces and a declared thousands separator are dropped.
+    Plain numbers take a fast path; the slow one never repeats a subexpression
+    (DuckDB would hoist it and compute it for every row).
     """
-    plain = f"try_cast({text} AS DOUBLE)"  # fast path: most values are plain numbers
+    plain = f"try_cast({text} AS DOUBLE)"
     s = f"replace(replace(replace({text}, ' ', ''), chr(160), ''), chr(8239), '')"
     if thousands and thousands.strip():
         s = f"replace({s}, {literal(thousands.strip())}, '')"
@@ -56,9 +59,10 @@ def number_sql(text: str, decimal: str | None = None, thousands: str | None = No
     elif decimal == ".":
         s = f"replace({s}, ',', '')"
     else:
-        s = (f"(CASE WHEN NOT contains({s}, ',') THEN {s} "
-             f"WHEN regexp_full_match({s}, '-?[0-9]+,[0-9]{{1,2}}') THEN replace({s}, ',', '.') "
-             f"ELSE replace({s}, ',', '') END)")
+        s = f"replace(regexp_replace({s}, '^(-?[0-9]+),([0-9]{{1,2}})$', '\\1.\\2'), ',', '')"
+        # "1.234,5" is ambiguous without a declared separator: refuse rather than guess.
+        return (f"coalesce({plain}, CASE WHEN NOT regexp_matches({text}, '\\.[^,]*,') "
+                f"THEN try_cast({s} AS DOUBLE) END)")
     return f"coalesce({plain}, try_cast({s} AS DOUBLE))"
 
 

@@ -148,7 +148,12 @@ def normalise_sql(header: list[str], sources: dict[str, str], mapping: Mapping, 
     reason = "CASE " + " ".join(
         f"WHEN {cond} THEN {literal(f'{field}: {why}')}" for field, cond, why in _checks(mapping)
     ) + " END"
-    hashed = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in STANDARD_COLUMNS)
+    # Numbers enter the hash as written (formatting doubles is the costliest cast there is).
+    hashed = ", ".join(
+        f"coalesce(r_{c}, '')" if c in (*_NUMBERS, "manufacture_year")
+        else f"coalesce(CAST({c} AS VARCHAR), '')" if c == "date" else f"coalesce({c}, '')"
+        for c in STANDARD_COLUMNS
+    )
     special = {
         "value_usd": "CASE WHEN currency = 'USD' THEN value END AS value_usd",
         "source_id": f"{literal(source_id)} AS source_id",

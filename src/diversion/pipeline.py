@@ -1,0 +1,97 @@
+"""Run the stages after ingest in order: resolve → graph → detect → leads (→ report).
+
+The library entry point behind ``diversion run`` and the end of ``diversion demo``.
+Each stage rebuilds its own tables, so running the pipeline twice gives the
+same warehouse.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from diversion.config import Settings
+from diversion.engine import Engine
+
+#: The stages in pipeline order.
+STAGES = ("resolve", "graph", "detect", "leads")
+
+
+@dataclass
+class StageRun:
+    """One stage's outcome: a one-line summary and how long it took."""
+
+    stage: str
+    summary: str
+    seconds: float
+
+
+@dataclass
+class PipelineRun:
+    """What ``run_pipeline`` did, stage by stage."""
+
+    stages: list[StageRun] = field(default_factory=list)
+    report: Path | None = None
+
+
+def run_pipeline(
+    engine: Engine,
+    settings: Settings,
+    report_dir: Path | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> PipelineRun:
+    """Resolve entities, build the network, detect red flags and rank leads.
+
+    With ``report_dir``, also write the HTML investigation report there.
+    ``on_stage`` is called with each stage's name before it starts (progress).
+    """
+    # Imported here: each stage pulls heavy libraries (Splink, plotly) that
+    # commands which never run the pipeline should not pay for.
+    from diversion.detect import run_detection
+    from diversion.graph import build_graph
+    from diversion.leads import build_leads
+    from diversion.resolve.pipeline import resolve
+
+    out = PipelineRun()
+
+    def timed(stage: str, work: Callable[[], str]) -> None:
+        if on_stage is not None:
+            on_stage(stage)
+        started = time.perf_counter()
+        summary = work()
+        out.stages.append(StageRun(stage, summary, time.perf_counter() - started))
+
+    def do_resolve() -> str:
+        r = resolve(engine, settings)
+        return (f"{r.mentions:,} mentions → {r.entities:,} entities; {r.sanctions_matches:,} sanctions matches; "
+                f"{r.decisions:,} analyst decisions honoured")
+
+    def do_graph() -> str:
+        g = build_graph(engine, settings)
+        return f"{g.nodes:,} nodes, {g.edges:,} edges"
+
+    def do_detect() -> str:
+        findings = run_detection(engine, settings)
+        return f"{len(findings):,} findings from {len({f.detector for f in findings})} detectors"
+
+    def do_leads() -> str:
+        leads = build_leads(engine, settings)
+        above = sum(1 for lead in leads if lead.score >= settings.leads.threshold)
+        return f"{len(leads):,} entities ranked; {above:,} at or above the lead threshold {settings.leads.threshold}"
+
+    timed("resolve", do_resolve)
+    timed("graph", do_graph)
+    timed("detect", do_detect)
+    timed("leads", do_leads)
+    if report_dir is not None:
+        from diversion.report.build import build_report
+
+        def do_report() -> str:
+            result = build_report(engine, settings, report_dir)
+            out.report = result.html
+            return f"{result.html} ({len(result.charts)} charts)"
+
+        timed("report", do_report)
+    return out
