@@ -33,7 +33,7 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_resolve(companies: int, per_company: int) -> None:
+def bench_resolve(companies: int, per_company: int, repeat: int = 2) -> None:
     from splink import Linker
 
     from diversion.config import load_settings
@@ -50,24 +50,47 @@ def bench_resolve(companies: int, per_company: int) -> None:
     engine = DuckDBEngine(":memory:")
     engine.insert_arrow("shipments", table)
     settings = load_settings(environ={})
-    started = time.perf_counter()
-    report = resolve(engine, settings)
-    ours = time.perf_counter() - started
+
+    def run_ours() -> tuple[float, object]:
+        started = time.perf_counter()
+        report = resolve(engine, settings)
+        return time.perf_counter() - started, report
+
+    def run_bare() -> tuple[float, int]:
+        # bare Splink: same input table, blocking, comparisons and parameters; predict only
+        started = time.perf_counter()
+        api = db_api("duckdb")
+        linker = Linker(register(api, rows, "bare"), model_settings(params.prior, params.levels), log_level=40)
+        found = linker.inference.predict(threshold_match_probability=settings.resolve.review_low)
+        return time.perf_counter() - started, len(found.as_pandas_dataframe())
+
+    # The machine is shared and the first run of anything pays for imports and caches: ours and bare Splink
+    # alternate ``repeat`` times and the fastest run of each counts.
+    ours, report = run_ours()
     params = load_params(engine)
-    # bare Splink: same input table, blocking, comparisons and parameters; predict only
     rows = linkage_table(linkage_rows(collect_mentions(engine, 500)))
-    started = time.perf_counter()
-    api = db_api("duckdb")
-    linker = Linker(register(api, rows, "bare"), model_settings(params.prior, params.levels), log_level=40)
-    bare_pairs = linker.inference.predict(threshold_match_probability=settings.resolve.review_low).as_pandas_dataframe()
-    bare = time.perf_counter() - started
+    bare, n_bare = run_bare()
+    for _ in range(repeat - 1):
+        again, rep = run_ours()
+        if again < ours:
+            ours, report = again, rep
+        bare = min(bare, run_bare()[0])
+    bare_pairs = range(n_bare)
+    t = report.timings
+    train = t.get("train", 0.0)
+    rest = ours - train
     print(f"resolve: {table.num_rows:,} shipments, {report.mentions:,} mentions, model {report.method}")
-    print(f"  diversion resolve (train + predict + cluster + write): {ours:8.2f} s  "
+    print("  steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in t.items()))
+    print(f"  diversion resolve end to end (train + predict + cluster + write): {ours:8.2f} s  "
           f"{report.mentions / ours:10,.0f} mentions/s")
-    print(f"  bare Splink predict on the same input:                {bare:8.2f} s  "
+    print(f"    of which unsupervised training (Splink u sampling, prior, EM):   {train:8.2f} s")
+    print(f"    everything but training (the same work as bare Splink, plus):   {rest:8.2f} s  "
+          f"{report.mentions / rest:10,.0f} mentions/s  {report.pairs_scored / rest:10,.0f} pairs/s")
+    print(f"  bare Splink predict on the same input and model:                  {bare:8.2f} s  "
           f"{report.mentions / bare:10,.0f} mentions/s  ({len(bare_pairs):,} pairs ≥ review_low)")
-    print(f"  ratio ours / bare Splink: {ours / bare:.2f}×  (ours includes unsupervised training; target ≤ 1.2×"
-          " for the same work)")
+    print(f"  overhead without training: {rest / bare:.2f}× bare Splink (target ≤ 1.2×);  "
+          f"end to end incl. training: {ours / bare:.2f}× bare predict, {ours / (bare + train):.2f}× "
+          "bare predict + the same training")
     print(f"  peak memory so far: {peak_rss_mib():,.0f} MiB")
 
 
@@ -143,9 +166,10 @@ def main() -> None:
     parser.add_argument("--listed", type=int, default=5000, help="listed entities for screening")
     parser.add_argument("--queries", type=int, default=2000, help="names screened")
     parser.add_argument("--skip-resolve", action="store_true")
+    parser.add_argument("--repeat", type=int, default=2, help="resolve and bare Splink runs each (fastest counts)")
     args = parser.parse_args()
     if not args.skip_resolve:
-        bench_resolve(int(args.companies * args.scale), args.per_company)
+        bench_resolve(int(args.companies * args.scale), args.per_company, max(1, args.repeat))
     bench_screening(args.listed, args.queries)
     print(f"peak memory: {peak_rss_mib():,.0f} MiB")
 

@@ -63,8 +63,10 @@ class DetectSettings:
     ofac_ownership_share: float = 0.5
     #: intermediary_surge: flows compared, comma-separated: importer, importer_brand, brand, hs4.
     surge_flows: str = "importer,importer_brand,brand,hs4"
-    #: intermediary_surge: a new counterpart carrying at least this share of a flow's growth is flagged.
-    surge_min_growth_share: float = 0.2
+    #: intermediary_surge: a new counterpart carrying at least this share of a flow's growth is flagged
+    #: (0.1: a second intermediary carrying a fifth of the growth must not fall just under the bar;
+    #: the score still scales with the share, so small carriers score low).
+    surge_min_growth_share: float = 0.1
     #: intermediary_surge: minimum growth (USD) of a flow before surge is considered.
     surge_min_growth_value: float = 500_000.0
     #: intermediary_surge: minimum after/before ratio of a flow (it must have existed before the cut-off).

@@ -93,3 +93,11 @@ def test_similarity_explains_itself() -> None:
     assert reordered.score == pytest.approx(0.97) and "order" in reordered.reason
     assert different.score < 0.5
     assert name_similarity(name_forms(""), name_forms("AMG")).score == 0.0
+
+
+def test_trade_words_are_kept_and_stuttered_legal_forms_dropped() -> None:
+    """``Import & Export`` tells sibling firms apart; ``OOOO``/``LLLC`` are typos of legal forms."""
+    assert name_forms("Foshan Chuangyi Import & Export Co., Ltd.").tokens == ("foshan", "chuangyi", "import", "export")
+    assert name_forms("OOOO Stanro").core == name_forms("Lingeneta LLLC").core.replace("lingeneta", "stanro")
+    assert name_forms("Lingeneta LLLC").core == "lingeneta"
+    assert name_forms("Coo Trading").core == "coo trading"  # a real word with a doubled letter stays

@@ -5,6 +5,7 @@ from __future__ import annotations
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
 from diversion.resolve import resolve
+from diversion.resolve.explain import explain_pair
 
 
 def _entity_of(engine: DuckDBEngine, column: str, record_id: str) -> str:
@@ -87,3 +88,39 @@ def test_empty_warehouse(engine: DuckDBEngine, settings: Settings) -> None:
     report = resolve(engine, settings)
     assert report.mentions == 0 and report.entities == 0
     assert engine.count("entities") == 0
+
+
+def test_sibling_firms_stay_apart_but_typos_join(case, settings: Settings) -> None:  # noqa: ANN001
+    """Shared city and brand, different trade word: two firms; a one-letter typo: one firm."""
+    for i, (name, street) in enumerate([
+        ("Foshan Weida Hardware Co., Ltd.", "No. 776 Weida Road, Foshan, China"),
+        ("FOSHAN WEIDA HARDWARE CO.,LTD", "No. 776 Weida Road, Foshan, China"),
+        ("Foshan Weida Hardwre Co., Ltd.", "No. 776 Weida Road, Foshan, China"),
+        ("Foshan Weida Technology Co., Ltd.", "No. 967 Weida Road, Foshan, China"),
+        ("Foshan Weida Import & Export Co., Ltd.", "No. 453 Weida Road, Foshan, China"),
+    ]):
+        case.shipment(f"W{i}", name, "OOO Buyer", exporter_country="CN", exporter_address=street)
+    resolve(case.engine, settings)
+    ents = [_entity_of(case.engine, "exporter_entity_id", f"W{i}") for i in range(5)]
+    assert ents[0] == ents[1] == ents[2]
+    assert len({ents[0], ents[3], ents[4]}) == 3
+
+
+def test_web_site_claiming_another_country_joins_its_registry_record(case, settings: Settings) -> None:  # noqa: ANN001
+    """A site's claimed country and address never count against: the mismatch is the red flag, not a new firm."""
+    case.registry("reg-ararat", "Ararat Tech Solutions LLC", aliases=("ARARAT TECH SOLUTIONS",), country="AM",
+                  address="Tigran Mets Ave 48, Yerevan 0005, Armenia", website="ararat-techsolutions.am",
+                  registration_number="286.110.1234567")
+    case.shipment("A1", "ARARAT TECH SOLUTIONS", "OOO Buyer", exporter_country="AM",
+                  exporter_address="Tigran Mets Ave 48, Yerevan 0005, Armenia")
+    case.website("ararat-techsolutions.am", "Ararat Tech Solutions", address="Eindhoven, Netherlands", country="NL")
+    resolve(case.engine, settings)
+    rows = case.engine.fetch_all(
+        "SELECT m.role, em.entity_id, m.mention_id FROM mentions m JOIN entity_mentions em USING (mention_id) "
+        "WHERE m.name ILIKE 'ararat%'")
+    by_role = {role: eid for role, eid, _ in rows}
+    assert by_role["website"] == by_role["registry"] == by_role["exporter"]
+    ids = {role: mid for role, _, mid in rows}
+    country = next(c for c in explain_pair(case.engine, ids["registry"], ids["website"]).contributions
+                   if c.comparison == "country")
+    assert country.weight == 0 and "claim" in country.level

@@ -74,6 +74,20 @@ def test_bad_quoting_is_a_row_error(engine, tmp_path: Path) -> None:
     ]
 
 
+def test_bad_bytes_after_the_sample_quarantine_one_row(engine, tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    lines = ["date,hs_code,exporter_name,importer_name,value"]
+    lines += [f"2023-01-01,8458,Exporter {i},Importer,1" for i in range(40_000)]  # > 1 MiB of clean UTF-8
+    path.write_bytes(("\n".join(lines) + "\n").encode() + b"2023-01-02,8458,Bad \xff name,Imp,2\n"
+                     b"2023-01-03,8458,After,Imp,3\n")
+    result = ingest_file(engine, "shipments", path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (40_002, 40_001, 1)
+    assert engine.fetch_all("SELECT line, reason FROM quarantine") == [
+        (40_002, "row: bytes that are not valid UTF-8")
+    ]
+    assert engine.scalar("SELECT line FROM shipments WHERE exporter_name = 'After'") == 40_003
+
+
 def test_strict_fails_the_file_and_writes_nothing(engine) -> None:
     with pytest.raises(StrictModeError, match=r"15 bad row\(s\).*line 3, field date"):
         ingest_file(engine, "shipments", DATA / "bad_rows.csv", strict=True)

@@ -45,8 +45,8 @@ class DuckDBEngine(Engine):
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         result = self._run(sql, params)
-        # duckdb 1.5 returns a RecordBatchReader from .arrow(); materialise it.
-        data = result.fetch_arrow_table() if hasattr(result, "fetch_arrow_table") else result.arrow()
+        # duckdb 1.5 names it to_arrow_table (fetch_arrow_table is deprecated); .arrow() may be a reader.
+        data = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
         return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
 
     def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -16,7 +16,8 @@ The pipeline, in order (each step is a library call, not a local table):
    ogranichennoy otvetstvennostyu``) via rigour, Han forms (``有限公司`` →
    ``you xian gong si``) and trailing ``Corporation``/``Co``/``Company`` via
    fingerprints' type table.
-7. Stopwords (``and``, ``of``, ``the``; rigour's list) are dropped.
+7. A legal form typed with a doubled letter at either end (``OOOO``, ``LLLC``) is dropped too.
+8. Stopwords (``and``, ``of``, ``the``; rigour's list) are dropped.
 
 Person names skip the legal forms and lose honorifics (``Mr``, ``Dr``) instead.
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import fingerprints
 from rigour.names import extract_org_types, remove_org_types, remove_person_prefixes
@@ -63,17 +64,17 @@ class NameForms:
         """Whether the name can be compared with others."""
         return self.reason is None and bool(self.core)
 
-    @property
+    @cached_property
     def sorted(self) -> str:
         """Tokens in alphabetical order: catches reordered words (``AMG LLC`` / ``LLC AMG``)."""
         return " ".join(sorted(self.tokens))
 
-    @property
+    @cached_property
     def compact(self) -> str:
         """Tokens glued together: catches spacing (``J.P. Morgan`` / ``JP Morgan``, ``SiemensAG``)."""
         return "".join(self.tokens)
 
-    @property
+    @cached_property
     def phonetic(self) -> str:
         """Metaphone codes of the tokens in order: catches transliteration variants."""
         return " ".join(metaphone(t) if t.isalpha() else t for t in self.tokens)
@@ -113,6 +114,28 @@ def _strip_trailing_types(tokens: list[str], found: list[str]) -> list[str]:
             break
         found.append(generic)
         tokens = tokens[:-1]
+    return tokens
+
+
+def _strip_stuttered_forms(tokens: list[str], found: list[str]) -> list[str]:
+    """Drop a first or last word that is a legal form with one letter typed twice (``OOOO``, ``LLLC``).
+
+    Only a doubled letter is undone, and only when what remains is (in rigour's
+    org-type database) a legal form of three letters or more, so real words stay.
+    """
+    for edge in (0, -1):
+        if len(tokens) < 2:
+            break
+        word = tokens[edge]
+        for i in range(len(word) - 1):
+            fixed = word[:i] + word[i + 1 :]
+            if word[i] != word[i + 1] or len(fixed) < 3:
+                continue
+            forms = extract_org_types(fixed, generic=True)
+            if forms and forms[0][0] == fixed:
+                found.append(forms[0][1])
+                tokens = tokens[1:] if edge == 0 else tokens[:-1]
+                break
     return tokens
 
 
@@ -156,7 +179,7 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
             latin = _strip_han_legal_forms(latin, found)
     words = latin.split()
     if not is_person:
-        words = _strip_trailing_types(words, found)
+        words = _strip_trailing_types(_strip_stuttered_forms(words, found), found)
     # Words like "and", "of", "the" carry no identity ("AT and T" / "AT&T").
     tokens = tuple(t for t in words if not is_stopword(t)) or tuple(words)
     if not tokens:

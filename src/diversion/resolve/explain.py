@@ -134,8 +134,11 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
     scored = linker.inference.score_pair(rows[0], rows[1]).as_pandas_dataframe().to_dict("records")[0]
     for comp, labels in PRIORS.items():
         gamma = int(scored[f"gamma_{comp}"])
-        level = "missing on one side" if gamma < 0 else labels[len(labels) - 1 - gamma][0]
         col = _SHOWN[comp]
+        level = "missing on one side" if gamma < 0 else labels[len(labels) - 1 - gamma][0]
+        if gamma < 0 and (scored.get("claimed_l") or scored.get("claimed_r")) and \
+                scored.get(f"{col}_l") is not None and scored.get(f"{col}_r") is not None:
+            level = "a web site's claim that disagrees (neutral)"
         out.contributions.append(Contribution(
             comp, level, round(float(scored[f"mw_{comp}"]), 2), _shown(scored.get(f"{col}_l")),
             _shown(scored.get(f"{col}_r")),

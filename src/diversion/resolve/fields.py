@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rigour.addresses import address_fingerprint
@@ -42,6 +43,7 @@ def clean_domain(value: str | None) -> str | None:
     return host or None
 
 
+@lru_cache(maxsize=200_000)  # one address recurs on every declaration of its firm
 def address_key(address: str | None) -> str | None:
     """A normalised address (rigour's address fingerprint: abbreviations, transliteration, places)."""
     if not address or not address.strip() or len(address) > 1000:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -27,6 +28,8 @@ class Linkage:
 
     pairs: pa.Table
     params: TrainedParams
+    train_seconds: float = 0.0  # estimating the model (0 when parameters were given)
+    predict_seconds: float = 0.0  # Splink's blocking and scoring
 
 
 def _quiet_splink() -> None:
@@ -47,13 +50,16 @@ def score_pairs(
     if table.num_rows < 2:
         return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
     api = db_api(backend, engine, master)
-    sdf = register(api, table, "mentions_input")
+    started = time.perf_counter()
     if params is None:
         params = train(api, table, seed)
+    trained = time.perf_counter()
+    sdf = register(api, table, "mentions_input")
     linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
     frame = linker.inference.predict(threshold_match_probability=min_probability).as_pandas_dataframe()
+    timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
     if frame.empty:
-        return Linkage(PAIRS_SCHEMA.empty_table(), params)
+        return Linkage(PAIRS_SCHEMA.empty_table(), params, **timing)
     left, right = frame["unique_id_l"].astype(str), frame["unique_id_r"].astype(str)
     swap = left > right
     frame["mention_id_l"] = left.where(~swap, right)
@@ -65,4 +71,5 @@ def score_pairs(
         "match_probability": frame["match_probability"].astype(float).round(6).tolist(),
         "match_weight": frame["match_weight"].astype(float).round(4).tolist(),
     }, schema=PAIRS_SCHEMA)
-    return Linkage(out, params)
+    timing["predict_seconds"] = time.perf_counter() - trained
+    return Linkage(out, params, **timing)

@@ -6,6 +6,11 @@ data itself: each name contributes its two rarest words (by how many mentions
 use them), the sound (metaphone) of its rarest word and the start of its glued
 form, plus every identifier and the domain. Keys shared by more than
 ``max_block_size`` mentions are dropped (they would only pair unrelated firms).
+
+A web site's country and address are claims (``claimed``, ``CLAIMED_ROLES``):
+they count for a match when they agree, but never against it: a front's
+site often claims another country than its registry record, and that
+mismatch is what the detectors look for.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from rigour.text import metaphone
 
 from diversion.names.normalise import NameForms, name_variants
 from diversion.resolve.fields import address_key
+
+#: Mention roles whose country and address are the party's own claims (web sites): neutral in linkage.
+CLAIMED_ROLES = frozenset({"website"})
 
 _SCHEMA = pa.schema([
     ("unique_id", pa.string()),
@@ -34,6 +42,7 @@ _SCHEMA = pa.schema([
     ("address_tokens", pa.list_(pa.string())),
     ("identifiers", pa.list_(pa.string())),
     ("domain", pa.string()),
+    ("claimed", pa.bool_()),
     ("block_keys", pa.list_(pa.string())),
 ])
 
@@ -94,6 +103,7 @@ def linkage_rows(
             "address_tokens": _or_none([t for t in (address or "").split() if len(t) > 2]),  # not "ul", "d", "st"
             "identifiers": _or_none(list(m.get("identifiers") or [])),
             "domain": m.get("domain"),
+            "claimed": m.get("role") in CLAIMED_ROLES,
             "block_keys": sorted(keys),
         })
     key_df = Counter(k for r in rows for k in r["block_keys"])

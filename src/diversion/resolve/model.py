@@ -19,7 +19,8 @@ train the model; see ``train``):
   both have identifiers and none agree.
 - **domain**: same web domain; different domains.
 
-Missing values are neutral (Splink's null level). People are compared only with
+Missing values are neutral (Splink's null level), and so is a web site's claimed
+country or address that disagrees (a claim counts for a match, never against). People are compared only with
 people, organisations with organisations (part of the blocking rule).
 """
 
@@ -85,6 +86,17 @@ DISTINCT_WORD = (
 #: Name levels that count against a match: left out of the "closer weighs more" check of training.
 NEGATIVE_LEVELS = frozenset({"a distinctive word differs"})
 
+# A web site's claimed country or address that disagrees is treated as missing, not as evidence against.
+_NO_COUNTRY_IN_COMMON = 'array_length(array_intersect("countries_l", "countries_r")) = 0'
+_NO_ADDRESS_WORD_IN_COMMON = 'array_length(array_intersect("address_tokens_l", "address_tokens_r")) = 0'
+
+
+def _unless_claimed(null: Any, disagree: str) -> Any:
+    """The null level, widened to: one side is a claim (web site) and the values disagree."""
+    claim = cll.CustomLevel(f'("claimed_l" OR "claimed_r") AND {disagree}', base_dialect_str="duckdb")
+    return cll.Or(null, claim)
+
+
 Levels = dict[str, dict[str, tuple[float, float]]]
 
 
@@ -111,13 +123,14 @@ def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
             cll.ElseLevel(),
         ], cll.NullLevel("names_core"), params),
         _levels("country", [cll.ArrayIntersectLevel("countries", 1), cll.ElseLevel()],
-                cll.NullLevel("countries"), params),
+                _unless_claimed(cll.NullLevel("countries"), _NO_COUNTRY_IN_COMMON), params),
         _levels("address", [
             cll.JaroWinklerLevel("address_fp", 0.92),
             cll.ArrayIntersectLevel("address_tokens", 3),
             cll.ArrayIntersectLevel("address_tokens", 1),
             cll.ElseLevel(),
-        ], cll.Or(cll.NullLevel("address_fp"), cll.NullLevel("address_tokens")), params),
+        ], _unless_claimed(cll.Or(cll.NullLevel("address_fp"), cll.NullLevel("address_tokens")),
+                           _NO_ADDRESS_WORD_IN_COMMON), params),
         _levels("identifiers", [cll.ArrayIntersectLevel("identifiers", 1), cll.ElseLevel()],
                 cll.NullLevel("identifiers"), params),
         _levels("domain", [cll.ExactMatchLevel("domain"), cll.ElseLevel()], cll.NullLevel("domain"), params),

@@ -44,6 +44,8 @@ class ResolveReport:
     backend: str = "duckdb"
     seconds: float = 0.0
     unresolved_reasons: dict[str, int] = field(default_factory=dict)
+    #: Seconds per step: mentions, linkage_input, train, predict, cluster, entities, sanctions, write.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _rewrite(engine: Engine, table: str, data: pa.Table) -> None:
@@ -70,26 +72,37 @@ def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> R
     gives the same entity ids.
     """
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = [started]
+
+    def lap(step: str) -> None:
+        now = time.perf_counter()
+        timings[step] = round(now - clock[0], 3)
+        clock[0] = now
+
     rs = settings.resolve
     backend = backend or settings.engine
     mentions = collect_mentions(engine, rs.max_name_length)
-    rows = linkage_rows(mentions, rs.max_name_length, rs.max_block_size)
-    linkage = score_pairs(
-        linkage_table(rows), rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed
-    )
+    lap("mentions")
+    table = linkage_table(linkage_rows(mentions, rs.max_name_length, rs.max_block_size))
+    lap("linkage_input")
+    linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed)
+    timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
+    clock[0] = time.perf_counter()
     same, different = current_decisions(engine)
-    edges = [
-        (a, b, p) for a, b, p in zip(
-            linkage.pairs["mention_id_l"].to_pylist(), linkage.pairs["mention_id_r"].to_pylist(),
-            linkage.pairs["match_probability"].to_pylist(), strict=True,
-        )
-    ]
+    edges = list(zip(
+        linkage.pairs["mention_id_l"].to_pylist(), linkage.pairs["mention_id_r"].to_pylist(),
+        linkage.pairs["match_probability"].to_pylist(), strict=True,
+    ))
     ids = [m["mention_id"] for m in mentions]
     assignments = cluster(ids, edges, rs.link_threshold, same, different,
-                          {m["mention_id"]: list(m.get("identifiers") or []) for m in mentions})
+                          {m["mention_id"]: m["identifiers"] for m in mentions if m.get("identifiers")})
+    lap("cluster")
     ents = entity_rows(mentions, assignments)
+    lap("entities")
     index = build_index(engine, rs.max_name_length)
     matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit)
+    lap("sanctions")
     model = pa.table({
         "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
         "method": [linkage.params.method], "note": ["; ".join(linkage.params.notes) or None],
@@ -103,6 +116,7 @@ def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> R
         _rewrite(engine, "resolve_model", model)
         _rewrite(engine, "sanctions_matches", matches_table(matches))
         _rewrite(engine, "shipment_entities", engine.fetch_arrow(shipment_entities_sql()))
+    lap("write")
     reasons: dict[str, int] = {}
     for m in mentions:
         if m.get("unresolved_reason"):
@@ -114,4 +128,5 @@ def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> R
         merged_entities=sum(1 for e in ents if e["mention_count"] > 1), sanctions_matches=len(matches),
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
         backend=backend, seconds=round(time.perf_counter() - started, 2), unresolved_reasons=reasons,
+        timings=timings,
     )

@@ -33,6 +33,15 @@ def match_rows(
     for m in mentions:
         members[assignments[m["mention_id"]].entity_id].append(m)
     rows: list[dict[str, Any]] = []
+    # The same spelling recurs across many mentions (one per address or id): screen it once.
+    cache: dict[tuple[str, str | None, str | None], list[Any]] = {}
+
+    def search(name: str, country: str | None, schema: str | None) -> list[Any]:
+        key = (name, country, schema)
+        if key not in cache:
+            cache[key] = index.search(name, country, schema, threshold, limit)
+        return cache[key]
+
     for eid in sorted(members):
         ms = members[eid]
         direct = [m for m in ms if m["source_table"] == "sanctions" and m["source_key"] in listed]
@@ -48,7 +57,7 @@ def match_rows(
             if m.get("unresolved_reason"):
                 continue
             for name in [m.get("name"), *(m.get("aliases") or [])]:
-                for hit in index.search(name or "", m.get("country"), m.get("schema"), threshold, limit):
+                for hit in search(name or "", m.get("country"), m.get("schema")):
                     old = seen.get(hit.sanction_entity_id)
                     if old is None or hit.score > old["score"]:
                         ent = listed[hit.sanction_entity_id]

@@ -69,12 +69,19 @@ class ScreenHit:
 
 
 def _keys(forms: NameForms) -> set[str]:
-    """Index keys of a name: words, their sounds, their one-letter deletions, the glued prefix."""
+    """Index keys of a name: words, their sounds, their one-letter deletions, the glued prefix and suffix."""
     keys = {"w:" + t for t in forms.tokens}
     keys.update("p:" + metaphone(t) for t in forms.tokens if t.isalpha() and len(t) > 2)
-    # One-letter deletions meet across a typo: "tonzan" and "tozan" share "tozan" (SymSpell's idea).
-    keys.update("d:" + t[:i] + t[i + 1 :] for t in forms.tokens if 4 <= len(t) <= 12 for i in range(len(t)))
+    # A word and its one-letter deletions meet across a typo (SymSpell's idea): "tonzan" and "tozan" share
+    # "tozan" (a letter dropped), "urvan" and "urvvan" share "urvan" (one added), "stanro"/"stanlo" "stano".
+    for t in forms.tokens:
+        if 3 <= len(t) <= 14:
+            keys.add("d:" + t)
+            keys.update("d:" + t[:i] + t[i + 1 :] for i in range(len(t)) if len(t) >= 4)
+    # Glued ends meet across a lost space or a stray legal form: "OOOMizansor" / "OOO Mizansor".
     keys.add("c:" + forms.compact[:5])
+    if len(forms.compact) >= 6:
+        keys.add("s:" + forms.compact[-6:])
     return keys
 
 

@@ -36,6 +36,7 @@ _REJECT_REASONS = {
     "TOO MANY COLUMNS": "row: too many fields (expected {n})",
     "UNQUOTED VALUE": "row: bad quoting (unterminated or stray quote)",
     "INVALID UNICODE": "row: bytes that are not valid {encoding}",
+    "INVALID ENCODING": "row: bytes that are not valid {encoding}",
     "LINE SIZE OVER MAXIMUM": "row: line too long",
     "INVALID STATE": "row: bad quoting (unterminated or stray quote)",
 }

@@ -98,13 +98,15 @@ def hs_sql(text: str, pad_odd: bool = False) -> str:
     """
     digits = f"regexp_replace({text}, '[\\s.\\-/]', '', 'g')"
     if pad_odd:
-        digits = (f"(CASE WHEN length({digits}) % 2 = 1 THEN '0' || {digits} ELSE {digits} END)")
-    return f"(CASE WHEN regexp_full_match({digits}, '[0-9]{{2,10}}') THEN {digits} END)"
+        digits = f"lpad({digits}, CAST(length({digits}) + length({digits}) % 2 AS INTEGER), '0')"
+    # Most codes are already clean digits: test those first, clean up the rest.
+    return (f"(CASE WHEN regexp_full_match({text}, '[0-9]{{2,10}}') AND {str(not pad_odd).upper()} THEN {text} "
+            f"ELSE nullif(regexp_extract({digits}, '^[0-9]{{2,10}}$'), '') END)")
 
 
 def year_sql(text: str) -> str:
     """A plausible year as INTEGER (``2001``, ``2001.0``), else ``NULL``."""
-    value = f"try_cast(regexp_replace({text}, '\\.0+$', '') AS INTEGER)"
+    value = f"(CASE WHEN regexp_full_match({text}, '[0-9]{{4}}(\\.0+)?') THEN CAST(left({text}, 4) AS INTEGER) END)"
     return f"(CASE WHEN {value} BETWEEN {MIN_YEAR} AND {MAX_YEAR} THEN {value} END)"
 
 

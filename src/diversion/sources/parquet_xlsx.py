@@ -36,7 +36,9 @@ def read_parquet_raw(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[s
         described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:
         raise SourceError(str(path), f"not a readable Parquet file ({' '.join(str(exc).split())[:160]})") from exc
-    header, numeric, selects = [], set(), []
+    header: list[str] = []
+    numeric: set[str] = set()
+    selects: list[str] = []
     for name, dtype, *_ in described:
         if name == "file_row_number":
             continue

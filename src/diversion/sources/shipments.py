@@ -55,7 +55,8 @@ _OUTPUT = ("record_id", "date", "hs_code", "description", "brand", "model", "man
 def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     """Read one shipments file (format and encoding detected from its content).
 
-    >>> # ingest_file(engine, "shipments", Path("declarations.csv"), mapping=Path("ru.yaml"))
+    Used through ``ingest_file(engine, "shipments", path, mapping=...)``; the
+    result holds the normalised ``shipments`` rows and the quarantined ones.
     """
     mapping = load_mapping(options.mapping) if options.mapping else Mapping()
     fmt = detect_format(path)
