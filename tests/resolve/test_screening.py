@@ -86,7 +86,9 @@ def test_cli_screen_json(minicase: DuckDBEngine, tmp_path: Path) -> None:
     assert hits[0]["sanction_entity_id"] == "ofac-1002" and hits[0]["listing_date"] == "2022-06-28"
 
 
-@pytest.mark.parametrize("query", ["ZAVOD KRASNYY OKTYABR", "ZAVD KRASNY OKTYABR", "ZavodKrasny Oktyabr", "OOOO Zavod Krasny Oktyabr"])
+@pytest.mark.parametrize(
+    "query", ["ZAVOD KRASNYY OKTYABR", "ZAVD KRASNY OKTYABR", "ZavodKrasny Oktyabr", "OOOO Zavod Krasny Oktyabr"]
+)
 def test_typos_glued_and_stuttered_forms_are_found(index, query: str) -> None:  # noqa: ANN001
     """A letter added or dropped, a lost space, a legal form typed twice: still the listed entity."""
     hits = index.search(query, threshold=0.82)

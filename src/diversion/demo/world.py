@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from diversion.demo.market import month_range
-from diversion.demo.names import FrozenPool, CompanyPool, add_exporters, add_importers, add_party
+from diversion.demo.names import CompanyPool, FrozenPool, add_exporters, add_importers, add_party
 from diversion.demo.scenario import Scenario
 
 #: Ordinary companies at scale 1 (``--scale N`` multiplies them).

@@ -12,6 +12,9 @@ re-load idempotent.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 TABLES: dict[str, str] = {
     # --- ingest bookkeeping -------------------------------------------------
     "sources": """
@@ -328,3 +331,13 @@ def columns(name: str) -> list[str]:
             continue
         out.append(line.split()[0])
     return out
+
+
+def decode_json(value: Any) -> Any:
+    """A JSON column's value as Python data (text that is not JSON is returned as is)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -53,14 +53,21 @@ def export_pngs(figures: dict[str, go.Figure], out_dir: Path, width: int = 1100)
     return written, note
 
 
+#: Flags for headless Chromium on a closed network: no sandbox as root, no GPU, and no
+#: background connections (they would be refused, and must not leave the machine).
+HEADLESS_ARGS = (
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+)
+
+
 def export_pdf(html: Path, pdf: Path, timeout: int = 180) -> str | None:
     """Print ``html`` to ``pdf`` with headless Chromium; returns a note when that is impossible."""
     chromium = find_chromium()
     if chromium is None:
         return "PDF skipped: no headless Chromium found (Debian: apt-get install chromium fonts-wqy-zenhei)"
     cmd = [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
+        chromium, "--headless", *HEADLESS_ARGS, "--no-pdf-header-footer",
         "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
         f"--print-to-pdf={pdf}", html.resolve().as_uri(),
     ]

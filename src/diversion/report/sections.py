@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
 from diversion.config import Settings, describe
 from diversion.engine import Engine
+from diversion.engine.schema import decode_json
 from diversion.warehouse_status import warehouse_status
 
 #: Which command fills each stage's tables, for "not run yet" notes.
@@ -40,14 +40,6 @@ def missing(table: str) -> str:
     """The "not run yet" sentence for a stage table."""
     return f"not run yet: run `{STAGE_COMMANDS.get(table, 'diversion ' + table)}`"
 
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def findings_summary(engine: Engine) -> list[dict[str, Any]] | None:
@@ -81,7 +73,7 @@ def entity_findings(engine: Engine, entity_id: str) -> list[dict[str, Any]]:
         [entity_id],
     )
     for row in rows:
-        row["evidence"] = _json(row["evidence"])
+        row["evidence"] = decode_json(row["evidence"])
     return rows
 
 

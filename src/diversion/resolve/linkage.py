@@ -54,6 +54,8 @@ def score_pairs(
     if params is None:
         params = train(api, table, seed)
     trained = time.perf_counter()
+    if backend == "duckdb":  # predict on a clean in-memory database, without training's tables
+        api = db_api(backend, engine, master)
     sdf = register(api, table, "mentions_input")
     linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
     frame = linker.inference.predict(threshold_match_probability=min_probability).as_pandas_dataframe()

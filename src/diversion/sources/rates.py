@@ -49,6 +49,7 @@ def parse_rates(path: Path, options: ParseOptions) -> ParsedFile:
     if missing:
         raise SourceError(str(path), f"missing rates column(s) {', '.join(missing)} (file has: {', '.join(header)})")
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         with utf8_copy(path, encoding) as utf8:
             raw = read_csv_raw(con, utf8, header, delimiter, encoding)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -61,6 +61,7 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     mapping = load_mapping(options.mapping) if options.mapping else Mapping()
     fmt = detect_format(path)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         encoding: str | None = None
         rejects: list[tuple[int, str, str]] = []
@@ -190,9 +191,13 @@ def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[
     return parsed
 
 
+#: Rows per Arrow batch: DuckDB scans an Arrow table in parallel by batch, so
+#: a single million-row batch would make the warehouse insert single-threaded.
+ARROW_BATCH_ROWS = 122_880
+
+
 def _materialise(result: duckdb.DuckDBPyConnection) -> pa.Table:
-    data: Any = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
-    return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+    return result.to_arrow_table(ARROW_BATCH_ROWS)
 
 
 def _quarantined(con: duckdb.DuckDBPyConnection, header: list[str], bad: pa.Table) -> list[Quarantined]:

@@ -8,9 +8,9 @@ at any stage of the pipeline.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from diversion.engine.schema import decode_json
 from diversion.web.warehouse import WebWarehouse
 
 #: Columns the shipments table can be sorted by (whitelist: they go into ORDER BY).
@@ -25,14 +25,6 @@ SHIPMENT_SORTS = {
     "quantity": "s.quantity",
 }
 
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def entity(wh: WebWarehouse, entity_id: str) -> dict[str, Any] | None:
@@ -112,7 +104,7 @@ def findings(wh: WebWarehouse, entity_id: str) -> list[dict[str, Any]]:
         [entity_id],
     )
     for row in rows:
-        row["evidence"] = _json(row["evidence"])
+        row["evidence"] = decode_json(row["evidence"])
     return rows
 
 
@@ -209,7 +201,7 @@ def ownership(wh: WebWarehouse, entity_id: str) -> list[dict[str, Any]]:
         row["other_id"] = row["source"] if incoming else row["target"]
         row["other_name"] = labels.get(row["other_id"], row["other_id"])
         row["other_is_entity"] = row["other_id"] in resolved  # registry-only parties have no page
-        evidence = _json(row["evidence"])
+        evidence = decode_json(row["evidence"])
         row["evidence"] = evidence
         ev = evidence if isinstance(evidence, dict) else {}
         row["roles"] = ", ".join(str(r) for r in ev.get("roles") or [] if r)

@@ -18,20 +18,14 @@ import pytest
 from case_network import AMEGINO, AMG, AMG_NAME, API_KEY
 
 from diversion.config import load_settings
+from diversion.report.export import HEADLESS_ARGS
 from diversion.web import create_app
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = list(HEADLESS_ARGS)
 
 
 def _free_port() -> int:

@@ -9,18 +9,12 @@ import pytest
 
 from diversion.config import load_settings
 from diversion.report import build_report
+from diversion.report.export import HEADLESS_ARGS
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = list(HEADLESS_ARGS)
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "report"
 
 
