@@ -16,6 +16,9 @@ def test_demo_command_loads_everything_and_quarantines_the_planted_bad_rows(tmp_
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "SYNTHETIC DATA" in result.output
+    # Same seed, same bytes: a second run loads nothing new.
+    again = CliRunner().invoke(app, ["demo", "--out", str(out), "--db", str(db)])
+    assert again.exit_code == 0 and "already loaded" in again.output
     truth = json.loads((out / "truth" / "truth.json").read_text(encoding="utf-8"))
     shipped = sum(f["rows"] for f in truth["files"].values() if f.get("kind") == "shipments")
     planted = sum(f["bad_rows"] for f in truth["files"].values())
@@ -30,6 +33,7 @@ def test_demo_command_loads_everything_and_quarantines_the_planted_bad_rows(tmp_
         assert truth["roles"]["importer"][0]["inn"] in listed
         hosted = con.sql("SELECT hosting_country, claimed_country FROM web_evidence WHERE domain = 'amegino.ae'")
         assert hosted.fetchone() == ("RU", "AE")
+        del hosted
         # the seeds' anchor, straight from the warehouse
         feb = con.sql("""
             SELECT sum(s.value_usd * r.per_usd) FROM shipments s
@@ -40,8 +44,6 @@ def test_demo_command_loads_everything_and_quarantines_the_planted_bad_rows(tmp_
         assert abs(feb - 6.5e6) / 6.5e6 < 0.02
     finally:
         con.close()
-    again = CliRunner().invoke(app, ["demo", "--out", str(out), "--db", str(db)])
-    assert again.exit_code == 0 and "already loaded" in again.output
 
 
 def test_no_load_writes_files_only(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.cli.run import print_pipeline
 from diversion.demo import generate_demo, load_demo
+from diversion.pipeline import run_pipeline
 from diversion.sources import LoadResult
 
 
@@ -21,6 +23,10 @@ def demo(
     scale: Annotated[int, typer.Option("--scale", min=1, help="Multiply ordinary companies and shipments.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
     no_load: Annotated[bool, typer.Option("--no-load", help="Only write the files.")] = False,
+    pipeline: Annotated[bool, typer.Option("--pipeline/--no-pipeline",
+                                           help="After loading, run resolve, graph, detect and leads.")] = True,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML investigation report "
+                                                "to this folder.")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -50,6 +56,14 @@ def demo(
 
         results = load_demo(engine, files, progress=step)
     _summary(results, settings.db_path, time.perf_counter() - started)
+    if not pipeline:
+        return
+    with warehouse(settings) as engine, console.status("running the pipeline") as status:
+        result = run_pipeline(engine, settings, report_dir=report,
+                              on_stage=lambda stage: status.update(f"running {stage} on the demo"))
+    print_pipeline(result)
+    console.print("Next: `diversion leads`, `diversion lead AMG`, `diversion path Tsugami Kometa`, "
+                  "`diversion serve`.")
 
 
 def _summary(results: list[LoadResult], db: Path, seconds: float) -> None:

@@ -73,7 +73,7 @@ def _rows(world: World, rng: np.random.Generator, month: str, goods: Goods, hs_i
         desc_en=goods.en.take(pa.array(hs_idx)),
         desc_ru=goods.ru.take(pa.array(hs_idx)),
         brand=brands,
-        model=pa.array(np.where(with_model, models, None), pa.string()),
+        model=pc.if_else(pa.array(with_model), pa.array(models), pa.scalar(None, pa.string())),
         year=np.where(rng.random(n) < 0.1, year, 0).astype(np.int32),
         exporter=exporters,
         exp_slot=pool.pick_variants(rng, exporters),

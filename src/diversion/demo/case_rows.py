@@ -21,7 +21,6 @@ def case_rows(world: World, rng: np.random.Generator) -> dict[str, Rows]:
     """Shipments of every flow of the scenario, grouped by month (YYYY-MM)."""
     scenario = world.scenario
     brand = scenario.brand
-    importer = world.party_index[scenario.by_role("importer")[0].key]
     machines = [p for p in brand.products if p.unit_value_gbp >= 20_000]
     parts = [p for p in brand.products if p.unit_value_gbp < 20_000]
     by_month: dict[str, list[dict]] = defaultdict(list)

@@ -89,7 +89,7 @@ def market_targets(
         else:
             rising_value = spec.peak_value_gbp * rng.uniform(0.88, 1.0)
         targets[(month, rising)] = rising_value
-    for (month, origin), value in targets.items():
-        if value < case_gbp.get((month, origin), 0.0) - 1e-6:
-            raise ValueError(f"market cell {month}/{origin}: case shipments exceed the target")
+    for (month, country), value in targets.items():
+        if value < case_gbp.get((month, country), 0.0) - 1e-6:
+            raise ValueError(f"market cell {month}/{country}: case shipments exceed the target")
     return targets

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -142,7 +143,7 @@ def _stdlib_rng(rng: np.random.Generator) -> random.Random:
     return random.Random(int(rng.integers(2**62)))
 
 
-def _pick(rnd: random.Random, seq: tuple) -> object:
+def _pick(rnd: random.Random, seq: tuple) -> Any:
     return rnd.choice(seq)
 
 

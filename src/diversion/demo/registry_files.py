@@ -9,7 +9,6 @@ both layouts under different spellings, as they do in real registers.
 from __future__ import annotations
 
 import csv
-import json
 from datetime import date
 from pathlib import Path
 
@@ -155,13 +154,3 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer.writerow(header)
         writer.writerows(rows)
 
-
-def json_lines(path: Path) -> list[dict]:
-    """Parse a JSON-lines file, skipping lines that are not JSON (for tests and checks)."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out

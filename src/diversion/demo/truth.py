@@ -134,8 +134,8 @@ def write_truth(out: Path, world: World, shipments: ShipmentOutput, mentions: li
         "figures": _figures(world, shipments),
         "files": files,
     }
-    path = folder / "truth.json"
-    path.write_text(json.dumps(truth, ensure_ascii=False, indent=2), encoding="utf-8")
+    truth_path = folder / "truth.json"
+    truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2), encoding="utf-8")
     with (folder / "mentions.csv").open("wb") as handle:
         handle.write(b"source_file,source_key,role,name,true_entity_id\n")
         for table, _ in ship_mentions:
@@ -155,7 +155,7 @@ def write_truth(out: Path, world: World, shipments: ShipmentOutput, mentions: li
             for rid, flow, gbp in w.case:
                 f = scenario.flows[flow]
                 writer.writerow([f"shipments/{stem}.csv", rid, f.label, f.exporter, f.year, round(gbp, 2)])
-    return path
+    return truth_path
 
 
 def _background(folder: Path, world: World, ship_mentions: list[tuple[pa.Table, np.ndarray]]) -> None:

@@ -73,12 +73,12 @@ def write_web(out: Path, world: World, rng: np.random.Generator) -> tuple[list[M
                       "claimed_address": pool.address[i], "hosting_country": pool.country[i],
                       "registrant_country": pool.country[i], "fetched_at": _FETCHED, "text": text})
         mentions.append((WEB_FILE, domain, "website", name, pool.ids[i]))
-    text = [json.dumps(line, ensure_ascii=False) for line in lines]
+    encoded = [json.dumps(line, ensure_ascii=False) for line in lines]
     bad = ['{"domain": "broken.example", "company_name": "Unterminated', "not json at all"]
-    text.insert(min(5, len(text)), bad[0])
-    text.insert(min(12, len(text)), bad[1])
+    encoded.insert(min(5, len(encoded)), bad[0])
+    encoded.insert(min(12, len(encoded)), bad[1])
     (out / "web").mkdir(parents=True, exist_ok=True)
-    (out / WEB_FILE).write_text("\n".join(text) + "\n", encoding="utf-8")
+    (out / WEB_FILE).write_text("\n".join(encoded) + "\n", encoding="utf-8")
     return mentions, len(bad)
 
 

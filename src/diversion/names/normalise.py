@@ -106,9 +106,10 @@ def _strip_trailing_types(tokens: list[str], found: list[str]) -> list[str]:
 
     Only at the end of the name, where legal forms sit in Latin-script names:
     fingerprints' table also holds words that are names elsewhere (``JP`` in
-    ``JP Morgan``).
+    ``JP Morgan``), and it drops every lone letter (``M`` in ``Promsnab-M``).
     """
-    while len(tokens) > 1 and not fingerprints.remove_types(tokens[-1]).strip():
+    # fingerprints drops every single letter too; a lone letter is part of the name ("Promsnab-M").
+    while len(tokens) > 1 and len(tokens[-1]) > 1 and not fingerprints.remove_types(tokens[-1]).strip():
         generic = fingerprints.replace_types(tokens[-1])
         if generic in _TRADE_WORDS:
             break

@@ -10,14 +10,24 @@ compared in several forms (see ``NameForms``) and the best form wins:
   vs ``Partners 5`` are often different funds) or when one name has words the
   other lacks entirely.
 - different legal forms (``llc`` vs ``jsc``) cost a little: firms re-register.
+- with word weights (``weights``: rarity, IDF), the score is capped by a
+  word-by-word alignment in which each word counts by its rarity: the
+  distinctive word decides, a common word (``Machinery``) carries little.
+  Word to word, a short word (≤ 6 letters) one letter away is only a typo
+  when a letter is dropped or doubled after the first; another first
+  letter (``Orion`` / ``Corion``) or a changed letter makes another name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
+from rigour.names import extract_org_types
+from rigour.text import metaphone
 
 from diversion.names.normalise import NameForms
 
@@ -25,6 +35,13 @@ from diversion.names.normalise import NameForms
 LEGAL_FORM_PENALTY = 0.03
 #: Score lost when the names' numbers differ.
 NUMBER_PENALTY = 0.15
+#: Words of at most this many letters are "short": a changed letter makes another name, not a typo.
+SHORT_WORD = 6
+#: How much of its plain spelling similarity a word keeps when it is no typo of the other word.
+NOT_A_TYPO = 0.5
+
+#: A word's weight (its rarity); the word-level score is skipped without one.
+Weigher = Callable[[str], float]
 
 
 @dataclass(frozen=True)
@@ -44,7 +61,82 @@ def _tokens_similarity(a: NameForms, b: NameForms) -> float:
     return min(one_way(a.tokens, b.tokens), one_way(b.tokens, a.tokens))
 
 
-def name_similarity(a: NameForms, b: NameForms) -> NameScore:
+@lru_cache(maxsize=500_000)
+def word_similarity(x: str, y: str) -> float:
+    """How alike two words are, 0..1, strict about short words.
+
+    >>> word_similarity("kamiro", "kamro"), word_similarity("orion", "corion") < 0.5
+    (0.88, True)
+    >>> word_similarity("sergei", "sergey"), word_similarity("orion", "orian") < 0.5
+    (0.9, True)
+    """
+    if x == y:
+        return 1.0
+    if x.isdigit() or y.isdigit():
+        return 0.0
+    longest, shortest = max(len(x), len(y)), min(len(x), len(y))
+    same_start = x[0] == y[0]
+    distance = Levenshtein.distance(x, y, score_cutoff=2)
+    if same_start and distance == 1 and longest >= 4:
+        if longest > SHORT_WORD:
+            return 0.95
+        if len(x) != len(y):  # a letter dropped or doubled after the first: a typo
+            return 0.88
+    # A transliteration variant: Sergei / Sergey, Krasny / Krasnyy. A short word may differ only at its end
+    # (Orion / Orian sound alike too, but are two names).
+    if (shortest >= 4 and x.isalpha() and y.isalpha() and metaphone(x) == metaphone(y)
+            and _common_prefix(x, y) >= (shortest - 1 if longest <= SHORT_WORD else 1)):
+        return 0.9
+    if same_start and distance == 2 and shortest >= 10:
+        return 0.85
+    if distance == 1 and longest > SHORT_WORD:
+        return 0.8  # a long word with another first letter
+    # A stray legal form glued to the word: "ooomizansor" / "mizansor".
+    for whole, part in ((x, y), (y, x)):
+        rest = whole.removeprefix(part) if whole.startswith(part) else whole.removesuffix(part)
+        if rest != whole and len(part) >= 4 and _is_legal_form(rest):
+            return 0.9
+    return NOT_A_TYPO * Indel.normalized_similarity(x, y)
+
+
+def _common_prefix(x: str, y: str) -> int:
+    n = 0
+    for cx, cy in zip(x, y, strict=False):
+        if cx != cy:
+            break
+        n += 1
+    return n
+
+
+@lru_cache(maxsize=10_000)
+def _is_legal_form(text: str) -> bool:
+    found = extract_org_types(text, generic=True)
+    return bool(found) and found[0][0] == text
+
+
+def weighted_word_score(a: NameForms, b: NameForms, weight: Weigher) -> float:
+    """Rarity-weighted alignment of the words of two names, 0..1.
+
+    Each word of each name is matched to its closest word in the other name
+    (``word_similarity``) and counts by its ``weight``: a rare word that has no
+    match, or only a look-alike, costs much; a common word little.
+    """
+
+    def one_way(xs: tuple[str, ...], ys: tuple[str, ...]) -> tuple[float, float]:
+        got = total = 0.0
+        for x in xs:
+            w = weight(x)
+            got += w * max(word_similarity(x, y) for y in ys)
+            total += w
+        return got, total
+
+    got_a, total_a = one_way(a.tokens, b.tokens)
+    got_b, total_b = one_way(b.tokens, a.tokens)
+    total = total_a + total_b
+    return (got_a + got_b) / total if total else 0.0
+
+
+def name_similarity(a: NameForms, b: NameForms, weight: Weigher | None = None) -> NameScore:
     """Similarity of two normalised names, 0..1, with a one-line explanation.
 
     >>> from diversion.names.normalise import name_forms
@@ -67,6 +159,11 @@ def name_similarity(a: NameForms, b: NameForms) -> NameScore:
         phonetic = fuzz.ratio(a.phonetic, b.phonetic) / 100
         score = max(ordered, glued, sorted_, min(tokens, phonetic + 0.05))
         reason = f"spelling similarity {score:.2f} ({a.core!r} ~ {b.core!r})"
+        if weight is not None:
+            words = weighted_word_score(a, b, weight)
+            if words < score:
+                score = words
+                reason = f"rarity-weighted word match {words:.2f} ({a.core!r} ~ {b.core!r})"
     numbers_a = {t for t in a.tokens if t.isdigit()}
     numbers_b = {t for t in b.tokens if t.isdigit()}
     if numbers_a != numbers_b and (numbers_a or numbers_b) and score < 1.0:

@@ -100,7 +100,7 @@ def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> R
     lap("cluster")
     ents = entity_rows(mentions, assignments)
     lap("entities")
-    index = build_index(engine, rs.max_name_length)
+    index = build_index(engine, rs.max_name_length, [m["name_norm"] for m in mentions if m.get("name_norm")])
     matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit)
     lap("sanctions")
     model = pa.table({

@@ -4,14 +4,19 @@ The index is built once in memory from every listed name and alias
 (``sanction_names``, any script). A query is normalised like a mention
 (``diversion.names``), candidates come from an inverted index on name words,
 their sounds (metaphone) and the first letters of the glued name, and each
-candidate is scored with ``name_similarity`` on its best-matching name. A
-country given with the query lowers the score of entities listed with other
-countries; a schema keeps people and organisations apart.
+candidate is scored with ``name_similarity`` on its best-matching name,
+its words weighted by rarity (inverse document frequency over every listed
+entity's names and every other party name the warehouse knows): a shared
+common word (``Machinery``, ``Trading``) carries little, the distinctive word
+decides. A country given with the query lowers the score of entities listed
+with other countries; a schema keeps people and organisations apart.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -92,25 +97,41 @@ def _is_person(schema: str | None) -> bool:
 class ScreeningIndex:
     """In-memory index over every name and alias of the listed entities."""
 
-    def __init__(self, entities: list[ListedEntity], max_name_length: int = 500) -> None:
+    def __init__(self, entities: list[ListedEntity], max_name_length: int = 500, corpus: Iterable[str] = ()) -> None:
+        """Index ``entities``; ``corpus`` (other normalised party names) sharpens the word rarities."""
         self.entities = entities
         self.names: list[tuple[int, str, str, NameForms]] = []  # (entity index, name, type, forms)
         postings: dict[str, list[int]] = defaultdict(list)
+        df: Counter[str] = Counter()
         for ei, ent in enumerate(entities):
+            words: set[str] = set()
             for name, name_type in ent.names:
                 for forms in name_variants(name, ent.schema, max_name_length):
                     if not forms.usable:
                         continue
                     ni = len(self.names)
                     self.names.append((ei, name, name_type, forms))
+                    words.update(forms.tokens)
                     for key in _keys(forms):
                         postings[key].append(ni)
+            df.update(words)  # one count per entity: its aliases repeat its words
+        documents = len(entities)
+        for core in corpus:
+            df.update(set(core.split()))
+            documents += 1
         self.postings = {k: frozenset(v) for k, v in postings.items()}
+        # Smoothed IDF; a word nobody else uses weighs the most.
+        self.idf = {w: math.log((documents + 1) / (n + 1)) + 1.0 for w, n in df.items()}
+        self.rarest = math.log(documents + 1) + 1.0
         self.common = max(50, int(COMMON_WORD_SHARE * len(self.names)))
         self.max_name_length = max_name_length
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def weight(self, word: str) -> float:
+        """A word's rarity weight (IDF over listed and known party names)."""
+        return self.idf.get(word, self.rarest)
 
     def _candidates(self, query: list[NameForms]) -> set[int]:
         found: set[int] = set()
@@ -152,7 +173,7 @@ class ScreeningIndex:
             if schema and _is_person(schema) != _is_person(ent.schema):
                 continue
             for q in query:
-                s = name_similarity(q, forms)
+                s = name_similarity(q, forms, self.weight)
                 if s.score > best.get(ei, (-1.0, 0, ""))[0]:
                     best[ei] = (s.score, ni, s.reason)
         hits = []
@@ -191,6 +212,14 @@ def load_listed(engine: Engine) -> list[ListedEntity]:
     return out
 
 
-def build_index(engine: Engine, max_name_length: int = 500) -> ScreeningIndex:
-    """A screening index over the warehouse's sanctions lists."""
-    return ScreeningIndex(load_listed(engine), max_name_length)
+def build_index(engine: Engine, max_name_length: int = 500, corpus: Iterable[str] | None = None) -> ScreeningIndex:
+    """A screening index over the warehouse's sanctions lists.
+
+    ``corpus``: normalised names of the other parties, for word rarity; by
+    default the ``mentions`` of the last resolve, when there are any.
+    """
+    if corpus is None:
+        corpus = []
+        if engine.table_exists("mentions"):
+            corpus = [r[0] for r in engine.fetch_all("SELECT name_norm FROM mentions WHERE name_norm IS NOT NULL")]
+    return ScreeningIndex(load_listed(engine), max_name_length, corpus)
