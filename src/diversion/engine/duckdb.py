@@ -70,13 +70,16 @@ class DuckDBEngine(Engine):
         cols = ", ".join(f'"{c}"' for c in data.column_names)
         self.con.register("_diversion_incoming", data)
         try:
-            self._run(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM ("
-                f"  SELECT *, row_number() OVER (PARTITION BY {key}) AS _n"
-                f"  FROM _diversion_incoming) WHERE _n = 1"
-                f"  AND {key} NOT IN (SELECT {key} FROM {table} WHERE {key} IS NOT NULL)",
-                None,
-            )
+            # The window and the anti-join are the costly parts of a large load: run
+            # each only when it can change the result.
+            repeats = self.scalar(f"SELECT count({key}) - count(DISTINCT {key}) FROM _diversion_incoming")
+            source = "_diversion_incoming"
+            if repeats:
+                source = (f"(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key}) AS _n"
+                          f" FROM _diversion_incoming) WHERE _n = 1)")
+            if before:
+                source = f"(SELECT i.* FROM {source} i ANTI JOIN {table} t ON i.{key} = t.{key})"
+            self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source}", None)
         finally:
             self.con.unregister("_diversion_incoming")
         return self.count(table) - before

@@ -14,8 +14,9 @@ compared in several forms (see ``NameForms``) and the best form wins:
   word-by-word alignment in which each word counts by its rarity: the
   distinctive word decides, a common word (``Machinery``) carries little.
   Word to word, a short word (≤ 6 letters) one letter away is only a typo
-  when a letter is dropped or doubled after the first; another first
-  letter (``Orion`` / ``Corion``) or a changed letter makes another name.
+  when a letter is dropped or doubled, or two neighbours swapped, after the
+  first letter; another first letter (``Orion`` / ``Corion``) or a changed
+  letter (``Orion`` / ``Orian``) makes another name.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 from rigour.names import extract_org_types
 from rigour.text import metaphone
 
@@ -82,6 +83,8 @@ def word_similarity(x: str, y: str) -> float:
             return 0.95
         if len(x) != len(y):  # a letter dropped or doubled after the first: a typo
             return 0.88
+    if same_start and distance == 2 and len(x) == len(y) >= 4 and OSA.distance(x, y, score_cutoff=1) == 1:
+        return 0.88  # two neighbouring letters swapped: Appel / Apple
     # A transliteration variant: Sergei / Sergey, Krasny / Krasnyy. A short word may differ only at its end
     # (Orion / Orian sound alike too, but are two names).
     if (shortest >= 4 and x.isalpha() and y.isalpha() and metaphone(x) == metaphone(y)

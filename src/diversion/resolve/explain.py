@@ -20,6 +20,7 @@ from diversion.engine import Engine
 from diversion.errors import DiversionError
 from diversion.resolve.decisions import find_mention
 from diversion.resolve.linkage_input import linkage_rows, linkage_table
+from diversion.resolve.mentions import listed_countries
 from diversion.resolve.model import PRIORS, settings
 from diversion.resolve.training import TrainedParams
 
@@ -100,7 +101,11 @@ def _mention(engine: Engine, ref: str) -> dict[str, Any]:
     row["countries"] = [row["country"]] if row.get("country") else []
     if row.get("source_table") == "sanctions":
         listed = engine.fetch_all("SELECT countries FROM sanctions WHERE entity_id = ?", [row["source_key"]])
-        row["countries"] = [c for c in (listed[0][0] if listed else None) or [] if c] or row["countries"]
+        addresses = engine.fetch_all("SELECT country FROM sanction_addresses WHERE entity_id = ?", [row["source_key"]])
+        countries = listed_countries(listed[0][0] if listed else None, [a[0] for a in addresses])
+        row["countries"] = countries or row["countries"]
+        datasets = engine.fetch_all("SELECT datasets FROM sanctions WHERE entity_id = ?", [row["source_key"]])
+        row["lists"] = [d for d in (datasets[0][0] if datasets else None) or [] if d]
     return row
 
 
@@ -139,6 +144,8 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
         if gamma < 0 and (scored.get("claimed_l") or scored.get("claimed_r")) and \
                 scored.get(f"{col}_l") is not None and scored.get(f"{col}_r") is not None:
             level = "a web site's claim that disagrees (neutral)"
+        elif gamma < 0 and comp == "identifiers" and scored.get(f"{col}_l") and scored.get(f"{col}_r"):
+            level = "no register in common, e.g. two lists' own entry ids (neutral)"
         out.contributions.append(Contribution(
             comp, level, round(float(scored[f"mw_{comp}"]), 2), _shown(scored.get(f"{col}_l")),
             _shown(scored.get(f"{col}_r")),

@@ -15,6 +15,32 @@ SCHEMES = {
 }
 
 
+#: Schemes that number a company in one register: two different values count against a match.
+REGISTRY_SCHEMES = frozenset({"inn", "ogrn", "lei", "imo", "okpo"})
+#: Schemes whose numbers are only comparable within one country (a Dutch and a Czech registration number
+#: are two registers, not two companies).
+NATIONAL_SCHEMES = frozenset({"reg", "tax", "vat"})
+
+
+def comparable_schemes(identifiers: list[str] | None, countries: list[str] | None) -> list[str]:
+    """The registers a mention's identifiers come from, where a different number means another company.
+
+    Record ids (a list's own entry id, ``referent``, an unnamed customs ``id``)
+    are left out: equal ones link, different ones say nothing.
+
+    >>> comparable_schemes(["inn:7701", "referent:OFAC1", "reg:123"], ["RU"])
+    ['inn', 'reg@RU']
+    """
+    out: set[str] = set()
+    for ident in identifiers or []:
+        scheme = ident.partition(":")[0]
+        if scheme in REGISTRY_SCHEMES:
+            out.add(scheme)
+        elif scheme in NATIONAL_SCHEMES:
+            out.update(f"{scheme}@{c}" for c in countries or [] if c)
+    return sorted(out)
+
+
 def clean_identifier(scheme: str, value: str | None) -> str | None:
     """``scheme:VALUE`` with the value's letters upper-cased and separators dropped.
 

@@ -4,7 +4,9 @@ A listed entity or a registry company with aliases carries all its names; the
 name comparison takes the best-matching pair. Blocking keys are drawn from the
 data itself: each name contributes its two rarest words (by how many mentions
 use them), the sound (metaphone) of its rarest word and the start of its glued
-form, plus every identifier and the domain. Keys shared by more than
+form, plus every identifier and the domain. ``id_schemes`` names the registers
+(INN, OGRN, a country's registration numbers...) of a mention's identifiers:
+only two identifiers from one register can disagree. Keys shared by more than
 ``max_block_size`` mentions are dropped (they would only pair unrelated firms).
 
 A web site's country and address are claims (``claimed``, ``CLAIMED_ROLES``):
@@ -22,7 +24,7 @@ import pyarrow as pa
 from rigour.text import metaphone
 
 from diversion.names.normalise import NameForms, name_variants
-from diversion.resolve.fields import address_key
+from diversion.resolve.fields import address_key, comparable_schemes
 
 #: Mention roles whose country and address are the party's own claims (web sites): neutral in linkage.
 CLAIMED_ROLES = frozenset({"website"})
@@ -41,7 +43,9 @@ _SCHEMA = pa.schema([
     ("address_fp", pa.string()),
     ("address_tokens", pa.list_(pa.string())),
     ("identifiers", pa.list_(pa.string())),
+    ("id_schemes", pa.list_(pa.string())),
     ("domain", pa.string()),
+    ("lists", pa.list_(pa.string())),
     ("claimed", pa.bool_()),
     ("block_keys", pa.list_(pa.string())),
 ])
@@ -102,7 +106,10 @@ def linkage_rows(
             "address_fp": address,
             "address_tokens": _or_none([t for t in (address or "").split() if len(t) > 2]),  # not "ul", "d", "st"
             "identifiers": _or_none(list(m.get("identifiers") or [])),
+            # Never null (an empty list): the identifier comparison intersects it on every backend.
+            "id_schemes": comparable_schemes(m.get("identifiers"), m.get("countries")),
             "domain": m.get("domain"),
+            "lists": list(m.get("lists") or []),  # sanctions lists (datasets) naming it; never null
             "claimed": m.get("role") in CLAIMED_ROLES,
             "block_keys": sorted(keys),
         })

@@ -51,10 +51,16 @@ def _looks_like_inn(value: str | None, country: str | None) -> bool:
     return len(digits) in (10, 12) and country in (None, "", "RU")
 
 
+def listed_countries(countries: list[str] | None, address_countries: list[str] | None) -> list[str]:
+    """A listed entity's countries, with its addresses' countries (OFAC's CSV keeps them only there)."""
+    return sorted({c for c in [*(countries or []), *(address_countries or [])] if c})
+
+
 def _sanctions(engine: Engine) -> list[dict[str, Any]]:
     rows = engine.fetch_dicts(
         """
-        SELECT s.entity_id, s.schema, s.name, s.countries,
+        SELECT s.entity_id, s.schema, s.name, s.countries, s.datasets,
+          (SELECT list(a.country) FROM sanction_addresses a WHERE a.entity_id = s.entity_id) AS address_countries,
           (SELECT list(n.name ORDER BY n.name) FROM sanction_names n WHERE n.entity_id = s.entity_id) AS aliases,
           (SELECT min(a.address) FROM sanction_addresses a WHERE a.entity_id = s.entity_id) AS address,
           (SELECT list(i.scheme || chr(31) || i.value ORDER BY i.scheme, i.value)
@@ -65,13 +71,14 @@ def _sanctions(engine: Engine) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         ids = [clean_identifier(*pair.split(chr(31), 1)) for pair in r["idents"] or []]
-        countries = [c for c in r["countries"] or [] if c]
+        countries = listed_countries(r["countries"], r["address_countries"])
         out.append({
             "mention_id": _python_id("sanctions", "sanctioned", r["entity_id"]),
             "source_table": "sanctions", "source_key": r["entity_id"], "role": "sanctioned",
             "schema": r["schema"], "name": r["name"], "aliases": [a for a in r["aliases"] or [] if a != r["name"]],
             "address": r["address"], "country": countries[0] if countries else None,
             "countries": countries, "identifiers": sorted({i for i in ids if i}), "domain": None,
+            "lists": sorted({d for d in r["datasets"] or [] if d}),
         })
     return out
 

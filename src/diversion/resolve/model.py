@@ -4,7 +4,9 @@ Comparisons (each level's prior m/u is the fallback when the data cannot
 train the model; see ``train``):
 
 - **name**: the best pair of the two mentions' names, after normalisation
-  (``diversion.names``): same name; same letters or same words in another order;
+  (``diversion.names``): the same name on the same sanctions list (one
+  listing published twice: OFAC's CSV and OpenSanctions' copy; people need
+  two names in common); same name; same letters or same words in another order;
   a distinctive word differs (the names share a word, and each has a word the
   other lacks that is no typo of the other's: sibling firms such as ``Foshan
   Weida Hardware`` / ``Foshan Weida Technology``; counts against a match);
@@ -15,8 +17,11 @@ train the model; see ``train``):
 - **address**: near-identical address (Jaro-Winkler ≥ 0.92 on rigour's address
   fingerprint); three words in common; one word in common (same city or
   street); nothing in common.
-- **identifiers**: an identifier in common (INN, OGRN, registration number...);
-  both have identifiers and none agree.
+- **identifiers**: an identifier in common (INN, OGRN, registration number,
+  a list's entry id...); different numbers in the same register (INN, OGRN,
+  LEI, IMO, OKPO; registration, tax and VAT numbers of the same country).
+  Identifiers from different registers, and record ids (``referent``: a
+  list's own entry id), never count against a match.
 - **domain**: same web domain; different domains.
 
 Missing values are neutral (Splink's null level), and so is a web site's claimed
@@ -38,6 +43,7 @@ PRIOR_MATCH_PROBABILITY = 0.002
 # (label, m, u) per non-null level, most specific first; the last is "anything else".
 PRIORS: dict[str, list[tuple[str, float, float]]] = {
     "name": [
+        ("same name on the same sanctions list", 0.01, 1e-7),
         ("same name", 0.55, 0.0005),
         ("same letters or same words reordered", 0.12, 0.0003),
         ("a distinctive word differs", 0.003, 0.03),
@@ -86,9 +92,26 @@ DISTINCT_WORD = (
 #: Name levels that count against a match: left out of the "closer weighs more" check of training.
 NEGATIVE_LEVELS = frozenset({"a distinctive word differs"})
 
+# One list names a party once: the same name on the same list is one listing, published twice (OFAC's
+# own CSV and OpenSanctions' copy of it). People need two names in common (name and alias): lists do hold
+# namesakes, told apart by birth dates the model does not compare.
+SAME_LISTING = (
+    'array_length(array_intersect("lists_l", "lists_r")) >= 1 '
+    'AND array_length(array_intersect("names_core_l", "names_core_r")) >= '
+    """CASE WHEN "kind_l" = 'person' THEN 2 ELSE 1 END"""
+)
+
 # A web site's claimed country or address that disagrees is treated as missing, not as evidence against.
 _NO_COUNTRY_IN_COMMON = 'array_length(array_intersect("countries_l", "countries_r")) = 0'
 _NO_ADDRESS_WORD_IN_COMMON = 'array_length(array_intersect("address_tokens_l", "address_tokens_r")) = 0'
+
+
+# Identifiers that share no register (an OFAC entry id and an OpenSanctions id, an INN and a Dutch KvK
+# number) cannot disagree: neutral. Only a register in common with different numbers counts against.
+_NOT_COMPARABLE = (
+    'array_length(array_intersect("identifiers_l", "identifiers_r")) = 0 '
+    'AND array_length(array_intersect("id_schemes_l", "id_schemes_r")) = 0'
+)
 
 
 def _unless_claimed(null: Any, disagree: str) -> Any:
@@ -114,6 +137,7 @@ def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
     jw = cll.PairwiseStringDistanceFunctionLevel
     return [
         _levels("name", [
+            cll.CustomLevel(SAME_LISTING, base_dialect_str="duckdb"),
             cll.ArrayIntersectLevel("names_core", 1),
             cll.Or(cll.ArrayIntersectLevel("names_compact", 1), cll.ArrayIntersectLevel("names_sorted", 1)),
             cll.CustomLevel(DISTINCT_WORD, base_dialect_str="duckdb"),
@@ -132,7 +156,8 @@ def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
         ], _unless_claimed(cll.Or(cll.NullLevel("address_fp"), cll.NullLevel("address_tokens")),
                            _NO_ADDRESS_WORD_IN_COMMON), params),
         _levels("identifiers", [cll.ArrayIntersectLevel("identifiers", 1), cll.ElseLevel()],
-                cll.NullLevel("identifiers"), params),
+                cll.Or(cll.NullLevel("identifiers"), cll.CustomLevel(_NOT_COMPARABLE, base_dialect_str="duckdb")),
+                params),
         _levels("domain", [cll.ExactMatchLevel("domain"), cll.ElseLevel()], cll.NullLevel("domain"), params),
     ]
 

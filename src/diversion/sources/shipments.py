@@ -177,8 +177,9 @@ def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[
         exprs = [_source_column(c, header, sources, mapping) for c in columns]
         if kind == "currency" and mapping.currency:
             exprs.append(literal(mapping.currency))
-        union = " UNION ".join(f"SELECT DISTINCT {e} AS v FROM raw" for e in exprs)
-        register_lookup(con, name, (row[0] for row in con.execute(union).fetchall()), kind)
+        # One scan for all columns of a kind: their distinct values are few.
+        distinct = f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM raw"
+        register_lookup(con, name, (row[0] for row in con.execute(distinct).fetchall()), kind)
     table = _materialise(con.execute(normalise_sql(header, sources, mapping, source_id, numeric)))
     reasons = table.column("_reason")
     parsed = ParsedFile(format="")
