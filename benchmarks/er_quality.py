@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,6 +30,7 @@ from rapidfuzz import fuzz, utils
 
 from diversion.config import load_settings
 from diversion.names import name_forms, name_similarity
+from diversion.names.similarity import WordWeights
 from diversion.resolve.backends import db_api
 from diversion.resolve.clustering import UNIQUE_SCHEMES
 from diversion.resolve.linkage_input import linkage_rows, linkage_table
@@ -185,13 +185,11 @@ def nomenklatura_part(threshold: float) -> None:
     for c in cases:
         for name in (c["name1"], c["name2"]):
             df.update(set(name_forms(name, c["schema"]).tokens))
-    docs = 2 * len(cases)
-
-    def idf(word: str) -> float:
-        return math.log((docs + 1) / (df[word] + 1)) + 1.0
-
-    screening = [name_similarity(name_forms(c["name1"], c["schema"]), name_forms(c["name2"], c["schema"]), idf).score
-                 for c in cases]
+    weights = WordWeights.from_counts(df, 2 * len(cases))
+    screening = [
+        name_similarity(name_forms(c["name1"], c["schema"]), name_forms(c["name2"], c["schema"]), weights).score
+        for c in cases
+    ]
     try:
         from followthemoney import model
         from nomenklatura.matching import DefaultAlgorithm, ScoringConfig

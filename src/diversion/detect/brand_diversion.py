@@ -14,14 +14,16 @@ NAME = "brand_diversion"
 def _sql(destination: str) -> str:
     return f"""
         WITH authorised AS (
-            SELECT {brand_key_sql('dm.brand')} AS brand_key, list(DISTINCT distributor_name) AS names,
-                   list(DISTINCT country) FILTER (WHERE country IS NOT NULL) AS countries,
-                   list(DISTINCT entity_id) FILTER (WHERE entity_id IS NOT NULL) AS entity_ids
+            SELECT {brand_key_sql('dm.brand')} AS brand_key, list(DISTINCT distributor_name
+                ORDER BY distributor_name) AS names,
+                   list(DISTINCT country ORDER BY country) FILTER (WHERE country IS NOT NULL) AS countries,
+                   list(DISTINCT entity_id ORDER BY entity_id) FILTER (WHERE entity_id IS NOT NULL) AS entity_ids
             FROM _distributor_map dm GROUP BY 1)
         SELECT se.exporter_entity_id AS entity_id, a.brand_key, min(trim(s.brand)) AS brand,
                count(*) AS shipments, sum({VALUE_USD}) AS value_usd,
                mode(s.exporter_country) AS exporter_country,
-               list(DISTINCT s.origin_country) FILTER (WHERE s.origin_country IS NOT NULL) AS origins,
+               list(DISTINCT s.origin_country
+                   ORDER BY s.origin_country) FILTER (WHERE s.origin_country IS NOT NULL) AS origins,
                bool_or(s.importer_country = '{destination}') AS to_destination,
                list(s.record_id ORDER BY s.date DESC, s.record_id)[1:10] AS shipment_ids,
                any_value(a.names) AS authorised, any_value(a.countries) AS authorised_countries,

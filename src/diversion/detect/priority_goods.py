@@ -48,7 +48,7 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
             SELECT exporter_entity_id AS entity_id, 'exporter' AS role, * FROM hits
             UNION ALL SELECT importer_entity_id, 'importer', * FROM hits)
         SELECT entity_id, arg_min(tier, rank) AS tier, count(*) AS shipments, sum(value) AS value_usd,
-               list(DISTINCT role) AS roles, list(DISTINCT hs_code)[1:10] AS hs_codes,
+               list(DISTINCT role ORDER BY role) AS roles, list(DISTINCT hs_code ORDER BY hs_code)[1:10] AS hs_codes,
                list(record_id ORDER BY rank, value DESC, record_id)[1:10] AS shipment_ids
         FROM parties WHERE entity_id IS NOT NULL GROUP BY entity_id
     """, [d.destination_country])

@@ -39,7 +39,8 @@ def _sql(destination: str) -> str:
         SELECT entity_id, max(weight) AS weight,
                sum(value) FILTER (WHERE weight > 0) / nullif(sum(value), 0) AS value_share,
                count(*) FILTER (WHERE weight > 0) AS shipments, sum(value) FILTER (WHERE weight > 0) AS value_usd,
-               list(DISTINCT origin || '>' || coalesce(via, dispatch, '?') || '>' || coalesce(sold_from, seller, '?'))
+               list(DISTINCT origin || '>' || coalesce(via, dispatch, '?') || '>' || coalesce(sold_from, seller, '?')
+                   ORDER BY origin || '>' || coalesce(via, dispatch, '?') || '>' || coalesce(sold_from, seller, '?'))
                    FILTER (WHERE weight > 0)[1:10] AS routes,
                list(record_id ORDER BY value DESC, record_id) FILTER (WHERE weight > 0)[1:10] AS shipment_ids
         FROM scored GROUP BY entity_id HAVING max(weight) > 0

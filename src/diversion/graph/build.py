@@ -98,8 +98,8 @@ def edges_sql(threshold: float) -> str:
             SELECT se.exporter_entity_id AS src, se.importer_entity_id AS tgt, sum({value}) AS v,
                    count(*) AS n, min(s.date) AS d1, max(s.date) AS d2,
                    list(s.record_id ORDER BY s.date, s.record_id)[1:25] AS ids,
-                   list(DISTINCT s.hs_code)[1:20] AS hs,
-                   list(DISTINCT s.brand) FILTER (WHERE s.brand IS NOT NULL)[1:20] AS brands
+                   list(DISTINCT s.hs_code ORDER BY s.hs_code)[1:20] AS hs,
+                   list(DISTINCT s.brand ORDER BY s.brand) FILTER (WHERE s.brand IS NOT NULL)[1:20] AS brands
             FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
             WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL
               AND se.exporter_entity_id <> se.importer_entity_id
@@ -107,8 +107,10 @@ def edges_sql(threshold: float) -> str:
         UNION ALL
         SELECT kind || ':' || md5(src || '>' || tgt), src, tgt, kind, NULL, count(*), min(start_date),
                max(end_date), max(share),
-               to_json({{'link_ids': list(link_id), 'roles': list(DISTINCT role) FILTER (WHERE role IS NOT NULL),
-                         'registry_kinds': list(DISTINCT rkind), 'source_ids': list(DISTINCT source_id)}})
+               to_json({{'link_ids': list(link_id ORDER BY link_id),
+                         'roles': list(DISTINCT role ORDER BY role) FILTER (WHERE role IS NOT NULL),
+                         'registry_kinds': list(DISTINCT rkind ORDER BY rkind),
+                         'source_ids': list(DISTINCT source_id ORDER BY source_id)}})
         FROM (
             SELECT a.entity_id AS src, b.entity_id AS tgt, l.link_id, l.role, l.kind AS rkind, l.share,
                    l.start_date, l.end_date, l.source_id,
@@ -121,8 +123,8 @@ def edges_sql(threshold: float) -> str:
         UNION ALL
         SELECT 'sanction:' || md5(entity_id || '>' || list_name), entity_id, 'list:' || list_name, 'sanction',
                NULL, count(*), min(listing_date), NULL, NULL,
-               to_json({{'sanction_entity_ids': list(DISTINCT sanction_entity_id),
-                         'matched_names': list(DISTINCT matched_name), 'score': max(score),
+               to_json({{'sanction_entity_ids': list(DISTINCT sanction_entity_id ORDER BY sanction_entity_id),
+                         'matched_names': list(DISTINCT matched_name ORDER BY matched_name), 'score': max(score),
                          'programs': flatten(list(programs))}})
         FROM sanctions_matches WHERE score >= {float(threshold)} AND list_name IS NOT NULL
         GROUP BY entity_id, list_name
@@ -133,7 +135,9 @@ def edges_sql(threshold: float) -> str:
         UNION ALL
         SELECT 'supplies:' || md5(src || '>' || entity_id), src, entity_id, 'supplies', NULL, count(*),
                NULL, NULL, NULL,
-               to_json({{'distributor_names': list(DISTINCT distributor_name), 'countries': list(DISTINCT country)}})
+               to_json({{'distributor_names': list(DISTINCT distributor_name
+                   ORDER BY distributor_name), 'countries': list(DISTINCT country
+                   ORDER BY country)}})
         FROM (SELECT {brand_key('dm.brand')} AS src, dm.* FROM _distributor_map dm WHERE dm.entity_id IS NOT NULL)
         GROUP BY src, entity_id
         UNION ALL

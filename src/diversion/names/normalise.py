@@ -16,7 +16,8 @@ The pipeline, in order (each step is a library call, not a local table):
    ogranichennoy otvetstvennostyu``) via rigour, Han forms (``有限公司`` →
    ``you xian gong si``) and trailing ``Corporation``/``Co``/``Company`` via
    fingerprints' type table.
-7. A legal form typed with a doubled letter at either end (``OOOO``, ``LLLC``) is dropped too.
+7. A legal form typed with a letter doubled or a double letter halved at either end (``OOOO``, ``LLLC``,
+   ``OO``) is dropped too.
 8. Stopwords (``and``, ``of``, ``the``; rigour's list) are dropped.
 
 Person names skip the legal forms and lose honorifics (``Mr``, ``Dr``) instead.
@@ -118,20 +119,25 @@ def _strip_trailing_types(tokens: list[str], found: list[str]) -> list[str]:
     return tokens
 
 
-def _strip_stuttered_forms(tokens: list[str], found: list[str]) -> list[str]:
-    """Drop a first or last word that is a legal form with one letter typed twice (``OOOO``, ``LLLC``).
+def _stutter_fixes(word: str) -> list[str]:
+    """``word`` with one doubled letter undone, or one letter doubled (``OOOO`` → ``OOO``, ``OO`` → ``OOO``)."""
+    undone = [word[:i] + word[i + 1 :] for i in range(len(word) - 1) if word[i] == word[i + 1]]
+    doubled = [word[: i + 1] + word[i:] for i in range(len(word))]
+    return [w for w in dict.fromkeys(undone + doubled) if len(w) >= 3]
 
-    Only a doubled letter is undone, and only when what remains is (in rigour's
-    org-type database) a legal form of three letters or more, so real words stay.
+
+def _strip_stuttered_forms(tokens: list[str], found: list[str]) -> list[str]:
+    """Drop a first or last word that is a legal form with one letter typed twice or once too few.
+
+    ``OOOO``, ``LLLC``, ``OO``, ``LC``: only a doubled letter is undone (or
+    made), and only when the result is (in rigour's org-type database) a legal
+    form of three letters or more, so real words stay.
     """
     for edge in (0, -1):
         if len(tokens) < 2:
             break
         word = tokens[edge]
-        for i in range(len(word) - 1):
-            fixed = word[:i] + word[i + 1 :]
-            if word[i] != word[i + 1] or len(fixed) < 3:
-                continue
+        for fixed in _stutter_fixes(word):
             forms = extract_org_types(fixed, generic=True)
             if forms and forms[0][0] == fixed:
                 found.append(forms[0][1])

@@ -10,7 +10,7 @@ compared in several forms (see ``NameForms``) and the best form wins:
   vs ``Partners 5`` are often different funds) or when one name has words the
   other lacks entirely.
 - different legal forms (``llc`` vs ``jsc``) cost a little: firms re-register.
-- with word weights (``weights``: rarity, IDF), the score is capped by a
+- with word weights (``WordWeights``: rarity, IDF), the score is capped by a
   word-by-word alignment in which each word counts by its rarity: the
   distinctive word decides, a common word (``Machinery``) carries little.
   Word to word, a short word (≤ 6 letters) one letter away is only a typo
@@ -21,7 +21,8 @@ compared in several forms (see ``NameForms``) and the best form wins:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,9 +41,44 @@ NUMBER_PENALTY = 0.15
 SHORT_WORD = 6
 #: How much of its plain spelling similarity a word keeps when it is no typo of the other word.
 NOT_A_TYPO = 0.5
+#: Similarity of a word and its typo (a letter dropped, doubled or two swapped, in a short word).
+TYPO = 0.88
 
-#: A word's weight (its rarity); the word-level score is skipped without one.
-Weigher = Callable[[str], float]
+#: A word used by at least this share of the names (and at least ``COMMON_MIN`` names) is common:
+#: a slip in it is still a typo.
+COMMON_SHARE = 0.005
+COMMON_MIN = 20
+
+
+@dataclass(frozen=True)
+class WordWeights:
+    """How rare each word is in a collection of names (smoothed IDF).
+
+    ``weight`` is the word's inverse document frequency; a word nobody used
+    weighs the most. A common word (``Trading``, ``Group``) one letter away
+    from another is a typo whatever its length; a rare one is judged strictly.
+    """
+
+    idf: Mapping[str, float]
+    unseen: float
+    common_below: float
+
+    @classmethod
+    def from_counts(cls, df: Mapping[str, int], documents: int) -> WordWeights:
+        """Weights from document frequencies (names using each word) over ``documents`` names."""
+
+        def idf(n: float) -> float:
+            return math.log((documents + 1) / (n + 1)) + 1.0
+
+        return cls({w: idf(n) for w, n in df.items()}, idf(0), idf(max(COMMON_SHARE * documents, COMMON_MIN)))
+
+    def weight(self, word: str) -> float:
+        """The word's rarity weight."""
+        return self.idf.get(word, self.unseen)
+
+    def is_common(self, word: str) -> bool:
+        """Whether the word is used by many names."""
+        return self.weight(word) <= self.common_below
 
 
 @dataclass(frozen=True)
@@ -82,9 +118,9 @@ def word_similarity(x: str, y: str) -> float:
         if longest > SHORT_WORD:
             return 0.95
         if len(x) != len(y):  # a letter dropped or doubled after the first: a typo
-            return 0.88
+            return TYPO
     if same_start and distance == 2 and len(x) == len(y) >= 4 and OSA.distance(x, y, score_cutoff=1) == 1:
-        return 0.88  # two neighbouring letters swapped: Appel / Apple
+        return TYPO  # two neighbouring letters swapped: Appel / Apple
     # A transliteration variant: Sergei / Sergey, Krasny / Krasnyy. A short word may differ only at its end
     # (Orion / Orian sound alike too, but are two names).
     if (shortest >= 4 and x.isalpha() and y.isalpha() and metaphone(x) == metaphone(y)
@@ -117,19 +153,27 @@ def _is_legal_form(text: str) -> bool:
     return bool(found) and found[0][0] == text
 
 
-def weighted_word_score(a: NameForms, b: NameForms, weight: Weigher) -> float:
+def _word_match(x: str, y: str, weights: WordWeights) -> float:
+    sim = word_similarity(x, y)
+    if sim < TYPO and (weights.is_common(x) or weights.is_common(y)) and max(len(x), len(y)) >= 4 \
+            and Levenshtein.distance(x, y, score_cutoff=1) == 1:
+        return TYPO  # "Tradinng", "roup": a slip in a common word
+    return sim
+
+
+def weighted_word_score(a: NameForms, b: NameForms, weights: WordWeights) -> float:
     """Rarity-weighted alignment of the words of two names, 0..1.
 
     Each word of each name is matched to its closest word in the other name
-    (``word_similarity``) and counts by its ``weight``: a rare word that has no
-    match, or only a look-alike, costs much; a common word little.
+    (``word_similarity``) and counts by its rarity weight: a rare word that has
+    no match, or only a look-alike, costs much; a common word little.
     """
 
     def one_way(xs: tuple[str, ...], ys: tuple[str, ...]) -> tuple[float, float]:
         got = total = 0.0
         for x in xs:
-            w = weight(x)
-            got += w * max(word_similarity(x, y) for y in ys)
+            w = weights.weight(x)
+            got += w * max(_word_match(x, y, weights) for y in ys)
             total += w
         return got, total
 
@@ -139,7 +183,7 @@ def weighted_word_score(a: NameForms, b: NameForms, weight: Weigher) -> float:
     return (got_a + got_b) / total if total else 0.0
 
 
-def name_similarity(a: NameForms, b: NameForms, weight: Weigher | None = None) -> NameScore:
+def name_similarity(a: NameForms, b: NameForms, weights: WordWeights | None = None) -> NameScore:
     """Similarity of two normalised names, 0..1, with a one-line explanation.
 
     >>> from diversion.names.normalise import name_forms
@@ -162,8 +206,8 @@ def name_similarity(a: NameForms, b: NameForms, weight: Weigher | None = None) -
         phonetic = fuzz.ratio(a.phonetic, b.phonetic) / 100
         score = max(ordered, glued, sorted_, min(tokens, phonetic + 0.05))
         reason = f"spelling similarity {score:.2f} ({a.core!r} ~ {b.core!r})"
-        if weight is not None:
-            words = weighted_word_score(a, b, weight)
+        if weights is not None:
+            words = weighted_word_score(a, b, weights)
             if words < score:
                 score = words
                 reason = f"rarity-weighted word match {words:.2f} ({a.core!r} ~ {b.core!r})"

@@ -14,7 +14,6 @@ with other countries; a schema keeps people and organisations apart.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from rigour.text import metaphone
 
 from diversion.engine import Engine
 from diversion.names.normalise import NameForms, name_variants
-from diversion.names.similarity import name_similarity
+from diversion.names.similarity import WordWeights, name_similarity
 
 #: Score lost when the query's country is not among a listed entity's countries.
 COUNTRY_PENALTY = 0.05
@@ -120,18 +119,12 @@ class ScreeningIndex:
             df.update(set(core.split()))
             documents += 1
         self.postings = {k: frozenset(v) for k, v in postings.items()}
-        # Smoothed IDF; a word nobody else uses weighs the most.
-        self.idf = {w: math.log((documents + 1) / (n + 1)) + 1.0 for w, n in df.items()}
-        self.rarest = math.log(documents + 1) + 1.0
+        self.weights = WordWeights.from_counts(df, documents)
         self.common = max(50, int(COMMON_WORD_SHARE * len(self.names)))
         self.max_name_length = max_name_length
 
     def __len__(self) -> int:
         return len(self.names)
-
-    def weight(self, word: str) -> float:
-        """A word's rarity weight (IDF over listed and known party names)."""
-        return self.idf.get(word, self.rarest)
 
     def _candidates(self, query: list[NameForms]) -> set[int]:
         found: set[int] = set()
@@ -173,7 +166,7 @@ class ScreeningIndex:
             if schema and _is_person(schema) != _is_person(ent.schema):
                 continue
             for q in query:
-                s = name_similarity(q, forms, self.weight)
+                s = name_similarity(q, forms, self.weights)
                 if s.score > best.get(ei, (-1.0, 0, ""))[0]:
                     best[ei] = (s.score, ni, s.reason)
         hits = []
