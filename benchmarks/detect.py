@@ -157,6 +157,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="Where the temporary warehouses go.")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="diversion-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     if args.one:
         print(json.dumps(one(args.one, workdir)))
         return
