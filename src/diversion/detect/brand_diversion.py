@@ -25,7 +25,7 @@ def _sql(destination: str) -> str:
                list(DISTINCT s.origin_country
                    ORDER BY s.origin_country) FILTER (WHERE s.origin_country IS NOT NULL) AS origins,
                bool_or(s.importer_country = '{destination}') AS to_destination,
-               list(s.record_id ORDER BY s.date DESC, s.record_id)[1:10] AS shipment_ids,
+               min_by(s.record_id, {{'d': -epoch(s.date), 'id': s.record_id}}, 10) AS shipment_ids,
                any_value(a.names) AS authorised, any_value(a.countries) AS authorised_countries,
                min(s.date) AS first_date, max(s.date) AS last_date
         FROM shipments s

@@ -176,5 +176,5 @@ def _sample_ids(engine: Engine, picks: list[tuple[str, str, str]], settings: Set
             WHERE p.flow = '{kind}' AND {key} = p.flow_key AND s.date >= DATE '{settings.detect.cutoff_date}'"""
         for kind, key in FLOW_KEYS.items())
     rows = engine.fetch_all(f"""
-        SELECT entity_id, list(record_id ORDER BY date, record_id)[1:10] FROM ({parts}) GROUP BY entity_id""")
+        SELECT entity_id, min_by(record_id, {{'d': date, 'id': record_id}}, 10) FROM ({parts}) GROUP BY entity_id""")
     return {r[0]: list(r[1]) for r in rows}

@@ -49,7 +49,7 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
             UNION ALL SELECT importer_entity_id, 'importer', * FROM hits)
         SELECT entity_id, arg_min(tier, rank) AS tier, count(*) AS shipments, sum(value) AS value_usd,
                list(DISTINCT role ORDER BY role) AS roles, list(DISTINCT hs_code ORDER BY hs_code)[1:10] AS hs_codes,
-               list(record_id ORDER BY rank, value DESC, record_id)[1:10] AS shipment_ids
+               min_by(record_id, {{'r': rank, 'v': -value, 'id': record_id}}, 10) AS shipment_ids
         FROM parties WHERE entity_id IS NOT NULL GROUP BY entity_id
     """, [d.destination_country])
     labels = entity_labels(engine, {r["entity_id"] for r in rows})

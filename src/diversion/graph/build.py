@@ -97,7 +97,7 @@ def edges_sql(threshold: float) -> str:
         FROM (
             SELECT se.exporter_entity_id AS src, se.importer_entity_id AS tgt, sum({value}) AS v,
                    count(*) AS n, min(s.date) AS d1, max(s.date) AS d2,
-                   list(s.record_id ORDER BY s.date, s.record_id)[1:25] AS ids,
+                   min_by(s.record_id, {{'d': s.date, 'id': s.record_id}}, 25) AS ids,
                    list(DISTINCT s.hs_code ORDER BY s.hs_code)[1:20] AS hs,
                    list(DISTINCT s.brand ORDER BY s.brand) FILTER (WHERE s.brand IS NOT NULL)[1:20] AS brands
             FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
@@ -146,7 +146,7 @@ def edges_sql(threshold: float) -> str:
         FROM (
             SELECT {brand_key('s.brand')} AS src, se.exporter_entity_id AS tgt, sum({value}) AS v,
                    count(*) AS n, min(s.date) AS d1, max(s.date) AS d2,
-                   list(s.record_id ORDER BY s.date, s.record_id)[1:25] AS ids
+                   min_by(s.record_id, {{'d': s.date, 'id': s.record_id}}, 25) AS ids
             FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
             WHERE s.brand IS NOT NULL AND trim(s.brand) <> '' AND se.exporter_entity_id IS NOT NULL
             GROUP BY 1, 2)

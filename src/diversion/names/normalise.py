@@ -136,14 +136,21 @@ def _strip_stuttered_forms(tokens: list[str], found: list[str]) -> list[str]:
     for edge in (0, -1):
         if len(tokens) < 2:
             break
-        word = tokens[edge]
-        for fixed in _stutter_fixes(word):
-            forms = extract_org_types(fixed, generic=True)
-            if forms and forms[0][0] == fixed:
-                found.append(forms[0][1])
-                tokens = tokens[1:] if edge == 0 else tokens[:-1]
-                break
+        generic = _stuttered_form(tokens[edge])
+        if generic is not None:
+            found.append(generic)
+            tokens = tokens[1:] if edge == 0 else tokens[:-1]
     return tokens
+
+
+@lru_cache(maxsize=100_000)  # the same edge words (legal forms, common name words) recur in most names
+def _stuttered_form(word: str) -> str | None:
+    """The generic legal form ``word`` is a stutter of (``OOOO`` → ``llc``), or ``None``."""
+    for fixed in _stutter_fixes(word):
+        forms = extract_org_types(fixed, generic=True)
+        if forms and forms[0][0] == fixed:
+            return forms[0][1]
+    return None
 
 
 def _strip_han_legal_forms(text: str, found: list[str]) -> str:

@@ -36,7 +36,7 @@ def entity_rows(mentions: list[dict[str, Any]], assignments: dict[str, Assignmen
                 if name and name.strip() and not m.get("unresolved_reason"):
                     names[" ".join(name.split())] += 1
         raw = [n for n, _ in names.most_common()]
-        canonical = pick_name(raw) if raw else None
+        canonical = (raw[0] if len(raw) == 1 else pick_name(raw)) if raw else None  # one name: it is the pick
         if not canonical:
             first = next((m.get("name") for m in ms if m.get("name") and m["name"].strip()), None)
             canonical = (first or "(no name)")[:200]

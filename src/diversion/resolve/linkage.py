@@ -49,16 +49,22 @@ def score_pairs(
     _quiet_splink()
     if table.num_rows < 2:
         return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
-    api = db_api(backend, engine, master)
     started = time.perf_counter()
-    if params is None:
+    api = None
+    if params is None:  # the training database is set up inside the training time
+        api = db_api(backend, engine, master)
         params = train(api, table, seed)
     trained = time.perf_counter()
-    if backend == "duckdb":  # predict on a clean in-memory database, without training's tables
+    if api is None or backend == "duckdb":  # DuckDB predicts on a clean database, without training's tables
         api = db_api(backend, engine, master)
     sdf = register(api, table, "mentions_input")
     linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
-    frame = linker.inference.predict(threshold_match_probability=min_probability).as_pandas_dataframe()
+    predicted = linker.inference.predict(threshold_match_probability=min_probability)
+    # Only the ids and scores leave the backend: the comparison columns (every name form, both sides) would
+    # cost more to convert than the rest of the step.
+    frame = predicted.query_sql(
+        "SELECT unique_id_l, unique_id_r, match_probability, match_weight FROM {this}"
+    ).as_pandas_dataframe()
     timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
     if frame.empty:
         return Linkage(PAIRS_SCHEMA.empty_table(), params, **timing)

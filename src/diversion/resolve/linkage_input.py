@@ -64,8 +64,35 @@ def _forms_of(m: dict[str, Any], max_name_length: int) -> list[NameForms]:
 
 
 def _or_none(values: list[str]) -> list[str] | None:
+    if len(values) == 1:  # the common case, without building a set
+        return [values[0]] if values[0] else None
     unique = sorted({v for v in values if v})
     return unique or None
+
+
+def _form_keys(tokens: tuple[str, ...], compact: str, word_df: Counter[str]) -> tuple[str, ...]:
+    """A name form's blocking keys: its two rarest words, the sound of the rarest, its glued start."""
+    rare = sorted(set(tokens), key=lambda t: (word_df[t], t))
+    keys = ["w:" + t for t in rare[:2]]
+    keys.append("p:" + metaphone(rare[0]) if rare[0].isalpha() else "w:" + rare[0])
+    keys.append("c:" + compact[:6])
+    return tuple(keys)
+
+
+def _name_columns(fs: list[NameForms], word_df: Counter[str]) -> dict[str, Any]:
+    """The name columns of a mention with name forms ``fs``, and their blocking keys."""
+    keys: set[str] = set()
+    for f in fs:
+        keys.update(_form_keys(f.tokens, f.compact, word_df))
+    return {
+        "name_key": fs[0].compact,
+        "name_tokens": sorted(set(fs[0].tokens)),
+        "names_core": _or_none([f.core for f in fs]),
+        "names_sorted": _or_none([f.sorted for f in fs]),
+        "names_compact": _or_none([f.compact for f in fs]),
+        "names_phonetic": _or_none([f.phonetic for f in fs]),
+        "block_keys": keys,
+    }
 
 
 def linkage_rows(
@@ -78,33 +105,36 @@ def linkage_rows(
     for fs in forms.values():
         word_df.update({t for f in fs for t in f.tokens})
     rows = []
+    # Many mentions share their names once normalised (case, legal form, address differ): the name columns and
+    # name blocking keys of one set of names are worked out once; so are an address's.
+    by_names: dict[tuple[str, ...], dict[str, Any]] = {}
+    by_address: dict[str | None, tuple[str | None, list[str] | None]] = {}
     for m in usable:
         fs = forms[m["mention_id"]]
         if not fs:
             continue
-        keys: set[str] = set()
-        for f in fs:
-            rare = sorted(set(f.tokens), key=lambda t: (word_df[t], t))
-            keys.update("w:" + t for t in rare[:2])
-            keys.add("p:" + metaphone(rare[0]) if rare[0].isalpha() else "w:" + rare[0])
-            keys.add("c:" + f.compact[:6])
+        names_key = tuple(f.core for f in fs)
+        named = by_names.get(names_key)
+        if named is None:
+            named = by_names[names_key] = _name_columns(fs, word_df)
+        keys = set(named["block_keys"])
         keys.update("i:" + i for i in m.get("identifiers") or [])
         if m.get("domain"):
             keys.add("d:" + m["domain"])
-        address = address_key(m.get("address"))
+        raw_address = m.get("address")
+        located = by_address.get(raw_address)
+        if located is None:
+            address = address_key(raw_address)
+            tokens = _or_none([t for t in (address or "").split() if len(t) > 2])  # not "ul", "d", "st"
+            located = by_address[raw_address] = (address, tokens)
         rows.append({
             "unique_id": m["mention_id"],
             "kind": mention_kind(m.get("schema")),
-            "name_key": fs[0].compact,
-            "name_tokens": sorted(set(fs[0].tokens)),
+            **named,
             "id_key": min(m.get("identifiers") or [None], key=lambda v: v or ""),
-            "names_core": _or_none([f.core for f in fs]),
-            "names_sorted": _or_none([f.sorted for f in fs]),
-            "names_compact": _or_none([f.compact for f in fs]),
-            "names_phonetic": _or_none([f.phonetic for f in fs]),
             "countries": _or_none(list(m.get("countries") or [])),
-            "address_fp": address,
-            "address_tokens": _or_none([t for t in (address or "").split() if len(t) > 2]),  # not "ul", "d", "st"
+            "address_fp": located[0],
+            "address_tokens": located[1],
             "identifiers": _or_none(list(m.get("identifiers") or [])),
             # Never null (an empty list): the identifier comparison intersects it on every backend.
             "id_schemes": comparable_schemes(m.get("identifiers"), m.get("countries")),

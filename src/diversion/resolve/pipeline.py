@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -64,6 +67,19 @@ def _rewrite(engine: Engine, table: str, data: pa.Table) -> None:
         engine.insert_arrow(table, data)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: resolve builds millions of small, acyclic, long-lived objects
+    (mention dicts, name forms), and every full collection would walk them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> ResolveReport:
     """Link every party mention in the warehouse into entities and rebuild the resolve tables.
 
@@ -71,6 +87,11 @@ def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> R
     settings' engine). Decisions in ``decisions`` are honoured; the same data
     gives the same entity ids.
     """
+    with _gc_paused():
+        return _resolve(engine, settings, backend)
+
+
+def _resolve(engine: Engine, settings: Settings, backend: str | None) -> ResolveReport:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     clock = [started]

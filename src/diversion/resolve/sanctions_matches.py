@@ -28,6 +28,8 @@ def match_rows(
     each of its names, with its countries, against every listed name and alias;
     hits at or above ``threshold`` are kept ("screened").
     """
+    if not index.entities:  # no sanctions list loaded: nothing to match
+        return []
     listed = {e.entity_id: e for e in index.entities}
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in mentions:

@@ -156,6 +156,8 @@ class ScreeningIndex:
         threshold: float = 0.0, limit: int = 10,
     ) -> list[ScreenHit]:
         """Listed entities whose best name scores at least ``threshold`` against ``name``, best first."""
+        if not self.names:  # no list loaded: nothing to find
+            return []
         query = [f for f in name_variants(name, schema, self.max_name_length) if f.usable]
         if not query:
             return []
