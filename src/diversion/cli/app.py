@@ -56,7 +56,7 @@ def settings_for(db: Path | None, engine: str | None = None, config: Path | None
 @contextmanager
 def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
     """Open the warehouse the settings name, and close it afterwards."""
-    engine = open_engine(settings.db_path, settings.engine, read_only=read_only)
+    engine = open_engine(settings.db_path, settings.engine, read_only=read_only, spark_master=settings.spark_master)
     try:
         yield engine
     finally:

@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, app, console, err_console, settings_for, warehouse
+from diversion.cli.app import (
+    ConfigOption,
+    DbOption,
+    EngineOption,
+    app,
+    console,
+    err_console,
+    settings_for,
+    warehouse,
+)
+from diversion.engine.transfer import export_parquet, import_parquet
 from diversion.errors import DiversionError
 from diversion.graph import FORMATS, PathResult, build_graph, export_network, shortest_chains
 
@@ -73,13 +83,36 @@ def path(
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help=f"Output format: {' or '.join(FORMATS)}.")] = "ftm",
+    folder: Annotated[Path | None, typer.Argument(help="Folder for --to parquet / --from parquet.",
+                                                  show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"Network format: {' or '.join(FORMATS)}.")] = "ftm",
     out: Annotated[str, typer.Option("--out", help="Output file, or - for standard output.")] = "-",
+    to: Annotated[str | None, typer.Option("--to", help="`parquet`: write the whole warehouse to FOLDER.")] = None,
+    source: Annotated[str | None, typer.Option("--from", help="`parquet`: replace the warehouse with FOLDER.")] = None,
     db: DbOption = None,
+    engine_name: EngineOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Write the network as FollowTheMoney JSON lines (for Aleph) or GraphML."""
-    settings = settings_for(db, config=config)
+    """Write the network as FollowTheMoney JSON lines (for Aleph) or GraphML.
+
+    ``--to parquet DIR`` writes every warehouse table as Parquet (``DIR/<table>/``
+    plus a manifest) and ``--from parquet DIR`` loads such a folder, to move a
+    warehouse between engines: ``diversion export --to parquet w/`` then
+    ``diversion export --from parquet w/ --engine spark``.
+    """
+    settings = settings_for(db, engine_name, config=config)
+    if to or source:
+        if (to or source) != "parquet" or (to and source):
+            raise DiversionError("use either --to parquet DIR or --from parquet DIR")
+        if folder is None:
+            raise DiversionError(f"--{'to' if to else 'from'} parquet needs a folder: diversion export "
+                                 f"--{'to' if to else 'from'} parquet DIR")
+        with warehouse(settings) as engine:
+            counts = export_parquet(engine, folder) if to else import_parquet(engine, folder)
+        verb = "wrote" if to else "loaded"
+        err_console.print(f"{verb} {len(counts)} tables ({sum(counts.values()):,} rows) "
+                          f"{'to' if to else 'from'} {folder}")
+        return
     with warehouse(settings) as engine:
         if out == "-":
             n = export_network(engine, fmt, sys.stdout)
