@@ -11,9 +11,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
-from diversion.cli.run import print_pipeline
+from diversion.cli.run import run_and_print
 from diversion.demo import generate_demo, load_demo
-from diversion.pipeline import run_pipeline
 from diversion.sources import LoadResult
 
 
@@ -58,10 +57,7 @@ def demo(
     _summary(results, settings.db_path, time.perf_counter() - started)
     if not pipeline:
         return
-    with warehouse(settings) as engine, console.status("running the pipeline") as status:
-        result = run_pipeline(engine, settings, report_dir=report,
-                              on_stage=lambda stage: status.update(f"running {stage} on the demo"))
-    print_pipeline(result)
+    run_and_print(settings, report, "the pipeline on the demo")
     console.print("Next: `diversion leads`, `diversion lead AMG`, `diversion path Tsugami Kometa`, "
                   "`diversion serve`.")
 

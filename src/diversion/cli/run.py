@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.config import Settings
 from diversion.pipeline import PipelineRun, run_pipeline
 
 
@@ -22,6 +23,14 @@ def print_pipeline(result: PipelineRun) -> None:
         console.print(f"Investigation report: [bold]{result.report}[/]")
 
 
+def run_and_print(settings: Settings, report: Path | None, what: str = "the pipeline") -> None:
+    """Run the stages after ingest with a status line, then print their summary (``run`` and ``demo``)."""
+    with warehouse(settings) as engine, console.status(f"running {what}") as status:
+        result = run_pipeline(engine, settings, report_dir=report,
+                              on_stage=lambda stage: status.update(f"running {stage}"))
+    print_pipeline(result)
+
+
 @app.command("run")
 def run(
     report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML report to this folder.")] = None,
@@ -29,10 +38,6 @@ def run(
     config: ConfigOption = None,
 ) -> None:
     """Resolve entities, build the network, detect red flags and rank leads (optionally report)."""
-    settings = settings_for(db, config=config)
-    with warehouse(settings) as engine, console.status("running the pipeline") as status:
-        result = run_pipeline(engine, settings, report_dir=report,
-                              on_stage=lambda stage: status.update(f"running {stage}"))
-    print_pipeline(result)
+    run_and_print(settings_for(db, config=config), report)
     console.print("Next: `diversion leads`, `diversion lead NAME`, `diversion path BRAND END-USER`, "
                   "`diversion serve`.")
