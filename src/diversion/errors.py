@@ -31,14 +31,15 @@ class StrictModeError(SourceError):
 class RowError(Exception):
     """One record is malformed; it is quarantined and the load goes on.
 
-    ``field`` names the offending column, ``reason`` says what is wrong in
-    words a person can act on.
+    ``field`` names the offending column (``None`` when the whole record is
+    bad, e.g. invalid JSON), ``reason`` says what is wrong in words a person
+    can act on.
     """
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str | None, reason: str) -> None:
         self.field = field
         self.reason = reason
-        super().__init__(f"{field}: {reason}")
+        super().__init__(f"{field}: {reason}" if field else reason)
 
 
 class WarehouseError(DiversionError):

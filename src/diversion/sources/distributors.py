@@ -45,9 +45,9 @@ def parse_distributors(path: Path, options: ParseOptions) -> ParsedFile:
 def distributor_row(row: dict[str, str]) -> dict[str, Any]:
     """One CSV row as a ``distributors`` row (without provenance); ``RowError`` when unusable."""
     if "__error__" in row:
-        raise RowError("-", "unreadable CSV line")
+        raise RowError(None, "unreadable CSV line")
     if "__fields__" in row:
-        raise RowError("-", "wrong number of fields for the header")
+        raise RowError(None, "wrong number of fields for the header")
     brand, name = clean(row.get("brand")), clean(row.get("distributor_name"))
     if not brand:
         raise RowError("brand", "empty brand")

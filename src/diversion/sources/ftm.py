@@ -90,7 +90,7 @@ def _properties(data: dict[str, Any]) -> dict[str, list[Any]]:
 def parse_entity(data: Any, line: int) -> FtmRecord:
     """One decoded JSON line as an ``FtmRecord``; raises ``RowError`` if it is not an FtM entity."""
     if not isinstance(data, dict):
-        raise RowError("-", "JSON line is not an object")
+        raise RowError(None, "JSON line is not an object")
     schema_name = data.get("schema")
     if not isinstance(schema_name, str) or not schema_name:
         raise RowError("schema", "entity has no FtM schema")
@@ -282,7 +282,7 @@ def link_row(record: FtmRecord, ftm: FtmFile) -> dict[str, Any]:
     source = first(record, schema.edge_source) if schema.edge_source else None
     target = first(record, schema.edge_target) if schema.edge_target else None
     if not source or not target:
-        raise RowError(schema.edge_source or "-", "relationship without both ends")
+        raise RowError(schema.edge_source or None, "relationship without both ends")
     percentage = first(record, "percentage")
     try:
         share = parse_share(percentage, percent=True)

@@ -225,9 +225,9 @@ def parse_ofac_text(text: str, kind: str) -> ParsedFile:
         raw = ",".join(fields)
         try:
             if not fields:
-                raise RowError("-", "unreadable CSV line")
+                raise RowError(None, "unreadable CSV line")
             if len(fields) != expected:
-                raise RowError("-", f"wrong number of fields for OFAC {kind}.csv (expected {expected})")
+                raise RowError(None, f"wrong number of fields for OFAC {kind}.csv (expected {expected})")
             if kind == "sdn":
                 row, row_names, row_ids = _sdn_row(fields, line)
                 rows.append(row)

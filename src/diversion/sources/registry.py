@@ -87,7 +87,7 @@ def parse_ftm_registry(path: Path) -> ParsedFile:
             parsed.rows_folded += 1
         else:
             parsed.quarantined.append(
-                Quarantined(record.line, "-", "address entity not linked to a registry entity", ftm.raw_json(record))
+                Quarantined(record.line, None, "address entity not linked to a registry entity", ftm.raw_json(record))
             )
     parsed.tables = {"registry_entities": to_table("registry_entities", entities),
                      "registry_links": to_table("registry_links", links)}
@@ -119,9 +119,9 @@ def _parse_rows(rows: list[tuple[int, dict[str, str]]], make: Any, table: str, f
         parsed.rows_read += 1
         try:
             if "__error__" in row:
-                raise RowError("-", "unreadable CSV line")
+                raise RowError(None, "unreadable CSV line")
             if "__fields__" in row:
-                raise RowError("-", "wrong number of fields for the header")
+                raise RowError(None, "wrong number of fields for the header")
             out.append({**make(row), "line": line})
         except RowError as exc:
             raw = {k: v for k, v in row.items() if isinstance(k, str)}

@@ -104,11 +104,11 @@ def _decode(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise RowError("-", "line is not valid UTF-8") from exc
+        raise RowError(None, "line is not valid UTF-8") from exc
     except ValueError as exc:
-        raise RowError("-", "invalid JSON") from exc
+        raise RowError(None, "invalid JSON") from exc
     if not isinstance(data, dict):
-        raise RowError("-", "JSON line is not an object")
+        raise RowError(None, "JSON line is not an object")
     return data
 
 
