@@ -28,7 +28,7 @@ from diversion.detect import (
 from diversion.detect.finding import FLAGS, Finding
 from diversion.engine import Engine
 from diversion.errors import DiversionError
-from diversion.graph.keys import ensure_stage_table, prepare_keys
+from diversion.graph.keys import prepare_keys
 
 Detector = Callable[[Engine, Settings], list[Finding]]
 
@@ -96,8 +96,7 @@ def write_findings(engine: Engine, findings: list[Finding]) -> None:
         "evidence": pa.array([f.evidence_json() for f in unique.values()], pa.string()),
     })
     with engine.transaction():
-        engine.execute("DROP TABLE IF EXISTS findings")
-        ensure_stage_table(engine, "findings")
+        engine.reset_table("findings")
         engine.insert_arrow("findings", data)
 
 

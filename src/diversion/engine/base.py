@@ -49,6 +49,14 @@ class Engine(ABC):
         """Replace the whole content of ``table`` with ``data``."""
 
     @abstractmethod
+    def reset_table(self, table: str) -> None:
+        """Drop contract table ``table`` and create it again, empty, from its contract DDL.
+
+        Stages that rebuild a table start here, so a warehouse made by an older
+        version gains new columns and types stay as declared.
+        """
+
+    @abstractmethod
     def table_exists(self, table: str) -> bool:
         """Whether the warehouse holds ``table``."""
 

@@ -91,6 +91,10 @@ class DuckDBEngine(Engine):
         finally:
             self.con.unregister("_diversion_replace")
 
+    def reset_table(self, table: str) -> None:
+        self._run(f"DROP TABLE IF EXISTS {table}", None)
+        self._run(create_sql(table), None)
+
     def table_exists(self, table: str) -> bool:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]

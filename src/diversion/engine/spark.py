@@ -28,19 +28,14 @@ from sqlglot import exp
 
 from diversion.engine.base import Engine
 from diversion.engine.schema import STAGE_TABLES, TABLES, columns, create_sql
+from diversion.engine.spark_sql import transpile
 from diversion.errors import EngineUnavailable, WarehouseError
 
 
-def transpile(sql: str) -> str:
-    """Translate one DuckDB-dialect statement to Spark SQL.
-
-    >>> transpile("SELECT list_distinct(list(x)) FROM t")
-    'SELECT ARRAY_DISTINCT(COLLECT_LIST(x)) FROM t'
-    """
-    try:
-        return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
-    except sqlglot.errors.ParseError as exc:
-        raise WarehouseError(f"cannot translate SQL for Spark: {exc}\n  SQL: {sql[:300]}") from exc
+def _is_temp_table(tree: exp.Create) -> bool:
+    props = tree.args.get("properties")
+    return (tree.args.get("kind") or "").upper() == "TABLE" and props is not None and any(
+        isinstance(p, exp.TemporaryProperty) for p in props.expressions)
 
 
 def _spark_ddl(name: str, location: Path) -> str:
@@ -77,6 +72,7 @@ class SparkEngine(Engine):
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.warehouse.dir", str(self.root / "_spark_catalog"))
                 .config("spark.sql.ansi.enabled", "false")
+                .config("spark.sql.jsonGenerator.ignoreNullFields", "false")  # to_json keeps nulls, as DuckDB does
                 .config("spark.log.level", "ERROR")
                 .config("spark.ui.showConsoleProgress", "false")
                 .getOrCreate()
@@ -84,6 +80,8 @@ class SparkEngine(Engine):
         except Exception as exc:  # noqa: BLE001 - Java/py4j failures have many types
             raise EngineUnavailable(f"cannot start Spark ({master}): {exc}") from exc
         self.spark.sparkContext.setLogLevel("ERROR")
+        self._temps: set[str] = set()
+        shutil.rmtree(self.root / "_temp", ignore_errors=True)  # left by a process that did not close
         for name in [*TABLES, *STAGE_TABLES]:
             self._sql(f"DROP TABLE IF EXISTS {name}")
             self._sql(_spark_ddl(name, self.root / name))
@@ -122,6 +120,9 @@ class SparkEngine(Engine):
     # --- the Engine contract -----------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         tree = sqlglot.parse_one(sql, read="duckdb")
+        if isinstance(tree, exp.Create) and _is_temp_table(tree):
+            self._create_temp(tree, params)
+            return
         if isinstance(tree, exp.Create) and tree.args.get("replace") and tree.expression is not None:
             # Spark's session catalog cannot REPLACE a Parquet table: compute, then swap.
             name = tree.this.name if isinstance(tree.this, exp.Table) else tree.this.this.name
@@ -133,6 +134,29 @@ class SparkEngine(Engine):
             return
         self._sql(transpile(sql), params)
 
+    def _create_temp(self, tree: exp.Create, params: Sequence[Any] | None) -> None:
+        """A DuckDB ``TEMP TABLE`` as a Parquet table under ``_temp/``, dropped when the engine closes.
+
+        A Parquet table rather than a temporary view, so later statements can
+        insert into it, update it, and read it without recomputing its query.
+        """
+        target = tree.this
+        name = target.this.name if isinstance(target, exp.Schema) else target.name
+        self._temps.add(name)
+        if tree.expression is not None:
+            self._swap(name, self._sql(transpile(tree.expression.sql(dialect="duckdb")), params))
+            return
+        for column in target.find_all(exp.ColumnDef):  # Spark has no key or NOT NULL constraints
+            column.set("constraints", [])
+        location = self._location(name)
+        self._sql(f"DROP TABLE IF EXISTS {name}")
+        shutil.rmtree(location, ignore_errors=True)
+        ddl = sqlglot.transpile(f"CREATE TABLE {target.sql(dialect='duckdb')}", read="duckdb", write="spark")[0]
+        self._sql(f"{ddl} USING parquet LOCATION '{location.as_posix()}'")
+
+    def _location(self, table: str) -> Path:
+        return self.root / "_temp" / table if table in self._temps else self.root / table
+
     def _rewrite(self, tree: exp.Delete | exp.Update, params: Sequence[Any] | None) -> None:
         """DELETE and UPDATE as a rewrite of the table (Parquet tables are append-only in Spark)."""
         name = tree.this.name
@@ -141,15 +165,43 @@ class SparkEngine(Engine):
         if isinstance(tree, exp.Delete):
             select = f"SELECT * FROM {name} WHERE NOT coalesce(({cond}), FALSE)"
         else:
-            if tree.args.get("from") is not None:
-                raise WarehouseError(f"UPDATE ... FROM is not supported on Spark; rewrite as a join (table {name})")
             sets = {e.this.name: e.expression.sql(dialect="duckdb") for e in tree.expressions}
+            source = tree.args.get("from_") or tree.args.get("from")
+            if source is not None:
+                self._update_from(name, sets, source.this.sql(dialect="duckdb"), cond, params)
+                return
             cols = [
                 f"CASE WHEN coalesce(({cond}), FALSE) THEN {sets[c]} ELSE {c} END AS {c}" if c in sets else c
-                for c in columns(name)
+                for c in self.spark.table(name).columns
             ]
             select = f"SELECT {', '.join(cols)} FROM {name}"
         self._swap(name, self._sql(transpile(select), params))
+
+    def _update_from(self, name: str, sets: dict[str, str], source: str, cond: str,
+                     params: Sequence[Any] | None) -> None:
+        """``UPDATE t SET … FROM s WHERE …`` as a join: each target row takes the first matching source row.
+
+        Rows get a fixed id (a local checkpoint, so the id cannot change between
+        the two reads), the matching rows compute the new values, and a left
+        join writes them back; unmatched rows keep their values, as in DuckDB.
+        """
+        from pyspark.sql import functions as F
+
+        base = self.spark.table(name).withColumn("_rid", F.monotonically_increasing_id()).localCheckpoint()
+        view = f"_update_{uuid.uuid4().hex[:8]}"
+        base.createOrReplaceTempView(view)
+        try:
+            values = ", ".join(f"({expr}) AS _set_{col}" for col, expr in sets.items())
+            matched = (f"SELECT * FROM (SELECT {name}._rid, {values}, row_number() OVER (PARTITION BY {name}._rid"
+                       f" ORDER BY {name}._rid) AS _n FROM {view} AS {name}, {source} WHERE {cond}) WHERE _n = 1")
+            cols = [
+                f"CASE WHEN u._rid IS NOT NULL THEN u._set_{c} ELSE b.{c} END AS {c}" if c in sets else f"b.{c}"
+                for c in self.spark.table(name).columns
+            ]
+            select = f"SELECT {', '.join(cols)} FROM {view} b LEFT JOIN ({matched}) u ON b._rid = u._rid"
+            self._swap(name, self._sql(transpile(select), params))
+        finally:
+            self.spark.catalog.dropTempView(view)
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         return self._sql(transpile(sql), params).toArrow()
@@ -188,16 +240,22 @@ class SparkEngine(Engine):
 
     def _swap(self, table: str, frame: Any) -> None:
         """Write ``frame`` as the new content of ``table`` and swap directories."""
-        target = self.root / table
-        fresh = self.root / f".{table}.{uuid.uuid4().hex[:8]}"
+        target = self._location(table)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = target.parent / f".{table}.{uuid.uuid4().hex[:8]}"
         frame.write.mode("overwrite").parquet(str(fresh))
-        old = self.root / f".{table}.old"
+        old = target.parent / f".{table}.old"
         self._sql(f"DROP TABLE IF EXISTS {table}")
         if target.exists():
             target.rename(old)
         fresh.rename(target)
         shutil.rmtree(old, ignore_errors=True)
         self._sql(f"CREATE TABLE {table} USING parquet LOCATION '{target.as_posix()}'")
+
+    def reset_table(self, table: str) -> None:
+        self._sql(f"DROP TABLE IF EXISTS {table}")
+        shutil.rmtree(self.root / table, ignore_errors=True)
+        self._sql(_spark_ddl(table, self.root / table))
 
     def table_exists(self, table: str) -> bool:
         return bool(self.spark.catalog.tableExists(table))
@@ -217,4 +275,8 @@ class SparkEngine(Engine):
 
     def close(self) -> None:
         # The SparkSession is shared by the process (getOrCreate); keep it for reuse.
+        for name in self._temps:
+            self._sql(f"DROP TABLE IF EXISTS {name}")
+        self._temps.clear()
+        shutil.rmtree(self.root / "_temp", ignore_errors=True)
         self.spark.catalog.clearCache()

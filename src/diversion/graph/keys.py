@@ -15,7 +15,6 @@ from __future__ import annotations
 import pyarrow as pa
 
 from diversion.engine import Engine
-from diversion.engine.schema import create_sql
 from diversion.errors import WarehouseError
 from diversion.names import normalise_name
 
@@ -33,11 +32,6 @@ def require_resolved(engine: Engine) -> None:
     loaded = any(engine.count(t) for t in ("shipments", "registry_entities", "sanctions"))
     if loaded and not engine.count("entities"):
         raise WarehouseError("the warehouse holds data but no resolved entities; run `diversion resolve` first")
-
-
-def ensure_stage_table(engine: Engine, name: str) -> None:
-    """Create a stage table from the contract when it is missing."""
-    engine.execute(create_sql(name))
 
 
 def entity_keys_sql() -> str:
@@ -133,7 +127,6 @@ def rewrite_table(engine: Engine, name: str, select_sql: str) -> int:
 
     The table is recreated from its contract DDL so its types and keys stay exact.
     """
-    engine.execute(f"DROP TABLE IF EXISTS {name}")
-    engine.execute(create_sql(name))
+    engine.reset_table(name)
     engine.execute(f"INSERT INTO {name} {select_sql}")
     return engine.count(name)

@@ -14,7 +14,6 @@ import pyarrow as pa
 
 from diversion.config import Settings
 from diversion.engine import Engine
-from diversion.engine.schema import create_sql
 from diversion.resolve.clustering import cluster
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_table, entity_mentions_table, entity_rows, shipment_entities_sql
@@ -54,15 +53,10 @@ class ResolveReport:
 def _rewrite(engine: Engine, table: str, data: pa.Table) -> None:
     """Replace the content of ``table``.
 
-    On DuckDB the table is recreated from its contract DDL (so a warehouse made
-    by an older version gains new columns, and types and keys stay as declared);
-    other engines replace it their own way.
+    The table is recreated from its contract DDL (so a warehouse made by an
+    older version gains new columns, and types and keys stay as declared).
     """
-    if engine.name != "duckdb":
-        engine.replace_arrow(table, data)
-        return
-    engine.execute(f"DROP TABLE IF EXISTS {table}")
-    engine.execute(create_sql(table))
+    engine.reset_table(table)
     if data.num_rows:
         engine.insert_arrow(table, data)
 
