@@ -22,7 +22,6 @@ from diversion.config import Settings
 from diversion.detect import load_findings, run_detection
 from diversion.detect.finding import FLAGS, Finding
 from diversion.engine import Engine
-from diversion.graph.keys import ensure_stage_table
 from diversion.graph.lookup import find_node
 
 
@@ -89,7 +88,7 @@ def evidence_ids(finding: Finding, limit: int = 3) -> list[str]:
 
 
 def _evidence_text(findings: list[Finding], order: list[str]) -> str:
-    by_flag = {f: max((x for x in findings if x.detector == f), key=lambda x: x.score) for f in order}
+    by_flag = {f: max((x for x in findings if x.detector == f), key=lambda x: (x.score, x.summary)) for f in order}
     sentences = [by_flag[f].summary for f in order[:2]]
     ids = [i for f in order[:3] for i in evidence_ids(by_flag[f])]
     text = " ".join(sentences)
@@ -103,7 +102,8 @@ def rank_leads(findings: list[Finding], labels: dict[str, tuple[str, str | None]
     per_entity: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         per_entity[f.entity_id].append(f)
-    order = sorted(combined, key=lambda e: (-combined[e][0], -len(combined[e][1]), labels.get(e, (e, None))[0]))
+    # Namesakes tie on everything else: the entity id settles the order, so every engine ranks alike.
+    order = sorted(combined, key=lambda e: (-combined[e][0], -len(combined[e][1]), labels.get(e, (e, None))[0], e))
     leads = []
     for rank, entity_id in enumerate(order, start=1):
         score, parts = combined[entity_id]
@@ -132,8 +132,7 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
                         ("country", pa.string()), ("score", pa.float64()), ("flags", pa.string()),
                         ("evidence", pa.string())])
     with engine.transaction():
-        engine.execute("DROP TABLE IF EXISTS leads")
-        ensure_stage_table(engine, "leads")
+        engine.reset_table("leads")
         engine.insert_arrow("leads", pa.Table.from_pylist(rows, schema=schema))
     return leads
 

@@ -6,7 +6,7 @@ from diversion.config import Settings
 from diversion.detect.common import entity_labels
 from diversion.detect.finding import Finding, money
 from diversion.engine import Engine
-from diversion.graph.keys import VALUE_USD, brand_key_sql, prepare_keys
+from diversion.graph.keys import VALUE_USD, prepare_keys
 
 NAME = "brand_diversion"
 
@@ -14,11 +14,11 @@ NAME = "brand_diversion"
 def _sql(destination: str) -> str:
     return f"""
         WITH authorised AS (
-            SELECT {brand_key_sql('dm.brand')} AS brand_key, list(DISTINCT distributor_name
+            SELECT bm.brand_key, list(DISTINCT distributor_name
                 ORDER BY distributor_name) AS names,
                    list(DISTINCT country ORDER BY country) FILTER (WHERE country IS NOT NULL) AS countries,
                    list(DISTINCT entity_id ORDER BY entity_id) FILTER (WHERE entity_id IS NOT NULL) AS entity_ids
-            FROM _distributor_map dm GROUP BY 1)
+            FROM _distributor_map dm JOIN _brand_map bm ON bm.brand = trim(dm.brand) GROUP BY 1)
         SELECT se.exporter_entity_id AS entity_id, a.brand_key, min(trim(s.brand)) AS brand,
                count(*) AS shipments, sum({VALUE_USD}) AS value_usd,
                mode(s.exporter_country) AS exporter_country,
@@ -30,7 +30,8 @@ def _sql(destination: str) -> str:
                min(s.date) AS first_date, max(s.date) AS last_date
         FROM shipments s
         JOIN shipment_entities se ON se.record_id = s.record_id
-        JOIN authorised a ON a.brand_key = {brand_key_sql('s.brand')}
+        JOIN _brand_map sb ON sb.brand = trim(s.brand)
+        JOIN authorised a ON a.brand_key = sb.brand_key
         JOIN entities e ON e.entity_id = se.exporter_entity_id
         WHERE NOT list_contains(a.entity_ids, se.exporter_entity_id)
           -- the brand's maker (its name carries the brand) needs no distributor's authorisation

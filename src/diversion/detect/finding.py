@@ -48,8 +48,22 @@ class Finding:
         return f"{self.detector}:{hashlib.sha1(key.encode()).hexdigest()[:16]}"
 
     def evidence_json(self) -> str:
-        """The evidence as JSON text (dates and other values as strings)."""
-        return json.dumps(self.evidence, ensure_ascii=False, default=str, sort_keys=True)
+        """The evidence as JSON text (dates and other values as strings).
+
+        Floats keep ten significant digits: sums over many shipments differ in
+        the last bits with the order an engine adds them in.
+        """
+        return json.dumps(_rounded(self.evidence), ensure_ascii=False, default=str, sort_keys=True)
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def money(value: float | None) -> str:

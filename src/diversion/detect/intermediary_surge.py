@@ -100,7 +100,10 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
         grouped[(r["flow"], r["flow_key"])].append((r["counterpart"], r["value"] or 0.0, r["month"]))
     hits: dict[str, list[dict[str, Any]]] = defaultdict(list)
     importers: dict[str, dict[str, Any]] = {}
-    for (flow, key), flow_rows in grouped.items():
+    # Flows in a fixed order (the more specific flow wins a tie) and rows sorted, so sums and picks do not
+    # depend on the order an engine returns rows in.
+    for (flow, key), flow_rows in sorted(grouped.items(), key=lambda kv: (list(FLOW_KEYS).index(kv[0][0]), kv[0][1])):
+        flow_rows.sort(key=lambda r: (r[0] or "", str(r[2]), r[1]))
         att = growth_attribution(flow_rows, d.cutoff_date)
         factor = att.growth_factor or 0.0
         new_share = min(1.0, att.new_share())

@@ -16,6 +16,14 @@ NAME = "sanctions_proximity"
 KINDS = ("trade", "ownership", "directorship", "link")
 
 
+# A registry link outweighs any trade; among trades the larger value wins; the edge id settles ties.
+_WEIGHT = "CASE WHEN x.kind = 'trade' THEN coalesce(x.value, 0) ELSE 1e18 END"
+# The whole best step from one row: separate arg_max calls could each pick a different tied row (and
+# DuckDB's skips NULLs where Spark's does not).
+_BEST_STEP = ("arg_max({'prev': j.a, 'edge_id': j.edge_id, 'kind': j.kind, 'value': j.value, 'origin': j.origin, "
+              "'last_date': j.last_date}, {'w': j.w, 'e': j.edge_id})")
+
+
 def _reach(engine: Engine, sources: list[str], max_hops: int) -> None:
     """Breadth-first search in SQL: ``_reach(node, hop, prev, edge_id, kind, value, origin)``.
 
@@ -37,13 +45,12 @@ def _reach(engine: Engine, sources: list[str], max_hops: int) -> None:
     for hop in range(1, max_hops + 1):
         engine.execute(f"""
             INSERT INTO _reach
-            SELECT j.b, {hop}, arg_max(j.a, j.w), arg_max(j.edge_id, j.w), arg_max(j.kind, j.w),
-                   arg_max(j.value, j.w), arg_max(j.origin, j.w), arg_max(j.last_date, j.w)
-            FROM (SELECT x.b, x.a, x.edge_id, x.kind, x.value, r.origin, x.last_date,
-                         CASE WHEN x.kind = 'trade' THEN coalesce(x.value, 0) ELSE 1e18 END AS w
-                  FROM _adj x JOIN _reach r ON r.node = x.a AND r.hop = {hop - 1}) j
-            WHERE j.b NOT IN (SELECT node FROM _reach)
-            GROUP BY j.b
+            SELECT b, {hop}, p.prev, p.edge_id, p.kind, p.value, p.origin, p.last_date
+            FROM (SELECT j.b, {_BEST_STEP} AS p
+                  FROM (SELECT x.b, x.a, x.edge_id, x.kind, x.value, r.origin, x.last_date, {_WEIGHT} AS w
+                        FROM _adj x JOIN _reach r ON r.node = x.a AND r.hop = {hop - 1}) j
+                  WHERE j.b NOT IN (SELECT node FROM _reach)
+                  GROUP BY j.b)
         """)
 
 
@@ -68,13 +75,13 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
     _reach(engine, sources, d.proximity_max_hops)
     rows = engine.fetch_dicts("SELECT * FROM _reach")
     # Sanctioned entities tied directly to another sanctioned entity: their best such link.
-    rows += engine.fetch_dicts("""
-        SELECT a AS node, 1 AS hop, arg_max(b, w) AS prev, arg_max(edge_id, w) AS edge_id, arg_max(kind, w) AS kind,
-               arg_max(value, w) AS value, arg_max(b, w) AS origin, arg_max(last_date, w) AS last_date
-        FROM (SELECT x.*, CASE WHEN x.kind = 'trade' THEN coalesce(x.value, 0) ELSE 1e18 END AS w
-              FROM _adj x WHERE x.a IN (SELECT node FROM _sources) AND x.b IN (SELECT node FROM _sources)
-                AND x.a <> x.b)
-        GROUP BY a""")
+    rows += engine.fetch_dicts(f"""
+        SELECT node, 1 AS hop, p.prev, p.edge_id, p.kind, p.value, p.prev AS origin, p.last_date
+        FROM (SELECT j.a AS node, {_BEST_STEP} AS p
+              FROM (SELECT x.*, x.b AS origin, {_WEIGHT} AS w
+                    FROM _adj x WHERE x.a IN (SELECT node FROM _sources) AND x.b IN (SELECT node FROM _sources)
+                      AND x.a <> x.b) j
+              GROUP BY j.a)""")
     by_node = {r["node"]: r for r in rows if r["hop"] == 0}
     by_node.update({r["node"]: r for r in rows if r["hop"] > 0 and r["node"] not in by_node})
     reached = [r for r in rows if r["hop"] > 0 and not str(r["node"]).startswith(("brand:", "domain:"))]
