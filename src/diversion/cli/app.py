@@ -40,7 +40,13 @@ DbOption = Annotated[
 ]
 EngineOption = Annotated[
     str | None,
-    typer.Option("--engine", help="Execution engine: duckdb (default) or spark."),
+    typer.Option("--engine", help="Execution engine: duckdb (default) or spark (Parquet tables in DB's .spark folder).",
+                 show_default=False),
+]
+MasterOption = Annotated[
+    str | None,
+    typer.Option("--spark-master", help="Spark master URL for --engine spark (default local[2]; "
+                 "e.g. spark://host:7077, yarn).", show_default=False),
 ]
 ConfigOption = Annotated[
     Path | None,
@@ -48,9 +54,11 @@ ConfigOption = Annotated[
 ]
 
 
-def settings_for(db: Path | None, engine: str | None = None, config: Path | None = None) -> Settings:
+def settings_for(
+    db: Path | None, engine: str | None = None, config: Path | None = None, spark_master: str | None = None
+) -> Settings:
     """Settings with the command line's overrides applied."""
-    return load_settings(config_file=config, db_path=db, engine=engine)
+    return load_settings(config_file=config, db_path=db, engine=engine, spark_master=spark_master)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
 from diversion.cli.run import run_and_print
 from diversion.demo import generate_demo, load_demo
 from diversion.sources import LoadResult
@@ -28,6 +28,8 @@ def demo(
                                                 "to this folder.")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Write a SYNTHETIC data set replaying the seeds' case (FT / C4ADS, 2024) and load it.
 
@@ -43,7 +45,7 @@ def demo(
                   f"(answer key in {out / 'truth'})")
     if no_load:
         return
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine, Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, transient=True,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
 from diversion.detect import run_detection
 from diversion.errors import DiversionError
 from diversion.leads import build_leads, lead_dossier, shown_leads
@@ -21,9 +21,11 @@ def detect(
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only this detector (repeatable).")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Run the red-flag detectors (building the network if needed) and write the findings table."""
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         findings = run_detection(engine, settings, only=only)
     counts: dict[str, int] = {}
@@ -42,11 +44,13 @@ def leads(
     show_all: Annotated[bool, typer.Option("--all", help="Include leads below the threshold.")] = False,
     db: DbOption = None,
     config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Rank entities by their combined findings (runs detection first when needed)."""
     if fmt not in ("table", "csv", "json"):
         raise DiversionError(f"unknown format {fmt!r}; choose table, csv or json")
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         ranked = shown_leads(build_leads(engine, settings), settings, top=top, show_all=show_all)
     rows = [lead.row() for lead in ranked]
@@ -72,9 +76,11 @@ def lead(
     as_json: Annotated[bool, typer.Option("--json", help="Print the dossier as JSON.")] = False,
     db: DbOption = None,
     config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Print the full dossier of one entity: findings with evidence, counterparts, matches, ownership."""
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         dossier = lead_dossier(engine, settings, entity)
     if as_json:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
 from diversion.errors import ConfigError
 from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
 from diversion.flows.render import rich_view, to_csv, to_json
@@ -60,6 +60,8 @@ def flows(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Monthly value and count by origin/dispatch/heading/brand, shares, growth and its attribution.
 
@@ -69,7 +71,7 @@ def flows(
         raise ConfigError(f"--format {fmt!r}: choose table, csv or json")
     if table not in ("series", "growth", "attribution"):
         raise ConfigError(f"--table {table!r}: choose series, growth or attribution")
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     query = FlowQuery(
         filter=make_filter(
             hs_codes=hs or (), chpl_tiers=tier or (), machine_tools=machine_tools, brands=brand or (),

@@ -13,6 +13,7 @@ from diversion.cli.app import (
     ConfigOption,
     DbOption,
     EngineOption,
+    MasterOption,
     app,
     console,
     err_console,
@@ -25,9 +26,14 @@ from diversion.graph import FORMATS, PathResult, build_graph, export_network, sh
 
 
 @app.command()
-def graph(db: DbOption = None, config: ConfigOption = None) -> None:
+def graph(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
+) -> None:
     """Build the network (nodes and edges tables) from the resolved warehouse."""
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         summary = build_graph(engine, settings)
     table = Table("edge kind", "edges", title=f"Network: {summary.nodes:,} nodes, {summary.edges:,} edges")
@@ -73,9 +79,11 @@ def path(
     limit: Annotated[int, typer.Option("--limit", help="Most chains to show.")] = 5,
     db: DbOption = None,
     config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Print the shortest evidenced chains between two entities, or a brand and an entity."""
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         result = shortest_chains(engine, start, end, limit=limit)
     _print_path(result)
@@ -91,6 +99,7 @@ def export(
     source: Annotated[str | None, typer.Option("--from", help="`parquet`: replace the warehouse with FOLDER.")] = None,
     db: DbOption = None,
     engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the network as FollowTheMoney JSON lines (for Aleph) or GraphML.
@@ -100,7 +109,7 @@ def export(
     warehouse between engines: ``diversion export --to parquet w/`` then
     ``diversion export --from parquet w/ --engine spark``.
     """
-    settings = settings_for(db, engine_name, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     if to or source:
         if (to or source) != "parquet" or (to and source):
             raise DiversionError("use either --to parquet DIR or --from parquet DIR")

@@ -9,7 +9,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.config import Settings
 from diversion.sources import LoadResult, ingest_file
 
 ingest_app = typer.Typer(help="Load source files into the warehouse.", no_args_is_help=True)
@@ -21,9 +22,8 @@ Strict = Annotated[
 ]
 
 
-def _run(kind: str, files: list[Path], db: Path | None, config: Path | None,
-         strict: bool, mapping: Path | None = None) -> list[LoadResult]:
-    settings = settings_for(db, config=config)
+def _run(kind: str, files: list[Path], settings: Settings, strict: bool,
+         mapping: Path | None = None) -> list[LoadResult]:
     results: list[LoadResult] = []
     with warehouse(settings) as engine, Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -60,41 +60,48 @@ def ingest_shipments(
     files: Files,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML column mapping.")] = None,
     strict: Strict = False, db: DbOption = None, config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Customs declarations: CSV (any delimiter; UTF-8, BOM, Windows-1251), Parquet, XLSX."""
-    _run("shipments", files, db, config, strict, mapping)
+    _run("shipments", files, settings_for(db, engine_name, config, spark_master), strict, mapping)
 
 
 @ingest_app.command("sanctions")
 def ingest_sanctions(files: Files, strict: Strict = False, db: DbOption = None,
-                     config: ConfigOption = None) -> None:
+                     config: ConfigOption = None,
+        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
     """Sanctions lists: FollowTheMoney JSON lines or the OFAC SDN CSV set (detected)."""
-    _run("sanctions", files, db, config, strict)
+    _run("sanctions", files, settings_for(db, engine_name, config, spark_master), strict)
 
 
 @ingest_app.command("registry")
 def ingest_registry(files: Files, strict: Strict = False, db: DbOption = None,
-                    config: ConfigOption = None) -> None:
+                    config: ConfigOption = None,
+        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
     """Company registries: FtM JSON lines, or CSV of companies / ownership links."""
-    _run("registry", files, db, config, strict)
+    _run("registry", files, settings_for(db, engine_name, config, spark_master), strict)
 
 
 @ingest_app.command("web")
 def ingest_web(files: Files, strict: Strict = False, db: DbOption = None,
-               config: ConfigOption = None) -> None:
+               config: ConfigOption = None,
+        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
     """Web evidence: JSON lines, one site a line."""
-    _run("web", files, db, config, strict)
+    _run("web", files, settings_for(db, engine_name, config, spark_master), strict)
 
 
 @ingest_app.command("distributors")
 def ingest_distributors(files: Files, strict: Strict = False, db: DbOption = None,
-                        config: ConfigOption = None) -> None:
+                        config: ConfigOption = None,
+        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
     """Authorised distributors: CSV brand, distributor_name, country, domain."""
-    _run("distributors", files, db, config, strict)
+    _run("distributors", files, settings_for(db, engine_name, config, spark_master), strict)
 
 
 @ingest_app.command("rates")
 def ingest_rates(files: Files, strict: Strict = False, db: DbOption = None,
-                 config: ConfigOption = None) -> None:
+                 config: ConfigOption = None,
+        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
     """Exchange rates: CSV month, currency, per_usd (units of currency per US dollar)."""
-    _run("rates", files, db, config, strict)
+    _run("rates", files, settings_for(db, engine_name, config, spark_master), strict)

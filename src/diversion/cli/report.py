@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for, warehouse
+from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
 from diversion.report import build_report
 
 
@@ -23,12 +23,14 @@ def report(
                                                  "report_currency).")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    engine_name: EngineOption = None,
+    spark_master: MasterOption = None,
 ) -> None:
     """Summary, ranked leads, one dossier per top lead, trade-flow charts, method and provenance.
 
     Example: diversion report --out report/ --pdf
     """
-    settings = settings_for(db, config=config)
+    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings, read_only=settings.db_path.exists()) as engine, console.status("building report"):
         result = build_report(engine, settings, out, top=top, pdf=pdf, png=png, currency=currency)
     console.print(f"wrote [bold]{result.html}[/] ({len(result.charts)} charts)")

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for
+from diversion.errors import DiversionError
 
 
 @app.command()
@@ -20,4 +21,9 @@ def serve(
     from diversion.web import serve as run
 
     settings = settings_for(db, config=config)
+    if settings.engine != "duckdb":
+        # The web app answers single-entity lookups in milliseconds: a job engine cannot.
+        raise DiversionError(
+            f"serve reads a DuckDB warehouse, not {settings.engine}; copy the Spark warehouse over first: "
+            "`diversion export --engine spark --to parquet DIR`, then `diversion export --from parquet DIR`")
     run(settings, host=host, port=port, announce=lambda line: console.print(line, highlight=False))
