@@ -15,7 +15,7 @@ train the model; see ``train``):
   found in the other; different.
 - **country**: a country in common; none in common.
 - **address**: near-identical address (Jaro-Winkler ≥ 0.92 on rigour's address
-  fingerprint); three words in common; one word in common (same city or
+  fingerprint, with the same house and postal numbers); three words in common; one word in common (same city or
   street); nothing in common.
 - **identifiers**: an identifier in common (INN, OGRN, registration number,
   a list's entry id...); different numbers in the same register (INN, OGRN,
@@ -106,6 +106,12 @@ _NO_COUNTRY_IN_COMMON = 'array_length(array_intersect("countries_l", "countries_
 _NO_ADDRESS_WORD_IN_COMMON = 'array_length(array_intersect("address_tokens_l", "address_tokens_r")) = 0'
 
 
+# "No 882 Xinke Rd" and "No 880 Xinda Rd" are near-identical strings on different plots: a near-identical
+# address must also carry the same house, building and postal numbers.
+_SAME_NUMBERS = (
+    "regexp_replace(\"address_fp_l\", '[^0-9]', '', 'g') = regexp_replace(\"address_fp_r\", '[^0-9]', '', 'g')"
+)
+
 # Identifiers that share no register (an OFAC entry id and an OpenSanctions id, an INN and a Dutch KvK
 # number) cannot disagree: neutral. Only a register in common with different numbers counts against.
 _NOT_COMPARABLE = (
@@ -149,7 +155,8 @@ def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
         _levels("country", [cll.ArrayIntersectLevel("countries", 1), cll.ElseLevel()],
                 _unless_claimed(cll.NullLevel("countries"), _NO_COUNTRY_IN_COMMON), params),
         _levels("address", [
-            cll.JaroWinklerLevel("address_fp", 0.92),
+            cll.And(cll.JaroWinklerLevel("address_fp", 0.92),
+                    cll.CustomLevel(_SAME_NUMBERS, base_dialect_str="duckdb")),
             cll.ArrayIntersectLevel("address_tokens", 3),
             cll.ArrayIntersectLevel("address_tokens", 1),
             cll.ElseLevel(),
