@@ -73,6 +73,7 @@ class SparkEngine(Engine):
                 .config("spark.sql.warehouse.dir", str(self.root / "_spark_catalog"))
                 .config("spark.sql.ansi.enabled", "false")
                 .config("spark.sql.jsonGenerator.ignoreNullFields", "false")  # to_json keeps nulls, as DuckDB does
+                .config("spark.sql.execution.arrow.pyspark.enabled", "true")  # Arrow in and out, not row pickling
                 .config("spark.log.level", "ERROR")
                 .config("spark.ui.showConsoleProgress", "false")
                 .getOrCreate()
@@ -106,7 +107,7 @@ class SparkEngine(Engine):
 
         schema = self.spark.table(table).schema
         view = f"_incoming_{uuid.uuid4().hex[:8]}"
-        incoming = self.spark.createDataFrame(data.to_pandas()) if data.num_rows else None
+        incoming = self.spark.createDataFrame(data) if data.num_rows else None
         cols = []
         for field in schema.fields:
             if incoming is not None and field.name in data.column_names:
@@ -233,7 +234,7 @@ class SparkEngine(Engine):
         return self.count(table) - before
 
     def replace_arrow(self, table: str, data: pa.Table) -> None:
-        frame = self.spark.createDataFrame(data.to_pandas()) if data.num_rows else None
+        frame = self.spark.createDataFrame(data) if data.num_rows else None
         if frame is None:
             frame, _ = self._frame(data, table)
         self._swap(table, frame)

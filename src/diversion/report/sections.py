@@ -112,8 +112,8 @@ def registry_for(engine: Engine, entity_id: str, names: list[str]) -> dict[str, 
     companies = engine.fetch_dicts(
         "SELECT entity_id, schema, name, country, address, registration_number, inn, incorporation_date, "
         "website, topics FROM registry_entities "
-        "WHERE list_contains(?, entity_id) OR (len(?) = 0 AND list_contains(?, lower(name)))",
-        [keys, keys, lowered],
+        + ("WHERE list_contains(?, entity_id)" if keys else "WHERE list_contains(?, lower(name))"),
+        [keys or lowered],
     )
     ids = [c["entity_id"] for c in companies]
     links = engine.fetch_dicts(
