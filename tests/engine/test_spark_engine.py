@@ -28,7 +28,7 @@ def spark_engine(tmp_path_factory):
 
 
 def test_transpile_duckdb_to_spark():
-    assert transpile("SELECT list(x) FROM t") == "SELECT COLLECT_LIST(x) FROM t"
+    assert transpile("SELECT count(x) FROM t WHERE y = 1") == "SELECT COUNT(x) FROM t WHERE y = 1"
 
 
 def test_same_results_as_duckdb(spark_engine, engine):
