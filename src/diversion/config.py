@@ -43,6 +43,12 @@ class ResolveSettings:
     screen_limit: int = 10
     #: Seed for the random pairs that estimate the model's u values (same seed, same model).
     seed: int = 42
+    #: Chunks per side of Splink's predict on DuckDB (n × n smaller predicts, same pairs, bounded memory);
+    #: 0 = automatic: 1 below 100,000 mentions, ceil(sqrt(mentions / 100,000)) above (4 at 1M).
+    predict_chunks: int = 0
+    #: DuckDB memory limit of the linkage database (e.g. "6GB"), beyond which it spills to a temporary
+    #: folder; empty = automatic: a quarter of the machine's memory, at most 4 GiB.
+    predict_memory_limit: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,10 @@ class Settings:
     db_path: Path = Path(DEFAULT_DB)
     #: ``duckdb`` (embedded, default) or ``spark``.
     engine: str = "duckdb"
+    #: Spark master URL for ``engine = "spark"``: ``local[N]`` on this machine, ``spark://host:7077``, ``yarn``.
     spark_master: str = "local[2]"
+    #: Driver heap in local mode (the driver is the executor there); a cluster uses its spark-defaults.conf.
+    spark_driver_memory: str = "4g"
     #: Currency that flows and reports are stated in (converted via the rates table).
     report_currency: str = "GBP"
     resolve: ResolveSettings = field(default_factory=ResolveSettings)

@@ -64,7 +64,8 @@ def settings_for(
 @contextmanager
 def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
     """Open the warehouse the settings name, and close it afterwards."""
-    engine = open_engine(settings.db_path, settings.engine, read_only=read_only, spark_master=settings.spark_master)
+    engine = open_engine(settings.db_path, settings.engine, read_only=read_only, spark_master=settings.spark_master,
+                         spark_driver_memory=settings.spark_driver_memory)
     try:
         yield engine
     finally:

@@ -18,7 +18,8 @@ def spark_root(db_path: str | Path) -> Path:
 
 
 def open_engine(
-    db_path: str | Path, engine: str = "duckdb", read_only: bool = False, spark_master: str = "local[2]"
+    db_path: str | Path, engine: str = "duckdb", read_only: bool = False, spark_master: str = "local[2]",
+    spark_driver_memory: str = "4g",
 ) -> Engine:
     """Open the warehouse at ``db_path`` with the named engine (``duckdb`` or ``spark``)."""
     if engine == "duckdb":
@@ -26,5 +27,6 @@ def open_engine(
     if engine == "spark":
         from diversion.engine.spark import SparkEngine
 
-        return SparkEngine(spark_root(db_path), master=spark_master, read_only=read_only)
+        return SparkEngine(spark_root(db_path), master=spark_master, read_only=read_only,
+                           driver_memory=spark_driver_memory)
     raise EngineUnavailable(f"unknown engine {engine!r}; choose duckdb or spark")

@@ -53,7 +53,8 @@ class SparkEngine(Engine):
 
     name = "spark"
 
-    def __init__(self, root: str | Path, master: str = "local[2]", read_only: bool = False) -> None:
+    def __init__(self, root: str | Path, master: str = "local[2]", read_only: bool = False,
+                 driver_memory: str = "4g") -> None:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -63,13 +64,16 @@ class SparkEngine(Engine):
         self.root = Path(root).absolute()
         self.root.mkdir(parents=True, exist_ok=True)
         self.read_only = read_only
+        builder = SparkSession.builder.master(master).appName("diversion")
+        if master.startswith("local"):
+            # One machine: few shuffle partitions, no UI, and a driver heap (it is the executor too) larger
+            # than Spark's 1 GiB default. A cluster keeps its own spark-defaults.conf.
+            builder = (builder.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                       .config("spark.driver.memory", driver_memory))
         try:
             self.spark = (
-                SparkSession.builder.master(master)
-                .appName("diversion")
-                .config("spark.ui.enabled", "false")
+                builder
                 .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.warehouse.dir", str(self.root / "_spark_catalog"))
                 .config("spark.sql.ansi.enabled", "false")
                 .config("spark.sql.jsonGenerator.ignoreNullFields", "false")  # to_json keeps nulls, as DuckDB does
