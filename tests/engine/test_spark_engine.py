@@ -68,3 +68,24 @@ def test_parquet_round_trip_between_engines(spark_engine, tmp_path):
     import_parquet(back, tmp_path / "pq2")
     sql = "SELECT brand, distributor_name, record_hash FROM distributors ORDER BY record_hash"
     assert back.fetch_all(sql) == duck.fetch_all(sql)
+
+
+@pytest.mark.parametrize("replace", [
+    lambda eng: eng.execute("DELETE FROM distributors WHERE brand = 'Tsugami'"),
+    lambda eng: eng.execute("UPDATE distributors SET country = 'XX'"),
+    lambda eng: eng.reset_table("distributors"),
+])
+def test_failed_transaction_puts_a_replaced_table_back(spark_engine, replace):
+    spark_engine.execute("DELETE FROM distributors")
+    spark_engine.insert_new("distributors", ROWS, "record_hash")
+    sql = "SELECT brand, country FROM distributors ORDER BY brand"
+    kept = spark_engine.fetch_all(sql)
+    with pytest.raises(RuntimeError), spark_engine.transaction():
+        replace(spark_engine)
+        spark_engine.insert_arrow("distributors", ROWS)
+        raise RuntimeError("crash after the table was replaced")
+    assert spark_engine.fetch_all(sql) == kept == [("Okuma", "DE"), ("Tsugami", "US")]
+    with spark_engine.transaction():  # and a committed replacement stays
+        replace(spark_engine)
+    assert spark_engine.fetch_all(sql) != kept
+    assert not list(spark_engine.root.glob(".distributors.tx-*"))  # the kept copy is gone after commit

@@ -9,7 +9,9 @@ machines (and to a cluster's shared storage) as plain files.
 Transactions: Spark has none. ``transaction()`` records the Parquet files each
 table holds on entry and, on an error, deletes the files written since, so a
 failed append (an ingest of one file) leaves nothing behind. Table replacement
-writes to a fresh directory and swaps it in, so readers never see half a table.
+(``CREATE OR REPLACE``, ``DELETE``, ``UPDATE``, ``reset_table``) writes a fresh
+directory and swaps it in, so readers never see half a table; inside a
+transaction the replaced directory is kept until commit and put back on an error.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class SparkEngine(Engine):
             raise EngineUnavailable(f"cannot start Spark ({master}): {exc}") from exc
         self.spark.sparkContext.setLogLevel("ERROR")
         self._temps: set[str] = set()
+        self._backups: dict[str, Path] | None = None  # inside a transaction: table → its folder before it
         shutil.rmtree(self.root / "_temp", ignore_errors=True)  # left by a process that did not close
         for name in [*TABLES, *STAGE_TABLES]:
             self._sql(f"DROP TABLE IF EXISTS {name}")
@@ -249,34 +252,64 @@ class SparkEngine(Engine):
         target.parent.mkdir(parents=True, exist_ok=True)
         fresh = target.parent / f".{table}.{uuid.uuid4().hex[:8]}"
         frame.write.mode("overwrite").parquet(str(fresh))
-        old = target.parent / f".{table}.old"
         self._sql(f"DROP TABLE IF EXISTS {table}")
-        if target.exists():
-            target.rename(old)
+        self._retire(table, target)
         fresh.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-        self._sql(f"CREATE TABLE {table} USING parquet LOCATION '{target.as_posix()}'")
+        self._register(table, target)
+
+    def _retire(self, table: str, folder: Path) -> None:
+        """Take ``table``'s folder out of use: kept until commit inside a transaction, else deleted."""
+        if not folder.exists():
+            return
+        if self._backups is not None and table not in self._backups:
+            backup = folder.parent / f".{table}.tx-{uuid.uuid4().hex[:8]}"
+            folder.rename(backup)
+            self._backups[table] = backup
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def _register(self, table: str, folder: Path) -> None:
+        """Register ``folder`` as ``table`` in Spark's catalog (contract tables with their declared columns)."""
+        if table in TABLES or table in STAGE_TABLES:
+            self._sql(_spark_ddl(table, folder))
+        else:
+            self._sql(f"CREATE TABLE {table} USING parquet LOCATION '{folder.as_posix()}'")
 
     def reset_table(self, table: str) -> None:
         self._sql(f"DROP TABLE IF EXISTS {table}")
-        shutil.rmtree(self.root / table, ignore_errors=True)
-        self._sql(_spark_ddl(table, self.root / table))
+        self._retire(table, self.root / table)
+        self._register(table, self.root / table)
 
     def table_exists(self, table: str) -> bool:
         return bool(self.spark.catalog.tableExists(table))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        if self._backups is not None:  # nested use joins the outer transaction
+            yield
+            return
         before = {name: self._files(name) for name in [*TABLES, *STAGE_TABLES]}
+        self._backups = {}
         try:
             yield
         except BaseException:
+            backups, self._backups = self._backups, None
             for name, files in before.items():
-                for path in self._files(name) - files:
+                if name in backups:  # replaced or reset: put the folder of before the transaction back
+                    self._sql(f"DROP TABLE IF EXISTS {name}")
+                    shutil.rmtree(self.root / name, ignore_errors=True)
+                    backups[name].rename(self.root / name)
+                    self._register(name, self.root / name)
+                    continue
+                for path in self._files(name) - files:  # appended: delete the files written since
                     path.unlink(missing_ok=True)
                 if self.table_exists(name):
                     self._sql(f"REFRESH TABLE {name}")
             raise
+        else:
+            backups, self._backups = self._backups, None
+            for folder in backups.values():
+                shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
         # The SparkSession is shared by the process (getOrCreate); keep it for reuse.
