@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import tempfile
 import uuid
+from functools import cache
 from typing import Any
 
 from diversion.engine import Engine
@@ -41,17 +45,70 @@ def spark_session(engine: Engine | None = None, master: str = "local[2]") -> Any
     return spark
 
 
-def db_api(backend: str, engine: Engine | None = None, master: str = "local[2]") -> Any:
-    """A fresh Splink database API for ``backend`` (``duckdb`` or ``spark``)."""
+#: Automatic memory limit of Splink's DuckDB database: a quarter of the machine's memory, at most this.
+MAX_MEMORY_LIMIT_GIB = 4.0
+
+
+def memory_limit(configured: str = "") -> str:
+    """DuckDB ``memory_limit`` for Splink: ``configured`` (``"6GB"``), else a quarter of RAM up to 4 GiB."""
+    if configured:
+        return configured
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):  # not POSIX: DuckDB's own default
+        return ""
+    return f"{min(MAX_MEMORY_LIMIT_GIB, max(total / 4, 0.5)):.1f}GiB"
+
+
+@cache
+def _spill_directory() -> str:
+    """One temporary folder per process for DuckDB's spill files, removed at exit."""
+    path = tempfile.mkdtemp(prefix="diversion-duckdb-spill-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def duckdb_connection(limit: str = "") -> Any:
+    """An in-memory DuckDB for Splink that spills to a temporary folder beyond ``memory_limit``.
+
+    Without a limit DuckDB may take 80 % of RAM; with one, the large joins and
+    materialised pairs of a big predict go to disk instead of growing.
+    """
+    import duckdb
+
+    config = {"temp_directory": _spill_directory()}
+    limit = memory_limit(limit)
+    if limit:
+        config["memory_limit"] = limit
+    return duckdb.connect(":memory:", config=config)
+
+
+def db_api(backend: str, engine: Engine | None = None, master: str = "local[2]", limit: str = "") -> Any:
+    """A fresh Splink database API for ``backend`` (``duckdb`` or ``spark``).
+
+    ``limit``: DuckDB's memory limit (``memory_limit``; empty: automatic).
+    """
     if backend == "duckdb":
         from splink import DuckDBAPI
 
-        return DuckDBAPI()
+        return DuckDBAPI(duckdb_connection(limit))
     if backend == "spark":
         from splink import SparkAPI
 
         return SparkAPI(spark_session=spark_session(engine, master), break_lineage_method="checkpoint")
     raise EngineUnavailable(f"unknown linkage backend {backend!r}; choose duckdb or spark")
+
+
+def close(api: Any) -> None:
+    """Free a Splink DuckDB API's in-memory database now; other backends are left as they are.
+
+    Splink's objects hold reference cycles, and ``resolve`` pauses Python's cycle
+    collector: without this the database (inputs, blocked pairs, predictions)
+    would stay in memory through clustering and writing.
+    """
+    con = getattr(api, "duckdb_con", None)
+    if con is not None:
+        con.close()
 
 
 def register(api: Any, table: Any, name: str) -> Any:

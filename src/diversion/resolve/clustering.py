@@ -15,8 +15,9 @@ same data gives the same ids on every run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: Identifier schemes a company has exactly one of: different values mean different companies.
 UNIQUE_SCHEMES = frozenset({"inn", "ogrn", "lei", "imo"})
@@ -39,14 +40,25 @@ def _unique_ids(identifiers: Iterable[str]) -> dict[str, set[str]]:
 
 
 class Clusters:
-    """Union-find over mention ids with cannot-link constraints."""
+    """Union-find over mention ids with cannot-link constraints.
+
+    A mention's group record (members, unique identifiers, forbidden partners)
+    is only made when a decision or an edge touches it: most mentions stay alone.
+    """
 
     def __init__(self, mention_ids: Iterable[str], identifiers: dict[str, list[str]]) -> None:
-        self.parent: dict[str, str] = {}
-        self.groups: dict[str, _Group] = {}
-        for mid in mention_ids:
+        self.parent: dict[str, str] = dict.fromkeys(mention_ids)
+        for mid in self.parent:
             self.parent[mid] = mid
-            self.groups[mid] = _Group({mid}, _unique_ids(identifiers.get(mid, [])))
+        self.identifiers = identifiers
+        self._groups: dict[str, _Group] = {}
+
+    def group(self, root: str) -> _Group:
+        """The group whose representative is ``root``."""
+        found = self._groups.get(root)
+        if found is None:
+            found = self._groups[root] = _Group({root}, _unique_ids(self.identifiers.get(root, ())))
+        return found
 
     def find(self, mid: str) -> str:
         """The representative of ``mid``'s group."""
@@ -59,12 +71,12 @@ class Clusters:
 
     def forbid(self, a: str, b: str) -> None:
         """``a`` and ``b`` must never share a group."""
-        self.groups[self.find(a)].forbidden.add(b)
-        self.groups[self.find(b)].forbidden.add(a)
+        self.group(self.find(a)).forbidden.add(b)
+        self.group(self.find(b)).forbidden.add(a)
 
     def conflict(self, a: str, b: str) -> str | None:
         """Why the groups of ``a`` and ``b`` must stay apart, or ``None``."""
-        ga, gb = self.groups[self.find(a)], self.groups[self.find(b)]
+        ga, gb = self.group(self.find(a)), self.group(self.find(b))
         if ga.forbidden & gb.members or gb.forbidden & ga.members:
             return "an analyst decided they are different"
         for scheme, values in ga.ids.items():
@@ -77,9 +89,10 @@ class Clusters:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
-        if len(self.groups[ra].members) < len(self.groups[rb].members):
-            ra, rb = rb, ra
-        ga, gb = self.groups[ra], self.groups.pop(rb)
+        ga, gb = self.group(ra), self.group(rb)
+        if len(ga.members) < len(gb.members):
+            ra, rb, ga, gb = rb, ra, gb, ga
+        del self._groups[rb]
         ga.members |= gb.members
         ga.forbidden |= gb.forbidden
         for scheme, values in gb.ids.items():
@@ -87,9 +100,15 @@ class Clusters:
         self.parent[rb] = ra
         return True
 
+    def members(self) -> Iterator[set[str]]:
+        """Every group's members, lone mentions included."""
+        for mid, parent in self.parent.items():
+            if parent == mid:
+                found = self._groups.get(mid)
+                yield found.members if found is not None else {mid}
 
-@dataclass(frozen=True)
-class Assignment:
+
+class Assignment(NamedTuple):
     """Where one mention ended up."""
 
     entity_id: str
@@ -121,17 +140,24 @@ def cluster(
             clusters.union(a, b)
             best[a] = best[b] = 1.0
     ranked = sorted((e for e in edges if e[2] >= threshold), key=lambda e: (-e[2], e[0], e[1]))
+    find = clusters.find
     for a, b, p in ranked:
-        if a not in known or b not in known or clusters.find(a) == clusters.find(b):
-            if a in known and b in known:
-                best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
+        if a not in known or b not in known:
             continue
-        if clusters.conflict(a, b) is None:
+        if find(a) != find(b):
+            if clusters.conflict(a, b) is not None:
+                continue
             clusters.union(a, b)
-            best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
+        # strongest first: a mention's first edge (or a same decision, 1.0) is its strongest link
+        best.setdefault(a, p)
+        best.setdefault(b, p)
     out: dict[str, Assignment] = {}
-    for group in clusters.groups.values():
-        eid = entity_id_for(group.members)
-        for mid in group.members:
-            out[mid] = Assignment(eid, 1.0 if len(group.members) == 1 else round(best.get(mid, 1.0), 6))
+    for members in clusters.members():
+        if len(members) == 1:
+            (mid,) = members
+            out[mid] = Assignment("e-" + mid.removeprefix("m-"), 1.0)
+            continue
+        eid = entity_id_for(members)
+        for mid in members:
+            out[mid] = Assignment(eid, round(best.get(mid, 1.0), 6))
     return out

@@ -30,6 +30,9 @@ def entity_rows(mentions: list[dict[str, Any]], assignments: dict[str, Assignmen
     rows = []
     for eid in sorted(members):
         ms = members[eid]
+        if len(ms) == 1 and not ms[0].get("aliases"):  # most entities: one mention with one name
+            rows.append(_lone_row(eid, ms[0]))
+            continue
         names: Counter[str] = Counter()
         for m in ms:
             for name in [m.get("name"), *(m.get("aliases") or [])]:
@@ -50,6 +53,23 @@ def entity_rows(mentions: list[dict[str, Any]], assignments: dict[str, Assignmen
             "mention_count": len(ms),
         })
     return rows
+
+
+def _lone_row(eid: str, m: dict[str, Any]) -> dict[str, Any]:
+    """``entity_rows``' row of an entity of one mention without aliases (the same values, quicker)."""
+    name = m.get("name")
+    valid = bool(name and name.strip())
+    clean = " ".join(name.split()) if valid and not m.get("unresolved_reason") else None
+    countries, identifiers = m.get("countries"), m.get("identifiers")
+    return {
+        "entity_id": eid,
+        "canonical_name": clean or (name if valid else "(no name)")[:200],
+        "names": [clean] if clean else None,
+        "countries": (sorted({c for c in countries if c}) or None) if countries else None,
+        "identifiers": sorted(set(identifiers)) if identifiers else None,
+        "schema": m.get("schema") or "LegalEntity",
+        "mention_count": 1,
+    }
 
 
 def entities_table(rows: list[dict[str, Any]]) -> pa.Table:

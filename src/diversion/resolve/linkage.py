@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import Linker
 
 from diversion.engine import Engine
-from diversion.resolve.backends import db_api, register
+from diversion.resolve.backends import close, db_api, register
 from diversion.resolve.model import settings
 from diversion.resolve.training import TrainedParams, train
 
 log = logging.getLogger(__name__)
+
+#: Automatic chunking: Splink's predict is split so that each part blocks about this many mentions'
+#: worth of pairs (chunks per side: ceil(sqrt(mentions / this)); 1 below it, 4 at 1M mentions).
+MENTIONS_PER_CHUNK = 100_000
+
+#: Above this many mentions the model is trained on a fixed sample of this many: those with the smallest ids
+#: (ids are hashes: a random draw that every run and backend draws alike; the u sample of ``training`` is
+#: inside it). EM's name-blocked pairs grow with the square of common names; a quarter million mentions
+#: estimate m and the prior as well (the prior is a ratio of pairs, the same on a uniform sample).
+TRAIN_MAX_MENTIONS = 250_000
 
 PAIRS_SCHEMA = pa.schema([
     ("mention_id_l", pa.string()), ("mention_id_r", pa.string()),
@@ -37,14 +50,53 @@ def _quiet_splink() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def predict_chunks(mentions: int, configured: int = 0) -> int:
+    """Chunks per side of Splink's predict: ``configured`` when > 0, else from the mention count.
+
+    Splink materialises every blocked pair of a chunk at once; with ``n`` chunks
+    per side it runs ``n × n`` smaller predicts, each ``1/n²`` of the pairs.
+
+    >>> predict_chunks(9_000), predict_chunks(212_000), predict_chunks(1_000_000), predict_chunks(5, 3)
+    (1, 2, 4, 3)
+    """
+    if configured > 0:
+        return configured
+    return max(1, math.ceil(math.sqrt(mentions / MENTIONS_PER_CHUNK)))
+
+
+def training_sample(table: pa.Table, max_rows: int = TRAIN_MAX_MENTIONS) -> pa.Table:
+    """The rows the model is trained on: all, or the ``max_rows`` with the smallest ids."""
+    if table.num_rows <= max_rows:
+        return table
+    return table.sort_by("unique_id").slice(0, max_rows)
+
+
+def predict(linker: Linker, min_probability: float, chunks: int = 1) -> Any:
+    """Splink's predict at ``min_probability``, in ``chunks`` × ``chunks`` parts when ``chunks`` > 1.
+
+    Every pair lands in exactly one part (Splink assigns each side by a hash of
+    its id), so the result is the same as one predict's.
+    """
+    if chunks <= 1:
+        return linker.inference.predict(threshold_match_probability=min_probability)
+    return linker.inference.predict(
+        threshold_match_probability=min_probability, num_chunks_left=chunks, num_chunks_right=chunks
+    )
+
+
 def score_pairs(
     table: pa.Table, min_probability: float, backend: str = "duckdb", engine: Engine | None = None,
-    params: TrainedParams | None = None, master: str = "local[2]", seed: int = 42,
+    params: TrainedParams | None = None, master: str = "local[2]", seed: int = 42, chunks: int = 0,
+    memory_limit: str = "",
 ) -> Linkage:
     """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given, then predict.
 
     Returns pairs with ``match_probability >= min_probability``, ids ordered
     (``mention_id_l < mention_id_r``) and sorted, so runs are comparable.
+    ``chunks``: chunks per side of the DuckDB predict (0: from the row count,
+    ``predict_chunks``); Spark predicts in one go (it spills on its own).
+    ``memory_limit``: of Splink's DuckDB database (empty: automatic, see
+    ``backends.memory_limit``); beyond it DuckDB spills to disk.
     """
     _quiet_splink()
     if table.num_rows < 2:
@@ -52,32 +104,39 @@ def score_pairs(
     started = time.perf_counter()
     api = None
     if params is None:  # the training database is set up inside the training time
-        api = db_api(backend, engine, master)
-        params = train(api, table, seed)
+        api = db_api(backend, engine, master, memory_limit)
+        params = train(api, training_sample(table), seed)
+        if table.num_rows > TRAIN_MAX_MENTIONS:
+            params.notes.append(f"trained on {TRAIN_MAX_MENTIONS:,} of {table.num_rows:,} mentions (smallest ids)")
     trained = time.perf_counter()
     if api is None or backend == "duckdb":  # DuckDB predicts on a clean database, without training's tables
-        api = db_api(backend, engine, master)
+        close(api)
+        api = db_api(backend, engine, master, memory_limit)
     sdf = register(api, table, "mentions_input")
     linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
-    predicted = linker.inference.predict(threshold_match_probability=min_probability)
-    # Only the ids and scores leave the backend: the comparison columns (every name form, both sides) would
-    # cost more to convert than the rest of the step.
-    frame = predicted.query_sql(
-        "SELECT unique_id_l, unique_id_r, match_probability, match_weight FROM {this}"
-    ).as_pandas_dataframe()
+    parts = predict_chunks(table.num_rows, chunks) if backend == "duckdb" else 1
+    predicted = predict(linker, min_probability, parts)
+    # Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
+    # sides) would cost more to convert than the rest of the step. Ids ordered per pair, rows sorted by id.
+    found = predicted.query_sql(
+        "SELECT least(unique_id_l, unique_id_r) AS mention_id_l, greatest(unique_id_l, unique_id_r) AS mention_id_r, "
+        "match_probability, match_weight FROM {this}"
+    ).as_pyarrow_table()
+    close(api)
     timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
-    if frame.empty:
+    if found.num_rows == 0:
         return Linkage(PAIRS_SCHEMA.empty_table(), params, **timing)
-    left, right = frame["unique_id_l"].astype(str), frame["unique_id_r"].astype(str)
-    swap = left > right
-    frame["mention_id_l"] = left.where(~swap, right)
-    frame["mention_id_r"] = right.where(~swap, left)
-    frame = frame.sort_values(["mention_id_l", "mention_id_r"])
+    found = found.sort_by([("mention_id_l", "ascending"), ("mention_id_r", "ascending")])
     out = pa.table({
-        "mention_id_l": frame["mention_id_l"].tolist(),
-        "mention_id_r": frame["mention_id_r"].tolist(),
-        "match_probability": frame["match_probability"].astype(float).round(6).tolist(),
-        "match_weight": frame["match_weight"].astype(float).round(4).tolist(),
+        "mention_id_l": found["mention_id_l"].cast(pa.string()),
+        "mention_id_r": found["mention_id_r"].cast(pa.string()),
+        "match_probability": _rounded(found["match_probability"], 6),
+        "match_weight": _rounded(found["match_weight"], 4),
     }, schema=PAIRS_SCHEMA)
     timing["predict_seconds"] = time.perf_counter() - trained
     return Linkage(out, params, **timing)
+
+
+def _rounded(values: pa.ChunkedArray, digits: int) -> pa.ChunkedArray:
+    """Floats rounded half to even (as numpy and pandas round), so stored scores compare across runs."""
+    return pc.round(values.cast(pa.float64()), ndigits=digits, round_mode="half_to_even")

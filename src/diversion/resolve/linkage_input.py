@@ -18,6 +18,8 @@ mismatch is what the detectors look for.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -79,8 +81,8 @@ def _form_keys(tokens: tuple[str, ...], compact: str, word_df: Counter[str]) -> 
     return tuple(keys)
 
 
-def _name_columns(fs: list[NameForms], word_df: Counter[str]) -> dict[str, Any]:
-    """The name columns of a mention with name forms ``fs``, and their blocking keys."""
+def _name_columns(fs: list[NameForms], word_df: Counter[str]) -> tuple[dict[str, Any], list[str]]:
+    """The name columns of a mention with name forms ``fs``, and their blocking keys (sorted)."""
     keys: set[str] = set()
     for f in fs:
         keys.update(_form_keys(f.tokens, f.compact, word_df))
@@ -91,8 +93,7 @@ def _name_columns(fs: list[NameForms], word_df: Counter[str]) -> dict[str, Any]:
         "names_sorted": _or_none([f.sorted for f in fs]),
         "names_compact": _or_none([f.compact for f in fs]),
         "names_phonetic": _or_none([f.phonetic for f in fs]),
-        "block_keys": keys,
-    }
+    }, sorted(keys)
 
 
 def linkage_rows(
@@ -100,56 +101,77 @@ def linkage_rows(
 ) -> list[dict[str, Any]]:
     """Splink input rows for the matchable mentions (those without ``unresolved_reason``)."""
     usable = [m for m in mentions if not m.get("unresolved_reason")]
-    forms = {m["mention_id"]: _forms_of(m, max_name_length) for m in usable}
+    # A raw name recurs on many mentions (other addresses, ids): its forms, their key and words are found once.
+    by_raw: dict[tuple[Any, ...], tuple[list[NameForms], tuple[str, ...], frozenset[str]]] = {}
+    forms: dict[str, tuple[list[NameForms], tuple[str, ...], frozenset[str]]] = {}
     word_df: Counter[str] = Counter()
-    for fs in forms.values():
-        word_df.update({t for f in fs for t in f.tokens})
+    for m in usable:
+        raw = (m.get("name"), m.get("schema"), *(m.get("aliases") or ()))
+        found = by_raw.get(raw)
+        if found is None:
+            fs = _forms_of(m, max_name_length)
+            found = by_raw[raw] = (fs, tuple(f.core for f in fs), frozenset(t for f in fs for t in f.tokens))
+        forms[m["mention_id"]] = found
+        word_df.update(found[2])
     rows = []
     # Many mentions share their names once normalised (case, legal form, address differ): the name columns and
     # name blocking keys of one set of names are worked out once; so are an address's.
-    by_names: dict[tuple[str, ...], dict[str, Any]] = {}
+    by_names: dict[tuple[str, ...], tuple[dict[str, Any], list[str]]] = {}
     by_address: dict[str | None, tuple[str | None, list[str] | None]] = {}
     for m in usable:
-        fs = forms[m["mention_id"]]
+        fs, names_key, _ = forms[m["mention_id"]]
         if not fs:
             continue
-        names_key = tuple(f.core for f in fs)
-        named = by_names.get(names_key)
-        if named is None:
-            named = by_names[names_key] = _name_columns(fs, word_df)
-        keys = set(named["block_keys"])
-        keys.update("i:" + i for i in m.get("identifiers") or [])
-        if m.get("domain"):
-            keys.add("d:" + m["domain"])
+        columns = by_names.get(names_key)
+        if columns is None:
+            columns = by_names[names_key] = _name_columns(fs, word_df)
+        named, name_keys = columns
+        identifiers = m.get("identifiers")
+        domain = m.get("domain")
+        if identifiers or domain:
+            keys = set(name_keys)
+            keys.update("i:" + i for i in identifiers or ())
+            if domain:
+                keys.add("d:" + domain)
+            block_keys = sorted(keys)
+        else:  # the name's own keys, shared like its other columns (never changed in place)
+            block_keys = name_keys
         raw_address = m.get("address")
         located = by_address.get(raw_address)
         if located is None:
             address = address_key(raw_address)
             tokens = _or_none([t for t in (address or "").split() if len(t) > 2])  # not "ul", "d", "st"
             located = by_address[raw_address] = (address, tokens)
+        countries = m.get("countries")
         rows.append({
             "unique_id": m["mention_id"],
             "kind": mention_kind(m.get("schema")),
             **named,
-            "id_key": min(m.get("identifiers") or [None], key=lambda v: v or ""),
-            "countries": _or_none(list(m.get("countries") or [])),
+            "id_key": min(identifiers) if identifiers else None,
+            "countries": _or_none(countries) if countries else None,
             "address_fp": located[0],
             "address_tokens": located[1],
-            "identifiers": _or_none(list(m.get("identifiers") or [])),
+            "identifiers": _or_none(identifiers) if identifiers else None,
             # Never null (an empty list): the identifier comparison intersects it on every backend.
-            "id_schemes": comparable_schemes(m.get("identifiers"), m.get("countries")),
-            "domain": m.get("domain"),
-            "lists": list(m.get("lists") or []),  # sanctions lists (datasets) naming it; never null
+            "id_schemes": comparable_schemes(identifiers, countries) if identifiers else [],
+            "domain": domain,
+            "lists": list(m.get("lists") or ()),  # sanctions lists (datasets) naming it; never null
             "claimed": m.get("role") in CLAIMED_ROLES,
-            "block_keys": sorted(keys),
+            "block_keys": block_keys,
         })
-    key_df = Counter(k for r in rows for k in r["block_keys"])
+    key_df = Counter(chain.from_iterable(r["block_keys"] for r in rows))
+    too_common = {k for k, n in key_df.items() if n > max_block_size}
     for r in rows:
-        r["block_keys"] = [k for k in r["block_keys"] if key_df[k] <= max_block_size] or None
+        keys = r["block_keys"]
+        if too_common and not too_common.isdisjoint(keys):
+            keys = [k for k in keys if k not in too_common]
+        r["block_keys"] = keys or None
     return rows
 
 
 def linkage_table(rows: list[dict[str, Any]]) -> pa.Table:
     """Arrow table of ``linkage_rows`` (sorted by id, so every run sees the same order)."""
-    rows = sorted(rows, key=lambda r: r["unique_id"])
-    return pa.table({f.name: [r[f.name] for r in rows] for f in _SCHEMA}, schema=_SCHEMA)
+    rows = sorted(rows, key=itemgetter("unique_id"))
+    columns = zip(*map(itemgetter(*_SCHEMA.names), rows), strict=True) if rows else ([] for _ in _SCHEMA)
+    return pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _SCHEMA, strict=True)],
+                                schema=_SCHEMA)

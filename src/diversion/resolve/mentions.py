@@ -40,9 +40,11 @@ def _shipment_parties(engine: Engine) -> list[dict[str, Any]]:
             f"GROUP BY {name}, {address}, {country}" + ("" if ident == "NULL" else f", {ident}")
         )
         for r in rows:
-            ids = [clean_identifier("inn" if _looks_like_inn(r["ident"], r["country"]) else "id", r["ident"])]
-            out.append({**r, "source_table": "shipments", "role": role, "schema": None,
-                        "aliases": [], "identifiers": [i for i in ids if i], "domain": None})
+            ident = r["ident"] and clean_identifier("inn" if _looks_like_inn(r["ident"], r["country"]) else "id",
+                                                    r["ident"])
+            r.update(source_table="shipments", role=role, schema=None, aliases=[],
+                     identifiers=[ident] if ident else [], domain=None)
+            out.append(r)
     return out
 
 

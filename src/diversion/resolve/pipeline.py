@@ -101,7 +101,8 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     lap("mentions")
     table = linkage_table(linkage_rows(mentions, rs.max_name_length, rs.max_block_size))
     lap("linkage_input")
-    linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed)
+    linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed,
+                          chunks=rs.predict_chunks, memory_limit=rs.predict_memory_limit)
     timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
     clock[0] = time.perf_counter()
     same, different = current_decisions(engine)

@@ -1,0 +1,70 @@
+"""A chunked predict (Splink's ``num_chunks_left/right``) scores exactly the pairs of one predict."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from diversion.engine import DuckDBEngine
+from diversion.resolve.backends import close, db_api, duckdb_connection, memory_limit
+from diversion.resolve.linkage import predict_chunks, score_pairs, training_sample
+from diversion.resolve.linkage_input import linkage_rows, linkage_table
+from diversion.resolve.mentions import collect_mentions
+from diversion.resolve.synthetic import synthetic_shipments
+from diversion.resolve.training import TrainedParams
+
+
+@pytest.fixture(scope="module")
+def linkage_input() -> pa.Table:
+    """Linkage input of 120 synthetic companies' parties (a few hundred mentions)."""
+    engine = DuckDBEngine(":memory:")
+    table, _ = synthetic_shipments(120, 3)
+    engine.insert_arrow("shipments", table)
+    return linkage_table(linkage_rows(collect_mentions(engine, 500)))
+
+
+def test_chunked_predict_gives_the_same_pairs(linkage_input: pa.Table) -> None:
+    params = TrainedParams()  # the documented priors: no training, only the predict differs
+    whole = score_pairs(linkage_input, 0.5, params=params, chunks=1)
+    chunked = score_pairs(linkage_input, 0.5, params=params, chunks=3)
+    assert whole.pairs.num_rows > 50  # enough pairs that 9 chunks each hold some
+    assert chunked.pairs.equals(whole.pairs)
+
+
+def test_chunked_predict_gives_the_same_pairs_when_trained(linkage_input: pa.Table) -> None:
+    trained = score_pairs(linkage_input, 0.5, chunks=1)
+    assert trained.params.method == "em"
+    chunked = score_pairs(linkage_input, 0.5, params=trained.params, chunks=2)
+    assert chunked.pairs.equals(trained.pairs)
+
+
+def test_chunks_grow_with_the_mentions() -> None:
+    assert predict_chunks(10_000) == 1
+    assert predict_chunks(100_000) == 1
+    assert predict_chunks(250_000) == 2
+    assert predict_chunks(1_000_000) == 4
+    assert predict_chunks(1_000_000, configured=7) == 7
+
+
+def test_splink_database_has_a_memory_limit_and_spills() -> None:
+    assert memory_limit("6GB") == "6GB"
+    con = duckdb_connection("1GB")
+    limit, temp = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone()
+    assert limit == "953.6 MiB"  # DuckDB shows 1 GB (10^9 bytes) in MiB
+    assert "diversion-duckdb-spill-" in temp
+
+
+def test_large_inputs_train_on_the_smallest_ids(linkage_input: pa.Table) -> None:
+    assert training_sample(linkage_input, linkage_input.num_rows) is linkage_input
+    sample = training_sample(linkage_input.sort_by([("unique_id", "descending")]), 50)
+    assert sample["unique_id"].to_pylist() == sorted(linkage_input["unique_id"].to_pylist())[:50]
+
+
+def test_closing_frees_the_splink_database() -> None:
+    api = db_api("duckdb")
+    close(api)
+    with pytest.raises(duckdb.ConnectionException):
+        api.duckdb_con.execute("SELECT 1")
