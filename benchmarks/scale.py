@@ -1,0 +1,243 @@
+"""Benchmark: the whole pipeline on DuckDB and on Spark (local mode), side by side, at 1M and 10M rows.
+
+The demo data set is generated once per size (``--rows`` shipment rows; the
+demo's companies grow with it) and the same files run through every stage on
+each engine: ingest (Spark keeps Parquet tables), resolve (Splink on the
+engine's backend), graph, detect, leads, and two flow queries (monthly
+machine-tool imports by origin with growth; by exporter with attribution).
+Each stage runs in its own process, as the CLI runs it, so its time includes
+opening the warehouse (and, on Spark, starting the JVM) and its peak memory is
+its own: the resident memory of the whole process tree (Python and the Spark
+JVM together), sampled every 0.2 s.
+
+    .venv/bin/python benchmarks/scale.py --rows 1000000
+    .venv/bin/python benchmarks/scale.py --rows 1000000 10000000 --engines duckdb spark
+    .venv/bin/python benchmarks/scale.py --rows 10000000 --engines duckdb --stages ingest graph detect
+
+A stage that fails or runs past ``--stage-timeout`` is reported as such and
+the stages after it on that engine are skipped (they need its tables).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+STAGES = ("ingest", "resolve", "graph", "detect", "leads", "flows")
+DEMO_ROWS_PER_SCALE = 30_500  # shipment rows the demo writes at --scale 1
+
+
+# --- worker: one stage, in its own process ----------------------------------------------------------
+def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str) -> str:
+    """Run one pipeline stage on the warehouse at ``db``; return a one-line summary."""
+    from diversion.config import load_settings
+    from diversion.engine import open_engine
+
+    settings = load_settings(db_path=db, engine=engine_name, spark_master=master)
+    engine = open_engine(db, engine_name, spark_master=master)
+    try:
+        if stage == "ingest":
+            from diversion.sources import ingest_file
+
+            plan = json.loads((data / "plan.json").read_text())
+            results = [ingest_file(engine, kind, Path(path), strict=False, mapping=Path(m) if m else None)
+                       for kind, path, m in plan]
+            return f"{sum(r.rows_loaded for r in results):,} rows loaded, " \
+                   f"{sum(r.rows_quarantined for r in results):,} quarantined"
+        if stage == "resolve":
+            from diversion.resolve.pipeline import resolve
+
+            r = resolve(engine, settings)
+            return f"{r.mentions:,} mentions → {r.entities:,} entities"
+        if stage == "graph":
+            from diversion.graph import build_graph
+
+            g = build_graph(engine, settings)
+            return f"{g.nodes:,} nodes, {g.edges:,} edges"
+        if stage == "detect":
+            from diversion.detect import run_detection
+
+            return f"{len(run_detection(engine, settings)):,} findings"
+        if stage == "leads":
+            from diversion.leads import build_leads
+
+            leads = build_leads(engine, settings)
+            return "top: " + ", ".join(lead.name for lead in leads[:4])
+        if stage == "flows":
+            from datetime import date
+
+            from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
+
+            flt = make_filter(machine_tools=True, importer_countries=["RU"])
+            monthly = compute_flows(engine, FlowQuery(filter=flt, by="origin", currency="USD",
+                                                      cutoff=date(2022, 2, 24)))
+            if not engine.count("entities"):  # run without resolve: by exporter needs entities
+                return f"{len(monthly.series):,} monthly rows"
+            by_exporter = compute_flows(engine, FlowQuery(filter=flt, by="exporter", currency="USD",
+                                                          before=parse_period("2021"), after=parse_period("2023")))
+            return f"{len(monthly.series):,} monthly rows, {len(by_exporter.growth):,} exporters compared"
+        raise SystemExit(f"unknown stage {stage}")
+    finally:
+        engine.close()
+
+
+# --- parent: sample memory, time, compare ------------------------------------------------------------
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(parents.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
+    """Run ``cmd``; return (seconds, peak GiB of its process tree, exit code, last output line)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        done.set()
+        return time.perf_counter() - started, peak / 2**30, -9, "timed out"
+    done.set()
+    sampler.join()
+    lines = [line for line in (out or "").splitlines() if line.startswith("RESULT ")]
+    tail = lines[-1][7:] if lines else ((out or "").strip().splitlines() or ["(no output)"])[-1][:200]
+    return time.perf_counter() - started, peak / 2**30, proc.returncode, tail
+
+
+def bench_size(rows: int, engines: list[str], stages: list[str], master: str, timeout: float,
+               work: Path) -> list[dict[str, object]]:
+    """Generate the demo at ``rows`` and time every stage on every engine."""
+    from diversion.demo import generate_demo
+
+    scale = max(1, math.ceil(rows / DEMO_ROWS_PER_SCALE))
+    data = work / f"demo-{rows}"
+    t = time.perf_counter()
+    files = generate_demo(data, scale=scale)
+    plan = [[kind, str(path), str(mapping) if mapping else None] for kind, path, mapping in files.plan()]
+    (data / "plan.json").write_text(json.dumps(plan))
+    print(f"\n== {rows:,} rows (demo --scale {scale}); generated in {time.perf_counter() - t:.0f} s", flush=True)
+    results = []
+    for engine_name in engines:
+        db = work / f"{engine_name}-{rows}.duckdb"
+        failed = False
+        for stage in stages:
+            if failed:
+                results.append({"rows": rows, "engine": engine_name, "stage": stage, "status": "skipped"})
+                continue
+            cmd = [sys.executable, __file__, "--worker", stage, "--engine-name", engine_name, "--db", str(db),
+                   "--data", str(data), "--spark-master", master]
+            seconds, peak, code, summary = measure(cmd, timeout)
+            status = "ok" if code == 0 else ("timed out" if code == -9 else "failed")
+            failed = status != "ok"
+            results.append({"rows": rows, "engine": engine_name, "stage": stage, "status": status,
+                            "seconds": round(seconds, 1), "peak_gib": round(peak, 2), "summary": summary})
+            print(f"  {engine_name:7} {stage:8} {status:9} {seconds:8.1f} s  peak {peak:5.2f} GiB  {summary}",
+                  flush=True)
+    return results
+
+
+def print_table(results: list[dict[str, object]], engines: list[str]) -> None:
+    """Stage by stage, engine beside engine, with the ratio to the first engine."""
+    print("\n| rows | stage | " + " | ".join(f"{e} s | {e} peak GiB" for e in engines)
+          + (f" | {engines[1]} / {engines[0]} time" if len(engines) > 1 else "") + " |")
+    print("|---" * (2 + 2 * len(engines) + (1 if len(engines) > 1 else 0)) + "|")
+    keys = sorted({(r["rows"], r["stage"]) for r in results}, key=lambda k: (k[0], STAGES.index(k[1])))
+    for rows, stage in [*keys, *[(n, "total") for n in sorted({r["rows"] for r in results})]]:
+        cells, times = [], []
+        for e in engines:
+            mine = [r for r in results if r["rows"] == rows and r["engine"] == e
+                    and (stage == "total" or r["stage"] == stage)]
+            if stage == "total":
+                ok = all(r["status"] == "ok" for r in mine) and mine
+                sec = sum(float(r.get("seconds", 0)) for r in mine)
+                peak = max((float(r.get("peak_gib", 0)) for r in mine), default=0.0)
+                cells += [f"{sec:.0f}" + ("" if ok else " (incomplete)"), f"{peak:.2f}"]
+                times.append(sec if ok else None)
+            elif mine and mine[0]["status"] == "ok":
+                cells += [f"{mine[0]['seconds']}", f"{mine[0]['peak_gib']}"]
+                times.append(float(mine[0]["seconds"]))
+            else:
+                cells += [str(mine[0]["status"]) if mine else "-", "-"]
+                times.append(None)
+        ratio = ""
+        if len(engines) > 1:
+            ratio = f" | {times[1] / times[0]:.1f}×" if times[0] and times[1] else " | -"
+        print(f"| {rows:,} | {stage} | " + " | ".join(cells) + ratio + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000], help="shipment rows per run")
+    parser.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"])
+    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=list(STAGES))
+    parser.add_argument("--spark-master", default="local[2]")
+    parser.add_argument("--stage-timeout", type=float, default=3600, help="seconds before a stage is stopped")
+    parser.add_argument("--work", type=Path, help="folder for data and warehouses (default: a temporary one)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--worker", choices=list(STAGES), help=argparse.SUPPRESS)
+    parser.add_argument("--engine-name", help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print("RESULT " + run_stage(args.worker, args.engine_name, args.db, args.data, args.spark_master))
+        return
+    tmp = None if args.work else tempfile.TemporaryDirectory(prefix="diversion-scale-")
+    work = args.work or Path(tmp.name)  # type: ignore[union-attr]
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; engines {', '.join(args.engines)}; Spark master {args.spark_master}")
+    results: list[dict[str, object]] = []
+    try:
+        for rows in args.rows:
+            results += bench_size(rows, args.engines, args.stages, args.spark_master, args.stage_timeout, work)
+            shutil.rmtree(work / f"demo-{rows}", ignore_errors=True)
+    finally:
+        print_table(results, args.engines)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+        if tmp is not None:
+            tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
