@@ -170,11 +170,15 @@ class SparkEngine(Engine):
         name = tree.this.name
         where = tree.args.get("where")
         cond = where.this.sql(dialect="duckdb") if where is not None else "TRUE"
+        source = tree.args.get("from_") or tree.args.get("from")
+        if not params:  # a rewrite costs the whole table: skip it when no row is touched (most re-runs)
+            joined = f"{name}, {source.this.sql(dialect='duckdb')}" if source is not None else name
+            if not self.fetch_all(f"SELECT 1 FROM {joined} WHERE coalesce(({cond}), FALSE) LIMIT 1"):
+                return
         if isinstance(tree, exp.Delete):
             select = f"SELECT * FROM {name} WHERE NOT coalesce(({cond}), FALSE)"
         else:
             sets = {e.this.name: e.expression.sql(dialect="duckdb") for e in tree.expressions}
-            source = tree.args.get("from_") or tree.args.get("from")
             if source is not None:
                 self._update_from(name, sets, source.this.sql(dialect="duckdb"), cond, params)
                 return
