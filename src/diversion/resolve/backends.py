@@ -39,7 +39,7 @@ def spark_session(engine: Engine | None = None, master: str = "local[2]") -> Any
             spark.sparkContext.setLogLevel("ERROR")
         spark.sql(f"ADD JAR '{similarity_jar_location()}'")
         if spark.sparkContext.getCheckpointDir() is None:
-            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="diversion-splink-"))
+            spark.sparkContext.setCheckpointDir(_checkpoint_directory())
     except Exception as exc:  # noqa: BLE001 - Java/py4j failures have many types
         raise EngineUnavailable(f"cannot start Spark for Splink ({master}): {exc}") from exc
     return spark
@@ -60,12 +60,23 @@ def memory_limit(configured: str = "") -> str:
     return f"{min(MAX_MEMORY_LIMIT_GIB, max(total / 4, 0.5)):.1f}GiB"
 
 
-@cache
-def _spill_directory() -> str:
-    """One temporary folder per process for DuckDB's spill files, removed at exit."""
-    path = tempfile.mkdtemp(prefix="diversion-duckdb-spill-")
+def _process_temp_directory(prefix: str) -> str:
+    """A temporary folder for this process, removed at exit (Splink's checkpoints and spill files are GBs)."""
+    path = tempfile.mkdtemp(prefix=prefix)
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
+
+
+@cache
+def _spill_directory() -> str:
+    """One temporary folder per process for DuckDB's spill files."""
+    return _process_temp_directory("diversion-duckdb-spill-")
+
+
+@cache
+def _checkpoint_directory() -> str:
+    """One temporary folder per process for Splink's Spark checkpoints."""
+    return _process_temp_directory("diversion-splink-")
 
 
 def duckdb_connection(limit: str = "") -> Any:
