@@ -145,20 +145,26 @@ def measure(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
 
 
 def bench_size(rows: int, engines: list[str], stages: list[str], master: str, timeout: float,
-               work: Path) -> list[dict[str, object]]:
+               work: Path, record: Path | None = None) -> list[dict[str, object]]:
     """Generate the demo at ``rows`` and time every stage on every engine."""
     from diversion.demo import generate_demo
 
     scale = max(1, math.ceil(rows / DEMO_ROWS_PER_SCALE))
     data = work / f"demo-{rows}"
-    t = time.perf_counter()
-    files = generate_demo(data, scale=scale)
-    plan = [[kind, str(path), str(mapping) if mapping else None] for kind, path, mapping in files.plan()]
-    (data / "plan.json").write_text(json.dumps(plan))
-    print(f"\n== {rows:,} rows (demo --scale {scale}); generated in {time.perf_counter() - t:.0f} s", flush=True)
+    if (data / "plan.json").exists():  # kept from an earlier run with the same --work: same files
+        print(f"\n== {rows:,} rows (demo --scale {scale}); reusing the files in {data}", flush=True)
+    else:
+        t = time.perf_counter()
+        files = generate_demo(data, scale=scale)
+        plan = [[kind, str(path), str(mapping) if mapping else None] for kind, path, mapping in files.plan()]
+        (data / "plan.json").write_text(json.dumps(plan))
+        print(f"\n== {rows:,} rows (demo --scale {scale}); generated in {time.perf_counter() - t:.0f} s", flush=True)
     results = []
     for engine_name in engines:
         db = work / f"{engine_name}-{rows}.duckdb"
+        if "ingest" in stages:  # a timed ingest starts from an empty warehouse; later stages alone reuse it
+            db.unlink(missing_ok=True)
+            shutil.rmtree(db.with_suffix(".spark"), ignore_errors=True)
         failed = False
         for stage in stages:
             if failed:
@@ -173,6 +179,9 @@ def bench_size(rows: int, engines: list[str], stages: list[str], master: str, ti
                             "seconds": round(seconds, 1), "peak_gib": round(peak, 2), "summary": summary})
             print(f"  {engine_name:7} {stage:8} {status:9} {seconds:8.1f} s  peak {peak:5.2f} GiB  {summary}",
                   flush=True)
+            if record is not None:  # one JSON line per stage as it ends: a long run keeps what it measured
+                with record.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(results[-1]) + "\n")
     return results
 
 
@@ -212,7 +221,8 @@ def main() -> None:
     parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=list(STAGES))
     parser.add_argument("--spark-master", default="local[2]")
     parser.add_argument("--stage-timeout", type=float, default=3600, help="seconds before a stage is stopped")
-    parser.add_argument("--work", type=Path, help="folder for data and warehouses (default: a temporary one)")
+    parser.add_argument("--work", type=Path, help="folder for data and warehouses, kept and reused by later runs "
+                        "(default: a temporary one); each stage's result is appended to stages.jsonl there")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--worker", choices=list(STAGES), help=argparse.SUPPRESS)
     parser.add_argument("--engine-name", help=argparse.SUPPRESS)
@@ -229,8 +239,10 @@ def main() -> None:
     results: list[dict[str, object]] = []
     try:
         for rows in args.rows:
-            results += bench_size(rows, args.engines, args.stages, args.spark_master, args.stage_timeout, work)
-            shutil.rmtree(work / f"demo-{rows}", ignore_errors=True)
+            results += bench_size(rows, args.engines, args.stages, args.spark_master, args.stage_timeout, work,
+                                  work / "stages.jsonl")
+            if not args.work:  # a --work folder keeps the generated files for the next run
+                shutil.rmtree(work / f"demo-{rows}", ignore_errors=True)
     finally:
         print_table(results, args.engines)
         if args.json:
