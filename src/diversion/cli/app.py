@@ -7,11 +7,13 @@ Errors a user can act on (``DiversionError``) print one line and exit 2.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -59,6 +61,35 @@ def settings_for(
 ) -> Settings:
     """Settings with the command line's overrides applied."""
     return load_settings(config_file=config, db_path=db, engine=engine, spark_master=spark_master)
+
+
+#: The options every warehouse command takes, as (parameter name, annotated type).
+_WAREHOUSE_OPTIONS = (
+    ("db", DbOption), ("config", ConfigOption), ("engine_name", EngineOption), ("spark_master", MasterOption),
+)
+
+
+def warehouse_command(func: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the warehouse options (``--db``, ``--config``, ``--engine``, ``--spark-master``).
+
+    The command declares ``settings: Settings`` as its first parameter instead
+    of the four options; Typer sees the command's own parameters followed by
+    the options, and the command gets the settings they select.
+    """
+    signature = inspect.signature(func, eval_str=True)
+    own = [p for name, p in signature.parameters.items() if name != "settings"]
+    options = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+               for name, annotation in _WAREHOUSE_OPTIONS]
+
+    @functools.wraps(func)
+    def command(*args: Any, db: Path | None = None, config: Path | None = None, engine_name: str | None = None,
+                spark_master: str | None = None, **kwargs: Any) -> None:
+        func(*args, settings=settings_for(db, engine_name, config, spark_master), **kwargs)
+
+    del command.__wrapped__  # Typer reads the signature below, not the function's
+    command.__signature__ = signature.replace(parameters=[*own, *options])  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in [*own, *options]}
+    return command
 
 
 @contextmanager

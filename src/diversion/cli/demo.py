@@ -10,14 +10,17 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.cli.run import run_and_print
+from diversion.config import Settings
 from diversion.demo import generate_demo, load_demo
 from diversion.sources import LoadResult
 
 
 @app.command("demo")
+@warehouse_command
 def demo(
+    settings: Settings,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the data set to.")] = Path("demo-data"),
     scale: Annotated[int, typer.Option("--scale", min=1, help="Multiply ordinary companies and shipments.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
@@ -26,10 +29,6 @@ def demo(
                                            help="After loading, run resolve, graph, detect and leads.")] = True,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML investigation report "
                                                 "to this folder.")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Write a SYNTHETIC data set replaying the seeds' case (FT / C4ADS, 2024) and load it.
 
@@ -45,7 +44,6 @@ def demo(
                   f"(answer key in {out / 'truth'})")
     if no_load:
         return
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine, Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, transient=True,

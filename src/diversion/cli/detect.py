@@ -10,22 +10,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
+from diversion.config import Settings
 from diversion.detect import run_detection
 from diversion.errors import DiversionError
 from diversion.leads import build_leads, lead_dossier, shown_leads
 
 
 @app.command()
+@warehouse_command
 def detect(
+    settings: Settings,
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only this detector (repeatable).")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Run the red-flag detectors (building the network if needed) and write the findings table."""
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         findings = run_detection(engine, settings, only=only)
     counts: dict[str, int] = {}
@@ -38,19 +36,16 @@ def detect(
 
 
 @app.command()
+@warehouse_command
 def leads(
+    settings: Settings,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     top: Annotated[int | None, typer.Option("--top", help="Most leads to show (0 = all).")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include leads below the threshold.")] = False,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Rank entities by their combined findings (runs detection first when needed)."""
     if fmt not in ("table", "csv", "json"):
         raise DiversionError(f"unknown format {fmt!r}; choose table, csv or json")
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         ranked = shown_leads(build_leads(engine, settings), settings, top=top, show_all=show_all)
     rows = [lead.row() for lead in ranked]
@@ -71,16 +66,13 @@ def leads(
 
 
 @app.command()
+@warehouse_command
 def lead(
+    settings: Settings,
     entity: Annotated[str, typer.Argument(help="Entity id or name.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the dossier as JSON.")] = False,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Print the full dossier of one entity: findings with evidence, counterparts, matches, ownership."""
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         dossier = lead_dossier(engine, settings, entity)
     if as_json:

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
+from diversion.config import Settings
 from diversion.errors import ConfigError
 from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
 from diversion.flows.render import rich_view, to_csv, to_json
@@ -24,7 +25,9 @@ def _date(text: str | None, option: str) -> date | None:
 
 
 @app.command()
+@warehouse_command
 def flows(
+    settings: Settings,
     by: Annotated[str, typer.Option(help="Group by: origin, dispatch, trading, importer_country, "
                                     "exporter_country, heading, hs6, brand, exporter, importer, total.")] = "origin",
     period: Annotated[str, typer.Option(help="Time bucket: month, quarter or year.")] = "month",
@@ -58,10 +61,6 @@ def flows(
     table: Annotated[str, typer.Option("--table", help="For CSV: series, growth or attribution.")] = "series",
     top: Annotated[int, typer.Option(help="Groups shown as columns in the table view.")] = 6,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Monthly value and count by origin/dispatch/heading/brand, shares, growth and its attribution.
 
@@ -71,7 +70,6 @@ def flows(
         raise ConfigError(f"--format {fmt!r}: choose table, csv or json")
     if table not in ("series", "growth", "attribution"):
         raise ConfigError(f"--table {table!r}: choose series, growth or attribution")
-    settings = settings_for(db, engine_name, config, spark_master)
     query = FlowQuery(
         filter=make_filter(
             hs_codes=hs or (), chpl_tiers=tier or (), machine_tools=machine_tools, brands=brand or (),

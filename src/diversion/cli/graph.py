@@ -10,30 +10,22 @@ import typer
 from rich.table import Table
 
 from diversion.cli.app import (
-    ConfigOption,
-    DbOption,
-    EngineOption,
-    MasterOption,
     app,
     console,
     err_console,
-    settings_for,
     warehouse,
+    warehouse_command,
 )
+from diversion.config import Settings
 from diversion.engine.transfer import export_parquet, import_parquet
 from diversion.errors import DiversionError
 from diversion.graph import FORMATS, PathResult, build_graph, export_network, shortest_chains
 
 
 @app.command()
-def graph(
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
-) -> None:
+@warehouse_command
+def graph(settings: Settings) -> None:
     """Build the network (nodes and edges tables) from the resolved warehouse."""
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         summary = build_graph(engine, settings)
     table = Table("edge kind", "edges", title=f"Network: {summary.nodes:,} nodes, {summary.edges:,} edges")
@@ -73,34 +65,29 @@ def _print_path(result: PathResult) -> None:
 
 
 @app.command()
+@warehouse_command
 def path(
+    settings: Settings,
     start: Annotated[str, typer.Argument(help="Entity or brand: id or name (e.g. Tsugami).")],
     end: Annotated[str, typer.Argument(help="Entity: id or name (e.g. Kometa).")],
     limit: Annotated[int, typer.Option("--limit", help="Most chains to show.")] = 5,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Print the shortest evidenced chains between two entities, or a brand and an entity."""
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         result = shortest_chains(engine, start, end, limit=limit)
     _print_path(result)
 
 
 @app.command()
+@warehouse_command
 def export(
+    settings: Settings,
     folder: Annotated[Path | None, typer.Argument(help="Folder for --to parquet / --from parquet.",
                                                   show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help=f"Network format: {' or '.join(FORMATS)}.")] = "ftm",
     out: Annotated[str, typer.Option("--out", help="Output file, or - for standard output.")] = "-",
     to: Annotated[str | None, typer.Option("--to", help="`parquet`: write the whole warehouse to FOLDER.")] = None,
     source: Annotated[str | None, typer.Option("--from", help="`parquet`: replace the warehouse with FOLDER.")] = None,
-    db: DbOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
-    config: ConfigOption = None,
 ) -> None:
     """Write the network as FollowTheMoney JSON lines (for Aleph) or GraphML.
 
@@ -109,7 +96,6 @@ def export(
     warehouse between engines: ``diversion export --to parquet w/`` then
     ``diversion export --from parquet w/ --engine spark``.
     """
-    settings = settings_for(db, engine_name, config, spark_master)
     if to or source:
         if (to or source) != "parquet" or (to and source):
             raise DiversionError("use either --to parquet DIR or --from parquet DIR")

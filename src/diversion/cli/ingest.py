@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
 from diversion.sources import LoadResult, ingest_file
 
@@ -56,52 +56,47 @@ def _print_summary(results: list[LoadResult]) -> None:
 
 
 @ingest_app.command("shipments")
+@warehouse_command
 def ingest_shipments(
+    settings: Settings,
     files: Files,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML column mapping.")] = None,
-    strict: Strict = False, db: DbOption = None, config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
+    strict: Strict = False,
 ) -> None:
     """Customs declarations: CSV (any delimiter; UTF-8, BOM, Windows-1251), Parquet, XLSX."""
-    _run("shipments", files, settings_for(db, engine_name, config, spark_master), strict, mapping)
+    _run("shipments", files, settings, strict, mapping)
 
 
 @ingest_app.command("sanctions")
-def ingest_sanctions(files: Files, strict: Strict = False, db: DbOption = None,
-                     config: ConfigOption = None,
-        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
+@warehouse_command
+def ingest_sanctions(settings: Settings, files: Files, strict: Strict = False) -> None:
     """Sanctions lists: FollowTheMoney JSON lines or the OFAC SDN CSV set (detected)."""
-    _run("sanctions", files, settings_for(db, engine_name, config, spark_master), strict)
+    _run("sanctions", files, settings, strict)
 
 
 @ingest_app.command("registry")
-def ingest_registry(files: Files, strict: Strict = False, db: DbOption = None,
-                    config: ConfigOption = None,
-        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
+@warehouse_command
+def ingest_registry(settings: Settings, files: Files, strict: Strict = False) -> None:
     """Company registries: FtM JSON lines, or CSV of companies / ownership links."""
-    _run("registry", files, settings_for(db, engine_name, config, spark_master), strict)
+    _run("registry", files, settings, strict)
 
 
 @ingest_app.command("web")
-def ingest_web(files: Files, strict: Strict = False, db: DbOption = None,
-               config: ConfigOption = None,
-        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
+@warehouse_command
+def ingest_web(settings: Settings, files: Files, strict: Strict = False) -> None:
     """Web evidence: JSON lines, one site a line."""
-    _run("web", files, settings_for(db, engine_name, config, spark_master), strict)
+    _run("web", files, settings, strict)
 
 
 @ingest_app.command("distributors")
-def ingest_distributors(files: Files, strict: Strict = False, db: DbOption = None,
-                        config: ConfigOption = None,
-        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
+@warehouse_command
+def ingest_distributors(settings: Settings, files: Files, strict: Strict = False) -> None:
     """Authorised distributors: CSV brand, distributor_name, country, domain."""
-    _run("distributors", files, settings_for(db, engine_name, config, spark_master), strict)
+    _run("distributors", files, settings, strict)
 
 
 @ingest_app.command("rates")
-def ingest_rates(files: Files, strict: Strict = False, db: DbOption = None,
-                 config: ConfigOption = None,
-        engine_name: EngineOption = None, spark_master: MasterOption = None) -> None:
+@warehouse_command
+def ingest_rates(settings: Settings, files: Files, strict: Strict = False) -> None:
     """Exchange rates: CSV month, currency, per_usd (units of currency per US dollar)."""
-    _run("rates", files, settings_for(db, engine_name, config, spark_master), strict)
+    _run("rates", files, settings, strict)

@@ -7,12 +7,15 @@ from typing import Annotated
 
 import typer
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
+from diversion.config import Settings
 from diversion.report import build_report
 
 
 @app.command()
+@warehouse_command
 def report(
+    settings: Settings,
     out: Annotated[Path, typer.Option("--out", help="Folder to write report.html (and charts/, report.pdf) into.")],
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print report.pdf with headless Chromium.")] = False,
     top: Annotated[int | None, typer.Option("--top", help="Leads that get a full dossier (default: "
@@ -21,16 +24,11 @@ def report(
                                              "(default: report.png).", show_default=False)] = None,
     currency: Annotated[str | None, typer.Option(help="Report values in this currency (default: "
                                                  "report_currency).")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Summary, ranked leads, one dossier per top lead, trade-flow charts, method and provenance.
 
     Example: diversion report --out report/ --pdf
     """
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings, read_only=settings.db_path.exists()) as engine, console.status("building report"):
         result = build_report(engine, settings, out, top=top, pdf=pdf, png=png, currency=currency)
     console.print(f"wrote [bold]{result.html}[/] ({len(result.charts)} charts)")

@@ -10,21 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
+from diversion.config import Settings
 from diversion.errors import DiversionError
 
 
 @app.command()
-def resolve(
-    db: DbOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
-    config: ConfigOption = None,
-) -> None:
+@warehouse_command
+def resolve(settings: Settings) -> None:
     """Link every party mention into entities (Splink) and match entities against sanctions lists."""
     from diversion.resolve import resolve as run_resolve
 
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as eng:
         report = run_resolve(eng, settings)
     console.print(
@@ -41,18 +37,15 @@ def resolve(
 
 
 @app.command()
+@warehouse_command
 def explain(
+    settings: Settings,
     a: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
     b: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Show which comparisons made two mentions one entity (or not), with Splink's match weights."""
     from diversion.resolve.explain import explain_pair
 
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings, read_only=True) as eng:
         result = explain_pair(eng, a, b, settings.resolve.link_threshold, settings.resolve.max_name_length)
     for line in result.lines():
@@ -60,17 +53,14 @@ def explain(
 
 
 @app.command()
+@warehouse_command
 def review(
+    settings: Settings,
     limit: Annotated[int, typer.Option("--limit", help="Pairs to list.")] = 20,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """List uncertain pairs for an analyst, most valuable first."""
     from diversion.resolve.review import review_queue
 
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings, read_only=True) as eng:
         items = review_queue(eng, settings.resolve.review_low, settings.resolve.review_high, limit)
     if not items:
@@ -85,24 +75,21 @@ def review(
 
 
 @app.command()
+@warehouse_command
 def decide(
+    settings: Settings,
     a: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
     b: Annotated[str, typer.Argument(help="Mention id, entity id or name.")],
     same: Annotated[bool, typer.Option("--same", help="They are the same party.")] = False,
     different: Annotated[bool, typer.Option("--different", help="They are different parties.")] = False,
     why: Annotated[str | None, typer.Option("--why", help="The reason, for the record.")] = None,
     author: Annotated[str | None, typer.Option("--author", help="Who decides (default: login name).")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Record that two mentions are the same or different parties; every later resolve honours it."""
     from diversion.resolve.decisions import record_decision
 
     if same == different:
         raise DiversionError("give exactly one of --same or --different")
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as eng:
         d = record_decision(eng, a, b, "same" if same else "different", author, why)
     console.print(f"recorded: {d.left_id} and {d.right_id} are {d.judgement} (by {d.author}); "
@@ -110,7 +97,9 @@ def decide(
 
 
 @app.command()
+@warehouse_command
 def screen(
+    settings: Settings,
     name: Annotated[str | None, typer.Argument(help="Name to screen (any script).")] = None,
     country: Annotated[str | None, typer.Option("--country", help="Country of the party (ISO2 or name).")] = None,
     schema: Annotated[str | None, typer.Option("--schema", help="Company or Person.")] = None,
@@ -119,10 +108,6 @@ def screen(
     out: Annotated[Path | None, typer.Option("--out", help="With --file: write results to this CSV.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Minimum score (default: config).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Most hits per name.")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Screen a name (or a CSV of parties) against every sanctions name and alias."""
     from diversion.reference import to_iso2
@@ -131,7 +116,6 @@ def screen(
 
     if (name is None) == (file is None):
         raise DiversionError("give a NAME or --file parties.csv (one of them)")
-    settings = settings_for(db, engine_name, config, spark_master)
     rs = settings.resolve
     cut = rs.screen_threshold if threshold is None else threshold
     top = limit or rs.screen_limit

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
 from diversion.pipeline import PipelineRun, run_pipeline
 
@@ -32,14 +32,12 @@ def run_and_print(settings: Settings, report: Path | None, what: str = "the pipe
 
 
 @app.command("run")
+@warehouse_command
 def run(
+    settings: Settings,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML report to this folder.")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
 ) -> None:
     """Resolve entities, build the network, detect red flags and rank leads (optionally report)."""
-    run_and_print(settings_for(db, engine_name, config, spark_master), report)
+    run_and_print(settings, report)
     console.print("Next: `diversion leads`, `diversion lead NAME`, `diversion path BRAND END-USER`, "
                   "`diversion serve`.")

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from diversion.cli.app import ConfigOption, DbOption, EngineOption, MasterOption, app, console, settings_for, warehouse
+from diversion.cli.app import app, console, warehouse, warehouse_command
+from diversion.config import Settings
 from diversion.warehouse_status import warehouse_status
 
 
 @app.command()
-def status(
-    db: DbOption = None,
-    config: ConfigOption = None,
-    engine_name: EngineOption = None,
-    spark_master: MasterOption = None,
-) -> None:
+@warehouse_command
+def status(settings: Settings) -> None:
     """Print counts per table and source, the date range and quarantined rows by reason."""
-    settings = settings_for(db, engine_name, config, spark_master)
     with warehouse(settings) as engine:
         report = warehouse_status(engine)
     console.print(f"Warehouse [bold]{settings.db_path}[/]")
