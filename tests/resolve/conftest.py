@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -139,6 +140,16 @@ def minicase(case: Case) -> DuckDBEngine:
     """The mini case loaded into a warehouse."""
     build_minicase(case)
     return case.engine
+
+
+@pytest.fixture
+def minicase_file(tmp_path: Path) -> Path:
+    """The mini case loaded into a warehouse file (for the command line)."""
+    db = tmp_path / "w.duckdb"
+    engine = DuckDBEngine(db)
+    build_minicase(Case(engine))
+    engine.close()
+    return db
 
 
 @pytest.fixture

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Case, build_minicase
 from typer.testing import CliRunner
 
 from diversion.cli import app
-from diversion.engine import DuckDBEngine
 
 
-def test_resolve_review_decide_explain(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
-    engine = DuckDBEngine(db)
-    build_minicase(Case(engine))
-    engine.close()
+def test_resolve_review_decide_explain(minicase_file: Path) -> None:
+    db = minicase_file
     run = CliRunner()
     out = run.invoke(app, ["resolve", "--db", str(db)])
     assert out.exit_code == 0, out.output
