@@ -89,3 +89,42 @@ def test_failed_transaction_puts_a_replaced_table_back(spark_engine, replace):
         replace(spark_engine)
     assert spark_engine.fetch_all(sql) != kept
     assert not list(spark_engine.root.glob(".distributors.tx-*"))  # the kept copy is gone after commit
+
+
+def test_update_from_leaves_no_snapshot(spark_engine):
+    """``UPDATE … FROM`` numbers the rows in a Parquet snapshot under ``_temp/`` (not in executor memory)."""
+    spark_engine.execute("DELETE FROM distributors")
+    spark_engine.insert_new("distributors", ROWS, "record_hash")
+    spark_engine.execute("CREATE TEMP TABLE _fix AS SELECT 'Okuma' AS brand, 'JP' AS country")
+    spark_engine.execute("UPDATE distributors SET country = f.country FROM _fix f WHERE distributors.brand = f.brand")
+    assert spark_engine.fetch_all("SELECT brand, country FROM distributors ORDER BY brand") == [
+        ("Okuma", "JP"), ("Tsugami", "US")]
+    assert not list((spark_engine.root / "_temp").glob("_update_*"))
+
+
+def test_rollback_reports_the_original_error_when_spark_is_gone(spark_engine, monkeypatch):
+    """A Spark that died with the error (out of memory) cannot refresh its catalog: the files are still put back
+    and the error the user sees is the first one, not the refresh's."""
+    spark_engine.execute("DELETE FROM distributors")
+    spark_engine.insert_new("distributors", ROWS, "record_hash")
+    before = sorted(p.name for p in (spark_engine.root / "distributors").glob("*.parquet"))
+    with pytest.raises(RuntimeError, match="the first failure"), spark_engine.transaction():
+        spark_engine.insert_arrow("distributors", ROWS)
+
+        def dead(*_args, **_kwargs):
+            raise OSError("Spark is gone")
+
+        monkeypatch.setattr(spark_engine, "_sql", dead)
+        raise RuntimeError("the first failure")
+    monkeypatch.undo()
+    assert sorted(p.name for p in (spark_engine.root / "distributors").glob("*.parquet")) == before
+
+
+def test_out_of_memory_says_what_to_raise():
+    from diversion.engine.spark import spark_error
+
+    err = spark_error(RuntimeError("An error occurred while calling o1.localCheckpoint.\n"
+                                   "Caused by: java.lang.OutOfMemoryError: Java heap space"), "SELECT 1")
+    assert "ran out of memory" in str(err) and "spark_driver_memory" in str(err) and "SELECT 1" in str(err)
+    plain = spark_error(ValueError("[TABLE_OR_VIEW_NOT_FOUND] t\nmore"))
+    assert str(plain) == "Spark query failed: [TABLE_OR_VIEW_NOT_FOUND] t"

@@ -16,10 +16,11 @@ transaction the replaced directory is kept until commit and put back on an error
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,32 @@ def _spark_ddl(name: str, location: Path) -> str:
     ddl = re.sub(r"\bJSON\b", "VARCHAR", ddl)  # Spark has no JSON type; JSON is stored as text
     sql = sqlglot.transpile(ddl, read="duckdb", write="spark")[0]
     return f"{sql} USING parquet LOCATION '{location.as_posix()}'"
+
+
+def spark_error(exc: BaseException, sql: str = "") -> WarehouseError:
+    """A one-paragraph warehouse error for a Spark failure; running out of memory says what to raise."""
+    text = str(exc).strip()
+    if "OutOfMemoryError" in text:
+        first = ("Spark ran out of memory. Give the driver more (spark_driver_memory in the config or "
+                 "DIVERSION_SPARK_DRIVER_MEMORY, default 4g) or run on a cluster (--spark-master)")
+    else:
+        first = text.splitlines()[0] if text else type(exc).__name__
+    return WarehouseError(f"Spark query failed: {first}" + (f"\n  SQL: {' '.join(sql.split())[:300]}" if sql else ""))
+
+
+def _spark_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Raise an Engine method's Spark failures as ``WarehouseError`` (queries run lazily: at write or fetch)."""
+
+    @functools.wraps(method)
+    def wrapper(self: SparkEngine, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except WarehouseError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - py4j and Spark errors
+            raise spark_error(exc, args[0] if args and isinstance(args[0], str) else "") from exc
+
+    return wrapper
 
 
 class SparkEngine(Engine):
@@ -101,8 +128,7 @@ class SparkEngine(Engine):
                 return self.spark.sql(sql, args=list(params))
             return self.spark.sql(sql)
         except Exception as exc:  # noqa: BLE001 - AnalysisException and py4j errors
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise WarehouseError(f"Spark query failed: {first}\n  SQL: {' '.join(sql.split())[:300]}") from exc
+            raise spark_error(exc, sql) from exc
 
     def _files(self, name: str) -> set[Path]:
         folder = self.root / name
@@ -126,6 +152,7 @@ class SparkEngine(Engine):
         return incoming.select(*cols), view
 
     # --- the Engine contract -----------------------------------------------------
+    @_spark_errors
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         tree = sqlglot.parse_one(sql, read="duckdb")
         if isinstance(tree, exp.Create) and _is_temp_table(tree):
@@ -193,15 +220,18 @@ class SparkEngine(Engine):
                      params: Sequence[Any] | None) -> None:
         """``UPDATE t SET … FROM s WHERE …`` as a join: each target row takes the first matching source row.
 
-        Rows get a fixed id (a local checkpoint, so the id cannot change between
-        the two reads), the matching rows compute the new values, and a left
-        join writes them back; unmatched rows keep their values, as in DuckDB.
+        Rows get a fixed id (written once to Parquet under ``_temp/``, so the id
+        cannot change between the two reads; a local checkpoint would hold the
+        whole table in the executors' memory: 10M shipments overflowed a 4 GB
+        heap), the matching rows compute the new values, and a left join writes
+        them back; unmatched rows keep their values, as in DuckDB.
         """
         from pyspark.sql import functions as F
 
-        base = self.spark.table(name).withColumn("_rid", F.monotonically_increasing_id()).localCheckpoint()
         view = f"_update_{uuid.uuid4().hex[:8]}"
-        base.createOrReplaceTempView(view)
+        snapshot = self.root / "_temp" / view
+        self.spark.table(name).withColumn("_rid", F.monotonically_increasing_id()).write.parquet(str(snapshot))
+        self.spark.read.parquet(str(snapshot)).createOrReplaceTempView(view)
         try:
             values = ", ".join(f"({expr}) AS _set_{col}" for col, expr in sets.items())
             matched = (f"SELECT * FROM (SELECT {name}._rid, {values}, row_number() OVER (PARTITION BY {name}._rid"
@@ -214,13 +244,17 @@ class SparkEngine(Engine):
             self._swap(name, self._sql(transpile(select), params))
         finally:
             self.spark.catalog.dropTempView(view)
+            shutil.rmtree(snapshot, ignore_errors=True)
 
+    @_spark_errors
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         return self._sql(transpile(sql), params).toArrow()
 
+    @_spark_errors
     def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._sql(transpile(sql), params).collect()]
 
+    @_spark_errors
     def insert_arrow(self, table: str, data: pa.Table) -> int:
         if data.num_rows == 0:
             return 0
@@ -228,6 +262,7 @@ class SparkEngine(Engine):
         frame.write.insertInto(table)
         return data.num_rows
 
+    @_spark_errors
     def insert_new(self, table: str, data: pa.Table, key: str) -> int:
         if data.num_rows == 0:
             return 0
@@ -244,6 +279,7 @@ class SparkEngine(Engine):
         self._sql(f"REFRESH TABLE {table}")
         return self.count(table) - before
 
+    @_spark_errors
     def replace_arrow(self, table: str, data: pa.Table) -> None:
         frame = self.spark.createDataFrame(data) if data.num_rows else None
         if frame is None:
@@ -279,6 +315,7 @@ class SparkEngine(Engine):
         else:
             self._sql(f"CREATE TABLE {table} USING parquet LOCATION '{folder.as_posix()}'")
 
+    @_spark_errors
     def reset_table(self, table: str) -> None:
         self._sql(f"DROP TABLE IF EXISTS {table}")
         self._retire(table, self.root / table)
@@ -298,17 +335,24 @@ class SparkEngine(Engine):
             yield
         except BaseException:
             backups, self._backups = self._backups, None
+            # The files are put back first: they are the warehouse. The catalog is only told afterwards, and a
+            # Spark that died with the error (out of memory) must not hide it: the next open registers the folders.
             for name, files in before.items():
                 if name in backups:  # replaced or reset: put the folder of before the transaction back
-                    self._sql(f"DROP TABLE IF EXISTS {name}")
                     shutil.rmtree(self.root / name, ignore_errors=True)
                     backups[name].rename(self.root / name)
-                    self._register(name, self.root / name)
-                    continue
-                for path in self._files(name) - files:  # appended: delete the files written since
-                    path.unlink(missing_ok=True)
-                if self.table_exists(name):
-                    self._sql(f"REFRESH TABLE {name}")
+                else:
+                    for path in self._files(name) - files:  # appended: delete the files written since
+                        path.unlink(missing_ok=True)
+            try:
+                for name in before:
+                    if name in backups:
+                        self._sql(f"DROP TABLE IF EXISTS {name}")
+                        self._register(name, self.root / name)
+                    elif self.table_exists(name):
+                        self._sql(f"REFRESH TABLE {name}")
+            except Exception:  # noqa: BLE001, S110 - the original error is the one to report
+                pass
             raise
         else:
             backups, self._backups = self._backups, None
