@@ -22,10 +22,8 @@ Both sides predict in the same chunks (``resolve.predict_chunks``; automatic:
 (counted apart, with DuckDB, from the same blocking keys); "pairs" those kept
 (p ≥ ``review_low``). The first resolve in a process also normalises every
 distinct name (cached after): with ``--repeat 1`` that cost is in the number.
-Ours builds the work that needs no pairs (the mentions table, decisions, the
-screening index) in a thread while Splink predicts; everything else it adds
-(mentions, linkage input, clustering, entities, writing) is on top of
-Splink's time and shows in the step timings.
+What ours adds to Splink's time (mentions, linkage input, clustering,
+entities, screening, writing) shows in the step timings.
 """
 
 from __future__ import annotations

@@ -70,24 +70,6 @@ def test_closing_frees_the_splink_database() -> None:
         api.duckdb_con.execute("SELECT 1")
 
 
-def test_work_alongside_the_predict_runs_once_and_its_errors_surface(linkage_input: pa.Table) -> None:
-    params = TrainedParams()
-    calls: list[int] = []
-    alone = score_pairs(linkage_input, 0.5, params=params)
-    together = score_pairs(linkage_input, 0.5, params=params, alongside=lambda: calls.append(1))
-    assert calls == [1]
-    assert together.pairs.equals(alone.pairs)
-
-    def broken() -> None:
-        raise ValueError("alongside failed")
-
-    with pytest.raises(ValueError, match="alongside failed"):
-        score_pairs(linkage_input, 0.5, params=params, alongside=broken)
-    tiny = linkage_input.slice(0, 1)  # fewer than two mentions: no predict, the work still runs
-    score_pairs(tiny, 0.5, params=params, alongside=lambda: calls.append(2))
-    assert calls == [1, 2]
-
-
 def test_splink_temporary_folders_are_removed_when_the_process_ends() -> None:
     import subprocess
     import sys

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +87,7 @@ def predict(linker: Linker, min_probability: float, chunks: int = 1) -> Any:
 def score_pairs(
     table: pa.Table, min_probability: float, backend: str = "duckdb", engine: Engine | None = None,
     params: TrainedParams | None = None, master: str = "local[2]", seed: int = 42, chunks: int = 0,
-    memory_limit: str = "", alongside: Callable[[], None] | None = None,
+    memory_limit: str = "",
 ) -> Linkage:
     """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given, then predict.
 
@@ -99,14 +97,9 @@ def score_pairs(
     ``predict_chunks``); Spark predicts in one go (it spills on its own).
     ``memory_limit``: of Splink's DuckDB database (empty: automatic, see
     ``backends.memory_limit``); beyond it DuckDB spills to disk.
-    ``alongside``: work that does not need the pairs; on DuckDB it runs in a
-    thread while Splink predicts (DuckDB releases the GIL while it joins and
-    scores), elsewhere before the predict. Its exceptions are raised here.
     """
     _quiet_splink()
     if table.num_rows < 2:
-        if alongside is not None:
-            alongside()
         return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
     started = time.perf_counter()
     api = None
@@ -122,23 +115,14 @@ def score_pairs(
     sdf = register(api, table, "mentions_input")
     linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
     parts = predict_chunks(table.num_rows, chunks) if backend == "duckdb" else 1
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve-alongside") as pool:
-        pending = None
-        if alongside is not None:
-            if backend == "duckdb":
-                pending = pool.submit(alongside)
-            else:  # Splink on Spark shares the warehouse's session: one thing at a time
-                alongside()
-        predicted = predict(linker, min_probability, parts)
-        # Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
-        # sides) would cost more to convert than the rest of the step. Ids ordered per pair, rows sorted by id.
-        found = predicted.query_sql(
-            "SELECT least(unique_id_l, unique_id_r) AS mention_id_l, "
-            "greatest(unique_id_l, unique_id_r) AS mention_id_r, match_probability, match_weight FROM {this}"
-        ).as_pyarrow_table()
-        close(api)
-        if pending is not None:
-            pending.result()
+    predicted = predict(linker, min_probability, parts)
+    # Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
+    # sides) would cost more to convert than the rest of the step. Ids ordered per pair, rows sorted by id.
+    found = predicted.query_sql(
+        "SELECT least(unique_id_l, unique_id_r) AS mention_id_l, greatest(unique_id_l, unique_id_r) AS mention_id_r, "
+        "match_probability, match_weight FROM {this}"
+    ).as_pyarrow_table()
+    close(api)
     timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
     if found.num_rows == 0:
         return Linkage(PAIRS_SCHEMA.empty_table(), params, **timing)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import pyarrow as pa
 
@@ -47,8 +46,7 @@ class ResolveReport:
     backend: str = "duckdb"
     seconds: float = 0.0
     unresolved_reasons: dict[str, int] = field(default_factory=dict)
-    #: Seconds per step: mentions, linkage_input, train, predict (on DuckDB with the work that needs no pairs
-    #: alongside: the mentions table, decisions, the screening index), cluster, entities, sanctions, write.
+    #: Seconds per step: mentions, linkage_input, train, predict, cluster, entities, sanctions, write.
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -103,19 +101,11 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     lap("mentions")
     table = linkage_table(linkage_rows(mentions, rs.max_name_length, rs.max_block_size))
     lap("linkage_input")
-    ready: dict[str, Any] = {}
-
-    def prepare() -> None:  # what needs no pairs: done while Splink predicts
-        ready["mentions"] = mentions_table(mentions)
-        ready["decisions"] = current_decisions(engine)
-        ready["index"] = build_index(engine, rs.max_name_length,
-                                     [m["name_norm"] for m in mentions if m.get("name_norm")])
-
     linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed,
-                          chunks=rs.predict_chunks, memory_limit=rs.predict_memory_limit, alongside=prepare)
+                          chunks=rs.predict_chunks, memory_limit=rs.predict_memory_limit)
     timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
     clock[0] = time.perf_counter()
-    same, different = ready["decisions"]
+    same, different = current_decisions(engine)
     edges = list(zip(
         linkage.pairs["mention_id_l"].to_pylist(), linkage.pairs["mention_id_r"].to_pylist(),
         linkage.pairs["match_probability"].to_pylist(), strict=True,
@@ -126,7 +116,8 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     lap("cluster")
     ents = entity_rows(mentions, assignments)
     lap("entities")
-    matches = match_rows(mentions, assignments, ready["index"], rs.screen_threshold, rs.screen_limit)
+    index = build_index(engine, rs.max_name_length, [m["name_norm"] for m in mentions if m.get("name_norm")])
+    matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit)
     lap("sanctions")
     model = pa.table({
         "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
@@ -134,7 +125,7 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
         "model_json": [json.dumps(linkage.params.as_dict(), sort_keys=True)],
     })
     with engine.transaction():
-        _rewrite(engine, "mentions", ready["mentions"])
+        _rewrite(engine, "mentions", mentions_table(mentions))
         _rewrite(engine, "entities", entities_table(ents))
         _rewrite(engine, "entity_mentions", entity_mentions_table(assignments))
         _rewrite(engine, "resolve_pairs", linkage.pairs)
