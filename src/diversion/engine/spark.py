@@ -230,9 +230,9 @@ class SparkEngine(Engine):
 
         view = f"_update_{uuid.uuid4().hex[:8]}"
         snapshot = self.root / "_temp" / view
-        self.spark.table(name).withColumn("_rid", F.monotonically_increasing_id()).write.parquet(str(snapshot))
-        self.spark.read.parquet(str(snapshot)).createOrReplaceTempView(view)
         try:
+            self.spark.table(name).withColumn("_rid", F.monotonically_increasing_id()).write.parquet(str(snapshot))
+            self.spark.read.parquet(str(snapshot)).createOrReplaceTempView(view)
             values = ", ".join(f"({expr}) AS _set_{col}" for col, expr in sets.items())
             matched = (f"SELECT * FROM (SELECT {name}._rid, {values}, row_number() OVER (PARTITION BY {name}._rid"
                        f" ORDER BY {name}._rid) AS _n FROM {view} AS {name}, {source} WHERE {cond}) WHERE _n = 1")
@@ -344,15 +344,15 @@ class SparkEngine(Engine):
                 else:
                     for path in self._files(name) - files:  # appended: delete the files written since
                         path.unlink(missing_ok=True)
-            try:
-                for name in before:
+            for name in before:
+                try:
                     if name in backups:
                         self._sql(f"DROP TABLE IF EXISTS {name}")
                         self._register(name, self.root / name)
                     elif self.table_exists(name):
                         self._sql(f"REFRESH TABLE {name}")
-            except Exception:  # noqa: BLE001, S110 - the original error is the one to report
-                pass
+                except Exception:  # noqa: BLE001, S112 - the original error is the one to report
+                    continue
             raise
         else:
             backups, self._backups = self._backups, None
