@@ -33,7 +33,8 @@ from diversion.names import name_forms, name_similarity
 from diversion.names.similarity import WordWeights
 from diversion.resolve.backends import db_api
 from diversion.resolve.clustering import UNIQUE_SCHEMES
-from diversion.resolve.linkage_input import linkage_rows, linkage_table
+from diversion.resolve.linkage_input import linkage_table
+from diversion.resolve.mentions import mentions_frame
 from diversion.resolve.training import TrainedParams
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "er"
@@ -126,7 +127,8 @@ def hard_part(threshold: float) -> None:
         pairs = list(csv.DictReader(fh))
     left = [_mention({k[5:]: v for k, v in p.items() if k.startswith("left_")}, f"m-{p['pair_id']}-l") for p in pairs]
     right = [_mention({k[6:]: v for k, v in p.items() if k.startswith("right_")}, f"m-{p['pair_id']}-r") for p in pairs]
-    rows = {r["unique_id"]: r for r in linkage_rows(left + right)}
+    table = linkage_table(mentions_frame(left + right))
+    rows = {r["unique_id"]: r for r in table.to_pylist()}
     api = db_api("duckdb")
     started = time.perf_counter()
     # The pairs are not a population (208 unrelated pairs): nothing to estimate
@@ -138,7 +140,7 @@ def hard_part(threshold: float) -> None:
     from diversion.resolve.backends import register
     from diversion.resolve.model import settings
 
-    linker = Linker(register(api, linkage_table(list(rows.values())), "hard"), settings(params.prior, params.levels),
+    linker = Linker(register(api, table, "hard"), settings(params.prior, params.levels),
                     log_level=40)
     scored = linker.inference.score_pairs([rows[m["mention_id"]] for m in left],
                                           [rows[m["mention_id"]] for m in right]).as_pandas_dataframe()

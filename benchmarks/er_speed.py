@@ -76,7 +76,7 @@ def bench_resolve(companies: int, per_company: int, repeat: int = 2) -> None:
     from diversion.resolve.backends import close, db_api, register
     from diversion.resolve.explain import load_params
     from diversion.resolve.linkage import predict, predict_chunks
-    from diversion.resolve.linkage_input import linkage_rows, linkage_table
+    from diversion.resolve.linkage_input import linkage_table
     from diversion.resolve.mentions import collect_mentions
     from diversion.resolve.model import settings as model_settings
     from diversion.resolve.synthetic import synthetic_shipments
@@ -110,7 +110,7 @@ def bench_resolve(companies: int, per_company: int, repeat: int = 2) -> None:
     ours, report = run_ours()
     peak_ours = peak_rss_mib()
     params = load_params(engine)
-    rows = linkage_table(linkage_rows(collect_mentions(engine, 500)))
+    rows = linkage_table(collect_mentions(engine, 500))
     chunks = predict_chunks(rows.num_rows, settings.resolve.predict_chunks)
     bare, n_bare = run_bare()
     for _ in range(repeat - 1):

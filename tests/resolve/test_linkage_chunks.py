@@ -9,7 +9,7 @@ import pytest
 from diversion.engine import DuckDBEngine
 from diversion.resolve.backends import close, db_api, duckdb_connection, memory_limit
 from diversion.resolve.linkage import predict_chunks, score_pairs, training_sample
-from diversion.resolve.linkage_input import linkage_rows, linkage_table
+from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions
 from diversion.resolve.synthetic import synthetic_shipments
 from diversion.resolve.training import TrainedParams
@@ -21,7 +21,7 @@ def linkage_input() -> pa.Table:
     engine = DuckDBEngine(":memory:")
     table, _ = synthetic_shipments(120, 3)
     engine.insert_arrow("shipments", table)
-    return linkage_table(linkage_rows(collect_mentions(engine, 500)))
+    return linkage_table(collect_mentions(engine, 500))
 
 
 def test_chunked_predict_gives_the_same_pairs(linkage_input: pa.Table) -> None:

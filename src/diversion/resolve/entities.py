@@ -12,6 +12,11 @@ from diversion.engine.schema import columns
 from diversion.resolve.clustering import Assignment
 from diversion.resolve.mentions import PARTY_COLUMNS, mention_id_sql
 
+_LIST = pa.list_(pa.string())
+_SCHEMA = pa.schema([
+    (c, _LIST if c in ("names", "countries", "identifiers") else pa.int32() if c == "mention_count" else pa.string())
+    for c in columns("entities")
+])
 _SCHEMA_RANK = {"Person": 0, "Company": 1, "Organization": 2, "LegalEntity": 3}
 
 
@@ -22,73 +27,73 @@ def _schema(values: list[str | None]) -> str:
     return min(known, key=lambda v: (_SCHEMA_RANK.get(v, 9), v))
 
 
-def entity_rows(mentions: list[dict[str, Any]], assignments: dict[str, Assignment]) -> list[dict[str, Any]]:
-    """One row per entity: canonical name (rigour's ``pick_name``), all names, countries, ids."""
-    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for m in mentions:
-        members[assignments[m["mention_id"]].entity_id].append(m)
-    rows = []
+def _display(name: str | None, unresolved: str | None) -> str | None:
+    """A usable name with its whitespace collapsed, as an entity lists it (``None``: not listed)."""
+    return " ".join(name.split()) if name and name.strip() and not unresolved else None
+
+
+def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment]) -> pa.Table:
+    """The ``entities`` table: one row per entity, sorted by id.
+
+    Its canonical name is rigour's ``pick_name`` of its names, with all names,
+    countries and ids. The mention columns are read once as lists; an entity of
+    one mention with one name (most of them) takes them as they are.
+    """
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, mid in enumerate(mentions.column("mention_id").to_pylist()):
+        members[assignments[mid].entity_id].append(i)
+    col = {c: mentions.column(c).to_pylist() for c in
+           ("name", "aliases", "unresolved_reason", "countries", "identifiers", "schema")}
+    names, aliases, unresolved = col["name"], col["aliases"], col["unresolved_reason"]
+    countries, identifiers, schemas = col["countries"], col["identifiers"], col["schema"]
+    out: dict[str, list[Any]] = {c: [] for c in _SCHEMA.names}
     for eid in sorted(members):
-        ms = members[eid]
-        if len(ms) == 1 and not ms[0].get("aliases"):  # most entities: one mention with one name
-            rows.append(_lone_row(eid, ms[0]))
+        idx = members[eid]
+        out["entity_id"].append(eid)
+        out["mention_count"].append(len(idx))
+        if len(idx) == 1 and not aliases[idx[0]]:  # one mention, one name: its values as they are
+            i = idx[0]
+            name, clean = names[i], _display(names[i], unresolved[i])
+            out["canonical_name"].append(clean or (name if name and name.strip() else "(no name)")[:200])
+            out["names"].append([clean] if clean else None)
+            out["countries"].append(_sorted_set(countries[i]))
+            out["identifiers"].append(_sorted_set(identifiers[i]))
+            out["schema"].append(schemas[i] or "LegalEntity")
             continue
-        names: Counter[str] = Counter()
-        for m in ms:
-            for name in [m.get("name"), *(m.get("aliases") or [])]:
-                if name and name.strip() and not m.get("unresolved_reason"):
-                    names[" ".join(name.split())] += 1
-        raw = [n for n, _ in names.most_common()]
+        shown: Counter[str] = Counter()
+        for i in idx:
+            for name in (names[i], *(aliases[i] or ())):
+                clean = _display(name, unresolved[i])
+                if clean:
+                    shown[clean] += 1
+        raw = [n for n, _ in shown.most_common()]
         canonical = (raw[0] if len(raw) == 1 else pick_name(raw)) if raw else None  # one name: it is the pick
         if not canonical:
-            first = next((m.get("name") for m in ms if m.get("name") and m["name"].strip()), None)
+            first = next((names[i] for i in idx if names[i] and names[i].strip()), None)
             canonical = (first or "(no name)")[:200]
-        rows.append({
-            "entity_id": eid,
-            "canonical_name": canonical,
-            "names": sorted(names) or None,
-            "countries": sorted({c for m in ms for c in (m.get("countries") or []) if c}) or None,
-            "identifiers": sorted({i for m in ms for i in (m.get("identifiers") or [])}) or None,
-            "schema": _schema([m.get("schema") for m in ms]),
-            "mention_count": len(ms),
-        })
-    return rows
+        out["canonical_name"].append(canonical)
+        out["names"].append(sorted(shown) or None)
+        out["countries"].append(sorted({c for i in idx for c in countries[i] or () if c}) or None)
+        out["identifiers"].append(sorted({v for i in idx for v in identifiers[i] or ()}) or None)
+        out["schema"].append(_schema([schemas[i] for i in idx]))
+    return pa.table({f.name: pa.array(out[f.name], f.type) for f in _SCHEMA}, schema=_SCHEMA)
 
 
-def _lone_row(eid: str, m: dict[str, Any]) -> dict[str, Any]:
-    """``entity_rows``' row of an entity of one mention without aliases (the same values, quicker)."""
-    name = m.get("name")
-    valid = bool(name and name.strip())
-    clean = " ".join(name.split()) if valid and not m.get("unresolved_reason") else None
-    countries, identifiers = m.get("countries"), m.get("identifiers")
-    return {
-        "entity_id": eid,
-        "canonical_name": clean or (name if valid else "(no name)")[:200],
-        "names": [clean] if clean else None,
-        "countries": (sorted({c for c in countries if c}) or None) if countries else None,
-        "identifiers": sorted(set(identifiers)) if identifiers else None,
-        "schema": m.get("schema") or "LegalEntity",
-        "mention_count": 1,
-    }
+def _sorted_set(values: list[str | None] | None) -> list[str] | None:
+    if not values:
+        return None
+    if len(values) == 1:  # the common case, without building a set
+        return [values[0]] if values[0] else None
+    return sorted({v for v in values if v}) or None
 
 
-def entities_table(rows: list[dict[str, Any]]) -> pa.Table:
-    """The ``entities`` warehouse table."""
-    lists = {"names", "countries", "identifiers"}
-    fields = [
-        (c, pa.list_(pa.string()) if c in lists else pa.int32() if c == "mention_count" else pa.string())
-        for c in columns("entities")
-    ]
-    return pa.table({c: [r[c] for r in rows] for c, _ in fields}, schema=pa.schema(fields))
-
-
-def entity_mentions_table(assignments: dict[str, Assignment]) -> pa.Table:
-    """The ``entity_mentions`` warehouse table."""
-    ids = sorted(assignments)
+def entity_mentions_table(mention_ids: list[str], assignments: dict[str, Assignment]) -> pa.Table:
+    """The ``entity_mentions`` warehouse table, in the order of ``mention_ids`` (sorted)."""
+    placed = [assignments[i] for i in mention_ids]
     return pa.table({
-        "mention_id": ids,
-        "entity_id": [assignments[i].entity_id for i in ids],
-        "match_probability": pa.array([assignments[i].match_probability for i in ids], pa.float64()),
+        "mention_id": pa.array(mention_ids, pa.string()),
+        "entity_id": pa.array([a.entity_id for a in placed], pa.string()),
+        "match_probability": pa.array([a.match_probability for a in placed], pa.float64()),
     })
 
 

@@ -19,8 +19,8 @@ from splink import DuckDBAPI, Linker
 from diversion.engine import Engine
 from diversion.errors import DiversionError
 from diversion.resolve.decisions import find_mention
-from diversion.resolve.linkage_input import linkage_rows, linkage_table
-from diversion.resolve.mentions import listed_countries
+from diversion.resolve.linkage_input import linkage_table
+from diversion.resolve.mentions import listed_countries, mentions_frame
 from diversion.resolve.model import PRIORS, settings
 from diversion.resolve.training import TrainedParams
 
@@ -128,15 +128,17 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
     out = Explanation(left, right, prior_weight, threshold=threshold, model_note="; ".join(params.notes) or None)
     for i, m in enumerate((left, right)):
         m["mention_id"] = m.get("mention_id") or f"adhoc-{i}"
-    rows = linkage_rows([left, right], max_name_length)
-    if len(rows) < 2:
+    table = linkage_table(mentions_frame([left, right]), max_name_length)
+    if table.num_rows < 2:
         reasons = [m.get("unresolved_reason") for m in (left, right) if m.get("unresolved_reason")]
         out.unresolved = "; ".join(r for r in reasons if r) or "a name has no matchable form"
         return out
     api = DuckDBAPI()
-    sdf = api.register(linkage_table(rows))
+    sdf = api.register(table)
     linker = Linker(sdf, settings(params.prior, params.levels, explain=True), log_level=logging.ERROR)
-    scored = linker.inference.score_pair(rows[0], rows[1]).as_pandas_dataframe().to_dict("records")[0]
+    rows = {r["unique_id"]: r for r in table.to_pylist()}  # sorted by id: left and right picked by id
+    pair = linker.inference.score_pair(rows[left["mention_id"]], rows[right["mention_id"]])
+    scored = pair.as_pandas_dataframe().to_dict("records")[0]
     for comp, labels in PRIORS.items():
         gamma = int(scored[f"gamma_{comp}"])
         col = _SHOWN[comp]

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from rigour.text import metaphone
 
 from diversion.names.normalise import NameForms, name_variants
@@ -53,15 +53,10 @@ _SCHEMA = pa.schema([
 ])
 
 
-def mention_kind(schema: str | None) -> str:
-    """``person`` or ``org``: people are only ever compared with people."""
-    return "person" if schema == "Person" else "org"
-
-
-def _forms_of(m: dict[str, Any], max_name_length: int) -> list[NameForms]:
+def _forms_of(name: str | None, schema: str | None, aliases: tuple[str, ...], max_name_length: int) -> list[NameForms]:
     out: list[NameForms] = []
-    for name in [m.get("name"), *(m.get("aliases") or [])]:
-        out.extend(f for f in name_variants(name, m.get("schema"), max_name_length) if f.usable)
+    for each in (name, *aliases):
+        out.extend(f for f in name_variants(each, schema, max_name_length) if f.usable)
     return out
 
 
@@ -96,82 +91,113 @@ def _name_columns(fs: list[NameForms], word_df: Counter[str]) -> tuple[dict[str,
     }, sorted(keys)
 
 
-def linkage_rows(
-    mentions: list[dict[str, Any]], max_name_length: int = 500, max_block_size: int = 1000
-) -> list[dict[str, Any]]:
-    """Splink input rows for the matchable mentions (those without ``unresolved_reason``)."""
-    usable = [m for m in mentions if not m.get("unresolved_reason")]
-    # A raw name recurs on many mentions (other addresses, ids): its forms, their key and words are found once.
-    by_raw: dict[tuple[Any, ...], tuple[list[NameForms], tuple[str, ...], frozenset[str]]] = {}
-    forms: dict[str, tuple[list[NameForms], tuple[str, ...], frozenset[str]]] = {}
-    word_df: Counter[str] = Counter()
-    for m in usable:
-        raw = (m.get("name"), m.get("schema"), *(m.get("aliases") or ()))
-        found = by_raw.get(raw)
+_NAME_COLUMNS = ("name_key", "name_tokens", "names_core", "names_sorted", "names_compact", "names_phonetic")
+
+
+def _names_frame(set_forms: list[list[NameForms]], word_df: Counter[str]) -> tuple[pa.Table, list[list[str]]]:
+    """The name columns of each name set (row ``i``: set ``i``), and each set's name blocking keys."""
+    out: dict[str, list[Any]] = {c: [] for c in _NAME_COLUMNS}
+    keys = []
+    for fs in set_forms:
+        columns, found = _name_columns(fs, word_df)
+        for c in _NAME_COLUMNS:
+            out[c].append(columns[c])
+        keys.append(found)
+    return pa.table({c: pa.array(v, _SCHEMA.field(c).type) for c, v in out.items()}), keys
+
+
+def _address_columns(addresses: pa.ChunkedArray) -> pa.Table:
+    """``address_fp`` and ``address_tokens`` of each address: worked out once per distinct address."""
+    distinct = addresses.unique()
+    keys = [address_key(a) for a in distinct.to_pylist()]
+    per_address = pa.table({
+        "address_fp": pa.array(keys, pa.string()),
+        # words longer than two letters (not "ul", "d", "st")
+        "address_tokens": pa.array([_or_none([t for t in (k or "").split() if len(t) > 2]) for k in keys],
+                                   _SCHEMA.field("address_tokens").type),
+    })
+    return per_address.take(pc.index_in(addresses, value_set=distinct))
+
+
+def linkage_table(mentions: pa.Table, max_name_length: int = 500, max_block_size: int = 1000) -> pa.Table:
+    """Splink input of the matchable mentions in ``mentions`` (``mentions_frame``), sorted by id.
+
+    Python works once per distinct name (its forms and keys) and per distinct
+    address; a mention's columns are taken from those by index, so the work per
+    mention stays small.
+    """
+    mentions = mentions.filter(pc.is_null(mentions.column("unresolved_reason")))
+    mentions = mentions.take(pc.sort_indices(mentions.column("mention_id")))
+    col = mentions.column
+    # Distinct raw names (name, schema, aliases): a name recurs on many mentions (other addresses, ids).
+    raw_index: dict[tuple[Any, ...], int] = {}
+    raw_of = []
+    for name, schema, aliases in zip(col("name").to_pylist(), col("schema").to_pylist(), col("aliases").to_pylist(),
+                                     strict=True):
+        key = (name, schema, *aliases) if aliases else (name, schema)
+        found = raw_index.get(key)
         if found is None:
-            fs = _forms_of(m, max_name_length)
-            found = by_raw[raw] = (fs, tuple(f.core for f in fs), frozenset(t for f in fs for t in f.tokens))
-        forms[m["mention_id"]] = found
-        word_df.update(found[2])
-    rows = []
-    # Many mentions share their names once normalised (case, legal form, address differ): the name columns and
-    # name blocking keys of one set of names are worked out once; so are an address's.
-    by_names: dict[tuple[str, ...], tuple[dict[str, Any], list[str]]] = {}
-    by_address: dict[str | None, tuple[str | None, list[str] | None]] = {}
-    for m in usable:
-        fs, names_key, _ = forms[m["mention_id"]]
+            found = raw_index[key] = len(raw_index)
+        raw_of.append(found)
+    uses = Counter(raw_of)
+    # The forms of each raw name; names that normalise alike share their columns (one "name set").
+    word_df: Counter[str] = Counter()
+    set_index: dict[tuple[str, ...], int] = {}
+    set_forms: list[list[NameForms]] = []
+    set_of_raw: list[int] = []
+    for key, i in raw_index.items():
+        fs = _forms_of(key[0], key[1], key[2:], max_name_length)
+        for token in {t for f in fs for t in f.tokens}:
+            word_df[token] += uses[i]
         if not fs:
+            set_of_raw.append(-1)
             continue
-        columns = by_names.get(names_key)
-        if columns is None:
-            columns = by_names[names_key] = _name_columns(fs, word_df)
-        named, name_keys = columns
-        identifiers = m.get("identifiers")
-        domain = m.get("domain")
-        if identifiers or domain:
-            keys = set(name_keys)
-            keys.update("i:" + i for i in identifiers or ())
+        found = set_index.setdefault(tuple(f.core for f in fs), len(set_forms))
+        if found == len(set_forms):
+            set_forms.append(fs)
+        set_of_raw.append(found)
+    sets = [set_of_raw[r] for r in raw_of]
+    if -1 in sets:  # names without a usable form: not matchable
+        keep = [s >= 0 for s in sets]
+        mentions = mentions.filter(pa.array(keep))
+        sets = [s for s in sets if s >= 0]
+    col = mentions.column
+    names, name_keys = _names_frame(set_forms, word_df)
+    identifiers, countries = col("identifiers").to_pylist(), col("countries").to_pylist()
+    domains = col("domain").to_pylist()
+    block_keys = []
+    for s, ids, domain in zip(sets, identifiers, domains, strict=True):
+        if ids or domain:
+            keys = set(name_keys[s])
+            keys.update("i:" + i for i in ids or ())
             if domain:
                 keys.add("d:" + domain)
-            block_keys = sorted(keys)
-        else:  # the name's own keys, shared like its other columns (never changed in place)
-            block_keys = name_keys
-        raw_address = m.get("address")
-        located = by_address.get(raw_address)
-        if located is None:
-            address = address_key(raw_address)
-            tokens = _or_none([t for t in (address or "").split() if len(t) > 2])  # not "ul", "d", "st"
-            located = by_address[raw_address] = (address, tokens)
-        countries = m.get("countries")
-        rows.append({
-            "unique_id": m["mention_id"],
-            "kind": mention_kind(m.get("schema")),
-            **named,
-            "id_key": min(identifiers) if identifiers else None,
-            "countries": _or_none(countries) if countries else None,
-            "address_fp": located[0],
-            "address_tokens": located[1],
-            "identifiers": _or_none(identifiers) if identifiers else None,
-            # Never null (an empty list): the identifier comparison intersects it on every backend.
-            "id_schemes": comparable_schemes(identifiers, countries) if identifiers else [],
-            "domain": domain,
-            "lists": list(m.get("lists") or ()),  # sanctions lists (datasets) naming it; never null
-            "claimed": m.get("role") in CLAIMED_ROLES,
-            "block_keys": block_keys,
-        })
-    key_df = Counter(chain.from_iterable(r["block_keys"] for r in rows))
-    too_common = {k for k, n in key_df.items() if n > max_block_size}
-    for r in rows:
-        keys = r["block_keys"]
-        if too_common and not too_common.isdisjoint(keys):
-            keys = [k for k in keys if k not in too_common]
-        r["block_keys"] = keys or None
-    return rows
+            block_keys.append(sorted(keys))
+        else:  # the name set's own keys, shared (never changed in place)
+            block_keys.append(name_keys[s])
+    key_df = Counter(chain.from_iterable(block_keys))
+    too_common = {k for k, n in key_df.items() if n > max_block_size}  # they would only pair unrelated firms
+    if too_common:
+        block_keys = [[k for k in keys if k not in too_common] if not too_common.isdisjoint(keys) else keys
+                      for keys in block_keys]
+    columns: dict[str, Any] = {
+        "unique_id": col("mention_id"),
+        "kind": pc.if_else(pc.fill_null(pc.equal(col("schema"), "Person"), False), "person", "org"),
+        **_columns_of(names.take(pa.array(sets, pa.int32()))),
+        "id_key": [min(i) if i else None for i in identifiers],
+        "countries": [_or_none(c) if c else None for c in countries],
+        **_columns_of(_address_columns(col("address"))),
+        "identifiers": [_or_none(i) if i else None for i in identifiers],
+        # Never null (an empty list): the identifier comparison intersects it on every backend.
+        "id_schemes": [comparable_schemes(i, c) if i else [] for i, c in zip(identifiers, countries, strict=True)],
+        "domain": col("domain"),
+        "lists": pc.fill_null(col("lists"), pa.scalar([], _SCHEMA.field("lists").type)),  # never null
+        "claimed": pc.fill_null(pc.is_in(col("role"), pa.array(sorted(CLAIMED_ROLES))), False),
+        "block_keys": [k or None for k in block_keys],
+    }
+    return pa.table({f.name: pa.array(columns[f.name], f.type) if isinstance(columns[f.name], list)
+                     else columns[f.name].cast(f.type) for f in _SCHEMA}, schema=_SCHEMA)
 
 
-def linkage_table(rows: list[dict[str, Any]]) -> pa.Table:
-    """Arrow table of ``linkage_rows`` (sorted by id, so every run sees the same order)."""
-    rows = sorted(rows, key=itemgetter("unique_id"))
-    columns = zip(*map(itemgetter(*_SCHEMA.names), rows), strict=True) if rows else ([] for _ in _SCHEMA)
-    return pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(columns, _SCHEMA, strict=True)],
-                                schema=_SCHEMA)
+def _columns_of(table: pa.Table) -> dict[str, pa.ChunkedArray]:
+    return {c: table.column(c) for c in table.column_names}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from diversion.engine import Engine
 from diversion.engine.schema import columns
@@ -30,21 +31,32 @@ def mention_id_sql(table: str, role: str, *values: str) -> str:
     return f"'m-' || substr(md5(concat_ws(chr(31), '{table}', '{role}', {parts})), 1, 16)"
 
 
-def _shipment_parties(engine: Engine) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _shipment_parties(engine: Engine) -> list[pa.Table]:
+    """One frame per role: its distinct parties, straight from the warehouse as Arrow."""
+    out = []
     for role, (name, address, country, ident) in PARTY_COLUMNS.items():
         mid = mention_id_sql("shipments", role, name, address, country, ident)
-        rows = engine.fetch_dicts(
+        rows = engine.fetch_arrow(
             f"SELECT {mid} AS mention_id, min(record_id) AS source_key, {name} AS name, {address} AS address, "
             f"{country} AS country, {ident} AS ident FROM shipments "
             f"GROUP BY {name}, {address}, {country}" + ("" if ident == "NULL" else f", {ident}")
         )
-        for r in rows:
-            ident = r["ident"] and clean_identifier("inn" if _looks_like_inn(r["ident"], r["country"]) else "id",
-                                                    r["ident"])
-            r.update(source_table="shipments", role=role, schema=None, aliases=[],
-                     identifiers=[ident] if ident else [], domain=None)
-            out.append(r)
+        if rows.num_rows == 0:
+            continue
+        idents = rows.column("ident").to_pylist()
+        countries = rows.column("country").to_pylist()
+        cleaned = [
+            (clean_identifier("inn" if _looks_like_inn(i, c) else "id", i) if i else None)
+            for i, c in zip(idents, countries, strict=True)
+        ]
+        n = rows.num_rows
+        out.append(_frame({
+            "mention_id": rows.column("mention_id"), "source_table": pa.repeat("shipments", n),
+            "source_key": rows.column("source_key"), "role": pa.repeat(role, n), "name": rows.column("name"),
+            "address": rows.column("address"), "country": rows.column("country"),
+            "identifiers": [[i] if i else [] for i in cleaned], "aliases": pa.repeat(pa.scalar([], _LIST), n),
+            "countries": [[c] if c else [] for c in countries],
+        }, n))
     return out
 
 
@@ -135,33 +147,62 @@ def _python_id(table: str, role: str, *values: str | None) -> str:
     return "m-" + hashlib.md5(raw.encode("utf-8")).hexdigest()[:16]
 
 
-def collect_mentions(engine: Engine, max_name_length: int) -> list[dict[str, Any]]:
-    """Every party mention in the warehouse, normalised, sorted by mention id.
+def collect_mentions(engine: Engine, max_name_length: int) -> pa.Table:
+    """Every party mention in the warehouse, normalised, sorted by mention id (``mentions_frame``'s columns).
 
-    Each dict has the ``mentions`` columns plus ``countries`` (all countries of a
-    listed entity) ; mentions whose name cannot be matched carry ``unresolved_reason``.
+    ``countries`` holds all countries of a listed entity; mentions whose name
+    cannot be matched carry ``unresolved_reason``. Shipment parties (nearly all
+    mentions) stay in Arrow; each distinct name is normalised once.
     """
-    rows = _shipment_parties(engine) + _sanctions(engine) + _registry(engine) + _web(engine) + _distributors(engine)
-    seen: set[str] = set()
-    out = []
-    for r in sorted(rows, key=lambda r: r["mention_id"]):
-        if r["mention_id"] in seen:
-            continue
-        seen.add(r["mention_id"])
-        forms = name_forms(r["name"], r["schema"], max_name_length)
-        r["name_norm"] = forms.core or None
-        r["unresolved_reason"] = forms.reason
+    others = _sanctions(engine) + _registry(engine) + _web(engine) + _distributors(engine)
+    for r in others:
         r.setdefault("countries", [r["country"]] if r.get("country") else [])
-        out.append(r)
-    return out
+    parts = [*_shipment_parties(engine), mentions_frame(others)]
+    frame = pa.concat_tables([p for p in parts if p.num_rows] or parts[-1:])
+    frame = frame.take(pc.sort_indices(frame.column("mention_id")))  # stable: the first source wins a tie
+    ids = frame.column("mention_id").to_pylist()
+    first = [i == 0 or ids[i] != ids[i - 1] for i in range(len(ids))]
+    if not all(first):
+        frame = frame.filter(pa.array(first))
+    norms, reasons = [], []
+    forms_of: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
+    for name, schema in zip(frame.column("name").to_pylist(), frame.column("schema").to_pylist(), strict=True):
+        found = forms_of.get((name, schema))
+        if found is None:
+            forms = name_forms(name, schema, max_name_length)
+            found = forms_of[(name, schema)] = (forms.core or None, forms.reason)
+        norms.append(found[0])
+        reasons.append(found[1])
+    frame = frame.set_column(frame.schema.get_field_index("name_norm"), "name_norm", pa.array(norms, pa.string()))
+    return frame.set_column(frame.schema.get_field_index("unresolved_reason"), "unresolved_reason",
+                            pa.array(reasons, pa.string()))
 
 
-def mentions_table(mentions: list[dict[str, Any]]) -> pa.Table:
-    """The ``mentions`` warehouse table (contract columns only)."""
-    cols = columns("mentions")
-    return pa.table({c: [m.get(c) for m in mentions] for c in cols}, schema=_MENTIONS_SCHEMA)
+#: Columns a mention has beyond the ``mentions`` table: all countries of a listed entity, the lists naming it.
+EXTRA_COLUMNS = {"countries": pa.list_(pa.string()), "lists": pa.list_(pa.string())}
 
-
-_MENTIONS_SCHEMA = pa.schema(
-    [(c, pa.list_(pa.string()) if c in ("identifiers", "aliases") else pa.string()) for c in columns("mentions")]
+_LIST = pa.list_(pa.string())
+_FRAME_SCHEMA = pa.schema(
+    [(c, _LIST if c in ("identifiers", "aliases") else pa.string()) for c in columns("mentions")]
+    + list(EXTRA_COLUMNS.items())
 )
+
+
+def mentions_frame(mentions: list[dict[str, Any]]) -> pa.Table:
+    """Mentions given as dicts as Arrow: the ``mentions`` table's columns and ``EXTRA_COLUMNS`` (absent: null)."""
+    return pa.table({f.name: pa.array([m.get(f.name) for m in mentions], f.type) for f in _FRAME_SCHEMA},
+                    schema=_FRAME_SCHEMA)
+
+
+def _frame(columns: dict[str, Any], rows: int) -> pa.Table:
+    """A ``mentions_frame`` from some of its columns (Arrow or Python lists); the others null."""
+    return pa.table({
+        f.name: pa.array(columns[f.name], f.type) if isinstance(columns.get(f.name), list)
+        else columns[f.name].cast(f.type) if f.name in columns else pa.nulls(rows, f.type)
+        for f in _FRAME_SCHEMA
+    }, schema=_FRAME_SCHEMA)
+
+
+def mentions_table(frame: pa.Table) -> pa.Table:
+    """The ``mentions`` warehouse table (contract columns only) of a ``mentions_frame``."""
+    return frame.select(columns("mentions"))

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from diversion.config import Settings
 from diversion.engine import Engine
-from diversion.resolve.clustering import cluster
+from diversion.resolve.clustering import cluster, strongest_first
 from diversion.resolve.decisions import current_decisions
-from diversion.resolve.entities import entities_table, entity_mentions_table, entity_rows, shipment_entities_sql
+from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
 from diversion.resolve.linkage import score_pairs
-from diversion.resolve.linkage_input import linkage_rows, linkage_table
+from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions, mentions_table
 from diversion.resolve.sanctions_matches import match_rows, matches_table
 from diversion.resolve.screening import build_index
@@ -99,24 +100,22 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     backend = backend or settings.engine
     mentions = collect_mentions(engine, rs.max_name_length)
     lap("mentions")
-    table = linkage_table(linkage_rows(mentions, rs.max_name_length, rs.max_block_size))
+    table = linkage_table(mentions, rs.max_name_length, rs.max_block_size)
     lap("linkage_input")
     linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed,
                           chunks=rs.predict_chunks, memory_limit=rs.predict_memory_limit)
     timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
     clock[0] = time.perf_counter()
     same, different = current_decisions(engine)
-    edges = list(zip(
-        linkage.pairs["mention_id_l"].to_pylist(), linkage.pairs["mention_id_r"].to_pylist(),
-        linkage.pairs["match_probability"].to_pylist(), strict=True,
-    ))
-    ids = [m["mention_id"] for m in mentions]
-    assignments = cluster(ids, edges, rs.link_threshold, same, different,
-                          {m["mention_id"]: m["identifiers"] for m in mentions if m.get("identifiers")})
+    edges = strongest_first(linkage.pairs, rs.link_threshold)
+    ids = mentions.column("mention_id").to_pylist()
+    assignments = cluster(ids, edges, rs.link_threshold, same, different, {
+        m: i for m, i in zip(ids, mentions.column("identifiers").to_pylist(), strict=True) if i
+    })
     lap("cluster")
-    ents = entity_rows(mentions, assignments)
+    ents = entities_frame(mentions, assignments)
     lap("entities")
-    index = build_index(engine, rs.max_name_length, [m["name_norm"] for m in mentions if m.get("name_norm")])
+    index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
     matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit)
     lap("sanctions")
     model = pa.table({
@@ -126,8 +125,8 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     })
     with engine.transaction():
         _rewrite(engine, "mentions", mentions_table(mentions))
-        _rewrite(engine, "entities", entities_table(ents))
-        _rewrite(engine, "entity_mentions", entity_mentions_table(assignments))
+        _rewrite(engine, "entities", ents)
+        _rewrite(engine, "entity_mentions", entity_mentions_table(ids, assignments))
         _rewrite(engine, "resolve_pairs", linkage.pairs)
         _rewrite(engine, "resolve_model", model)
         _rewrite(engine, "sanctions_matches", matches_table(matches))
@@ -135,14 +134,14 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
         engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")
     lap("write")
     reasons: dict[str, int] = {}
-    for m in mentions:
-        if m.get("unresolved_reason"):
-            key = m["unresolved_reason"].split(" (")[0]
-            reasons[key] = reasons.get(key, 0) + 1
+    for reason in mentions.column("unresolved_reason").drop_null().to_pylist():
+        key = reason.split(" (")[0]
+        reasons[key] = reasons.get(key, 0) + 1
     return ResolveReport(
-        mentions=len(mentions), unresolved=sum(reasons.values()), pairs_scored=linkage.pairs.num_rows,
-        links=sum(1 for e in edges if e[2] >= rs.link_threshold), entities=len(ents),
-        merged_entities=sum(1 for e in ents if e["mention_count"] > 1), sanctions_matches=len(matches),
+        mentions=mentions.num_rows, unresolved=sum(reasons.values()), pairs_scored=linkage.pairs.num_rows,
+        links=len(edges), entities=ents.num_rows,
+        merged_entities=pc.sum(pc.greater(ents.column("mention_count"), 1)).as_py() or 0,
+        sanctions_matches=len(matches),
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
         backend=backend, seconds=round(time.perf_counter() - started, 2), unresolved_reasons=reasons,
         timings=timings,

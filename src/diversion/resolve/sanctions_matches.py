@@ -17,9 +17,13 @@ _SCHEMA = pa.schema([
 ])
 
 
+#: The mention columns screening reads.
+_MENTION_COLUMNS = ["mention_id", "source_table", "source_key", "unresolved_reason", "name", "aliases", "country",
+                    "schema"]
+
+
 def match_rows(
-    mentions: list[dict[str, Any]], assignments: dict[str, Assignment], index: ScreeningIndex,
-    threshold: float, limit: int = 10,
+    mentions: pa.Table, assignments: dict[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
 ) -> list[dict[str, Any]]:
     """Sanctions matches per entity.
 
@@ -32,7 +36,7 @@ def match_rows(
         return []
     listed = {e.entity_id: e for e in index.entities}
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for m in mentions:
+    for m in mentions.select(_MENTION_COLUMNS).to_pylist():
         members[assignments[m["mention_id"]].entity_id].append(m)
     rows: list[dict[str, Any]] = []
     # The same spelling recurs across many mentions (one per address or id): screen it once.
