@@ -94,20 +94,6 @@ def duckdb_connection(limit: str = "") -> Any:
     return duckdb.connect(":memory:", config=config)
 
 
-@cache
-def _scratch() -> Any:
-    return duckdb_connection()
-
-
-def scratch_duckdb() -> Any:
-    """A new cursor on this process's scratch DuckDB, for columnar work on Arrow tables outside the warehouse.
-
-    Opening a database costs about 10 ms, a cursor nothing; each cursor has its
-    own registered tables and temporary tables, dropped when it is closed.
-    """
-    return _scratch().cursor()
-
-
 def db_api(backend: str, engine: Engine | None = None, master: str = "local[2]", limit: str = "") -> Any:
     """A fresh Splink database API for ``backend`` (``duckdb`` or ``spark``).
 
