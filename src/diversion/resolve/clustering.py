@@ -79,7 +79,11 @@ class Clusters:
 
     def conflict(self, a: str, b: str) -> str | None:
         """Why the groups of ``a`` and ``b`` must stay apart, or ``None``."""
-        ga, gb = self.group(self.find(a)), self.group(self.find(b))
+        return self.roots_conflict(self.find(a), self.find(b))
+
+    def roots_conflict(self, ra: str, rb: str) -> str | None:
+        """``conflict`` of the groups represented by ``ra`` and ``rb``."""
+        ga, gb = self.group(ra), self.group(rb)
         if ga.forbidden & gb.members or gb.forbidden & ga.members:
             return "an analyst decided they are different"
         for scheme, values in ga.ids.items():
@@ -89,7 +93,10 @@ class Clusters:
 
     def union(self, a: str, b: str) -> bool:
         """Join the groups of ``a`` and ``b``; False when already joined."""
-        ra, rb = self.find(a), self.find(b)
+        return self.join_roots(self.find(a), self.find(b))
+
+    def join_roots(self, ra: str, rb: str) -> bool:
+        """``union`` of the groups represented by ``ra`` and ``rb``."""
         if ra == rb:
             return False
         ga, gb = self.group(ra), self.group(rb)
@@ -159,10 +166,11 @@ def cluster(
     for a, b, p in ranked:
         if a not in known or b not in known:
             continue
-        if find(a) != find(b):
-            if clusters.conflict(a, b) is not None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if clusters.roots_conflict(ra, rb) is not None:
                 continue
-            clusters.union(a, b)
+            clusters.join_roots(ra, rb)
         # strongest first: a mention's first edge (or a same decision, 1.0) is its strongest link
         best.setdefault(a, p)
         best.setdefault(b, p)
