@@ -108,9 +108,11 @@ def score_pairs(
         params = train(api, training_sample(table), seed)
         if table.num_rows > TRAIN_MAX_MENTIONS:
             params.notes.append(f"trained on {TRAIN_MAX_MENTIONS:,} of {table.num_rows:,} mentions (smallest ids)")
+    fresh = api is None or backend == "duckdb"  # DuckDB predicts on a clean database, without training's tables
+    if fresh:
+        close(api)  # freeing training's database is part of training
     trained = time.perf_counter()
-    if api is None or backend == "duckdb":  # DuckDB predicts on a clean database, without training's tables
-        close(api)
+    if fresh:
         api = db_api(backend, engine, master, memory_limit)
     sdf = register(api, table, "mentions_input")
     linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
