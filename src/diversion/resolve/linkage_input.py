@@ -120,7 +120,7 @@ def _address_columns(addresses: pa.ChunkedArray) -> pa.Table:
 
 
 def linkage_table(mentions: pa.Table, max_name_length: int = 500, max_block_size: int = 1000) -> pa.Table:
-    """Splink input of the matchable mentions in ``mentions`` (``mentions_frame``), sorted by id.
+    """Splink input of the matchable mentions in ``mentions`` (``collect_mentions``' columns), sorted by id.
 
     Python works once per distinct name (its forms and keys) and per distinct
     address; a mention's columns are taken from those by index, so the work per
@@ -128,58 +128,15 @@ def linkage_table(mentions: pa.Table, max_name_length: int = 500, max_block_size
     """
     mentions = mentions.filter(pc.is_null(mentions.column("unresolved_reason")))
     mentions = mentions.take(pc.sort_indices(mentions.column("mention_id")))
-    col = mentions.column
-    # Distinct raw names (name, schema, aliases): a name recurs on many mentions (other addresses, ids).
-    raw_index: dict[tuple[Any, ...], int] = {}
-    raw_of = []
-    for name, schema, aliases in zip(col("name").to_pylist(), col("schema").to_pylist(), col("aliases").to_pylist(),
-                                     strict=True):
-        key = (name, schema, *aliases) if aliases else (name, schema)
-        found = raw_index.get(key)
-        if found is None:
-            found = raw_index[key] = len(raw_index)
-        raw_of.append(found)
-    uses = Counter(raw_of)
-    # The forms of each raw name; names that normalise alike share their columns (one "name set").
-    word_df: Counter[str] = Counter()
-    set_index: dict[tuple[str, ...], int] = {}
-    set_forms: list[list[NameForms]] = []
-    set_of_raw: list[int] = []
-    for key, i in raw_index.items():
-        fs = _forms_of(key[0], key[1], key[2:], max_name_length)
-        for token in {t for f in fs for t in f.tokens}:
-            word_df[token] += uses[i]
-        if not fs:
-            set_of_raw.append(-1)
-            continue
-        found = set_index.setdefault(tuple(f.core for f in fs), len(set_forms))
-        if found == len(set_forms):
-            set_forms.append(fs)
-        set_of_raw.append(found)
+    raw_names, raw_of = _raw_names(mentions)
+    set_forms, set_of_raw, word_df = _name_sets(raw_names, Counter(raw_of), max_name_length)
     sets = [set_of_raw[r] for r in raw_of]
     if -1 in sets:  # names without a usable form: not matchable
-        keep = [s >= 0 for s in sets]
-        mentions = mentions.filter(pa.array(keep))
+        mentions = mentions.filter(pa.array([s >= 0 for s in sets]))
         sets = [s for s in sets if s >= 0]
     col = mentions.column
     names, name_keys = _names_frame(set_forms, word_df)
     identifiers, countries = col("identifiers").to_pylist(), col("countries").to_pylist()
-    domains = col("domain").to_pylist()
-    block_keys = []
-    for s, ids, domain in zip(sets, identifiers, domains, strict=True):
-        if ids or domain:
-            keys = set(name_keys[s])
-            keys.update("i:" + i for i in ids or ())
-            if domain:
-                keys.add("d:" + domain)
-            block_keys.append(sorted(keys))
-        else:  # the name set's own keys, shared (never changed in place)
-            block_keys.append(name_keys[s])
-    key_df = Counter(chain.from_iterable(block_keys))
-    too_common = {k for k, n in key_df.items() if n > max_block_size}  # they would only pair unrelated firms
-    if too_common:
-        block_keys = [[k for k in keys if k not in too_common] if not too_common.isdisjoint(keys) else keys
-                      for keys in block_keys]
     columns: dict[str, Any] = {
         "unique_id": col("mention_id"),
         "kind": pc.if_else(pc.fill_null(pc.equal(col("schema"), "Person"), False), "person", "org"),
@@ -193,10 +150,74 @@ def linkage_table(mentions: pa.Table, max_name_length: int = 500, max_block_size
         "domain": col("domain"),
         "lists": pc.fill_null(col("lists"), pa.scalar([], _SCHEMA.field("lists").type)),  # never null
         "claimed": pc.fill_null(pc.is_in(col("role"), pa.array(sorted(CLAIMED_ROLES))), False),
-        "block_keys": [k or None for k in block_keys],
+        "block_keys": _block_keys([name_keys[s] for s in sets], identifiers, col("domain").to_pylist(),
+                                  max_block_size),
     }
     return pa.table({f.name: pa.array(columns[f.name], f.type) if isinstance(columns[f.name], list)
                      else columns[f.name].cast(f.type) for f in _SCHEMA}, schema=_SCHEMA)
+
+
+def _raw_names(mentions: pa.Table) -> tuple[dict[tuple[Any, ...], int], list[int]]:
+    """Distinct raw names ``(name, schema, *aliases)`` with their index, and each mention's index.
+
+    A name recurs on many mentions (other addresses, ids): it is worked on once.
+    """
+    col = mentions.column
+    index: dict[tuple[Any, ...], int] = {}
+    raw_of = []
+    for name, schema, aliases in zip(col("name").to_pylist(), col("schema").to_pylist(), col("aliases").to_pylist(),
+                                     strict=True):
+        key = (name, schema, *aliases) if aliases else (name, schema)
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(index)
+        raw_of.append(found)
+    return index, raw_of
+
+
+def _name_sets(
+    raw_names: dict[tuple[Any, ...], int], uses: Counter[int], max_name_length: int
+) -> tuple[list[list[NameForms]], list[int], Counter[str]]:
+    """Name sets (raw names that normalise alike share their columns), the set of each raw name (-1: no
+    usable form) and how many mentions use each word (``uses``: mentions per raw name)."""
+    word_df: Counter[str] = Counter()
+    set_index: dict[tuple[str, ...], int] = {}
+    set_forms: list[list[NameForms]] = []
+    set_of_raw: list[int] = []
+    for key, i in raw_names.items():
+        fs = _forms_of(key[0], key[1], key[2:], max_name_length)
+        for token in {t for f in fs for t in f.tokens}:
+            word_df[token] += uses[i]
+        if not fs:
+            set_of_raw.append(-1)
+            continue
+        found = set_index.setdefault(tuple(f.core for f in fs), len(set_forms))
+        if found == len(set_forms):
+            set_forms.append(fs)
+        set_of_raw.append(found)
+    return set_forms, set_of_raw, word_df
+
+
+def _block_keys(
+    name_keys: list[list[str]], identifiers: list[list[str] | None], domains: list[str | None], max_block_size: int
+) -> list[list[str] | None]:
+    """Each mention's blocking keys: its names' keys, its identifiers and domain, less the keys shared by
+    more than ``max_block_size`` mentions (they would only pair unrelated firms)."""
+    out = []
+    for keys, ids, domain in zip(name_keys, identifiers, domains, strict=True):
+        if ids or domain:
+            found = set(keys)
+            found.update("i:" + i for i in ids or ())
+            if domain:
+                found.add("d:" + domain)
+            out.append(sorted(found))
+        else:  # the name set's own keys, shared (never changed in place)
+            out.append(keys)
+    key_df = Counter(chain.from_iterable(out))
+    too_common = {k for k, n in key_df.items() if n > max_block_size}
+    if too_common:
+        out = [[k for k in keys if k not in too_common] if not too_common.isdisjoint(keys) else keys for keys in out]
+    return [keys or None for keys in out]
 
 
 def _columns_of(table: pa.Table) -> dict[str, pa.ChunkedArray]:
