@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import NamedTuple
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 #: Identifier schemes a company has exactly one of: different values mean different companies.
 UNIQUE_SCHEMES = frozenset({"inn", "ogrn", "lei", "imo"})
@@ -130,26 +132,100 @@ def entity_id_for(members: Iterable[str]) -> str:
     return "e-" + min(members).removeprefix("m-")
 
 
-def strongest_first(pairs: pa.Table, threshold: float) -> list[tuple[str, str, float]]:
-    """The ``(mention_id_l, mention_id_r, match_probability)`` edges of scored ``pairs`` at or above
-    ``threshold``, in the order ``cluster`` joins them: strongest first, ties by ids."""
-    kept = pairs.filter(pc.greater_equal(pairs.column("match_probability"), threshold)).sort_by([
+def strongest_first(pairs: pa.Table) -> list[tuple[str, str, float]]:
+    """The ``(mention_id_l, mention_id_r, match_probability)`` edges of ``pairs``, strongest first, ties by ids."""
+    ranked = pairs.sort_by([
         ("match_probability", "descending"), ("mention_id_l", "ascending"), ("mention_id_r", "ascending"),
     ])
-    return list(zip(kept.column("mention_id_l").to_pylist(), kept.column("mention_id_r").to_pylist(),
-                    kept.column("match_probability").to_pylist(), strict=True))
+    return list(zip(ranked.column("mention_id_l").to_pylist(), ranked.column("mention_id_r").to_pylist(),
+                    ranked.column("match_probability").to_pylist(), strict=True))
 
 
 def cluster(
     mention_ids: list[str],
-    edges: Iterable[tuple[str, str, float]],
+    pairs: pa.Table,
     threshold: float,
     same: Iterable[tuple[str, str]] = (),
     different: Iterable[tuple[str, str]] = (),
     identifiers: dict[str, list[str]] | None = None,
 ) -> dict[str, Assignment]:
-    """Assign every mention to an entity; see the module docstring for the rules."""
-    clusters = Clusters(mention_ids, identifiers or {})
+    """Assign every mention to an entity; see the module docstring for the rules.
+
+    ``pairs``: scored pairs (``mention_id_l``, ``mention_id_r``,
+    ``match_probability``). The links and same decisions are first grouped
+    into connected components (scipy). In a component that holds no different
+    decision and no two values of a one-per-company identifier nothing can be
+    refused, so the component is the entity and each mention's probability is
+    its strongest link. Only the other components go through the greedy
+    union-find, strongest link first; the result is the same as running it on
+    everything.
+    """
+    ids = sorted(mention_ids)
+    index = {m: i for i, m in enumerate(ids)}
+    same = [(a, b) for a, b in same if a in index and b in index]
+    different = [(a, b) for a, b in different if a in index and b in index]
+    identifiers = identifiers or {}
+    links = pairs.filter(pc.greater_equal(pairs.column("match_probability"), threshold))
+    value_set = pa.array(ids, pa.string())
+    left, right = (pc.index_in(links.column(c), value_set=value_set) for c in ("mention_id_l", "mention_id_r"))
+    known = pc.and_(pc.is_valid(left), pc.is_valid(right))
+    links, left, right = links.filter(known), left.filter(known), right.filter(known)
+    lefts = left.to_numpy().astype(np.int64)
+    rights = right.to_numpy().astype(np.int64)
+    probability = links.column("match_probability").to_numpy()
+    same_idx = np.array([[index[a], index[b]] for a, b in same], dtype=np.int64).reshape(-1, 2)
+    n = len(ids)
+    graph = coo_matrix((np.ones(len(lefts) + len(same_idx), dtype=np.int8),
+                        (np.concatenate([lefts, same_idx[:, 0]]), np.concatenate([rights, same_idx[:, 1]]))),
+                       shape=(n, n))
+    count, labels = connected_components(graph, directed=False)
+    first = np.full(count, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n))  # ids are sorted: a component's first member has its smallest id
+    size = np.bincount(labels, minlength=count)
+    best = np.zeros(n)
+    np.maximum.at(best, lefts, probability)
+    np.maximum.at(best, rights, probability)
+    best[same_idx.ravel()] = 1.0
+    entity = ["e-" + ids[f].removeprefix("m-") for f in first.tolist()]
+    out = {
+        mid: Assignment(entity[lab], 1.0 if size[lab] == 1 else round(float(p), 6))
+        for mid, lab, p in zip(ids, labels.tolist(), best.tolist(), strict=True)
+    }
+    dirty = _contested(labels, index, different, identifiers)
+    if dirty:  # the greedy union-find, on those components only (components never interact)
+        members = np.flatnonzero(np.isin(labels, list(dirty)))
+        inside = pa.array(np.isin(labels[lefts], list(dirty)))
+        sub_ids = [ids[i] for i in members.tolist()]
+        out.update(_greedy(sub_ids, strongest_first(links.filter(inside)), same, different,
+                           {m: identifiers[m] for m in sub_ids if m in identifiers}))
+    return out
+
+
+def _contested(
+    labels: np.ndarray, index: dict[str, int], different: list[tuple[str, str]], identifiers: dict[str, list[str]]
+) -> set[int]:
+    """Components where a link may be refused: they hold a different decision or two values of a
+    one-per-company identifier scheme."""
+    out = {int(labels[index[m]]) for pair in different for m in pair}
+    values: dict[tuple[int, str], set[str]] = {}
+    for mid, idents in identifiers.items():
+        if mid not in index:
+            continue
+        lab = int(labels[index[mid]])
+        for scheme, found in _unique_ids(idents).items():
+            seen = values.setdefault((lab, scheme), set())
+            seen |= found
+            if len(seen) > 1:
+                out.add(lab)
+    return out
+
+
+def _greedy(
+    mention_ids: list[str], ranked: list[tuple[str, str, float]], same: list[tuple[str, str]],
+    different: list[tuple[str, str]], identifiers: dict[str, list[str]],
+) -> dict[str, Assignment]:
+    """Union-find over ``ranked`` links (strongest first), refusing those the rules forbid."""
+    clusters = Clusters(mention_ids, identifiers)
     best: dict[str, float] = {}
     known = clusters.parent
     for a, b in different:
@@ -159,9 +235,6 @@ def cluster(
         if a in known and b in known:
             clusters.union(a, b)
             best[a] = best[b] = 1.0
-    # strongest first, ties by ids: two stable sorts in C (quick when ``strongest_first`` already ordered them)
-    ranked = sorted((e for e in edges if e[2] >= threshold), key=itemgetter(0, 1))
-    ranked.sort(key=itemgetter(2), reverse=True)
     find = clusters.find
     for a, b, p in ranked:
         if a not in known or b not in known:

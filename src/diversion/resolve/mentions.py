@@ -3,7 +3,8 @@
 Shipment parties are de-duplicated on their raw (name, address, country, id)
 before linkage: ten million declarations name far fewer distinct parties.
 A mention id is a hash of its source table, role and raw values, so the same
-data always gives the same ids.
+data always gives the same ids. Mentions travel as one Arrow table (the
+``mentions`` columns plus ``EXTRA_COLUMNS``), not as Python objects.
 """
 
 from __future__ import annotations
@@ -29,6 +30,31 @@ def mention_id_sql(table: str, role: str, *values: str) -> str:
     """SQL for a stable mention id: ``m-`` + 16 hex of the md5 of the source, role and raw values."""
     parts = ", ".join(f"coalesce(CAST({v} AS VARCHAR), '')" for v in values)
     return f"'m-' || substr(md5(concat_ws(chr(31), '{table}', '{role}', {parts})), 1, 16)"
+
+
+#: Columns a mention has beyond the ``mentions`` table: all countries of a listed entity, the lists naming it.
+EXTRA_COLUMNS = {"countries": pa.list_(pa.string()), "lists": pa.list_(pa.string())}
+
+_LIST = pa.list_(pa.string())
+_FRAME_SCHEMA = pa.schema(
+    [(c, _LIST if c in ("identifiers", "aliases") else pa.string()) for c in columns("mentions")]
+    + list(EXTRA_COLUMNS.items())
+)
+
+
+def mentions_frame(mentions: list[dict[str, Any]]) -> pa.Table:
+    """Mentions given as dicts as Arrow: the ``mentions`` table's columns and ``EXTRA_COLUMNS`` (absent: null)."""
+    return pa.table({f.name: pa.array([m.get(f.name) for m in mentions], f.type) for f in _FRAME_SCHEMA},
+                    schema=_FRAME_SCHEMA)
+
+
+def _frame(values: dict[str, Any], rows: int) -> pa.Table:
+    """A ``mentions_frame`` from some of its columns (Arrow or Python lists); the others null."""
+    return pa.table({
+        f.name: pa.array(values[f.name], f.type) if isinstance(values.get(f.name), list)
+        else values[f.name].cast(f.type) if f.name in values else pa.nulls(rows, f.type)
+        for f in _FRAME_SCHEMA
+    }, schema=_FRAME_SCHEMA)
 
 
 def _shipment_parties(engine: Engine) -> list[pa.Table]:
@@ -159,11 +185,19 @@ def collect_mentions(engine: Engine, max_name_length: int) -> pa.Table:
         r.setdefault("countries", [r["country"]] if r.get("country") else [])
     parts = [*_shipment_parties(engine), mentions_frame(others)]
     frame = pa.concat_tables([p for p in parts if p.num_rows] or parts[-1:])
-    frame = frame.take(pc.sort_indices(frame.column("mention_id")))  # stable: the first source wins a tie
+    return _with_name_forms(_first_of_each_id(frame), max_name_length)
+
+
+def _first_of_each_id(frame: pa.Table) -> pa.Table:
+    """``frame`` sorted by mention id, one row per id: the first source's (the sort is stable)."""
+    frame = frame.take(pc.sort_indices(frame.column("mention_id")))
     ids = frame.column("mention_id").to_pylist()
     first = [i == 0 or ids[i] != ids[i - 1] for i in range(len(ids))]
-    if not all(first):
-        frame = frame.filter(pa.array(first))
+    return frame if all(first) else frame.filter(pa.array(first))
+
+
+def _with_name_forms(frame: pa.Table, max_name_length: int) -> pa.Table:
+    """``frame`` with ``name_norm`` and ``unresolved_reason`` filled in, once per distinct name."""
     norms, reasons = [], []
     forms_of: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
     for name, schema in zip(frame.column("name").to_pylist(), frame.column("schema").to_pylist(), strict=True):
@@ -173,34 +207,9 @@ def collect_mentions(engine: Engine, max_name_length: int) -> pa.Table:
             found = forms_of[(name, schema)] = (forms.core or None, forms.reason)
         norms.append(found[0])
         reasons.append(found[1])
-    frame = frame.set_column(frame.schema.get_field_index("name_norm"), "name_norm", pa.array(norms, pa.string()))
-    return frame.set_column(frame.schema.get_field_index("unresolved_reason"), "unresolved_reason",
-                            pa.array(reasons, pa.string()))
-
-
-#: Columns a mention has beyond the ``mentions`` table: all countries of a listed entity, the lists naming it.
-EXTRA_COLUMNS = {"countries": pa.list_(pa.string()), "lists": pa.list_(pa.string())}
-
-_LIST = pa.list_(pa.string())
-_FRAME_SCHEMA = pa.schema(
-    [(c, _LIST if c in ("identifiers", "aliases") else pa.string()) for c in columns("mentions")]
-    + list(EXTRA_COLUMNS.items())
-)
-
-
-def mentions_frame(mentions: list[dict[str, Any]]) -> pa.Table:
-    """Mentions given as dicts as Arrow: the ``mentions`` table's columns and ``EXTRA_COLUMNS`` (absent: null)."""
-    return pa.table({f.name: pa.array([m.get(f.name) for m in mentions], f.type) for f in _FRAME_SCHEMA},
-                    schema=_FRAME_SCHEMA)
-
-
-def _frame(columns: dict[str, Any], rows: int) -> pa.Table:
-    """A ``mentions_frame`` from some of its columns (Arrow or Python lists); the others null."""
-    return pa.table({
-        f.name: pa.array(columns[f.name], f.type) if isinstance(columns.get(f.name), list)
-        else columns[f.name].cast(f.type) if f.name in columns else pa.nulls(rows, f.type)
-        for f in _FRAME_SCHEMA
-    }, schema=_FRAME_SCHEMA)
+    for column, values in (("name_norm", norms), ("unresolved_reason", reasons)):
+        frame = frame.set_column(frame.schema.get_field_index(column), column, pa.array(values, pa.string()))
+    return frame
 
 
 def mentions_table(frame: pa.Table) -> pa.Table:

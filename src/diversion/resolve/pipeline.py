@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from diversion.config import Settings
 from diversion.engine import Engine
-from diversion.resolve.clustering import cluster, strongest_first
+from diversion.resolve.clustering import cluster
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
 from diversion.resolve.linkage import score_pairs
@@ -107,11 +107,11 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
     clock[0] = time.perf_counter()
     same, different = current_decisions(engine)
-    edges = strongest_first(linkage.pairs, rs.link_threshold)
     ids = mentions.column("mention_id").to_pylist()
-    assignments = cluster(ids, edges, rs.link_threshold, same, different, {
+    assignments = cluster(ids, linkage.pairs, rs.link_threshold, same, different, {
         m: i for m, i in zip(ids, mentions.column("identifiers").to_pylist(), strict=True) if i
     })
+    links = pc.sum(pc.greater_equal(linkage.pairs.column("match_probability"), rs.link_threshold)).as_py() or 0
     lap("cluster")
     ents = entities_frame(mentions, assignments)
     lap("entities")
@@ -139,7 +139,7 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
         reasons[key] = reasons.get(key, 0) + 1
     return ResolveReport(
         mentions=mentions.num_rows, unresolved=sum(reasons.values()), pairs_scored=linkage.pairs.num_rows,
-        links=len(edges), entities=ents.num_rows,
+        links=links, entities=ents.num_rows,
         merged_entities=pc.sum(pc.greater(ents.column("mention_count"), 1)).as_py() or 0,
         sanctions_matches=len(matches),
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,

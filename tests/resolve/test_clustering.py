@@ -1,0 +1,48 @@
+"""Clustering: the component shortcut gives what the greedy union-find gives on everything."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from diversion.resolve.clustering import _greedy, cluster, strongest_first
+from diversion.resolve.linkage import PAIRS_SCHEMA
+
+IDS = [f"m-{i:02d}" for i in range(12)]
+
+
+def _pairs(edges: list[tuple[int, int, float]]) -> pa.Table:
+    rows = {(min(a, b), max(a, b)): p for a, b, p in edges if a != b}
+    return pa.table({
+        "mention_id_l": [IDS[a] for a, _ in rows], "mention_id_r": [IDS[b] for _, b in rows],
+        "match_probability": list(rows.values()), "match_weight": [0.0] * len(rows),
+    }, schema=PAIRS_SCHEMA)
+
+
+ids_ = st.integers(0, len(IDS) - 1)
+edges_ = st.lists(st.tuples(ids_, ids_, st.sampled_from([0.5, 0.91, 0.93, 0.95, 0.99])), max_size=30)
+decisions_ = st.lists(st.tuples(ids_, ids_).filter(lambda p: p[0] != p[1]), max_size=3)
+identifiers_ = st.dictionaries(ids_, st.lists(st.sampled_from(["inn:1", "inn:2", "ogrn:7", "reg:5"]), min_size=1,
+                                              max_size=2), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(edges_, decisions_, decisions_, identifiers_)
+def test_components_match_the_greedy_union_find(edges, same, different, identifiers) -> None:
+    pairs = _pairs(edges)
+    same_ids = [(IDS[a], IDS[b]) for a, b in same]
+    different_ids = [(IDS[a], IDS[b]) for a, b in different]
+    idents = {IDS[i]: v for i, v in identifiers.items()}
+    links = pairs.filter(pc.greater_equal(pairs.column("match_probability"), 0.9))
+    expected = _greedy(IDS, strongest_first(links), same_ids, different_ids, idents)
+    assert cluster(list(reversed(IDS)), pairs, 0.9, same_ids, different_ids, idents) == expected
+
+
+def test_a_conflict_only_splits_its_own_component() -> None:
+    pairs = _pairs([(0, 1, 0.99), (1, 2, 0.95), (3, 4, 0.97)])
+    out = cluster(IDS[:6], pairs, 0.9, identifiers={IDS[0]: ["inn:1"], IDS[2]: ["inn:2"]})
+    assert out[IDS[0]].entity_id == out[IDS[1]].entity_id != out[IDS[2]].entity_id  # 1-2 refused: INN differs
+    assert out[IDS[3]].entity_id == out[IDS[4]].entity_id == "e-03"
+    assert out[IDS[4]].match_probability == 0.97 and out[IDS[5]].match_probability == 1.0
