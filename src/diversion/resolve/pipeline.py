@@ -65,7 +65,7 @@ def _rewrite(engine: Engine, table: str, data: pa.Table) -> None:
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector: resolve builds millions of small, acyclic, long-lived objects
-    (mention dicts, name forms), and every full collection would walk them all again."""
+    (name forms, per-name columns, union-find records), and every full collection would walk them all again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
