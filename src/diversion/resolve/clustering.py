@@ -79,12 +79,8 @@ class Clusters:
         self.group(self.find(a)).forbidden.add(b)
         self.group(self.find(b)).forbidden.add(a)
 
-    def conflict(self, a: str, b: str) -> str | None:
-        """Why the groups of ``a`` and ``b`` must stay apart, or ``None``."""
-        return self.roots_conflict(self.find(a), self.find(b))
-
-    def roots_conflict(self, ra: str, rb: str) -> str | None:
-        """``conflict`` of the groups represented by ``ra`` and ``rb``."""
+    def conflict(self, ra: str, rb: str) -> str | None:
+        """Why the groups represented by ``ra`` and ``rb`` must stay apart, or ``None``."""
         ga, gb = self.group(ra), self.group(rb)
         if ga.forbidden & gb.members or gb.forbidden & ga.members:
             return "an analyst decided they are different"
@@ -241,7 +237,7 @@ def _greedy(
             continue
         ra, rb = find(a), find(b)
         if ra != rb:
-            if clusters.roots_conflict(ra, rb) is not None:
+            if clusters.conflict(ra, rb) is not None:
                 continue
             clusters.join_roots(ra, rb)
         # strongest first: a mention's first edge (or a same decision, 1.0) is its strongest link

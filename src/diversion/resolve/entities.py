@@ -10,6 +10,7 @@ from rigour.names import pick_name
 
 from diversion.engine.schema import columns
 from diversion.resolve.clustering import Assignment
+from diversion.resolve.fields import distinct_sorted
 from diversion.resolve.mentions import PARTY_COLUMNS, mention_id_sql
 
 _LIST = pa.list_(pa.string())
@@ -56,8 +57,8 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment]) -> pa
             name, clean = names[i], _display(names[i], unresolved[i])
             out["canonical_name"].append(clean or (name if name and name.strip() else "(no name)")[:200])
             out["names"].append([clean] if clean else None)
-            out["countries"].append(_sorted_set(countries[i]))
-            out["identifiers"].append(_sorted_set(identifiers[i]))
+            out["countries"].append(distinct_sorted(countries[i]))
+            out["identifiers"].append(distinct_sorted(identifiers[i]))
             out["schema"].append(schemas[i] or "LegalEntity")
             continue
         shown: Counter[str] = Counter()
@@ -77,14 +78,6 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment]) -> pa
         out["identifiers"].append(sorted({v for i in idx for v in identifiers[i] or ()}) or None)
         out["schema"].append(_schema([schemas[i] for i in idx]))
     return pa.table({f.name: pa.array(out[f.name], f.type) for f in _SCHEMA}, schema=_SCHEMA)
-
-
-def _sorted_set(values: list[str | None] | None) -> list[str] | None:
-    if not values:
-        return None
-    if len(values) == 1:  # the common case, without building a set
-        return [values[0]] if values[0] else None
-    return sorted({v for v in values if v}) or None
 
 
 def entity_mentions_table(mention_ids: list[str], assignments: dict[str, Assignment]) -> pa.Table:

@@ -22,6 +22,19 @@ REGISTRY_SCHEMES = frozenset({"inn", "ogrn", "lei", "imo", "okpo"})
 NATIONAL_SCHEMES = frozenset({"reg", "tax", "vat"})
 
 
+def distinct_sorted(values: list[str | None] | None) -> list[str] | None:
+    """The distinct non-empty ``values``, sorted; ``None`` when there are none.
+
+    >>> distinct_sorted(["RU", "", "AE", "RU"]), distinct_sorted([None]), distinct_sorted(None)
+    (['AE', 'RU'], None, None)
+    """
+    if not values:
+        return None
+    if len(values) == 1:  # the common case, without building a set
+        return [values[0]] if values[0] else None
+    return sorted({v for v in values if v}) or None
+
+
 def comparable_schemes(identifiers: list[str] | None, countries: list[str] | None) -> list[str]:
     """The registers a mention's identifiers come from, where a different number means another company.
 

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from rigour.text import metaphone
 
 from diversion.names.normalise import NameForms, name_variants
-from diversion.resolve.fields import address_key, comparable_schemes
+from diversion.resolve.fields import address_key, comparable_schemes, distinct_sorted
 
 #: Mention roles whose country and address are the party's own claims (web sites): neutral in linkage.
 CLAIMED_ROLES = frozenset({"website"})
@@ -60,13 +60,6 @@ def _forms_of(name: str | None, schema: str | None, aliases: tuple[str, ...], ma
     return out
 
 
-def _or_none(values: list[str]) -> list[str] | None:
-    if len(values) == 1:  # the common case, without building a set
-        return [values[0]] if values[0] else None
-    unique = sorted({v for v in values if v})
-    return unique or None
-
-
 def _form_keys(tokens: tuple[str, ...], compact: str, word_df: Counter[str]) -> tuple[str, ...]:
     """A name form's blocking keys: its two rarest words, the sound of the rarest, its glued start."""
     rare = sorted(set(tokens), key=lambda t: (word_df[t], t))
@@ -84,10 +77,10 @@ def _name_columns(fs: list[NameForms], word_df: Counter[str]) -> tuple[dict[str,
     return {
         "name_key": fs[0].compact,
         "name_tokens": sorted(set(fs[0].tokens)),
-        "names_core": _or_none([f.core for f in fs]),
-        "names_sorted": _or_none([f.sorted for f in fs]),
-        "names_compact": _or_none([f.compact for f in fs]),
-        "names_phonetic": _or_none([f.phonetic for f in fs]),
+        "names_core": distinct_sorted([f.core for f in fs]),
+        "names_sorted": distinct_sorted([f.sorted for f in fs]),
+        "names_compact": distinct_sorted([f.compact for f in fs]),
+        "names_phonetic": distinct_sorted([f.phonetic for f in fs]),
     }, sorted(keys)
 
 
@@ -113,7 +106,7 @@ def _address_columns(addresses: pa.ChunkedArray) -> pa.Table:
     per_address = pa.table({
         "address_fp": pa.array(keys, pa.string()),
         # words longer than two letters (not "ul", "d", "st")
-        "address_tokens": pa.array([_or_none([t for t in (k or "").split() if len(t) > 2]) for k in keys],
+        "address_tokens": pa.array([distinct_sorted([t for t in (k or "").split() if len(t) > 2]) for k in keys],
                                    _SCHEMA.field("address_tokens").type),
     })
     return per_address.take(pc.index_in(addresses, value_set=distinct))
@@ -142,9 +135,9 @@ def linkage_table(mentions: pa.Table, max_name_length: int = 500, max_block_size
         "kind": pc.if_else(pc.fill_null(pc.equal(col("schema"), "Person"), False), "person", "org"),
         **_columns_of(names.take(pa.array(sets, pa.int32()))),
         "id_key": [min(i) if i else None for i in identifiers],
-        "countries": [_or_none(c) if c else None for c in countries],
+        "countries": [distinct_sorted(c) for c in countries],
         **_columns_of(_address_columns(col("address"))),
-        "identifiers": [_or_none(i) if i else None for i in identifiers],
+        "identifiers": [distinct_sorted(i) for i in identifiers],
         # Never null (an empty list): the identifier comparison intersects it on every backend.
         "id_schemes": [comparable_schemes(i, c) if i else [] for i, c in zip(identifiers, countries, strict=True)],
         "domain": col("domain"),

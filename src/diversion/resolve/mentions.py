@@ -44,8 +44,7 @@ _FRAME_SCHEMA = pa.schema(
 
 def mentions_frame(mentions: list[dict[str, Any]]) -> pa.Table:
     """Mentions given as dicts as Arrow: the ``mentions`` table's columns and ``EXTRA_COLUMNS`` (absent: null)."""
-    return pa.table({f.name: pa.array([m.get(f.name) for m in mentions], f.type) for f in _FRAME_SCHEMA},
-                    schema=_FRAME_SCHEMA)
+    return _frame({f.name: [m.get(f.name) for m in mentions] for f in _FRAME_SCHEMA}, len(mentions))
 
 
 def _frame(values: dict[str, Any], rows: int) -> pa.Table:
