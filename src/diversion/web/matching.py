@@ -23,6 +23,7 @@ All of it runs in a worker thread (see ``workers``) and checks the request's
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ from diversion.web.models import (
 )
 from diversion.web.screening import UnusableName
 from diversion.web.workers import Deadline
+
+log = logging.getLogger(__name__)
 
 ID_PROPS = ("registrationNumber", "innCode", "ogrnCode", "taxNumber", "idNumber", "leiCode", "vatCode",
             "swiftBic", "imoNumber", "passportNumber")
@@ -170,19 +173,50 @@ def _nomenklatura() -> dict[str, Scorer]:
         return out
 
 
+_OWN = Scorer(
+    OWN_ALGORITHM,
+    "diversion's screening: transliteration-aware name similarity with word rarity, identifiers, countries.",
+    OWN_FEATURES,
+)
+
+
 def algorithms() -> list[Scorer]:
     """Every algorithm ``/match`` takes: ours first, then nomenklatura's."""
-    own = Scorer(
-        OWN_ALGORITHM,
-        "diversion's screening: transliteration-aware name similarity with word rarity, identifiers, countries.",
-        OWN_FEATURES,
-    )
-    return [own, *_nomenklatura().values()]
+    return [_OWN, *_nomenklatura().values()]
+
+
+def warm_algorithms() -> None:
+    """Import nomenklatura's algorithms and run each once (the app does it in the background at start-up).
+
+    Their first comparison loads name dictionaries and transliteration tables:
+    tens of seconds of CPU that must not fall into one request's time budget.
+    """
+    scorers = _nomenklatura()
+    if not scorers:
+        return
+    from nomenklatura.matching.types import ScoringConfig
+
+    settings = ScoringConfig(weights={}, config={})
+    pairs = []
+    for schema, names in (("Person", ["Иван Петрович Сидоров", "Ivan Sidorov"]), ("Company", ["ООО Ромашка"])):
+        query, cand = model.make_entity(schema), model.make_entity(schema)
+        query.id, cand.id = "warm-query", "warm-candidate"
+        query.add("name", names)
+        cand.add("name", [*names, "Sidorov Ivan"])
+        pairs.append((query, cand))
+    for scorer in scorers.values():
+        for query, cand in pairs:
+            try:
+                scorer.impl.compare(query, cand, settings)
+            except Exception:  # noqa: BLE001 - warming is best effort; a real request reports its own error
+                log.exception("warming %s failed", scorer.name)
 
 
 def get_algorithm(name: str) -> Scorer:
     """The algorithm a request names; ``BadQuery`` for one we do not have."""
     wanted = BEST_ALGORITHM if name == "best" else name
+    if wanted == OWN_ALGORITHM:  # no nomenklatura import for the default
+        return _OWN
     for algo in algorithms():
         if algo.name == wanted:
             return algo
@@ -314,7 +348,9 @@ def match_query(
         from nomenklatura.matching.types import ScoringConfig
 
         settings = ScoringConfig(weights=weights, config=config)
-        for rec_id in best:
+        # The closest names first, as many as yente scores per query: its algorithms are slow per pair.
+        shortlist = sorted(best, key=lambda k: -best[k][0])[:lookup_limit]
+        for rec_id in shortlist:
             deadline.check()
             rec = collection.records[rec_id]
             result = algo.impl.compare(q.proxy, _candidate_proxy(rec), settings)
