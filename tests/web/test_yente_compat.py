@@ -57,7 +57,8 @@ OFAC_COPY = {
 }
 ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 REQUIRED_ENTITY_KEYS = {
-    "id", "caption", "schema", "properties", "datasets", "referents", "target", "first_seen", "last_seen", "last_change",
+    "id", "caption", "schema", "properties", "datasets", "referents", "target",
+    "first_seen", "last_seen", "last_change",
 }
 
 
@@ -234,7 +235,8 @@ def test_fuzzy_names(yente: TestClient, name: str) -> None:
 
 
 def test_match_numeric_property_value(yente: TestClient) -> None:
-    query = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Alexander Zakharov"], "birthDate": [1965]}}}}
+    example = {"schema": "Person", "properties": {"name": ["Alexander Zakharov"], "birthDate": [1965]}}
+    query = {"queries": {"q": example}}
     resp = post_match(yente, query)
     assert resp.status_code == 200, resp.text
     assert "1965" in resp.json()["responses"]["q"]["query"]["properties"].get("birthDate", [])
