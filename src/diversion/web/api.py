@@ -30,6 +30,7 @@ from diversion.web.matching import (
     get_algorithm,
     match_query,
     parse_query,
+    warm_algorithms,
 )
 from diversion.web.models import (
     AlgorithmResponse,
@@ -164,6 +165,9 @@ async def match(  # async: the CPU work goes to the screening pool, the event lo
     def job(deadline: Deadline) -> EntityMatchResponse:
         if state.catalog.select(name) is None:
             raise _NotFound(name)
+        if algo.impl is not None:
+            warm_algorithms()  # once per process: nomenklatura's first comparison loads its tables
+        deadline.restart()  # the index build and that warm-up are the server's, not this request's
         responses = {
             q.key: match_query(
                 state.catalog, name, q, algo, limit=limit, threshold=threshold, cutoff=cutoff, filters=filters,

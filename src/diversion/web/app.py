@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Index names while the first pages are served; /match and /search wait for it if needed.
-        threading.Thread(target=_warm, args=(catalog,), name="diversion-catalog", daemon=True).start()
+        threading.Thread(target=catalog.warm, name="diversion-catalog", daemon=True).start()
         yield
         workers.close()
         wh.close()
@@ -142,14 +142,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     return app
-
-
-def _warm(catalog: Catalog) -> None:
-    """Build the name indexes, then import nomenklatura's algorithms, before the first request needs them."""
-    catalog.warm()
-    from diversion.web.matching import warm_algorithms
-
-    warm_algorithms()
 
 
 def _wants_html(request: Request) -> bool:

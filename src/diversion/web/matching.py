@@ -185,11 +185,14 @@ def algorithms() -> list[Scorer]:
     return [_OWN, *_nomenklatura().values()]
 
 
+@cache
 def warm_algorithms() -> None:
-    """Import nomenklatura's algorithms and run each once (the app does it in the background at start-up).
+    """Import nomenklatura's algorithms and run each once (before the first request that names one).
 
     Their first comparison loads name dictionaries and transliteration tables:
     tens of seconds of CPU that must not fall into one request's time budget.
+    Done on first use, not at start-up, so that a server nobody asks for
+    them never spends that CPU beside its other requests.
     """
     scorers = _nomenklatura()
     if not scorers:

@@ -45,6 +45,10 @@ class Deadline:
         self.at = time.monotonic() + budget_s
         self.started = False
 
+    def restart(self) -> None:
+        """Give the job its whole budget again from now (after one-off work that is not the request's)."""
+        self.at = time.monotonic() + self.budget_s
+
     def check(self) -> None:
         """Raise ``Busy`` (never started in time) or ``OverBudget`` (started, ran out)."""
         if time.monotonic() > self.at:
