@@ -13,7 +13,7 @@ from diversion.warehouse_status import warehouse_status
 @warehouse_command
 def status(settings: Settings) -> None:
     """Print counts per table and source, the date range and quarantined rows by reason."""
-    with warehouse(settings) as engine:
+    with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
         report = warehouse_status(engine)
     console.print(f"Warehouse [bold]{settings.db_path}[/]")
     tables = Table("table", "rows", title="Tables")
