@@ -44,7 +44,8 @@ def test_vendor_xlsx_with_banner_null_cells_months_and_inn(engine) -> None:
     assert rows["10702070/220523/3013100"]["hs_code"] == "0102290000"  # a number cell lost its leading zero
     quarantine = engine.fetch_dicts("SELECT line, field, reason FROM quarantine ORDER BY line")
     assert quarantine == [
-        {"line": 10, "field": "Направление", "reason": "Направление: left out by the mapping's keep (Направление = ИМ)"},
+        {"line": 10, "field": "Направление",
+         "reason": "Направление: left out by the mapping's keep (Направление = ИМ)"},
         {"line": 12, "field": "value", "reason": "value: missing"},  # NULL in a required column
     ]
 

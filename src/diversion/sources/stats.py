@@ -139,7 +139,8 @@ def _commodity_sql(mapping: Mapping, numeric_code: bool) -> str:
     width = f"coalesce({level}, {mapping.hs_width})" if isinstance(mapping.hs_width, int) else level
     pad_odd = mapping.hs_width == "even" or numeric_code
     # HS codes have even lengths (2, 4, 6, 8, 10): an odd one lost its leading zero to a spreadsheet.
-    odd = f"CAST(length({digits}) + length({digits}) % 2 AS INTEGER)" if pad_odd else f"length({digits})"
+    odd = (f"CAST(length({digits}) + length({digits}) % 2 AS INTEGER)" if pad_odd
+           else f"CAST(length({digits}) AS INTEGER)")
     padded = (f"(CASE WHEN NOT regexp_full_match({digits}, '[0-9]+') THEN {digits} "
               f"WHEN {width} IS NOT NULL AND length({digits}) < {width} THEN lpad({digits}, {width}, '0') "
               f"ELSE lpad({digits}, {odd}, '0') END)")
