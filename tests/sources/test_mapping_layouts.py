@@ -160,3 +160,12 @@ def test_keep_column_missing_from_the_file_is_named(tmp_path: Path) -> None:
 def test_bare_null_in_yaml_means_the_text_null(tmp_path: Path) -> None:
     assert load_mapping(_mapping(tmp_path, "null_values: [NULL, '-']\ncolumns:\n  A: date\n")).null_values == (
         "NULL", "-")
+
+
+def test_standard_header_under_a_banner_needs_no_mapping(tmp_path: Path, engine) -> None:
+    csv = tmp_path / "banner.csv"
+    csv.write_text("Export of declarations\n\n"
+                   "date,hs_code,exporter_name,importer_name,value\n2023-01-05,8458,A,B,10\n", encoding="utf-8")
+    result = ingest_file(engine, "shipments", csv)
+    assert (result.rows_read, result.rows_loaded) == (1, 1)
+    assert engine.scalar("SELECT line FROM shipments") == 4

@@ -90,7 +90,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping,
               check: Callable[[list[str]], object] | None) -> RawFile:
     encoding = detect_encoding(path, mapping.encoding)
     header_row = mapping.header_row
-    if header_row is None and mapping.pairs:
+    if header_row is None:
         header_row = _find_csv_header(sample_text(path, encoding), mapping)
     if (not header_row or header_row == 1) and not mapping.skip_rows:
         _, delimiter, header = open_csv(path, mapping.encoding, mapping.delimiter)
@@ -133,8 +133,8 @@ def read_raw(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping,
             con.execute(f"DELETE FROM raw WHERE _line <= {int(mapping.skip_rows)}")
             rows -= min(rows, mapping.skip_rows)
         return RawFile("parquet", header, rows, numeric=numeric)
-    check = _is_header(mapping) if mapping.pairs else None
-    header, numeric, rows = read_xlsx_raw(con, path, mapping.sheet, mapping.header_row, mapping.skip_rows, check)
+    header, numeric, rows = read_xlsx_raw(con, path, mapping.sheet, mapping.header_row, mapping.skip_rows,
+                                          _is_header(mapping))
     return RawFile("xlsx", header, rows, numeric=numeric)
 
 
