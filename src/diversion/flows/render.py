@@ -80,7 +80,7 @@ def series_table(result: FlowResult, top: int = 6) -> Table:
         totals[r["group"]] += r["value"] or 0.0
     groups = sorted(totals, key=lambda g: -totals[g])[:top]
     table = Table("period", *groups, "other", "total",
-                  title=f"Value by {result.query.by} per {result.period} ({cur}; {_kind(result)})")
+                  title=f"Value by {result.query.by} per {result.period} ({cur}) — {_kind(result)}")
     by_period: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     labels: dict[Any, str] = {}
     for r in result.series:
@@ -100,8 +100,8 @@ def growth_table(result: FlowResult, top: int = 15) -> Table:
     cur = result.currency
     t = result.totals
     table = Table(result.query.by, f"before ({cur})", f"after ({cur})", "share before", "share after", "factor",
-                  title=f"Growth {_label(result.before)} → {_label(result.after)} (factor per month; "
-                        f"{_kind(result)})")
+                  title=f"Growth {_label(result.before)} → {_label(result.after)} (factor per month) — "
+                        f"{_kind(result)}")
     for r in result.growth[:top]:
         table.add_row(str(r["group"]), money(r["before"], cur), money(r["after"], cur),
                       _pct(r["share_before"]), _pct(r["share_after"]),
