@@ -87,6 +87,10 @@ class DetectSettings:
     brand_destination_bonus: float = 0.2
     #: transshipment: weight of a third country that is not on the hub list (hubs weigh 1).
     transshipment_non_hub_weight: float = 0.5
+    #: mirror_gap (trade statistics): both legs of a re-export route must grow at least this many times.
+    mirror_min_growth_factor: float = 2.0
+    #: mirror_gap: the hub's exports to the destination (USD, latest year) must reach this.
+    mirror_min_value: float = 1_000_000.0
     #: impersonation: Jaccard similarity of website text (word shingles) at or above which it counts as a copy.
     impersonation_jaccard: float = 0.6
     #: impersonation: words per shingle.

@@ -6,13 +6,16 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
 from diversion.errors import ConfigError
 from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
-from diversion.flows.render import rich_view, to_csv, to_json
+from diversion.flows.mirror import MirrorResult, compute_mirror
+from diversion.flows.render import mirror_csv, mirror_view, rich_view, to_csv, to_json
+from diversion.reference import load_hubs, to_iso2
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -57,8 +60,21 @@ def flows(
                                                "the cut-off date).")] = None,
     after: Annotated[str | None, typer.Option(help="After period START:END or a year (default: from the "
                                               "cut-off date).")] = None,
+    source: Annotated[str, typer.Option("--source", help="declarations (shipments) or statistics "
+                                        "(trade statistics: `ingest stats`).")] = "declarations",
+    flow: Annotated[str, typer.Option("--flow", help="Statistics: import (as the importer reports it) or "
+                                      "export (as the exporter reports it).")] = "import",
+    classification: Annotated[str | None, typer.Option(help="Statistics: HS (default when present), SITC, "
+                                                       "BEC...")] = None,
+    mirror: Annotated[bool, typer.Option("--mirror", help="Mirror statistics: each exporter's reported exports "
+                                         "against the importer's reported imports, and with --before/--after "
+                                         "the re-export route through the hubs.")] = False,
+    via: Annotated[list[str] | None, typer.Option("--via", help="Mirror: hub countries of the re-export route "
+                                                  "(default: the transshipment-hub list); repeatable.",
+                                                  show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
-    table: Annotated[str, typer.Option("--table", help="For CSV: series, growth or attribution.")] = "series",
+    table: Annotated[str, typer.Option("--table", help="For CSV: series, growth or attribution "
+                                       "(mirror: pairs or routes).")] = "series",
     top: Annotated[int, typer.Option(help="Groups shown as columns in the table view.")] = 6,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
 ) -> None:
@@ -68,6 +84,11 @@ def flows(
     """
     if fmt not in ("table", "csv", "json"):
         raise ConfigError(f"--format {fmt!r}: choose table, csv or json")
+    if mirror:
+        _mirror(settings, hs or (), tier or (), machine_tools, origin or (), importer_country or (),
+                date_from, date_to, before, after, currency, classification, via, fmt,
+                "pairs" if table == "series" else table, top, out)
+        return
     if table not in ("series", "growth", "attribution"):
         raise ConfigError(f"--table {table!r}: choose series, growth or attribution")
     query = FlowQuery(
@@ -79,7 +100,7 @@ def flows(
         ),
         by=by, period=period, currency=currency or settings.report_currency,
         before=parse_period(before) if before else None, after=parse_period(after) if after else None,
-        cutoff=settings.detect.cutoff_date,
+        cutoff=settings.detect.cutoff_date, source=source, flow=flow, classification=classification,
     )
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:
         result = compute_flows(engine, query)
@@ -89,6 +110,37 @@ def flows(
         console.print(rich_view(result, top))
         return
     text = to_json(result) if fmt == "json" else to_csv(result, table)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out} ({result.currency})")
+    else:
+        typer.echo(text)
+
+
+def _mirror(settings: Settings, hs: list[str], tier: list[str], machine_tools: bool, origin: list[str],
+            importer_country: list[str], date_from: str | None, date_to: str | None, before: str | None,
+            after: str | None, currency: str | None, classification: str | None, via: list[str] | None,
+            fmt: str, table: str, top: int, out: Path | None) -> None:
+    """``flows --mirror``: the mirror pairs and, with periods, the re-export route to the destination."""
+    if table not in ("pairs", "routes"):
+        raise ConfigError(f"--table {table!r}: with --mirror choose pairs or routes")
+    flt = make_filter(hs_codes=hs, chpl_tiers=tier, machine_tools=machine_tools, origins=origin,
+                      importer_countries=importer_country, date_from=_date(date_from, "--from"),
+                      date_to=_date(date_to, "--to"))
+    hubs = [to_iso2(v) or v for v in via] if via else sorted(load_hubs())
+    with warehouse(settings, read_only=settings.db_path.exists()) as engine:
+        result: MirrorResult = compute_mirror(
+            engine, flt, currency=currency or "USD",
+            before=parse_period(before) if before else None, after=parse_period(after) if after else None,
+            destination=settings.detect.destination_country, hubs=hubs, classification=classification,
+        )
+    if fmt == "table":
+        if out:
+            raise ConfigError("--out needs --format csv or json")
+        console.print(mirror_view(result, max(top, 20)))
+        return
+    text = orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode() if fmt == "json" \
+        else mirror_csv(result, table)
     if out:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out} ({result.currency})")

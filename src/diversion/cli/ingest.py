@@ -23,7 +23,7 @@ Strict = Annotated[
 
 
 def _run(kind: str, files: list[Path], settings: Settings, strict: bool,
-         mapping: Path | None = None) -> list[LoadResult]:
+         mapping: Path | None = None, profile: str | None = None) -> list[LoadResult]:
     results: list[LoadResult] = []
     with warehouse(settings) as engine, Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -32,7 +32,7 @@ def _run(kind: str, files: list[Path], settings: Settings, strict: bool,
         task = progress.add_task(f"ingest {kind}", total=len(files))
         for path in files:
             progress.update(task, description=f"ingest {kind}: {path.name}")
-            results.append(ingest_file(engine, kind, path, strict=strict, mapping=mapping))
+            results.append(ingest_file(engine, kind, path, strict=strict, mapping=mapping, profile=profile))
             progress.advance(task)
     _print_summary(results)
     return results
@@ -100,3 +100,18 @@ def ingest_distributors(settings: Settings, files: Files, strict: Strict = False
 def ingest_rates(settings: Settings, files: Files, strict: Strict = False) -> None:
     """Exchange rates: CSV month, currency, per_usd (units of currency per US dollar)."""
     _run("rates", files, settings, strict)
+
+
+@ingest_app.command("stats")
+@warehouse_command
+def ingest_stats(
+    settings: Settings,
+    files: Files,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="Built-in layout: comtrade (legacy CSV), comtrade-plus (current API/bulk CSV), "
+        "comext (Eurostat bulk or SDMX-CSV).")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML column mapping (other layouts).")] = None,
+    strict: Strict = False,
+) -> None:
+    """Trade statistics (reporter, partner, flow, commodity, period, value): UN Comtrade, Eurostat Comext, others."""
+    _run("stats", files, settings, strict, mapping, profile)

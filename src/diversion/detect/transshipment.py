@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from diversion.config import Settings
+from diversion.detect import mirror_gap
 from diversion.detect.common import entity_labels
 from diversion.detect.finding import Finding, money
 from diversion.engine import Engine
@@ -78,4 +79,4 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
             "share_of_value": round(share, 4), "hub_weight": r["weight"], "shipment_ids": r["shipment_ids"],
             "hubs": [h for h in hubs if any(h in route for route in r["routes"])],
         }))
-    return findings
+    return findings + mirror_gap.detect(engine, settings)  # the same flag, from trade statistics

@@ -169,6 +169,32 @@ TABLES: dict[str, str] = {
         line BIGINT NOT NULL,
         record_hash VARCHAR NOT NULL
     """,
+    # --- trade statistics (UN Comtrade, Eurostat Comext...) -----------------
+    # One reporter's figure for one partner, flow, commodity and period. Aggregate
+    # partners and reporters (World, "Other Asia, nes", EU) are kept, marked, never a country.
+    "trade_stats": """
+        reporter VARCHAR NOT NULL,          -- ISO-3166 alpha-2, or an aggregate's code (WLD, OAS, EU...)
+        reporter_name VARCHAR,
+        reporter_aggregate BOOLEAN NOT NULL,
+        partner VARCHAR NOT NULL,
+        partner_name VARCHAR,
+        partner_aggregate BOOLEAN NOT NULL,
+        flow VARCHAR NOT NULL,              -- import|export|re-export|re-import|... as the reporter reports it
+        classification VARCHAR NOT NULL,    -- HS, HS2017, CN, SITC4, BEC... (reference/data/trade_classifications.csv)
+        commodity_code VARCHAR NOT NULL,    -- digits in that classification, or TOTAL
+        commodity VARCHAR,
+        period DATE NOT NULL,               -- first day of the year or month
+        period_kind VARCHAR NOT NULL,       -- year|month
+        value DOUBLE NOT NULL,              -- as reported, in `currency`
+        currency VARCHAR NOT NULL,
+        value_usd DOUBLE,                   -- the value when it is in USD
+        quantity DOUBLE,
+        quantity_unit VARCHAR,
+        net_weight_kg DOUBLE,
+        source_id VARCHAR NOT NULL,
+        line BIGINT NOT NULL,
+        record_hash VARCHAR NOT NULL
+    """,
     "distributors": """
         brand VARCHAR NOT NULL,
         distributor_name VARCHAR NOT NULL,
@@ -305,6 +331,7 @@ LOADED_TABLES: dict[str, str] = {
     "web_evidence": "record_hash",
     "distributors": "record_hash",
     "rates": "record_hash",
+    "trade_stats": "record_hash",
     "sanction_names": "record_hash",
     "sanction_addresses": "record_hash",
     "sanction_identifiers": "record_hash",

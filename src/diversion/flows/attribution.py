@@ -8,7 +8,9 @@ date and in a period after it. Each counterpart's change (after − before) is
 divided by the flow's total change to give its *share of growth*; shares sum
 to 1 across counterparts when the total changed. A counterpart is *new* when
 it has no value dated before the cut-off anywhere in the rows given, and some
-value after it.
+value after it. A counterpart with value in the *before* period is never new,
+whatever the cut-off (periods chosen after the cut-off compare existing
+partners).
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def growth_attribution(
             after=a,
             change=a - b,
             share_of_growth=(a - b) / change if change else 0.0,
-            is_new=name not in seen_before and a > 0,
+            is_new=name not in seen_before and not b and a > 0,
         )
         for name, (b, a) in sums.items()
     ]

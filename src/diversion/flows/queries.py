@@ -21,6 +21,7 @@ from typing import Any
 
 from diversion.errors import ConfigError
 from diversion.flows.filters import FlowFilter, filter_sql
+from diversion.flows.statistics import Source
 
 #: Grouping dimensions (``--by``) and the column each one reads.
 DIMENSIONS: dict[str, str] = {
@@ -56,6 +57,30 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()}:{self.end.isoformat()}"
+
+    def label(self) -> str:
+        """How a person writes it: ``2023`` for a whole year, else ``START:END``.
+
+        >>> parse_period("2023").label(), parse_period("2023-01-01:2023-06-30").label()
+        ('2023', '2023-01-01:2023-06-30')
+        """
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31) \
+                and self.start.year == self.end.year:
+            return str(self.start.year)
+        return str(self)
+
+
+def period_label(start: date, period: str) -> str:
+    """A series bucket as a person writes it: ``2016`` (year), ``2016-Q2`` (quarter), ``2016-04`` (month).
+
+    >>> period_label(date(2016, 1, 1), "year"), period_label(date(2016, 4, 1), "quarter")
+    ('2016', '2016-Q2')
+    """
+    if period == "year":
+        return str(start.year)
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return start.strftime("%Y-%m")
 
 
 def parse_period(text: str) -> Period:
@@ -156,16 +181,27 @@ _tgt AS (
 )"""
 
 
+def _where(flt: FlowFilter, resolved: bool, source: Source) -> tuple[str, list[Any]]:
+    """The source's own parameters and the filter the outer query still has to apply."""
+    if source.filtered:
+        return "TRUE", list(source.params)
+    where, params = filter_sql(flt, resolved)
+    return where, [*source.params, *params]
+
+
 def converted_sql(
-    flt: FlowFilter, bucket: str, by: str, currency: str, resolved: bool = False, extra_where: str = "TRUE"
+    flt: FlowFilter, bucket: str, by: str, currency: str, resolved: bool = False, extra_where: str = "TRUE",
+    source: Source | None = None,
 ) -> tuple[str, list[Any]]:
     """Value and count per ``(bucket, grp)`` in ``currency``, with unconvertible row counts.
 
-    ``bucket`` is an SQL expression over ``shipments s`` (a period start, or a
-    before/after label); rows where it is NULL are left out.
+    ``bucket`` is an SQL expression over ``shipments s`` (or the statistics
+    ``source``: see ``flows.statistics``), a period start or a before/after
+    label; rows where it is NULL are left out.
     """
     cur = check_currency(currency)
-    where, params = filter_sql(flt, resolved)
+    source = source or Source()
+    where, params = _where(flt, resolved, source)
     labels = ", ".join(f"{e} AS {c.strip()}" for e, c in zip(group_exprs(by, resolved), group_columns(by).split(","),
                                                                strict=True))
     sql = f"""
@@ -176,7 +212,7 @@ rows AS (
          WHEN s.value_usd IS NOT NULL THEN s.value_usd * t.tgt_per_usd
          WHEN upper(s.currency) = 'USD' THEN s.value * t.tgt_per_usd
          ELSE s.value / src.src_per_usd * t.tgt_per_usd END AS amount
-  FROM shipments s{_joins(by, resolved)}
+  FROM {source.sql} s{_joins(by, resolved)}
   LEFT JOIN _tgt t ON t.month = date_trunc('month', s.date)
   LEFT JOIN _src src ON src.month = date_trunc('month', s.date) AND src.cur = upper(s.currency)
   WHERE {where} AND ({extra_where}) AND {bucket} IS NOT NULL
@@ -188,7 +224,7 @@ FROM rows GROUP BY ALL"""
 
 
 def series_sql(
-    flt: FlowFilter, by: str, period: str, currency: str, resolved: bool = False
+    flt: FlowFilter, by: str, period: str, currency: str, resolved: bool = False, source: Source | None = None,
 ) -> tuple[str, list[Any]]:
     """Value, count and share of the period's total per ``(period, group)``.
 
@@ -196,7 +232,8 @@ def series_sql(
     """
     if period not in PERIODS:
         raise ConfigError(f"--period {period!r}: choose from {', '.join(PERIODS)}")
-    inner, params = converted_sql(flt, f"date_trunc('{period}', s.date)::DATE", by, currency, resolved)
+    inner, params = converted_sql(flt, f"date_trunc('{period}', s.date)::DATE", by, currency, resolved,
+                                  source=source)
     sql = f"""
 SELECT bucket AS period, {group_columns(by)}, value, count,
        value / nullif(sum(value) OVER (PARTITION BY bucket), 0) AS share, unconverted
@@ -206,7 +243,7 @@ FROM ({inner}) ORDER BY period, value DESC, {group_columns(by)}"""
 
 def growth_sql(
     flt: FlowFilter, by: str, before: Period, after: Period, currency: str, resolved: bool = False,
-    cutoff: date | None = None,
+    cutoff: date | None = None, source: Source | None = None,
 ) -> tuple[str, list[Any]]:
     """Value and count before and after per group, with shares of each period's total.
 
@@ -219,7 +256,7 @@ def growth_sql(
         f"CASE WHEN s.date BETWEEN {_lit(before.start)} AND {_lit(before.end)} THEN 'before' "
         f"WHEN s.date BETWEEN {_lit(after.start)} AND {_lit(after.end)} THEN 'after' {prior}END"
     )
-    inner, params = converted_sql(flt, bucket, by, currency, resolved)
+    inner, params = converted_sql(flt, bucket, by, currency, resolved, source=source)
     sql = f"""
 WITH g AS (
   SELECT {group_columns(by)},
@@ -238,7 +275,8 @@ FROM g WHERE before <> 0 OR after <> 0 OR prior <> 0 ORDER BY after - before DES
     return sql, params
 
 
-def date_range_sql(flt: FlowFilter, resolved: bool = False) -> tuple[str, list[Any]]:
+def date_range_sql(flt: FlowFilter, resolved: bool = False, source: Source | None = None) -> tuple[str, list[Any]]:
     """First and last shipment date under the filter (for the default before/after periods)."""
-    where, params = filter_sql(flt, resolved)
-    return f"SELECT min(s.date), max(s.date) FROM shipments s WHERE {where}", params
+    source = source or Source()
+    where, params = _where(flt, resolved, source)
+    return f"SELECT min(s.date), max(s.date) FROM {source.sql} s WHERE {where}", params

@@ -11,6 +11,7 @@ import orjson
 from rich.console import Group
 from rich.table import Table
 
+from diversion.flows.mirror import MirrorResult
 from diversion.flows.run import FlowResult
 
 FORMATS = ("table", "csv", "json")
@@ -32,6 +33,10 @@ def money(value: float | None, currency: str) -> str:
             digits = 2 if scaled < 10 and suffix != "k" else (1 if scaled < 100 else 0)
             return f"{sign}{symbol}{scaled:,.{digits}f}{suffix}"
     return f"{sign}{symbol}{size:,.0f}"
+
+
+def _label(period: Any) -> str:
+    return period.label() if period is not None else "-"
 
 
 def _pct(value: float | None) -> str:
@@ -60,24 +65,33 @@ def to_csv(result: FlowResult, what: str = "series") -> str:
     return out.getvalue()
 
 
+def _kind(result: FlowResult) -> str:
+    """Which kind of figure a table shows: declarations, or statistics as one side reports them."""
+    if result.source.get("kind") != "statistics":
+        return "declarations"
+    return f"statistics: {result.source['note'].split(' (')[0]}"
+
+
 def series_table(result: FlowResult, top: int = 6) -> Table:
-    """Periods down, the largest groups across, the rest as "other"."""
+    """Periods down, the largest groups across, the rest as "other"; periods as a person writes them."""
     cur = result.currency
     totals: dict[str, float] = defaultdict(float)
     for r in result.series:
         totals[r["group"]] += r["value"] or 0.0
     groups = sorted(totals, key=lambda g: -totals[g])[:top]
     table = Table("period", *groups, "other", "total",
-                  title=f"Value by {result.query.by} per {result.query.period} ({cur})")
+                  title=f"Value by {result.query.by} per {result.period} ({cur}) — {_kind(result)}")
     by_period: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    labels: dict[Any, str] = {}
     for r in result.series:
         key = r["group"] if r["group"] in groups else "other"
         by_period[r["period"]][key] += r["value"] or 0.0
+        labels[r["period"]] = r.get("period_label") or str(r["period"])[:10]
     for period, values in by_period.items():
         total = sum(values.values())
         cells = [money(values.get(g), cur) + (f" ({values[g] / total:.0%})" if total and g in values else "")
                  for g in groups]
-        table.add_row(str(period)[:10], *cells, money(values.get("other"), cur), money(total, cur))
+        table.add_row(labels[period], *cells, money(values.get("other"), cur), money(total, cur))
     return table
 
 
@@ -86,7 +100,8 @@ def growth_table(result: FlowResult, top: int = 15) -> Table:
     cur = result.currency
     t = result.totals
     table = Table(result.query.by, f"before ({cur})", f"after ({cur})", "share before", "share after", "factor",
-                  title=f"Growth {result.before} → {result.after} (factor per month)")
+                  title=f"Growth {_label(result.before)} → {_label(result.after)} (factor per month) — "
+                        f"{_kind(result)}")
     for r in result.growth[:top]:
         table.add_row(str(r["group"]), money(r["before"], cur), money(r["after"], cur),
                       _pct(r["share_before"]), _pct(r["share_after"]),
@@ -121,3 +136,48 @@ def rich_view(result: FlowResult, top: int = 6) -> Group:
         parts.append(f"[yellow]{result.unconverted:,} shipment(s) had no exchange rate and count as 0 "
                      f"{result.currency}; load rates with `diversion ingest rates`.")
     return Group(*parts)
+
+
+def _factor_text(value: float | None) -> str:
+    return "new" if value is None else f"×{value:.1f}"
+
+
+def mirror_view(result: MirrorResult, top: int = 20) -> Group:
+    """Mirror pairs (largest first per period) and the re-export routes, each table stating its currency."""
+    cur = result.currency
+    pairs = Table("period", "exporter", "importer", f"exports reported by exporter ({cur})",
+                  f"imports reported by importer ({cur})", f"gap ({cur})", "ratio",
+                  title=f"Mirror statistics ({result.classification or '-'}; {cur}): each side's report of one trade")
+    for p in result.pairs[:top]:
+        pairs.add_row(p.period, p.exporter, p.importer, money(p.exports_reported, cur),
+                      money(p.imports_reported, cur), money(p.gap, cur),
+                      "-" if p.ratio is None else f"{p.ratio:.2f}")
+    parts: list[Any] = [pairs]
+    if result.routes:
+        routes = Table("hub", f"in from sources, before ({cur})", "after", "factor",
+                       f"out to {result.destination}, before ({cur})", "after", "factor", "largest sources",
+                       title=f"Re-export route {_label(result.before)} → {_label(result.after)}: source countries → "
+                             f"hub (as the sources report their exports) and hub → {result.destination} "
+                             "(as the hub reports its exports)")
+        for r in result.routes[:top]:
+            largest = ", ".join(f"{k} {money(v[1], cur)}" for k, v in list(r.sources.items())[:3])
+            routes.add_row(r.hub, money(r.inflow_before, cur), money(r.inflow_after, cur),
+                           _factor_text(r.inflow_factor), money(r.outflow_before, cur), money(r.outflow_after, cur),
+                           _factor_text(r.outflow_factor), largest)
+        parts.append(routes)
+    return Group(*parts)
+
+
+def mirror_csv(result: MirrorResult, what: str = "pairs") -> str:
+    """Mirror pairs or routes as CSV with a ``currency`` column."""
+    rows = [p.to_dict() for p in result.pairs] if what == "pairs" else [
+        {k: v for k, v in r.to_dict().items() if k != "sources"} for r in result.routes]
+    out = io.StringIO()
+    if not rows:
+        out.write("currency\n")
+        return out.getvalue()
+    writer = csv.DictWriter(out, fieldnames=[*rows[0].keys(), "currency"], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "currency": result.currency})
+    return out.getvalue()

@@ -10,7 +10,23 @@ from diversion.engine import Engine
 from diversion.errors import ConfigError, WarehouseError
 from diversion.flows.attribution import Attribution, growth_attribution
 from diversion.flows.filters import FlowFilter
-from diversion.flows.queries import Period, check_currency, date_range_sql, growth_sql, series_sql
+from diversion.flows.queries import (
+    Period,
+    check_currency,
+    date_range_sql,
+    growth_sql,
+    period_label,
+    series_sql,
+)
+from diversion.flows.statistics import (
+    SOURCES,
+    Source,
+    check_statistics_query,
+    choose_family,
+    describe,
+    families_sql,
+    statistics_source,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,12 @@ class FlowQuery:
     cutoff: date | None = None
     #: Compute the per-period series (skip it when only the growth comparison is wanted).
     series: bool = True
+    #: ``declarations`` (the ``shipments`` table) or ``statistics`` (``trade_stats``).
+    source: str = "declarations"
+    #: For statistics: which reported flow, ``import`` (as the importer reports it) or ``export``.
+    flow: str = "import"
+    #: For statistics: the classification family to read (default HS when present).
+    classification: str | None = None
 
 
 @dataclass
@@ -46,6 +68,10 @@ class FlowResult:
     growth: list[dict[str, Any]]
     attribution: dict[str, Any]
     unconverted: int
+    #: What the figures are: declarations, or statistics of one flow as one side reports it.
+    source: dict[str, Any] = field(default_factory=lambda: {"kind": "declarations"})
+    #: The time bucket used (annual statistics are bucketed by year whatever was asked).
+    period: str = "month"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (dates as ISO strings); ``currency`` states the unit of every value."""
@@ -54,8 +80,9 @@ class FlowResult:
 
         return {
             "currency": self.currency,
+            "source": self.source,
             "by": self.query.by,
-            "period": self.query.period,
+            "period": self.period,
             "filters": self.query.filter.describe(),
             "before": str(self.before) if self.before else None,
             "after": str(self.after) if self.after else None,
@@ -73,17 +100,17 @@ def _resolved(engine: Engine) -> bool:
     )
 
 
-def has_rates(engine: Engine, currency: str) -> bool:
+def has_rates(engine: Engine, currency: str, table: str = "shipments") -> bool:
     """Whether values can be stated in ``currency`` (USD always; others need rates or native values)."""
     if currency == "USD" or engine.scalar("SELECT count(*) FROM rates WHERE currency = ?", [currency]):
         return True
     # Values declared in the currency itself need no rate.
     return bool(engine.scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM shipments WHERE upper(currency) = ? LIMIT 1)", [currency]))
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE upper(currency) = ? LIMIT 1)", [currency]))
 
 
-def _check_rates(engine: Engine, currency: str) -> None:
-    if has_rates(engine, currency):
+def _check_rates(engine: Engine, currency: str, table: str = "shipments") -> None:
+    if has_rates(engine, currency, table):
         return
     known = [r[0] for r in engine.fetch_all("SELECT DISTINCT currency FROM rates ORDER BY 1")]
     raise ConfigError(
@@ -92,9 +119,10 @@ def _check_rates(engine: Engine, currency: str) -> None:
     )
 
 
-def default_periods(engine: Engine, flt: FlowFilter, cutoff: date, resolved: bool) -> tuple[Period, Period] | None:
+def default_periods(engine: Engine, flt: FlowFilter, cutoff: date, resolved: bool,
+                    source: Source | None = None) -> tuple[Period, Period] | None:
     """Before/after periods split at ``cutoff`` over the filtered shipments' date range."""
-    sql, params = date_range_sql(flt, resolved)
+    sql, params = date_range_sql(flt, resolved, source)
     first, last = engine.fetch_all(sql, params)[0]
     if first is None or not first < cutoff <= last:
         return None
@@ -146,6 +174,19 @@ def attribution_dict(a: Attribution) -> dict[str, Any]:
     }
 
 
+def _statistics(engine: Engine, query: FlowQuery) -> tuple[Source, dict[str, Any], bool]:
+    """The statistics source of a query, what it is, and whether its figures are annual."""
+    check_statistics_query(query.filter, query.by)
+    sql, params = families_sql(query.filter, query.flow)
+    families = {r[0]: (list(r[1]), int(r[2])) for r in engine.fetch_all(sql, params)}
+    family = choose_family(query.filter, families, query.classification)
+    source = statistics_source(query.filter, query.flow, family)
+    annual = bool(engine.scalar(
+        f"SELECT count(*) FROM (SELECT 1 FROM {source.sql} s WHERE s.period_kind = 'year' LIMIT 1)",
+        list(source.params)))
+    return source, describe(query.flow, family), annual
+
+
 def compute_flows(engine: Engine, query: FlowQuery) -> FlowResult:
     """Run one flow query on the warehouse.
 
@@ -153,32 +194,50 @@ def compute_flows(engine: Engine, query: FlowQuery) -> FlowResult:
     >>> compute_flows(DuckDBEngine(), FlowQuery(currency="USD")).series
     []
     """
-    if not engine.table_exists("shipments"):
-        raise WarehouseError("the warehouse has no shipments table; run `diversion ingest shipments FILE` first")
+    if query.source not in SOURCES:
+        raise ConfigError(f"--source {query.source!r}: choose {' or '.join(SOURCES)}")
+    statistics = query.source == "statistics"
+    table = "trade_stats" if statistics else "shipments"
+    if not engine.table_exists(table):
+        raise WarehouseError(f"the warehouse has no {table} table; run `diversion ingest "
+                             f"{'stats' if statistics else 'shipments'} FILE` first")
     currency = check_currency(query.currency)
-    _check_rates(engine, currency)
+    _check_rates(engine, currency, table)
     if (query.before is None) != (query.after is None):
         raise ConfigError("give both --before and --after, or neither (then the cut-off date splits the data)")
-    resolved = _resolved(engine)
     flt = query.filter
+    source: Source | None = None
+    described: dict[str, Any] = {"kind": "declarations"}
+    period = query.period
+    resolved = False
+    if statistics:
+        source, described, annual = _statistics(engine, query)
+        if annual:
+            period = "year"  # a year's figure has no months to show
+    else:
+        resolved = _resolved(engine)
     series: list[dict[str, Any]] = []
     if query.series:
-        sql, params = series_sql(flt, query.by, query.period, currency, resolved)
+        sql, params = series_sql(flt, query.by, period, currency, resolved, source)
         series = _with_group(engine.fetch_dicts(sql, params))
+        for row in series:
+            row["period_label"] = period_label(row["period"], period)
     unconverted = sum(int(r.pop("unconverted") or 0) for r in series)
 
     periods: tuple[Period, Period] | None
     if query.before and query.after:
         periods = (query.before, query.after)
     else:
-        periods = default_periods(engine, flt, query.cutoff, resolved) if query.cutoff else None
+        periods = default_periods(engine, flt, query.cutoff, resolved, source) if query.cutoff else None
     growth: list[dict[str, Any]] = []
     totals: dict[str, Any] = {}
     attribution: dict[str, Any] = {}
     if periods:
         before, after = periods
+        # "New" is new since the cut-off; a counterpart with value in the before period is never new
+        # (growth_attribution), so periods chosen after the cut-off do not call existing partners new.
         cutoff = query.cutoff or after.start
-        sql, params = growth_sql(flt, query.by, before, after, currency, resolved, cutoff)
+        sql, params = growth_sql(flt, query.by, before, after, currency, resolved, cutoff, source)
         growth = _with_group(engine.fetch_dicts(sql, params))
         attribution = attribution_dict(attribute(growth, before, after, cutoff))
         for row in growth:
@@ -189,6 +248,7 @@ def compute_flows(engine: Engine, query: FlowQuery) -> FlowResult:
         query=query, currency=currency, series=series,
         before=periods[0] if periods else None, after=periods[1] if periods else None,
         totals=totals, growth=growth, attribution=attribution, unconverted=unconverted,
+        source=described, period=period,
     )
 
 

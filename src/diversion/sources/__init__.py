@@ -30,6 +30,8 @@ class ParseOptions:
 
     source_id: str
     mapping: Path | None = None
+    #: A built-in layout (``comtrade``, ``comtrade-plus``, ``comext``) for trade statistics.
+    profile: str | None = None
 
 
 Parser = Callable[[Path, ParseOptions], ParsedFile]
@@ -37,7 +39,7 @@ Parser = Callable[[Path, ParseOptions], ParsedFile]
 
 def _parsers() -> dict[str, Parser]:
     # Imported lazily so that one broken optional format cannot break the others.
-    from diversion.sources import distributors, rates, registry, sanctions, shipments, web
+    from diversion.sources import distributors, rates, registry, sanctions, shipments, stats, web
 
     return {
         "shipments": shipments.parse_shipments,
@@ -46,10 +48,11 @@ def _parsers() -> dict[str, Parser]:
         "web": web.parse_web,
         "distributors": distributors.parse_distributors,
         "rates": rates.parse_rates,
+        "stats": stats.parse_stats,
     }
 
 
-KINDS = ("shipments", "sanctions", "registry", "web", "distributors", "rates")
+KINDS = ("shipments", "sanctions", "registry", "web", "distributors", "rates", "stats")
 
 
 def ingest_file(
@@ -58,6 +61,7 @@ def ingest_file(
     path: Path,
     strict: bool = False,
     mapping: Path | None = None,
+    profile: str | None = None,
 ) -> LoadResult:
     """Parse and load one file of the given kind; a file loaded before is skipped."""
     if kind not in KINDS:
@@ -66,7 +70,7 @@ def ingest_file(
     source_id = file_sha256(path)
     if already_loaded(engine, source_id):
         return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
-    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping))
+    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, profile=profile))
     result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
     if kind in ("shipments", "rates"):
         from diversion.sources.rates import fill_value_usd
@@ -82,11 +86,12 @@ def ingest_files(
     strict: bool = False,
     mapping: Path | None = None,
     on_file: Callable[[LoadResult], None] | None = None,
+    profile: str | None = None,
 ) -> list[LoadResult]:
     """Load several files of one kind, each in its own transaction."""
     results = []
     for path in paths:
-        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping)
+        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping, profile=profile)
         results.append(result)
         if on_file is not None:
             on_file(result)

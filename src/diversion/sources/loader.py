@@ -31,6 +31,8 @@ class Quarantined:
     field: str | None
     reason: str
     raw: dict[str, Any] | str | None = None
+    #: Left out on purpose by the mapping's ``keep`` (not bad data: ``--strict`` lets it pass).
+    filtered: bool = False
 
 
 @dataclass
@@ -148,11 +150,12 @@ def load_parsed(
     result = LoadResult(str(path), kind, parsed.format, source_id, rows_read=parsed.rows_read)
     for q in parsed.quarantined:
         result.quarantine_reasons[q.reason] = result.quarantine_reasons.get(q.reason, 0) + 1
-    if strict and parsed.quarantined:
-        first = parsed.quarantined[0]
+    bad = [q for q in parsed.quarantined if not q.filtered]
+    if strict and bad:
+        first = bad[0]
         raise StrictModeError(
             str(path),
-            f"{len(parsed.quarantined)} bad row(s), nothing written (--strict); first at "
+            f"{len(bad)} bad row(s), nothing written (--strict); first at "
             f"line {first.line}, field {first.field or '-'}: {first.reason}",
         )
     with engine.transaction():

@@ -9,7 +9,9 @@ reported, because a number cell may have lost an HS code's leading zero.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime, time
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +81,45 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def read_xlsx_raw(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], set[str], int]:
-    """Load the first sheet of an XLSX workbook as text columns ``c0..`` plus ``_line`` (sheet row).
+#: Rows searched for the header when the first non-empty row is not it (vendor banners run a few rows).
+HEADER_SEARCH_ROWS = 30
 
-    The first non-empty row is the header; empty rows are skipped.
+
+def _blank(row: tuple[Any, ...]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _header(row: tuple[Any, ...]) -> list[str]:
+    return [(cell_text(v) or "").strip() or f"column{i + 1}" for i, v in enumerate(row)]
+
+
+def _pick_sheet(book: Any, path: Path, name: str | None) -> Any:
+    if name is None:
+        return book.worksheets[0]
+    if name in book.sheetnames:
+        return book[name]
+    folded = {s.casefold().strip(): s for s in book.sheetnames}
+    if name.casefold().strip() in folded:
+        return book[folded[name.casefold().strip()]]
+    raise SourceError(str(path), f"mapping key 'sheet': no sheet {name!r} in the workbook "
+                                 f"(it has: {', '.join(book.sheetnames)})")
+
+
+def read_xlsx_raw(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    skip_rows: int = 0,
+    is_header: Callable[[list[str]], bool] | None = None,
+) -> tuple[list[str], set[str], int]:
+    """Load one sheet of an XLSX workbook as text columns ``c0..`` plus ``_line`` (sheet row).
+
+    ``sheet`` names it (default: the first). The header is row ``header_row``
+    when given; else the first non-empty row, unless ``is_header`` rejects it
+    and accepts a later one among the first ``HEADER_SEARCH_ROWS`` (a vendor
+    banner above the header). Rows above the header, the ``skip_rows`` rows
+    right under it and empty rows are not records.
     """
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -92,17 +129,36 @@ def read_xlsx_raw(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str]
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SourceError(str(path), f"a zip file but not a readable XLSX workbook ({exc})") from exc
     try:
-        sheet = book.worksheets[0]
+        ws = _pick_sheet(book, path, sheet)
+        rows = ws.iter_rows(values_only=True)
         header: list[str] = []
-        numeric_idx: set[int] = set()
-        columns: list[list[str | None]] = []
-        lines: list[int] = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+        seen: list[tuple[int, tuple[Any, ...]]] = []  # rows read while looking for the header
+        for number, row in enumerate(rows, start=1):
+            if header_row is not None:
+                if number == header_row:
+                    header = _header(row)
+                    break
                 continue
-            if not header:
-                header = [cell_text(v) or f"column{i + 1}" for i, v in enumerate(row)]
-                columns = [[] for _ in header]
+            if _blank(row):
+                continue
+            seen.append((number, row))
+            if is_header is None or is_header(_header(row)) or len(seen) >= HEADER_SEARCH_ROWS:
+                break
+        pending: list[tuple[int, tuple[Any, ...]]] = []
+        if header_row is None and seen:
+            found = next((i for i, (_, r) in enumerate(seen) if is_header is None or is_header(_header(r))), 0)
+            header = _header(seen[found][1])
+            pending = seen[found + 1:]
+        numeric_idx: set[int] = set()
+        columns: list[list[str | None]] = [[] for _ in header]
+        lines: list[int] = []
+        skipped = 0
+        following = enumerate(rows, start=(seen[-1][0] if seen else header_row or 0) + 1)
+        for number, row in chain(pending, following):
+            if not header or _blank(row):
+                continue
+            if skipped < skip_rows:
+                skipped += 1
                 continue
             for i in range(len(header)):
                 value = row[i] if i < len(row) else None
@@ -113,7 +169,9 @@ def read_xlsx_raw(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str]
     finally:
         book.close()
     if not header:
-        raise SourceError(str(path), "the workbook's first sheet is empty")
+        if header_row:
+            raise SourceError(str(path), f"mapping key 'header_row': the sheet has no row {header_row}")
+        raise SourceError(str(path), "the workbook's sheet is empty")
     table = pa.table({**{f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)},
                       "_line": pa.array(lines, pa.int64())})
     con.register("_xlsx", table)

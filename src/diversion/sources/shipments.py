@@ -20,9 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from diversion.errors import SourceError
-from diversion.sources.csvfiles import detect_format, open_csv, read_csv_raw, utf8_copy
 from diversion.sources.loader import ParsedFile, Quarantined
-from diversion.sources.mapping import STANDARD_COLUMNS, Mapping, load_mapping, resolve_columns
+from diversion.sources.mapping import STANDARD_COLUMNS, Mapping, load_mapping, resolve_columns, resolve_keep
 from diversion.sources.normalise import (
     date_expectation,
     date_sql,
@@ -34,7 +33,8 @@ from diversion.sources.normalise import (
     text_sql,
     year_sql,
 )
-from diversion.sources.parquet_xlsx import read_parquet_raw, read_xlsx_raw
+from diversion.sources.periods import month_sql
+from diversion.sources.tabular import KEEP_REASON, KeepCheck, cell_sql, keep_sql, read_raw
 
 if TYPE_CHECKING:
     from diversion.sources import ParseOptions
@@ -59,28 +59,18 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     result holds the normalised ``shipments`` rows and the quarantined ones.
     """
     mapping = load_mapping(options.mapping) if options.mapping else Mapping()
-    fmt = detect_format(path)
+    refuse_non_hs(mapping, path)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
-        encoding: str | None = None
-        rejects: list[tuple[int, str, str]] = []
-        numeric: set[str] = set()
-        if fmt == "csv":
-            encoding, delimiter, header = open_csv(path, mapping.encoding, mapping.delimiter)
-            resolve_columns(header, mapping, str(path))  # fail fast, before reading the whole file
-            with utf8_copy(path, encoding) as utf8:
-                raw = read_csv_raw(con, utf8, header, delimiter, encoding)
-            rejects, rows = raw.rejects, raw.rows
-        elif fmt == "parquet":
-            header, numeric, rows = read_parquet_raw(con, path)
-        else:
-            header, numeric, rows = read_xlsx_raw(con, path)
+        raw = read_raw(con, path, mapping, check=lambda header: resolve_columns(header, mapping, str(path)))
+        header = raw.header
         sources = resolve_columns(header, mapping, str(path))
-        parsed = _normalise(con, header, sources, mapping, options.source_id, numeric)
-        parsed.format, parsed.encoding = fmt, encoding
-        parsed.rows_read = rows + len(rejects)
-        structural = [Quarantined(line, None, reason, raw_line) for line, reason, raw_line in rejects]
+        keep = keep_sql(resolve_keep(header, mapping, str(path)), header)
+        parsed = _normalise(con, header, sources, mapping, options.source_id, raw.numeric, keep)
+        parsed.format, parsed.encoding = raw.format, raw.encoding
+        parsed.rows_read = raw.rows + len(raw.rejects)
+        structural = [Quarantined(line, None, reason, raw_line) for line, reason, raw_line in raw.rejects]
         parsed.quarantined = sorted(structural + parsed.quarantined, key=lambda q: q.line or 0)
         return parsed
     except duckdb.Error as exc:
@@ -89,20 +79,40 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
         con.close()
 
 
+def refuse_non_hs(mapping: Mapping, path: Path) -> None:
+    """Shipments hold HS codes: a file declared in SITC (or BEC...) is refused, saying why."""
+    found = mapping.classification
+    if found is None or found.is_hs:
+        return
+    raise SourceError(
+        str(path),
+        f"mapping key 'classification': {found.name} is not HS. Shipments, the CHPL and every HS filter "
+        f"read HS codes, and {found.family} codes are another numbering (SITC 84 is clothing, HS 84 is "
+        "machinery); load the file as trade statistics with `diversion ingest stats`, where it is kept "
+        "apart from HS analyses",
+    )
+
+
 def _source_column(column: str, header: list[str], sources: dict[str, str], mapping: Mapping) -> str:
     """The untrimmed SQL expression feeding a standard column: a ``raw`` column, a constant or NULL."""
     if column in sources:
-        return f"c{header.index(sources[column])}"
+        return cell_sql(f"c{header.index(sources[column])}", mapping)
     if column == "currency" and mapping.currency and "currency" not in mapping.constants:
         return literal(mapping.currency)
     return literal(mapping.constants.get(column))
 
 
-def _checks(mapping: Mapping) -> list[tuple[str, str, str]]:
-    """(field, failing condition, reason) in the order a row is checked; the first that holds is reported."""
+def _checks(mapping: Mapping, keep: list[tuple[str, str, str]] | None = None) -> list[tuple[str, str, str]]:
+    """(field, failing condition, reason) in the order a row is checked; the first that holds is reported.
+
+    Rows the mapping's ``keep`` leaves out come first: they are not bad, only not wanted.
+    """
+    # Months (Apr 2023, 2023-04) are read too, as their first day; the reason names the day forms.
+    expected = date_expectation(mapping.date_formats)
     return [
+        *(keep or []),
         ("date", "r_date IS NULL", "missing"),
-        ("date", "date IS NULL", f"not a valid date (expected {date_expectation(mapping.date_formats)})"),
+        ("date", "date IS NULL", f"not a valid date (expected {expected})"),
         ("hs_code", "r_hs_code IS NULL", "missing"),
         ("hs_code", "hs_code IS NULL", "not an HS code (2-10 digits)"),
         ("manufacture_year", "manufacture_year IS NULL AND r_manufacture_year IS NOT NULL",
@@ -119,7 +129,7 @@ def _checks(mapping: Mapping) -> list[tuple[str, str, str]]:
 
 
 def normalise_sql(header: list[str], sources: dict[str, str], mapping: Mapping, source_id: str,
-                  numeric: set[str]) -> str:
+                  numeric: set[str], keep: list[KeepCheck] | None = None) -> str:
     """The one query that normalises ``raw`` and names each row's first bad field (``_reason``).
 
     Layers: ``t`` trims the text, ``p`` parses and joins the country and
@@ -129,26 +139,36 @@ def normalise_sql(header: list[str], sources: dict[str, str], mapping: Mapping, 
     raw = {c: text_sql(_source_column(c, header, sources, mapping)) for c in STANDARD_COLUMNS}
     if "currency" in sources and mapping.currency:
         raw["currency"] = f"coalesce({raw['currency']}, {literal(mapping.currency)})"
-    pad_hs = sources.get("hs_code") in numeric
-    texts = ", ".join(f"{raw[c]} AS r_{c}" for c in STANDARD_COLUMNS)
+    pad_hs = sources.get("hs_code") in numeric or mapping.hs_width == "even"
+    hs_text = "r_hs_code"
+    if isinstance(mapping.hs_width, int):
+        # The file's codes all have this width; shorter ones lost their leading zeros (chapter 1 -> 01).
+        hs_text = (f"(CASE WHEN regexp_full_match(r_hs_code, '[0-9]+') AND length(r_hs_code) < {mapping.hs_width} "
+                   f"THEN lpad(r_hs_code, {mapping.hs_width}, '0') ELSE r_hs_code END)")
+    keep = keep or []
+    keep_columns = ", ".join(f"{check.column} AS k{i}" for i, check in enumerate(keep))
+    texts = ", ".join(f"{raw[c]} AS r_{c}" for c in STANDARD_COLUMNS) + (f", {keep_columns}" if keep else "")
     joins = " ".join(
         f"LEFT JOIN _countries k_{c} ON k_{c}.raw = t.r_{c}" for c in COUNTRY_COLUMNS
     ) + " LEFT JOIN _currencies k_currency ON k_currency.raw = t.r_currency"
-    kept = ", ".join(f"r_{c}" for c in ("date", "hs_code", "manufacture_year", "currency",
-                                         *COUNTRY_COLUMNS, *_NUMBERS))
+    kept = ", ".join([*(f"r_{c}" for c in ("date", "hs_code", "manufacture_year", "currency",
+                                           *COUNTRY_COLUMNS, *_NUMBERS)), *(f"k{i}" for i in range(len(keep)))])
     parsed = ", ".join([
         f"coalesce(r_record_id, {literal(source_id[:12] + ':')} || _line) AS record_id",
-        f"{date_sql('r_date', mapping.date_formats)} AS date",
-        f"{hs_sql('r_hs_code', pad_hs)} AS hs_code",
+        f"coalesce({date_sql('r_date', mapping.date_formats)}, {month_sql('r_date')}) AS date",
+        f"{hs_sql(hs_text, pad_hs)} AS hs_code",
         f"{year_sql('r_manufacture_year')} AS manufacture_year",
         *(f"r_{c} AS {c}" for c in _TEXT_COLUMNS),
         *(f"k_{c}.code AS {c}" for c in COUNTRY_COLUMNS),
         "k_currency.code AS currency",
-        *(f"{number_sql(f'r_{c}', mapping.decimal, mapping.thousands)} AS {c}" for c in _NUMBERS),
+        *(f"{_scaled(number_sql(f'r_{c}', mapping.decimal, mapping.thousands), mapping, c)} AS {c}"
+          for c in _NUMBERS),
     ])
     finite = ", ".join(f"{finite_sql(c)} AS {c}" for c in _NUMBERS)
+    # Keep rules read the raw cells (k0, k1...) in the layers below ``t``.
+    keep_checks = [(check.field, check.left_out(f"k{i}"), check.reason) for i, check in enumerate(keep)]
     reason = "CASE " + " ".join(
-        f"WHEN {cond} THEN {literal(f'{field}: {why}')}" for field, cond, why in _checks(mapping)
+        f"WHEN {cond} THEN {literal(f'{field}: {why}')}" for field, cond, why in _checks(mapping, keep_checks)
     ) + " END"
     # Numbers enter the hash as written (formatting doubles is the costliest cast there is).
     hashed = ", ".join(
@@ -171,8 +191,15 @@ def normalise_sql(header: list[str], sources: dict[str, str], mapping: Mapping, 
     )
 
 
+def _scaled(number: str, mapping: Mapping, column: str) -> str:
+    """A number times the mapping's multiplier for its column (values "in thousands")."""
+    factor = mapping.multipliers.get(column)
+    return f"({number} * {factor!r})" if factor else number
+
+
 def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[str, str],
-               mapping: Mapping, source_id: str, numeric: set[str]) -> ParsedFile:
+               mapping: Mapping, source_id: str, numeric: set[str],
+               keep: list[KeepCheck] | None = None) -> ParsedFile:
     for name, kind, columns in (("_countries", "country", COUNTRY_COLUMNS), ("_currencies", "currency", ("currency",))):
         exprs = [_source_column(c, header, sources, mapping) for c in columns]
         if kind == "currency" and mapping.currency:
@@ -180,7 +207,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[
         # One scan for all columns of a kind: their distinct values are few.
         distinct = f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM raw"
         register_lookup(con, name, (row[0] for row in con.execute(distinct).fetchall()), kind)
-    table = _materialise(con.execute(normalise_sql(header, sources, mapping, source_id, numeric)))
+    table = _materialise(con.execute(normalise_sql(header, sources, mapping, source_id, numeric, keep)))
     reasons = table.column("_reason")
     parsed = ParsedFile(format="")
     if reasons.null_count == table.num_rows:
@@ -188,7 +215,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[
         return parsed
     bad_mask = pc.is_valid(reasons)
     parsed.tables["shipments"] = table.filter(pc.invert(bad_mask)).drop_columns(["_reason"])
-    parsed.quarantined = _quarantined(con, header, table.filter(bad_mask).select(["line", "_reason"]))
+    parsed.quarantined = quarantined_rows(con, header, table.filter(bad_mask).select(["line", "_reason"]))
     return parsed
 
 
@@ -201,7 +228,7 @@ def _materialise(result: duckdb.DuckDBPyConnection) -> pa.Table:
     return result.to_arrow_table(ARROW_BATCH_ROWS)
 
 
-def _quarantined(con: duckdb.DuckDBPyConnection, header: list[str], bad: pa.Table) -> list[Quarantined]:
+def quarantined_rows(con: duckdb.DuckDBPyConnection, header: list[str], bad: pa.Table) -> list[Quarantined]:
     """Quarantine records for the rows that failed a check, each with its raw values by column name."""
     con.register("_bad", bad)
     cols = ", ".join(f"r.c{i}" for i in range(len(header)))
@@ -211,5 +238,6 @@ def _quarantined(con: duckdb.DuckDBPyConnection, header: list[str], bad: pa.Tabl
     out = []
     for line, reason, *values in rows:
         record = {name or f"column{i + 1}": value for i, (name, value) in enumerate(zip(header, values, strict=True))}
-        out.append(Quarantined(int(line), reason.split(":", 1)[0], reason, json.dumps(record, ensure_ascii=False)))
+        out.append(Quarantined(int(line), reason.split(":", 1)[0], reason, json.dumps(record, ensure_ascii=False),
+                               filtered=KEEP_REASON in reason))
     return out
