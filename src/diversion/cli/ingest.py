@@ -48,6 +48,9 @@ def _print_summary(results: list[LoadResult]) -> None:
                       f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}")
     console.print(table)
     for r in results:
+        if r.rows_empty:
+            console.print(f"  {r.rows_empty:,} empty placeholder row(s) skipped, counted as loaded  "
+                          f"({Path(r.path).name})", highlight=False, markup=False)
         for reason, n in sorted(r.quarantine_reasons.items(), key=lambda kv: -kv[1])[:10]:
             console.print(f"  [yellow]quarantined[/] {n:,} × {reason}  ({Path(r.path).name})")
     total_q = sum(r.rows_quarantined for r in results)
