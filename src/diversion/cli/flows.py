@@ -11,8 +11,6 @@ import typer
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
 from diversion.errors import ConfigError
-from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
-from diversion.flows.render import rich_view, to_csv, to_json
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -70,6 +68,10 @@ def flows(
         raise ConfigError(f"--format {fmt!r}: choose table, csv or json")
     if table not in ("series", "growth", "attribution"):
         raise ConfigError(f"--table {table!r}: choose series, growth or attribution")
+    # The flows stage loads when the command runs, not with the CLI.
+    from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
+    from diversion.flows.render import rich_view, to_csv, to_json
+
     query = FlowQuery(
         filter=make_filter(
             hs_codes=hs or (), chpl_tiers=tier or (), machine_tools=machine_tools, brands=brand or (),

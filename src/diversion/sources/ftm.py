@@ -45,6 +45,9 @@ class FtmRecord:
     referents: list[str]
     first_seen: str | None
     properties: dict[str, list[Any]]  # as published, unknown properties included
+    #: OpenSanctions' ``target``: True for a listed (sanctioned, ...) entity, False for one shipped beside it
+    #: (a registry company, an owner); None when the export does not say.
+    target: bool | None = None
 
 
 @dataclass
@@ -118,6 +121,7 @@ def parse_entity(data: Any, line: int) -> FtmRecord:
         referents=texts("referents"),
         first_seen=clean(data.get("first_seen")),
         properties=properties,
+        target=data["target"] if isinstance(data.get("target"), bool) else None,
     )
 
 
@@ -129,6 +133,8 @@ def _merge(into: FtmRecord, other: FtmRecord) -> None:
     into.referents = list(dict.fromkeys(into.referents + other.referents))
     into.caption = into.caption or other.caption
     into.first_seen = min(filter(None, (into.first_seen, other.first_seen)), default=None)
+    if other.target is not None:  # a fragment that says "target" decides; any true one makes it listed
+        into.target = bool(into.target) or other.target
 
 
 def read_ftm(path: Path) -> FtmFile:
@@ -168,6 +174,11 @@ def read_ftm(path: Path) -> FtmFile:
                     Quarantined(line, "schema", "same id as an earlier entity of another schema", text.strip()[:2000])
                 )
     return out
+
+
+def is_listed(record: FtmRecord) -> bool:
+    """Whether the entity counts as listed: OpenSanctions' ``target`` flag, or true when the export has none."""
+    return record.target is not False
 
 
 def is_party(record: FtmRecord) -> bool:
