@@ -112,7 +112,6 @@ def screen(
     limit: Annotated[int | None, typer.Option("--limit", help="Most hits per name.")] = None,
 ) -> None:
     """Screen a name (or a CSV of parties) against every sanctions name and alias."""
-    from diversion.reference import to_iso2
     from diversion.resolve.screen_cache import screening_index
     from diversion.resolve.screen_file import read_parties, results_json, screen_parties, write_results
 
@@ -138,7 +137,11 @@ def screen(
                 best = f"{hits[0].score:.2f} {hits[0].caption} ({hits[0].list_name})" if hits else "no match"
                 console.print(f"{party.line}: {party.name} → {best}", highlight=False)
         return
-    hits = index.search(name or "", to_iso2(country) or country if country else None, schema, cut, top)
+    if country:  # country names in any language: loaded only when one is given
+        from diversion.reference import to_iso2
+
+        country = to_iso2(country) or country
+    hits = index.search(name or "", country, schema, cut, top)
     if as_json:
         sys.stdout.write(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1) + "\n")
         return
