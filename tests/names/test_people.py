@@ -26,6 +26,7 @@ def test_same_person(query: str, listed: str) -> None:
 @pytest.mark.parametrize(("query", "listed"), [
     ("Ivan Sidorov", "Ivan Petrov"),
     ("Oleg Petrov", "Olga Petrova"),
+    ("Sergei Ivanov", "Sergei Petrovich Smirnov"),
     ("Deripaska", "DERIPASKA, Oleg Vladimirovich"),
 ])
 def test_other_person(query: str, listed: str) -> None:

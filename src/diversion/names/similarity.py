@@ -260,8 +260,12 @@ def name_similarity(a: NameForms, b: NameForms, weights: WordWeights | None = No
         from diversion.names.people import person_similarity
 
         score, reason = person_similarity(a, b)
+        # The whole name's spelling counts where the parts cannot be paired one to one (a joined or split
+        # name) or where one letter is all that differs (a typo in a short part, "Ivan" / "Ivam"): beyond
+        # that, "Oleg Petrov" and "Olga Petrova" are two people whose whole spellings are 92 % alike.
         spelt = _spelling_similarity(a, b)
-        if spelt.score > score:
+        one_typo = Levenshtein.distance(a.core, b.core, score_cutoff=2) <= 1
+        if spelt.score > score and (len(a.tokens) != len(b.tokens) or one_typo):
             score, reason = spelt.score, spelt.reason
         missing = _rarest_word_missing(a, b, weights) if weights is not None else None
         if missing is not None and score > RAREST_WORD_MISSING:
