@@ -66,7 +66,8 @@ def test_explain_gives_weights_per_comparison(resolved: DuckDBEngine) -> None:
     ex = explain_pair(resolved, "OOO AMG", "AMG LLC")
     by_name = {c.comparison: c for c in ex.contributions}
     assert set(by_name) == {"name", "country", "address", "identifiers", "domain"}
-    assert by_name["name"].level == "same name" and by_name["name"].weight > 0
+    # the same-name level says how many other parties are expected to bear the name (issue #14)
+    assert by_name["name"].level.startswith("same name (") and by_name["name"].weight > 0
     assert by_name["identifiers"].level == "an identifier in common"
     assert ex.total_weight == pytest.approx(ex.prior_weight + sum(c.weight for c in ex.contributions), abs=0.05)
     assert ex.probability > 0.99 and ex.same_entity is True

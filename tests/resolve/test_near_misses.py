@@ -78,6 +78,10 @@ def test_one_listing_from_two_publications_is_one_entity(case, settings: Setting
     case.sanctioned("NK-kometa", "OOO Kometa", inn="5406000002")
     for eid in ("ofac-41007", "NK-95ed", "ofac-41006", "NK-429c", "ofac-1", "NK-kometa"):
         _referent(case, eid, eid)
+    # OpenSanctions names the OFAC entry it copies among its referents: that, not the name, makes them one
+    # (issue #14: two entries of one list are never one party)
+    _referent(case, "NK-95ed", "ofac-41007")
+    _referent(case, "NK-429c", "ofac-41006")
     resolve(case.engine, settings)
     ent = dict(case.engine.fetch_all(
         "SELECT x.source_key, em.entity_id FROM mentions x JOIN entity_mentions em USING (mention_id) "
@@ -88,4 +92,8 @@ def test_one_listing_from_two_publications_is_one_entity(case, settings: Setting
     ids = dict(case.engine.fetch_all("SELECT source_key, mention_id FROM mentions WHERE source_table = 'sanctions'"))
     why = explain_pair(case.engine, ids["ofac-41006"], ids["NK-429c"])
     idents = next(c for c in why.contributions if c.comparison == "identifiers")
+    assert idents.level == "an identifier in common" and idents.weight > 0
+    # two lists' own entry ids that differ say nothing
+    other = explain_pair(case.engine, ids["ofac-41007"], ids["NK-429c"])
+    idents = next(c for c in other.contributions if c.comparison == "identifiers")
     assert idents.weight == 0 and "neutral" in idents.level

@@ -27,7 +27,9 @@ def test_ftm_entities_become_sanctions_rows(engine: DuckDBEngine) -> None:
     assert result.format == "ftm"
     assert counts_add_up(result)
     rows = {r["entity_id"]: r for r in engine.fetch_dicts("SELECT * FROM sanctions")}
-    assert set(rows) == {"NK-amg0001", "NK-amegino", "NK-kometa", "NK-ivanov", "NK-vessel1"}
+    # NK-kometa is shipped with "target": false: a registry record, not a listing (issue #14)
+    assert set(rows) == {"NK-amg0001", "NK-amegino", "NK-ivanov", "NK-vessel1"}
+    assert engine.fetch_all("SELECT entity_id, topics FROM registry_entities") == [("NK-kometa", ["mil"])]
     amg = rows["NK-amg0001"]
     assert amg["schema"] == "Company" and amg["name"] == "AMG LLC"
     assert amg["countries"] == ["RU"]
@@ -43,11 +45,16 @@ def test_ftm_entities_become_sanctions_rows(engine: DuckDBEngine) -> None:
     assert rows["NK-amegino"]["list_name"] == "us_ofac_sdn, gb_hmt_sanctions"
 
 
-def test_listing_date_prefers_listing_facts_over_first_seen(engine: DuckDBEngine) -> None:
+def test_listing_date_prefers_listing_facts_over_first_seen(engine: DuckDBEngine, tmp_path: Path) -> None:
+    only_seen = tmp_path / "seen.ftm.json"
+    only_seen.write_text('{"id": "NK-k", "schema": "Organization", "caption": "Kometa", "properties": {"name": '
+                         '["Kometa"]}, "datasets": ["x"], "target": true, "first_seen": "2022-02-24T00:00:00"}\n',
+                         encoding="utf-8")
     ingest_file(engine, "sanctions", FTM)
+    ingest_file(engine, "sanctions", only_seen)
     dates = dict(engine.fetch_all("SELECT entity_id, CAST(listing_date AS VARCHAR) FROM sanctions"))
     assert dates["NK-amegino"] == "2023-11-02"  # createdAt, earlier than first_seen 2023-11-03
-    assert dates["NK-kometa"] == "2022-02-24"  # only first_seen is known
+    assert dates["NK-k"] == "2022-02-24"  # only first_seen is known
 
 
 def test_aliases_addresses_identifiers_linked_to_their_entity(engine: DuckDBEngine) -> None:

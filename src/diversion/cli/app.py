@@ -13,13 +13,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from diversion.config import Settings, load_settings
-from diversion.engine import Engine, open_engine
+
+if TYPE_CHECKING:  # DuckDB and Arrow load when a command opens the warehouse, not with the CLI
+    from diversion.engine import Engine
 from diversion.errors import DiversionError
 
 app = typer.Typer(
@@ -95,6 +97,8 @@ def warehouse_command(func: Callable[..., None]) -> Callable[..., None]:
 @contextmanager
 def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
     """Open the warehouse the settings name, and close it afterwards."""
+    from diversion.engine import open_engine
+
     engine = open_engine(settings.db_path, settings.engine, read_only=read_only, spark_master=settings.spark_master,
                          spark_driver_memory=settings.spark_driver_memory)
     try:

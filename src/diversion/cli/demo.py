@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,8 +13,10 @@ from rich.table import Table
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.cli.run import run_and_print
 from diversion.config import Settings
-from diversion.demo import generate_demo, load_demo
-from diversion.sources import LoadResult
+
+# The demo generator and loader are imported by the commands: the CLI starts without them (issue #14).
+if TYPE_CHECKING:
+    from diversion.sources import LoadResult
 
 
 @app.command("demo")
@@ -37,6 +39,8 @@ def demo(
     """
     started = time.perf_counter()
     with console.status(f"writing synthetic data set to {out} (scale {scale}, seed {seed})"):
+        from diversion.demo import generate_demo
+
         files = generate_demo(out, scale=scale, seed=seed)
     written = time.perf_counter() - started
     n_files = len(files.plan())
@@ -52,6 +56,8 @@ def demo(
 
         def step(path: Path, done: int, total: int) -> None:
             progress.update(task, completed=done, description=f"load {path.parent.name}/{path.name}")
+
+        from diversion.demo import load_demo
 
         results = load_demo(engine, files, progress=step)
     _summary(results, settings.db_path, time.perf_counter() - started)

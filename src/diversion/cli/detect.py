@@ -12,9 +12,7 @@ from rich.table import Table
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
-from diversion.detect import run_detection
 from diversion.errors import DiversionError
-from diversion.leads import build_leads, lead_dossier, shown_leads
 
 
 @app.command()
@@ -25,6 +23,8 @@ def detect(
 ) -> None:
     """Run the red-flag detectors (building the network if needed) and write the findings table."""
     with warehouse(settings) as engine:
+        from diversion.detect import run_detection
+
         findings = run_detection(engine, settings, only=only)
     counts: dict[str, int] = {}
     for f in findings:
@@ -47,6 +47,8 @@ def leads(
     if fmt not in ("table", "csv", "json"):
         raise DiversionError(f"unknown format {fmt!r}; choose table, csv or json")
     with warehouse(settings) as engine:
+        from diversion.leads import build_leads, shown_leads
+
         ranked = shown_leads(build_leads(engine, settings), settings, top=top, show_all=show_all)
     rows = [lead.row() for lead in ranked]
     if fmt == "json":
@@ -74,6 +76,8 @@ def lead(
 ) -> None:
     """Print the full dossier of one entity: findings with evidence, counterparts, matches, ownership."""
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
+        from diversion.leads import lead_dossier
+
         dossier = lead_dossier(engine, settings, entity)
     if as_json:
         sys.stdout.write(json.dumps(dossier, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -12,10 +12,6 @@ import typer
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
 from diversion.errors import ConfigError
-from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
-from diversion.flows.mirror import MirrorResult, compute_mirror
-from diversion.flows.render import mirror_csv, mirror_view, rich_view, to_csv, to_json
-from diversion.reference import load_hubs, to_iso2
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -91,6 +87,10 @@ def flows(
         return
     if table not in ("series", "growth", "attribution"):
         raise ConfigError(f"--table {table!r}: choose series, growth or attribution")
+    # The flows stage loads when the command runs, not with the CLI.
+    from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
+    from diversion.flows.render import rich_view, to_csv, to_json
+
     query = FlowQuery(
         filter=make_filter(
             hs_codes=hs or (), chpl_tiers=tier or (), machine_tools=machine_tools, brands=brand or (),
@@ -122,6 +122,11 @@ def _mirror(settings: Settings, hs: list[str], tier: list[str], machine_tools: b
             after: str | None, currency: str | None, classification: str | None, via: list[str] | None,
             fmt: str, table: str, top: int, out: Path | None) -> None:
     """``flows --mirror``: the mirror pairs and, with periods, the re-export route to the destination."""
+    from diversion.flows import make_filter, parse_period
+    from diversion.flows.mirror import MirrorResult, compute_mirror
+    from diversion.flows.render import mirror_csv, mirror_view
+    from diversion.reference import load_hubs, to_iso2
+
     if table not in ("pairs", "routes"):
         raise ConfigError(f"--table {table!r}: with --mirror choose pairs or routes")
     flt = make_filter(hs_codes=hs, chpl_tiers=tier, machine_tools=machine_tools, origins=origin,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,9 +17,10 @@ from diversion.cli.app import (
     warehouse_command,
 )
 from diversion.config import Settings
-from diversion.engine.transfer import export_parquet, import_parquet
 from diversion.errors import DiversionError
-from diversion.graph import FORMATS, PathResult, build_graph, export_network, shortest_chains
+
+if TYPE_CHECKING:  # the graph stage (and FtM) loads when a graph command runs, not with the CLI
+    from diversion.graph import PathResult
 
 
 @app.command()
@@ -27,6 +28,8 @@ from diversion.graph import FORMATS, PathResult, build_graph, export_network, sh
 def graph(settings: Settings) -> None:
     """Build the network (nodes and edges tables) from the resolved warehouse."""
     with warehouse(settings) as engine:
+        from diversion.graph import build_graph
+
         summary = build_graph(engine, settings)
     table = Table("edge kind", "edges", title=f"Network: {summary.nodes:,} nodes, {summary.edges:,} edges")
     for kind, n in summary.edges_by_kind.items():
@@ -74,6 +77,8 @@ def path(
 ) -> None:
     """Print the shortest evidenced chains between two entities, or a brand and an entity."""
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
+        from diversion.graph import shortest_chains
+
         result = shortest_chains(engine, start, end, limit=limit)
     _print_path(result)
 
@@ -84,7 +89,7 @@ def export(
     settings: Settings,
     folder: Annotated[Path | None, typer.Argument(help="Folder for --to parquet / --from parquet.",
                                                   show_default=False)] = None,
-    fmt: Annotated[str, typer.Option("--format", help=f"Network format: {' or '.join(FORMATS)}.")] = "ftm",
+    fmt: Annotated[str, typer.Option("--format", help="Network format: ftm or graphml.")] = "ftm",
     out: Annotated[str, typer.Option("--out", help="Output file, or - for standard output.")] = "-",
     to: Annotated[str | None, typer.Option("--to", help="`parquet`: write the whole warehouse to FOLDER.")] = None,
     source: Annotated[str | None, typer.Option("--from", help="`parquet`: replace the warehouse with FOLDER.")] = None,
@@ -103,11 +108,15 @@ def export(
             raise DiversionError(f"--{'to' if to else 'from'} parquet needs a folder: diversion export "
                                  f"--{'to' if to else 'from'} parquet DIR")
         with warehouse(settings) as engine:
+            from diversion.engine.transfer import export_parquet, import_parquet
+
             counts = export_parquet(engine, folder) if to else import_parquet(engine, folder)
         verb = "wrote" if to else "loaded"
         err_console.print(f"{verb} {len(counts)} tables ({sum(counts.values()):,} rows) "
                           f"{'to' if to else 'from'} {folder}")
         return
+    from diversion.graph import export_network
+
     with warehouse(settings) as engine:
         if out == "-":
             n = export_network(engine, fmt, sys.stdout)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,7 +11,9 @@ from rich.table import Table
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
-from diversion.sources import LoadResult, ingest_file
+
+if TYPE_CHECKING:  # the parsers (and the warehouse) load when an ingest runs, not with the CLI
+    from diversion.sources import LoadResult
 
 ingest_app = typer.Typer(help="Load source files into the warehouse.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
@@ -32,6 +34,8 @@ def _run(kind: str, files: list[Path], settings: Settings, strict: bool,
         task = progress.add_task(f"ingest {kind}", total=len(files))
         for path in files:
             progress.update(task, description=f"ingest {kind}: {path.name}")
+            from diversion.sources import ingest_file
+
             results.append(ingest_file(engine, kind, path, strict=strict, mapping=mapping, profile=profile))
             progress.advance(task)
     _print_summary(results)
@@ -48,6 +52,9 @@ def _print_summary(results: list[LoadResult]) -> None:
                       f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}")
     console.print(table)
     for r in results:
+        if r.rows_empty:
+            console.print(f"  {r.rows_empty:,} empty placeholder row(s) skipped, counted as loaded  "
+                          f"({Path(r.path).name})", highlight=False, markup=False)
         for reason, n in sorted(r.quarantine_reasons.items(), key=lambda kv: -kv[1])[:10]:
             console.print(f"  [yellow]quarantined[/] {n:,} × {reason}  ({Path(r.path).name})")
     total_q = sum(r.rows_quarantined for r in results)

@@ -9,7 +9,6 @@ import typer
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
-from diversion.report import build_report
 
 
 @app.command()
@@ -30,6 +29,8 @@ def report(
     Example: diversion report --out report/ --pdf
     """
     with warehouse(settings, read_only=settings.db_path.exists()) as engine, console.status("building report"):
+        from diversion.report import build_report
+
         result = build_report(engine, settings, out, top=top, pdf=pdf, png=png, currency=currency)
     console.print(f"wrote [bold]{result.html}[/] ({len(result.charts)} charts)")
     if result.pngs:

@@ -102,7 +102,9 @@ def screen(
     settings: Settings,
     name: Annotated[str | None, typer.Argument(help="Name to screen (any script).")] = None,
     country: Annotated[str | None, typer.Option("--country", help="Country of the party (ISO2 or name).")] = None,
-    schema: Annotated[str | None, typer.Option("--schema", help="Company or Person.")] = None,
+    schema: Annotated[str | None, typer.Option(
+        "--schema", help="FtM schema of the party: LegalEntity (default: companies, organisations and people), "
+        "Company, Organization, Person; Vessel, Airplane or Thing (everything) to include assets.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     file: Annotated[Path | None, typer.Option("--file", help="CSV of parties: name[,country,schema].")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="With --file: write results to this CSV.")] = None,
@@ -110,17 +112,19 @@ def screen(
     limit: Annotated[int | None, typer.Option("--limit", help="Most hits per name.")] = None,
 ) -> None:
     """Screen a name (or a CSV of parties) against every sanctions name and alias."""
-    from diversion.reference import to_iso2
+    from diversion.resolve.screen_cache import screening_index
     from diversion.resolve.screen_file import read_parties, results_json, screen_parties, write_results
-    from diversion.resolve.screening import build_index
 
     if (name is None) == (file is None):
         raise DiversionError("give a NAME or --file parties.csv (one of them)")
     rs = settings.resolve
     cut = rs.screen_threshold if threshold is None else threshold
     top = limit or rs.screen_limit
-    with warehouse(settings, read_only=True) as eng:
-        index = build_index(eng, rs.max_name_length)
+    index = screening_index(settings)  # saved beside the warehouse: no rebuild while the lists are unchanged
+    try:
+        index.query_schema(schema)
+    except ValueError as exc:
+        raise DiversionError(str(exc)) from exc
     if file is not None:
         results = screen_parties(index, read_parties(file), cut, top)
         if out is not None:
@@ -133,7 +137,11 @@ def screen(
                 best = f"{hits[0].score:.2f} {hits[0].caption} ({hits[0].list_name})" if hits else "no match"
                 console.print(f"{party.line}: {party.name} → {best}", highlight=False)
         return
-    hits = index.search(name or "", to_iso2(country) or country if country else None, schema, cut, top)
+    if country:  # country names in any language: loaded only when one is given
+        from diversion.reference import to_iso2
+
+        country = to_iso2(country) or country
+    hits = index.search(name or "", country, schema, cut, top)
     if as_json:
         sys.stdout.write(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1) + "\n")
         return

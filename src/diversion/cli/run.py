@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
-from diversion.pipeline import PipelineRun, run_pipeline
+
+if TYPE_CHECKING:  # the pipeline (every stage) is imported when it runs: the CLI starts without it
+    from diversion.pipeline import PipelineRun
 
 
 def print_pipeline(result: PipelineRun) -> None:
@@ -26,6 +28,8 @@ def print_pipeline(result: PipelineRun) -> None:
 def run_and_print(settings: Settings, report: Path | None, what: str = "the pipeline") -> None:
     """Run the stages after ingest with a status line, then print their summary (``run`` and ``demo``)."""
     with warehouse(settings) as engine, console.status(f"running {what}") as status:
+        from diversion.pipeline import run_pipeline
+
         result = run_pipeline(engine, settings, report_dir=report,
                               on_stage=lambda stage: status.update(f"running {stage}"))
     print_pipeline(result)

@@ -6,7 +6,6 @@ from rich.table import Table
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
-from diversion.warehouse_status import warehouse_status
 
 
 @app.command()
@@ -14,6 +13,8 @@ from diversion.warehouse_status import warehouse_status
 def status(settings: Settings) -> None:
     """Print counts per table and source, the date range and quarantined rows by reason."""
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
+        from diversion.warehouse_status import warehouse_status  # loads the warehouse engine
+
         report = warehouse_status(engine)
     console.print(f"Warehouse [bold]{settings.db_path}[/]")
     tables = Table("table", "rows", title="Tables")

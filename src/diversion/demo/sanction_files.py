@@ -62,6 +62,10 @@ DISTRACTORS = (
 )
 
 
+#: ``ent_num`` of the first listed party in the OFAC CSV; parties follow in ``_listed`` order.
+OFAC_FIRST_ENT = 41000
+
+
 def ftm_id(key: str) -> str:
     """A stable OpenSanctions-like entity id for a party key."""
     return "NK-" + hashlib.sha1(key.encode()).hexdigest()[:20]
@@ -132,6 +136,9 @@ def ftm_records(scenario: Scenario) -> tuple[list[dict], list[Mention]]:
             extra.append(_wrap(sanction.to_dict(), sanction.caption, (listing,), target=False))
         record = _wrap(entity.to_dict(), primary, item.listings, target=True)
         record["datasets"] = datasets
+        if any(x.ofac for x in item.listings):
+            # as OpenSanctions does: the OFAC entry it merges, the same id ``write_ofac`` gives the CSV row
+            record["referents"] = [f"ofac-{OFAC_FIRST_ENT + n}"]
         records.append(record)
         records.extend(extra)
         for name in (primary, *aliases):
@@ -175,7 +182,7 @@ def write_ofac(folder: Path, scenario: Scenario) -> list[Mention]:
         ofac = [x for x in item.listings if x.ofac]
         if not ofac:
             continue
-        ent = 41000 + n
+        ent = OFAC_FIRST_ENT + n
         primary, aliases = _names(item)
         name = primary.upper().replace('"', "")
         remarks = []

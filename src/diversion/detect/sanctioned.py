@@ -26,7 +26,7 @@ def listed_matches(engine: Engine, settings: Settings) -> dict[str, list[dict[st
     """Sanctions matches at or above the screening threshold, per entity."""
     rows = engine.fetch_dicts(
         """SELECT entity_id, sanction_entity_id, list_name, programs, listing_date, score, matched_name
-           FROM sanctions_matches WHERE score >= ? ORDER BY score DESC""",
+           FROM sanctions_matches WHERE score >= ? ORDER BY score DESC, sanction_entity_id""",
         [settings.resolve.screen_threshold],
     )
     out: dict[str, list[dict[str, object]]] = defaultdict(list)

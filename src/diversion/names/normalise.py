@@ -44,6 +44,17 @@ _FLAGS = Normalize.NFKC | Normalize.CASEFOLD | Normalize.NAME
 # A county/city/province prefix in Han script: 2-3 characters then 省/市/区/县, at the start.
 _HAN_ADMIN_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}?[省市区县])+(?=[\u4e00-\u9fff]{2})")
 _PERSON_SCHEMATA = {"Person"}
+#: Assets named by a registration mark or a plain name (``YK-ATA``, ``SEA DREAM``): no legal forms to remove.
+OBJECT_SCHEMATA = frozenset({"Vessel", "Airplane", "Vehicle", "Asset", "Thing", "Security", "CryptoWallet",
+                             "BankAccount"})
+#: Legal forms of the countries this trade runs through that rigour's org-type database (2.6) lacks, as words
+#: at either end of a name (casefolded, in their own script and transliterated) -> generic form.
+#: Kyrgyz ОсОО, Kazakh ТОО written in Latin letters, Uzbek AJ, Armenian ՍՊԸ/ՓԲԸ/ԲԲԸ, a UAE "FZ" left
+#: over from "FZ-LLC".
+EDGE_FORMS = {
+    "осоо": "llc", "osoo": "llc", "too": "llp", "aj": "jsc", "սպը": "llc", "spy": "llc", "փբը": "jsc",
+    "բբը": "jsc", "fz": "fz", "mchj": "llc",
+}
 # Fingerprints' type table also holds trade words ("Import & Export" → imp, exp). They are no legal form
 # and they tell sibling firms apart ("Foshan Chuangyi Import & Export" / "Foshan Chuangyi Electronics").
 _TRADE_WORDS = frozenset({"imp", "exp"})
@@ -59,6 +70,7 @@ class NameForms:
     legal_forms: tuple[str, ...] = ()  # generic legal forms found: llc, jsc, ...
     reason: str | None = None
     scripts: frozenset[str] = field(default_factory=frozenset)
+    person: bool = False  # a person's name: compared part by part in any order (``names.people``)
 
     @property
     def usable(self) -> bool:
@@ -91,8 +103,12 @@ def _tokens(text: str) -> list[str]:
 
 
 def _strip_legal_forms(text: str, found: list[str]) -> str:
-    """Remove rigour org types from ``text`` (casefolded tokens), collecting their generic forms."""
-    forms = extract_org_types(text, generic=True)
+    """Remove rigour org types from ``text`` (casefolded tokens), collecting their generic forms.
+
+    A form rigour knows without a generic equivalent (Uzbek ``Xususiy korxona`` → ``xk``) is
+    removed too, under its compare form.
+    """
+    forms = extract_org_types(text, generic=True) or extract_org_types(text)
     if not forms:
         return text
     stripped = " ".join(remove_org_types(text, replacement=" ").split())
@@ -153,6 +169,17 @@ def _stuttered_form(word: str) -> str | None:
     return None
 
 
+def _strip_edge_forms(tokens: list[str], found: list[str]) -> list[str]:
+    """Drop ``EDGE_FORMS`` words at the start or end of a name (``ОсОО Айсберг``, ``Aysberg TOO``)."""
+    while len(tokens) > 1 and tokens[0] in EDGE_FORMS:
+        found.append(EDGE_FORMS[tokens[0]])
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1] in EDGE_FORMS:
+        found.append(EDGE_FORMS[tokens[-1]])
+        tokens = tokens[:-1]
+    return tokens
+
+
 def _strip_han_legal_forms(text: str, found: list[str]) -> str:
     """Remove legal forms written in Han characters, recognisable only once transliterated."""
     replaced = fingerprints.replace_types(text)
@@ -184,16 +211,21 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
     text = " ".join(_tokens(text))
     found: list[str] = []
     is_person = schema in _PERSON_SCHEMATA
-    # People lose honorifics, organisations their legal forms.
-    text = (remove_person_prefixes(text) or text) if is_person else _strip_legal_forms(text, found)
+    # People lose honorifics, organisations their legal forms; an aircraft's or a vessel's name is a mark
+    # or a plain name ("YK-ATA": YK is no Japanese legal form there).
+    is_org = not is_person and schema not in OBJECT_SCHEMATA
+    if is_person:
+        text = remove_person_prefixes(text) or text
+    elif is_org:
+        text = " ".join(_strip_edge_forms(_strip_legal_forms(text, found).split(), found))
     latin = " ".join(_tokens(ascii_text(text)))
-    if not is_person:
+    if is_org:
         latin = _strip_legal_forms(latin, found)
         if "CJK" in scripts:
             latin = _strip_han_legal_forms(latin, found)
     words = latin.split()
-    if not is_person:
-        words = _strip_trailing_types(_strip_stuttered_forms(words, found), found)
+    if is_org:
+        words = _strip_trailing_types(_strip_stuttered_forms(_strip_edge_forms(words, found), found), found)
     # Words like "and", "of", "the" carry no identity ("AT and T" / "AT&T").
     tokens = tuple(t for t in words if not is_stopword(t)) or tuple(words)
     if not tokens:
@@ -204,6 +236,7 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
         tokens=tokens,
         legal_forms=tuple(dict.fromkeys(found)),
         scripts=scripts,
+        person=is_person,
     )
 
 

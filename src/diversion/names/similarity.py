@@ -33,6 +33,12 @@ from rigour.text import metaphone
 
 from diversion.names.normalise import NameForms
 
+#: The most a name scores when its most distinctive word has no match in the other (under the threshold).
+RAREST_WORD_MISSING = 0.75
+#: A word "matches" the distinctive word at this word similarity (a typo or transliteration variant).
+DISTINCT_MATCH = 0.8
+#: Score of two names that differ only by words saying what kind of body it is (``State Corporation``).
+FORM_WORDS_ONLY = 0.9
 #: Score lost when both names carry legal forms and they differ.
 LEGAL_FORM_PENALTY = 0.03
 #: Score lost when the names' numbers differ.
@@ -183,6 +189,62 @@ def weighted_word_score(a: NameForms, b: NameForms, weights: WordWeights) -> flo
     return (got_a + got_b) / total if total else 0.0
 
 
+def _spelling_similarity(a: NameForms, b: NameForms) -> NameScore:
+    """The whole-name spelling score (no word weights, no penalties): equal, other spacing or order, fuzzy."""
+    if a.core == b.core:
+        return NameScore(1.0, f"same name after normalisation ({a.core!r})")
+    if a.compact == b.compact:
+        return NameScore(0.98, f"same letters, other spacing ({a.compact!r})")
+    if a.sorted == b.sorted:
+        return NameScore(0.97, f"same words in another order ({a.sorted!r})")
+    score = max(fuzz.ratio(a.core, b.core), fuzz.ratio(a.compact, b.compact), fuzz.ratio(a.sorted, b.sorted)) / 100
+    score = max(score, min(_tokens_similarity(a, b), fuzz.ratio(a.phonetic, b.phonetic) / 100 + 0.05))
+    return NameScore(score, f"spelling similarity {score:.2f} ({a.core!r} ~ {b.core!r})")
+
+
+def _rarest_word_missing(a: NameForms, b: NameForms, weights: WordWeights) -> str | None:
+    """The most distinctive word of either name when the other name has nothing close to it, else ``None``.
+
+    ``Natazeta Polymers & Chemicals`` is not ``Nasco Polymers & Chemicals``
+    however many words they share: the word that names the firm differs.
+    """
+    from diversion.names.people import is_patronymic
+
+    for xs, ys in ((a.tokens, b.tokens), (b.tokens, a.tokens)):
+        # a person's patronymic may be missing on one side (``names.people``)
+        words = [t for t in xs if not t.isdigit() and not (a.person and is_patronymic(t))]
+        if len(words) < 2:
+            continue
+        rarest = max(words, key=lambda t: (weights.weight(t), t))
+        if weights.is_common(rarest):
+            continue
+        if a.person and b.person:
+            from diversion.names.people import part_similarity
+
+            arabic = "Arabic" in a.scripts or "Arabic" in b.scripts
+            best = max(part_similarity(rarest, y, arabic) for y in ys)
+        else:
+            best = max(_word_match(rarest, y, weights) for y in ys)
+        if best < DISTINCT_MATCH:
+            return rarest
+    return None
+
+
+def _only_form_words_differ(a: NameForms, b: NameForms) -> list[str] | None:
+    """The words one name has beyond all of the other's, when they only say what kind of body it is.
+
+    ``Rostec`` / ``State Corporation Rostec``; the shared part must hold a word
+    that is not generic (``State Corporation`` alone says nothing).
+    """
+    from diversion.names.rarity import is_form_word, is_generic_word
+
+    small, large = sorted((set(a.tokens), set(b.tokens)), key=len)
+    if not small or small == large or not small <= large or all(is_generic_word(t) for t in small):
+        return None
+    extra = sorted(large - small)
+    return extra if all(is_form_word(t) for t in extra) else None
+
+
 def name_similarity(a: NameForms, b: NameForms, weights: WordWeights | None = None) -> NameScore:
     """Similarity of two normalised names, 0..1, with a one-line explanation.
 
@@ -192,12 +254,31 @@ def name_similarity(a: NameForms, b: NameForms, weights: WordWeights | None = No
     """
     if not (a.usable and b.usable):
         return NameScore(0.0, "a name is unusable: " + (a.reason or b.reason or "empty"))
+    if a.person and b.person:
+        # People: the better of the part-by-part alignment (any order, given-name variants, patronymics) and
+        # the spelling of the whole name (a joined or split name, a typo in a short part).
+        from diversion.names.people import person_similarity
+
+        score, reason = person_similarity(a, b)
+        # The whole name's spelling counts where the parts cannot be paired one to one (a joined or split
+        # name) or where one letter is all that differs (a typo in a short part, "Ivan" / "Ivam"): beyond
+        # that, "Oleg Petrov" and "Olga Petrova" are two people whose whole spellings are 92 % alike.
+        spelt = _spelling_similarity(a, b)
+        one_typo = Levenshtein.distance(a.core, b.core, score_cutoff=2) <= 1
+        if spelt.score > score and (len(a.tokens) != len(b.tokens) or one_typo):
+            score, reason = spelt.score, spelt.reason
+        missing = _rarest_word_missing(a, b, weights) if weights is not None else None
+        if missing is not None and score > RAREST_WORD_MISSING:
+            score, reason = RAREST_WORD_MISSING, reason + f"; its most distinctive part {missing!r} has no match"
+        return NameScore(round(score, 4), reason)
     if a.core == b.core:
         score, reason = 1.0, f"same name after normalisation ({a.core!r})"
     elif a.compact == b.compact:
         score, reason = 0.98, f"same letters, other spacing ({a.compact!r})"
     elif a.sorted == b.sorted:
         score, reason = 0.97, f"same words in another order ({a.sorted!r})"
+    elif (kind := _only_form_words_differ(a, b)) is not None:
+        score, reason = FORM_WORDS_ONLY, f"same name but for words of kind ({', '.join(kind)})"
     else:
         ordered = fuzz.ratio(a.core, b.core) / 100
         glued = fuzz.ratio(a.compact, b.compact) / 100
@@ -211,6 +292,10 @@ def name_similarity(a: NameForms, b: NameForms, weights: WordWeights | None = No
             if words < score:
                 score = words
                 reason = f"rarity-weighted word match {words:.2f} ({a.core!r} ~ {b.core!r})"
+            missing = _rarest_word_missing(a, b, weights)
+            if missing is not None and score > RAREST_WORD_MISSING:
+                score = RAREST_WORD_MISSING
+                reason += f"; its most distinctive word {missing!r} has no match"
     numbers_a = {t for t in a.tokens if t.isdigit()}
     numbers_b = {t for t in b.tokens if t.isdigit()}
     if numbers_a != numbers_b and (numbers_a or numbers_b) and score < 1.0:

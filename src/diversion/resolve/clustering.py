@@ -7,7 +7,11 @@ id, so the result never depends on row order). Like nomenklatura's resolver:
 - a **different** decision forbids the two mentions from ever sharing an
   entity: an edge that would join their groups is skipped;
 - two groups that carry different values of a one-per-company identifier
-  (INN, OGRN, LEI, IMO) are not joined by the model either.
+  (INN, OGRN, LEI, IMO) are not joined by the model either;
+- nor are two different entries of one list (``listing_keys``): a list names
+  a party once, so two of its entries are two parties, however alike their
+  names. One listing published twice (OFAC's CSV and OpenSanctions' copy)
+  shares an entry id (``referents``) and is not kept apart.
 
 An entity's id is ``e-`` plus the hash part of its smallest mention id, so the
 same data gives the same ids on every run.
@@ -27,6 +31,22 @@ from scipy.sparse.csgraph import connected_components
 
 #: Identifier schemes a company has exactly one of: different values mean different companies.
 UNIQUE_SCHEMES = frozenset({"inn", "ogrn", "lei", "imo"})
+#: Prefix of the pseudo-scheme of a list's entries (``listing@us_ofac_sdn``): one entry per party and list.
+LISTING_SCHEME = "listing@"
+
+
+def listing_keys(lists: list[str] | None, identifiers: list[str] | None, own_id: str | None = None) -> list[str]:
+    """A listed mention's entry keys: per list, its own id and the ids it merges (``referent:``).
+
+    Two groups with entries of one list and no entry id in common are two parties.
+
+    >>> listing_keys(["us_ofac_sdn"], ["referent:OFAC1", "inn:7701"], "ofac-1")
+    ['listing@us_ofac_sdn:OFAC1']
+    """
+    refs = {i.partition(":")[2] for i in identifiers or [] if i.startswith("referent:")}
+    if own_id:  # as ``fields.clean_identifier`` writes a referent
+        refs.add("".join(ch for ch in own_id.upper() if ch.isalnum()))
+    return [f"{LISTING_SCHEME}{lst}:{ref}" for lst in lists or [] if lst for ref in sorted(refs)]
 
 
 @dataclass
@@ -40,7 +60,7 @@ def _unique_ids(identifiers: Iterable[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for ident in identifiers:
         scheme, _, value = ident.partition(":")
-        if scheme in UNIQUE_SCHEMES:
+        if scheme in UNIQUE_SCHEMES or scheme.startswith(LISTING_SCHEME):
             out.setdefault(scheme, set()).add(value)
     return out
 
@@ -86,6 +106,8 @@ class Clusters:
             return "an analyst decided they are different"
         for scheme, values in ga.ids.items():
             if scheme in gb.ids and not values & gb.ids[scheme]:
+                if scheme.startswith(LISTING_SCHEME):
+                    return f"two entries of the list {scheme.removeprefix(LISTING_SCHEME)}"
                 return f"different {scheme.upper()}"
         return None
 

@@ -18,7 +18,9 @@ from splink import DuckDBAPI, Linker
 
 from diversion.engine import Engine
 from diversion.errors import DiversionError
+from diversion.names.rarity import WordCounts
 from diversion.resolve.decisions import find_mention
+from diversion.resolve.linkage import register_same_name_lookup
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import listed_countries, mentions_frame
 from diversion.resolve.model import PRIORS, settings
@@ -109,6 +111,27 @@ def _mention(engine: Engine, ref: str) -> dict[str, Any]:
     return row
 
 
+def _has_values(value: Any) -> bool:
+    """Whether a compared value (a string, or a list/array of them) holds anything."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value)
+    try:
+        return len(value) > 0
+    except TypeError:
+        return True
+
+
+def _word_counts(engine: Engine) -> WordCounts | None:
+    """Word counts over the warehouse's normalised names, as the last resolve saw them (``None``: none yet)."""
+    if not engine.table_exists("mentions"):
+        return None
+    rows = engine.fetch_all("SELECT DISTINCT name_norm FROM mentions WHERE name_norm IS NOT NULL")
+    names = [r[0].split() for r in rows]
+    return WordCounts.of(names) if names else None
+
+
 def load_params(engine: Engine) -> TrainedParams:
     """The model of the last resolve run, or the documented priors when there is none."""
     if engine.table_exists("resolve_model"):
@@ -128,14 +151,16 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
     out = Explanation(left, right, prior_weight, threshold=threshold, model_note="; ".join(params.notes) or None)
     for i, m in enumerate((left, right)):
         m["mention_id"] = m.get("mention_id") or f"adhoc-{i}"
-    table = linkage_table(mentions_frame([left, right]), max_name_length)
+    table = linkage_table(mentions_frame([left, right]), max_name_length, counts=_word_counts(engine))
     if table.num_rows < 2:
         reasons = [m.get("unresolved_reason") for m in (left, right) if m.get("unresolved_reason")]
         out.unresolved = "; ".join(r for r in reasons if r) or "a name has no matchable form"
         return out
     api = DuckDBAPI()
     sdf = api.register(table)
-    linker = Linker(sdf, settings(params.prior, params.levels, explain=True), log_level=logging.ERROR)
+    linker = Linker(sdf, settings(params.prior, params.levels, explain=True, calibrated=True),
+                    log_level=logging.ERROR)
+    register_same_name_lookup(linker, api, table, params.prior)
     rows = {r["unique_id"]: r for r in table.to_pylist()}  # sorted by id: left and right picked by id
     pair = linker.inference.score_pair(rows[left["mention_id"]], rows[right["mention_id"]])
     scored = pair.as_pandas_dataframe().to_dict("records")[0]
@@ -143,13 +168,18 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
         gamma = int(scored[f"gamma_{comp}"])
         col = _SHOWN[comp]
         level = "missing on one side" if gamma < 0 else labels[len(labels) - 1 - gamma][0]
+        weight = float(scored[f"mw_{comp}"]) + float(scored.get(f"mw_tf_adj_{comp}") or 0.0)
+        if level == "same name":
+            rarity = max(rows[m["mention_id"]]["name_commonness"] or 0.0 for m in (left, right))
+            level = f"same name (expected other parties with this name: {rarity:.2g})"
         if gamma < 0 and (scored.get("claimed_l") or scored.get("claimed_r")) and \
                 scored.get(f"{col}_l") is not None and scored.get(f"{col}_r") is not None:
             level = "a web site's claim that disagrees (neutral)"
-        elif gamma < 0 and comp == "identifiers" and scored.get(f"{col}_l") and scored.get(f"{col}_r"):
+        elif gamma < 0 and comp == "identifiers" and _has_values(scored.get(f"{col}_l")) \
+                and _has_values(scored.get(f"{col}_r")):
             level = "no register in common, e.g. two lists' own entry ids (neutral)"
         out.contributions.append(Contribution(
-            comp, level, round(float(scored[f"mw_{comp}"]), 2), _shown(scored.get(f"{col}_l")),
+            comp, level, round(weight, 2), _shown(scored.get(f"{col}_l")),
             _shown(scored.get(f"{col}_r")),
         ))
     out.total_weight = round(float(scored["match_weight"]), 2)

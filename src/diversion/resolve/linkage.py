@@ -14,7 +14,7 @@ from splink import Linker
 
 from diversion.engine import Engine
 from diversion.resolve.backends import close, db_api, register
-from diversion.resolve.model import settings
+from diversion.resolve.model import SAME_NAME_COLUMN, same_name_tf, settings
 from diversion.resolve.training import TrainedParams, train
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ def score_pairs(
     if fresh:
         api = db_api(backend, engine, master, memory_limit)
     sdf = register(api, table, "mentions_input")
-    linker = Linker(sdf, settings(params.prior, params.levels), log_level=logging.ERROR)
+    linker = Linker(sdf, settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
+    register_same_name_lookup(linker, api, table, params.prior)
     parts = predict_chunks(table.num_rows, chunks) if backend == "duckdb" else 1
     predicted = predict(linker, min_probability, parts)
     # Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
@@ -137,6 +138,21 @@ def score_pairs(
     }, schema=PAIRS_SCHEMA)
     timing["predict_seconds"] = time.perf_counter() - trained
     return Linkage(out, params, **timing)
+
+
+def same_name_lookup(table: pa.Table, prior: float) -> pa.Table:
+    """Splink's term-frequency lookup of the same-name level: ``name_key`` → calibrated tf (``same_name_tf``)."""
+    per_name = table.group_by(SAME_NAME_COLUMN).aggregate([("name_commonness", "max")])
+    per_name = per_name.filter(pc.is_valid(per_name.column(SAME_NAME_COLUMN)))
+    keys = per_name.column(SAME_NAME_COLUMN)
+    tf = [same_name_tf(r or 1.0, prior) for r in per_name.column("name_commonness_max").to_pylist()]
+    return pa.table({SAME_NAME_COLUMN: keys, f"tf_{SAME_NAME_COLUMN}": pa.array(tf, pa.float64())})
+
+
+def register_same_name_lookup(linker: Linker, api: Any, table: pa.Table, prior: float) -> None:
+    """Register ``same_name_lookup`` with ``linker``, so Splink never counts the names itself."""
+    lookup = register(api, same_name_lookup(table, prior), "same_name_tf")
+    linker.table_management.register_term_frequency_lookup(lookup, SAME_NAME_COLUMN)
 
 
 def _rounded(values: pa.ChunkedArray, digits: int) -> pa.ChunkedArray:

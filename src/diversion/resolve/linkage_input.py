@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from rigour.text import metaphone
 
 from diversion.names.normalise import NameForms, name_variants
+from diversion.names.rarity import WordCounts
 from diversion.resolve.fields import address_key, comparable_schemes, distinct_sorted
 
 #: Mention roles whose country and address are the party's own claims (web sites): neutral in linkage.
@@ -50,7 +51,11 @@ _SCHEMA = pa.schema([
     ("lists", pa.list_(pa.string())),
     ("claimed", pa.bool_()),
     ("block_keys", pa.list_(pa.string())),
+    ("name_commonness", pa.float64()),
 ])
+
+#: Schemata of assets (vessels, aircraft): their own kind, never compared with people or organisations.
+ASSET_SCHEMATA = ("Vessel", "Airplane", "Vehicle", "Asset")
 
 
 def _forms_of(name: str | None, schema: str | None, aliases: tuple[str, ...], max_name_length: int) -> list[NameForms]:
@@ -112,12 +117,15 @@ def _address_columns(addresses: pa.ChunkedArray) -> pa.Table:
     return per_address.take(pc.index_in(addresses, value_set=distinct))
 
 
-def linkage_table(mentions: pa.Table, max_name_length: int = 500, max_block_size: int = 1000) -> pa.Table:
+def linkage_table(
+    mentions: pa.Table, max_name_length: int = 500, max_block_size: int = 1000, counts: WordCounts | None = None,
+) -> pa.Table:
     """Splink input of the matchable mentions in ``mentions`` (``collect_mentions``' columns), sorted by id.
 
     Python works once per distinct name (its forms and keys) and per distinct
     address; a mention's columns are taken from those by index, so the work per
-    mention stays small.
+    mention stays small. ``name_commonness`` (``names.rarity``) is worked out
+    against ``counts``, by default the word counts of these mentions' names.
     """
     mentions = mentions.filter(pc.is_null(mentions.column("unresolved_reason")))
     mentions = mentions.take(pc.sort_indices(mentions.column("mention_id")))
@@ -129,11 +137,17 @@ def linkage_table(mentions: pa.Table, max_name_length: int = 500, max_block_size
         sets = [s for s in sets if s >= 0]
     col = mentions.column
     names, name_keys = _names_frame(set_forms, word_df)
+    counts = counts or WordCounts.of(f.tokens for fs in set_forms for f in fs)
+    commonness = pa.array([counts.commonness(fs[0].tokens) for fs in set_forms], pa.float64())
     identifiers, countries = col("identifiers").to_pylist(), col("countries").to_pylist()
+    picked = pa.array(sets, pa.int32())
     columns: dict[str, Any] = {
         "unique_id": col("mention_id"),
-        "kind": pc.if_else(pc.fill_null(pc.equal(col("schema"), "Person"), False), "person", "org"),
-        **_columns_of(names.take(pa.array(sets, pa.int32()))),
+        "kind": pc.if_else(pc.fill_null(pc.equal(col("schema"), "Person"), False), "person",
+                           pc.if_else(pc.fill_null(pc.is_in(col("schema"), pa.array(ASSET_SCHEMATA)), False),
+                                      "asset", "org")),
+        **_columns_of(names.take(picked)),
+        "name_commonness": commonness.take(picked),
         "id_key": [min(i) if i else None for i in identifiers],
         "countries": [distinct_sorted(c) for c in countries],
         **_columns_of(_address_columns(col("address"))),

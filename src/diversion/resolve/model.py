@@ -4,9 +4,9 @@ Comparisons (each level's prior m/u is the fallback when the data cannot
 train the model; see ``train``):
 
 - **name**: the best pair of the two mentions' names, after normalisation
-  (``diversion.names``): the same name on the same sanctions list (one
-  listing published twice: OFAC's CSV and OpenSanctions' copy; people need
-  two names in common); same name; same letters or same words in another order;
+  (``diversion.names``): same name, weighed by how common the name is
+  (a term-frequency adjustment, ``same_name_lookup``); same letters or same
+  words in another order;
   a distinctive word differs (the names share a word, and each has a word the
   other lacks that is no typo of the other's: sibling firms such as ``Foshan
   Weida Hardware`` / ``Foshan Weida Technology``; counts against a match);
@@ -26,7 +26,8 @@ train the model; see ``train``):
 
 Missing values are neutral (Splink's null level), and so is a web site's claimed
 country or address that disagrees (a claim counts for a match, never against). People are compared only with
-people, organisations with organisations (part of the blocking rule).
+people, organisations with organisations, vessels and aircraft with assets (part of the blocking rule).
+Two entries of one list are never one party (``clustering``): the model does not weigh lists.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ PRIOR_MATCH_PROBABILITY = 0.002
 # (label, m, u) per non-null level, most specific first; the last is "anything else".
 PRIORS: dict[str, list[tuple[str, float, float]]] = {
     "name": [
-        ("same name on the same sanctions list", 0.01, 1e-7),
         ("same name", 0.55, 0.0005),
         ("same letters or same words reordered", 0.12, 0.0003),
         ("a distinctive word differs", 0.003, 0.03),
@@ -92,14 +92,8 @@ DISTINCT_WORD = (
 #: Name levels that count against a match: left out of the "closer weighs more" check of training.
 NEGATIVE_LEVELS = frozenset({"a distinctive word differs"})
 
-# One list names a party once: the same name on the same list is one listing, published twice (OFAC's
-# own CSV and OpenSanctions' copy of it). People need two names in common (name and alias): lists do hold
-# namesakes, told apart by birth dates the model does not compare.
-SAME_LISTING = (
-    'array_length(array_intersect("lists_l", "lists_r")) >= 1 '
-    'AND array_length(array_intersect("names_core_l", "names_core_r")) >= '
-    """CASE WHEN "kind_l" = 'person' THEN 2 ELSE 1 END"""
-)
+#: The column whose values carry the same-name calibration (Splink's term-frequency lookup).
+SAME_NAME_COLUMN = "name_key"
 
 # A web site's claimed country or address that disagrees is treated as missing, not as evidence against.
 _NO_COUNTRY_IN_COMMON = 'array_length(array_intersect("countries_l", "countries_r")) = 0'
@@ -129,21 +123,45 @@ def _unless_claimed(null: Any, disagree: str) -> Any:
 Levels = dict[str, dict[str, tuple[float, float]]]
 
 
-def _levels(name: str, conditions: list[Any], null: Any, params: Levels | None) -> cl.CustomComparison:
+def _levels(name: str, conditions: list[Any], null: Any, params: Levels | None,
+            calibrated: bool = False) -> cl.CustomComparison:
     levels = [null.configure(is_null_level=True, label_for_charts="missing")]
     for condition, (label, m, u) in zip(conditions, PRIORS[name], strict=True):
         if params and label in params.get(name, {}):
             m, u = params[name][label]
+        if calibrated and (name, label) == ("name", "same name"):
+            # Splink adds log2(u) - log2(tf) to this level's weight log2(m/u): the weight becomes log2(m / tf),
+            # tf from the lookup ``same_name_lookup`` registers (never from the data's own name counts).
+            condition = condition.configure(tf_adjustment_column=SAME_NAME_COLUMN, tf_adjustment_weight=1.0,
+                                            disable_tf_exact_match_detection=True)
         levels.append(condition.configure(m_probability=m, u_probability=u, label_for_charts=label))
     return cl.CustomComparison(comparison_levels=levels, output_column_name=name, comparison_description=name)
 
 
-def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
-    """The five comparisons, with trained m/u values where given, else the priors."""
+def same_name_tf(commonness: float, prior: float) -> float:
+    """The term frequency that calibrates the same-name level: prior and same name then weigh log2(m / r).
+
+    ``r`` = ``commonness`` (``names.rarity``), the expected number of other
+    parties bearing the name. Splink's total is log2(λ/(1-λ)) + log2(m) -
+    log2(tf); with tf = r·λ/(1-λ) the data's size and singleton share (which
+    set λ) cancel out: a name no other party uses links on the same name and
+    country, a name many firms bear does not.
+
+    >>> round(same_name_tf(0.01, 0.5), 6)
+    0.01
+    """
+    return min(1.0, commonness * prior / (1.0 - prior))
+
+
+def comparisons(params: Levels | None = None, calibrated: bool = False) -> list[cl.CustomComparison]:
+    """The five comparisons, with trained m/u values where given, else the priors.
+
+    ``calibrated``: the same-name level is term-frequency adjusted (predict and
+    explain, which register the lookup); training leaves it plain.
+    """
     jw = cll.PairwiseStringDistanceFunctionLevel
     return [
         _levels("name", [
-            cll.CustomLevel(SAME_LISTING, base_dialect_str="duckdb"),
             cll.ArrayIntersectLevel("names_core", 1),
             cll.Or(cll.ArrayIntersectLevel("names_compact", 1), cll.ArrayIntersectLevel("names_sorted", 1)),
             cll.CustomLevel(DISTINCT_WORD, base_dialect_str="duckdb"),
@@ -151,7 +169,7 @@ def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
             jw("names_core", "jaro_winkler", 0.88),
             cll.CustomLevel(_CONTAINED, base_dialect_str="duckdb"),
             cll.ElseLevel(),
-        ], cll.NullLevel("names_core"), params),
+        ], cll.NullLevel("names_core"), params, calibrated),
         _levels("country", [cll.ArrayIntersectLevel("countries", 1), cll.ElseLevel()],
                 _unless_claimed(cll.NullLevel("countries"), _NO_COUNTRY_IN_COMMON), params),
         _levels("address", [
@@ -170,18 +188,24 @@ def comparisons(params: Levels | None = None) -> list[cl.CustomComparison]:
 
 
 def blocking_rule() -> Any:
-    """Pairs sharing a blocking key (rare word, sound, glued prefix, identifier, domain) and a kind."""
+    """Pairs sharing a blocking key (rare word, sound, glued prefix, identifier, domain) and a kind
+    (person, organisation, asset)."""
     return block_on("block_keys", "kind", arrays_to_explode=["block_keys"])
 
 
 def settings(
-    prior_match_probability: float = PRIOR_MATCH_PROBABILITY, params: Levels | None = None, explain: bool = False
+    prior_match_probability: float = PRIOR_MATCH_PROBABILITY, params: Levels | None = None, explain: bool = False,
+    calibrated: bool = False,
 ) -> SettingsCreator:
-    """Backend-neutral Splink settings of the model (priors unless trained ``params`` are given)."""
+    """Backend-neutral Splink settings of the model (priors unless trained ``params`` are given).
+
+    ``calibrated``: with the same-name calibration (``same_name_tf``); the
+    caller registers its lookup before predicting.
+    """
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons(params),
+        comparisons=comparisons(params, calibrated),
         blocking_rules_to_generate_predictions=[blocking_rule()],
         probability_two_random_records_match=prior_match_probability,
         retain_matching_columns=explain,

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from diversion.config import Settings
 from diversion.engine import Engine
-from diversion.resolve.clustering import cluster
+from diversion.resolve.clustering import cluster, listing_keys
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
 from diversion.resolve.linkage import score_pairs
@@ -75,6 +75,17 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
+    """Each mention's identifiers for clustering's rules, with its list entries (``listing_keys``)."""
+    out: dict[str, list[str]] = {}
+    columns = (mentions.column(c).to_pylist() for c in ("mention_id", "identifiers", "lists", "source_key"))
+    for mid, idents, lists, own in zip(*columns, strict=True):
+        found = [*(idents or []), *(listing_keys(lists, idents, own) if lists else [])]
+        if found:
+            out[mid] = found
+    return out
+
+
 def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> ResolveReport:
     """Link every party mention in the warehouse into entities and rebuild the resolve tables.
 
@@ -108,9 +119,7 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     clock[0] = time.perf_counter()
     same, different = current_decisions(engine)
     ids = mentions.column("mention_id").to_pylist()
-    assignments = cluster(ids, linkage.pairs, rs.link_threshold, same, different, {
-        m: i for m, i in zip(ids, mentions.column("identifiers").to_pylist(), strict=True) if i
-    })
+    assignments = cluster(ids, linkage.pairs, rs.link_threshold, same, different, _cluster_identifiers(mentions))
     links = pc.sum(pc.greater_equal(linkage.pairs.column("match_probability"), rs.link_threshold)).as_py() or 0
     lap("cluster")
     ents = entities_frame(mentions, assignments)

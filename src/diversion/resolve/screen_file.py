@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from diversion.errors import SourceError
-from diversion.reference import to_iso2
 from diversion.resolve.screening import ScreenHit, ScreeningIndex
 
 
@@ -37,6 +36,8 @@ def read_parties(path: Path) -> Iterator[Party]:
         for i, row in enumerate(reader, start=2):
             clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
             country = clean.get("country") or None
+            if country:
+                from diversion.reference import to_iso2  # country names in any language: a large table
             yield Party(i, clean.get("name", ""), to_iso2(country) or country if country else None,
                         clean.get("schema") or None)
 

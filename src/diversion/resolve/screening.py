@@ -9,23 +9,39 @@ its words weighted by rarity (inverse document frequency over every listed
 entity's names and every other party name the warehouse knows): a shared
 common word (``Machinery``, ``Trading``) carries little, the distinctive word
 decides. A country given with the query lowers the score of entities listed
-with other countries; a schema keeps people and organisations apart.
+with other countries.
+
+A query's schema is read with FollowTheMoney's hierarchy (``matchable``): a
+``Company`` matches listed companies, organisations and legal entities, a
+``Person`` people (and legal entities), ``LegalEntity`` (the default) all of
+those; vessels and aircraft only when the query asks for them (``Vessel``,
+``Airplane``, or ``Thing`` for everything). People are compared as people
+(``names.people``: parts in any order, given-name variants), assets without
+legal forms (``YK-ATA`` is an aircraft's mark, not a Japanese company).
+
+The index is built once per warehouse state and can be saved beside the
+warehouse (``screen_cache``), so ``diversion screen`` answers without
+rebuilding it.
 """
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 from rigour.text import metaphone
 
-from diversion.engine import Engine
-from diversion.names.normalise import NameForms, name_variants
+from diversion.names.normalise import OBJECT_SCHEMATA, NameForms, name_forms, name_variants
 from diversion.names.similarity import WordWeights, name_similarity
+
+if TYPE_CHECKING:
+    from diversion.engine import Engine
 
 #: Score lost when the query's country is not among a listed entity's countries.
 COUNTRY_PENALTY = 0.05
@@ -89,8 +105,51 @@ def _keys(forms: NameForms) -> set[str]:
     return keys
 
 
-def _is_person(schema: str | None) -> bool:
-    return schema == "Person"
+#: The schema of a query that names none: every party (company, organisation, person), no assets.
+DEFAULT_QUERY_SCHEMA = "LegalEntity"
+#: A query schema that matches every listed entity, assets included.
+ANY_SCHEMA = "Thing"
+
+
+def matchable_schemata() -> dict[str, frozenset[str]]:
+    """Per FtM schema name, the listed schemata a query of that schema may match (FtM's hierarchy).
+
+    Built from ``followthemoney.model`` (``Schema.matchable_schemata``), once
+    per index, so a saved index screens without importing the FtM model.
+    """
+    from followthemoney import model
+
+    out = {name: frozenset({name, *(m.name for m in schema.matchable_schemata)})
+           for name, schema in model.schemata.items()}
+    out[ANY_SCHEMA] = frozenset(model.schemata)
+    return out
+
+
+def _kind(schema: str | None) -> str:
+    """How a listed entity's names are read: ``person``, ``object`` (vessel, aircraft...) or ``org``."""
+    return "person" if schema == "Person" else "object" if schema in OBJECT_SCHEMATA else "org"
+
+
+_KIND_SCHEMA = {"person": "Person", "object": "Vessel", "org": None}
+
+
+class _Postings:
+    """An inverted index frozen into sorted keys and one array of ids: small to save, quick to load."""
+
+    def __init__(self, postings: dict[str, list[int]]) -> None:
+        self.keys = sorted(postings)
+        self.offsets = array("I", [0])
+        self.ids = array("I")
+        for key in self.keys:
+            self.ids.extend(sorted(set(postings[key])))
+            self.offsets.append(len(self.ids))
+
+    def get(self, key: str) -> array | None:
+        """The name ids under ``key``, or ``None``."""
+        i = bisect_left(self.keys, key)
+        if i == len(self.keys) or self.keys[i] != key:
+            return None
+        return self.ids[self.offsets[i]:self.offsets[i + 1]]
 
 
 class ScreeningIndex:
@@ -99,7 +158,13 @@ class ScreeningIndex:
     def __init__(self, entities: list[ListedEntity], max_name_length: int = 500, corpus: Iterable[str] = ()) -> None:
         """Index ``entities``; ``corpus`` (other normalised party names) sharpens the word rarities."""
         self.entities = entities
-        self.names: list[tuple[int, str, str, NameForms]] = []  # (entity index, name, type, forms)
+        self.matchable = matchable_schemata()
+        self.schema_names = {name.lower(): name for name in self.matchable}
+        # Per indexed name: (entity index, name as listed, name type, the text its forms were made of); the
+        # forms themselves are made again when a query needs them (``forms``), so a saved index stays small.
+        self.names: list[tuple[int, str, str, str]] = []
+        self.compact: list[str] = []
+        self.sorted: list[str] = []
         postings: dict[str, list[int]] = defaultdict(list)
         df: Counter[str] = Counter()
         for ei, ent in enumerate(entities):
@@ -109,7 +174,9 @@ class ScreeningIndex:
                     if not forms.usable:
                         continue
                     ni = len(self.names)
-                    self.names.append((ei, name, name_type, forms))
+                    self.names.append((ei, name, name_type, forms.original))
+                    self.compact.append(forms.compact)
+                    self.sorted.append(forms.sorted)
                     words.update(forms.tokens)
                     for key in _keys(forms):
                         postings[key].append(ni)
@@ -118,13 +185,18 @@ class ScreeningIndex:
         for core in corpus:
             df.update(set(core.split()))
             documents += 1
-        self.postings = {k: frozenset(v) for k, v in postings.items()}
+        self.postings = _Postings(postings)
         self.weights = WordWeights.from_counts(df, documents)
         self.common = max(50, int(COMMON_WORD_SHARE * len(self.names)))
         self.max_name_length = max_name_length
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def forms(self, ni: int) -> NameForms:
+        """The matching forms of indexed name ``ni``."""
+        ei, _, _, text = self.names[ni]
+        return name_forms(text, self.entities[ei].schema, self.max_name_length)
 
     def _candidates(self, query: list[NameForms]) -> set[int]:
         found: set[int] = set()
@@ -146,28 +218,52 @@ class ScreeningIndex:
         for q in query:
             for glued in (True, False):
                 form = q.compact if glued else q.sorted
-                pool = [self.names[i][3].compact if glued else self.names[i][3].sorted for i in ids]
+                pool = [self.compact[i] if glued else self.sorted[i] for i in ids]
                 found = process.extract(form, pool, scorer=fuzz.ratio, limit=SHORTLIST)
                 keep.update(ids[k] for _, _, k in found)
         return sorted(keep)
+
+    def query_schema(self, schema: str | None) -> str:
+        """The FtM schema name of a query's ``schema`` (any case); ``ValueError`` when FtM has none such.
+
+        No schema means ``DEFAULT_QUERY_SCHEMA``.
+        """
+        if not schema or not schema.strip():
+            return DEFAULT_QUERY_SCHEMA
+        found = self.schema_names.get(schema.strip().lower())
+        if found is None:
+            raise ValueError(f"unknown schema {schema!r}: use an FtM schema such as Company, Organization, Person, "
+                             "LegalEntity, Vessel, Airplane or Thing (everything)")
+        return found
 
     def search(
         self, name: str, country: str | None = None, schema: str | None = None,
         threshold: float = 0.0, limit: int = 10,
     ) -> list[ScreenHit]:
-        """Listed entities whose best name scores at least ``threshold`` against ``name``, best first."""
+        """Listed entities whose best name scores at least ``threshold`` against ``name``, best first.
+
+        ``schema``: the query's FtM schema (see the module docstring); an
+        unknown one is read as ``LegalEntity``.
+        """
         if not self.names:  # no list loaded: nothing to find
             return []
-        query = [f for f in name_variants(name, schema, self.max_name_length) if f.usable]
-        if not query:
+        try:
+            allowed = self.matchable[self.query_schema(schema)]
+        except ValueError:
+            allowed = self.matchable[DEFAULT_QUERY_SCHEMA]
+        queries = {kind: [f for f in name_variants(name, kind_schema, self.max_name_length) if f.usable]
+                   for kind, kind_schema in _KIND_SCHEMA.items()}
+        if not any(queries.values()):
             return []
+        everything = list({f.core: f for forms in queries.values() for f in forms}.values())
         best: dict[int, tuple[float, int, str]] = {}
-        for ni in self._shortlist(query, self._candidates(query)):
-            ei, _, _, forms = self.names[ni]
+        for ni in self._shortlist(everything, self._candidates(everything)):
+            ei = self.names[ni][0]
             ent = self.entities[ei]
-            if schema and _is_person(schema) != _is_person(ent.schema):
+            if ent.schema not in allowed:
                 continue
-            for q in query:
+            forms = self.forms(ni)
+            for q in queries[_kind(ent.schema)]:
                 s = name_similarity(q, forms, self.weights)
                 if s.score > best.get(ei, (-1.0, 0, ""))[0]:
                     best[ei] = (s.score, ni, s.reason)

@@ -93,3 +93,88 @@ def synthetic_shipments(n_companies: int, mentions_per_company: int = 4, seed: i
         "record_hash": [f"syn-{i}" for i in range(size)],
     })
     return table, truth
+
+
+#: Kinds of planted pairs in a ``property_warehouse`` and whether resolve must join them.
+PLANTED = {
+    "same distinctive name, one country": True,
+    "legal form before / after": True,
+    "Turkish Ltd. Sti. / Limited Sirketi": True,
+    "a name of generic words only": False,
+    "a distinctive extra word": False,
+    "two entries of one list sharing an alias": False,
+}
+# Planted names use other syllables than the background, so that no background name meets them by chance.
+_PLANTED_SYLLABLES = ["zq", "xu", "qor", "vyx", "jyv", "zuk", "wex", "qim"]
+
+
+def property_warehouse(size: int, singleton_share: float, seed: int) -> tuple[dict[str, list[dict]], dict]:
+    """A random warehouse for the linkage properties of issue #14, as rows per contract table.
+
+    ``size`` background parties of which ``singleton_share`` appear once and
+    the rest two or three times (spelling noise); then one pair of each
+    ``PLANTED`` kind. Returns the rows (``shipments``, ``sanctions``,
+    ``sanction_names``) and ``planted``: kind → the two shipment record ids, or
+    the two listed entity ids.
+    """
+    rng = random.Random(seed)
+    rows: dict[str, list[dict]] = {"shipments": [], "sanctions": [], "sanction_names": []}
+
+    def ship(record_id: str, importer: str, country: str, address: str | None = None) -> None:
+        rows["shipments"].append({
+            "record_id": record_id, "date": date(2023, 3, 1), "hs_code": "845811", "exporter_name": "Okuma Corp",
+            "exporter_country": "JP", "importer_name": importer, "importer_country": country,
+            "importer_address": address, "value": 1000.0, "value_usd": 1000.0, "source_id": "0" * 64,
+            "line": len(rows["shipments"]) + 1, "record_hash": f"h-{record_id}",
+        })
+
+    for i in range(size):
+        country = rng.choice(list(_FORMS))
+        name, form = _name(rng), rng.choice(_FORMS[country])
+        copies = 1 if rng.random() < singleton_share else rng.randint(2, 3)
+        for c in range(copies):
+            spelt = f"{name} {rng.choice(_FORMS[country])}" if c else f"{name} {form}"
+            ship(f"B{i}-{c}", spelt.upper() if c == 2 else spelt, country)
+
+    def word() -> str:
+        return "".join(rng.choice(_PLANTED_SYLLABLES) for _ in range(3)).capitalize()
+
+    planted: dict[str, tuple[str, str]] = {}
+    a, b, c, d = word(), word(), word(), word()
+    pairs = {
+        "same distinctive name, one country": (f"{a} {b} LLC", f"{a.upper()} {b.upper()} LLC", "RU"),
+        "legal form before / after": (f"JSC {c}", f"{c} JSC", "KZ"),
+        "Turkish Ltd. Sti. / Limited Sirketi": (f"{d} Makina Ltd. Sti.", f"{d.upper()} MAKINA LIMITED SIRKETI", "TR"),
+        "a name of generic words only": ("Trade LLC", "TRADE LLC", "RU"),
+        "a distinctive extra word": (f"{a}mash", f"{a}mash-Servis", "RU"),
+    }
+    for kind, (left, right, country) in pairs.items():
+        ship(f"P-{kind}-l", left, country)
+        ship(f"P-{kind}-r", right, country, address="Office 1")
+        planted[kind] = (f"P-{kind}-l", f"P-{kind}-r")
+    alias = f"{word()}transgaz".upper()
+    for n, form in enumerate(("LLC", "OJSC")):
+        entity_id = f"ofac-{90000 + n}"
+        rows["sanctions"].append({
+            "entity_id": entity_id, "schema": "Organization", "name": f"{alias} {form}", "countries": ["RU"],
+            "programs": ["UKRAINE-EO13662"], "topics": ["sanction"], "datasets": ["us_ofac_sdn"],
+            "list_name": "us_ofac_sdn", "source_id": "0" * 64, "line": n + 1, "record_hash": f"s-{entity_id}",
+        })
+        for name, name_type in ((f"{alias} {form}", "primary"), (alias, "alias")):
+            rows["sanction_names"].append({"entity_id": entity_id, "name": name, "name_type": name_type})
+    planted["two entries of one list sharing an alias"] = ("ofac-90000", "ofac-90001")
+    return rows, planted
+
+
+def check_planted(engine: object, planted: dict) -> dict[str, bool]:
+    """Per planted kind, whether resolve treated the pair as ``PLANTED`` says (True: as it should)."""
+    out = {}
+    for kind, (left, right) in planted.items():
+        if left.startswith("ofac-"):
+            sql = ("SELECT em.entity_id FROM mentions m JOIN entity_mentions em USING (mention_id) "
+                   "WHERE m.source_table = 'sanctions' AND m.source_key = ?")
+        else:
+            sql = "SELECT importer_entity_id FROM shipment_entities WHERE record_id = ?"
+        same = engine.scalar(sql, [left]) == engine.scalar(sql, [right])  # type: ignore[attr-defined]
+        out[kind] = same == PLANTED[kind]
+    return out

@@ -48,7 +48,9 @@ class FtmRecord:
     properties: dict[str, list[Any]]  # as published, unknown properties included
     last_seen: str | None = None
     last_change: str | None = None
-    target: bool | None = None  # FtM ``target``: a listed entity (true) or context (false); None = not stated
+    #: OpenSanctions' ``target``: True for a listed (sanctioned, ...) entity, False for one shipped beside it
+    #: (a registry company, an owner); None when the export does not say.
+    target: bool | None = None
 
 
 @dataclass
@@ -138,7 +140,7 @@ def _merge(into: FtmRecord, other: FtmRecord) -> None:
     into.first_seen = min(filter(None, (into.first_seen, other.first_seen)), default=None)
     into.last_seen = max(filter(None, (into.last_seen, other.last_seen)), default=None)
     into.last_change = max(filter(None, (into.last_change, other.last_change)), default=None)
-    if other.target is not None:
+    if other.target is not None:  # a fragment that says "target" decides; any true one makes it listed
         into.target = bool(into.target) or other.target
 
 
@@ -198,6 +200,11 @@ def timestamp(value: str | None) -> datetime | None:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed.replace(microsecond=0)
+
+
+def is_listed(record: FtmRecord) -> bool:
+    """Whether the entity counts as listed: OpenSanctions' ``target`` flag, or true when the export has none."""
+    return record.target is not False
 
 
 def is_party(record: FtmRecord) -> bool:

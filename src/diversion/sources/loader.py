@@ -54,6 +54,8 @@ class ParsedFile:
     quarantined: list[Quarantined] = field(default_factory=list)
     rows_folded: int = 0
     counted_tables: frozenset[str] | None = None
+    #: Placeholder records with nothing to load (OFAC's all-empty add.csv rows): skipped, counted as loaded.
+    rows_empty: int = 0
 
     def counts(self, table: str) -> bool:
         """Whether rows of ``table`` are records of this file (for ``rows_loaded``)."""
@@ -76,6 +78,8 @@ class LoadResult:
     rows_duplicate: int = 0
     already_loaded: bool = False
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    #: Of ``rows_loaded``: placeholder records with nothing in them (see ``ParsedFile.rows_empty``).
+    rows_empty: int = 0
 
 
 def file_sha256(path: Path) -> str:
@@ -170,7 +174,8 @@ def load_parsed(
             if parsed.counts(name):
                 result.rows_loaded += written
                 result.rows_duplicate += table.num_rows - written
-        result.rows_loaded += parsed.rows_folded
+        result.rows_loaded += parsed.rows_folded + parsed.rows_empty
+        result.rows_empty = parsed.rows_empty
         result.rows_quarantined = len(parsed.quarantined)
         if parsed.quarantined:
             engine.insert_arrow(

@@ -36,17 +36,37 @@ ADD_COLUMNS = ("ent_num", "add_num", "address", "city_state_postal", "country", 
 SCHEMAS = {None: "Organization", "individual": "Person", "vessel": "Vessel", "aircraft": "Airplane"}
 ALT_TYPES = {"aka": "alias", "fka": "previous", "nka": "alias"}
 
-_VALUE = r"\s*:?\s*(?P<value>[^()]+?)\s*(?:\((?P<country>[^)]*)\))?\s*\.?\s*$"
-#: Remarks items that carry an identifier: (pattern, FtM property).
-_IDENTIFIER_REMARKS = [
-    (re.compile(r"^(?:Tax ID No\.|INN)" + _VALUE, re.I), "taxNumber"),
-    (re.compile(r"^(?:Registration (?:Number|ID|No\.))" + _VALUE, re.I), "registrationNumber"),
-    (re.compile(r"^OGRN" + _VALUE, re.I), "ogrnCode"),
-    (re.compile(r"^(?:Vessel Registration Identification )?IMO" + _VALUE, re.I), "imoNumber"),
-    (re.compile(r"^Passport" + _VALUE, re.I), "passportNumber"),
-    (re.compile(r"^(?:National ID No\.|Identification Number|Cedula No\.)" + _VALUE, re.I), "idNumber"),
-    (re.compile(r"^SWIFT/BIC" + _VALUE, re.I), "swiftBic"),
+#: A number, optionally followed by its country in parentheses and by when it was issued or expires.
+_VALUE = (r"\s*(?:No\.|#|:)?\s*:?\s*(?!(?:issued|expires|valid|registered)\b)"
+          r"(?P<value>[^\s();][^();]*?)\s*(?:\((?P<country>[^)]*)\))?"
+          r"(?:\s*,?\s+(?:issued|expires|valid|registered)\b.*)?\s*\.?\s*$")
+#: Remarks items that carry an identifier: (label pattern, FtM property). The label is matched at the
+#: start of the item (after an optional ``alt.``); the rest is the number. Labels as OFAC writes them.
+_IDENTIFIER_LABELS: list[tuple[str, str]] = [
+    (r"(?:Vessel Registration Identification |Company Number |Identification Number )?IMO", "imoNumber"),
+    (r"Unified Social Credit Code \(USCC\)|USCC", "registrationNumber"),
+    (r"Legal Entity (?:Number|Identifier)|LEI", "leiCode"),
+    (r"Tax ID No\.|Tax Identification Number|Tax Number|TIN|INN", "taxNumber"),
+    (r"R\.F\.C\.|RFC|NIT|N\.I\.T\.|RUC|R\.U\.C\.|C\.U\.I\.T\.|CUIT|C\.I\.F\.|CIF|RTN|US FEIN|"
+     r"Italian Fiscal Code|Fiscal Code", "taxNumber"),
+    (r"V\.A\.T\. Number|VAT Number|VAT No\.", "vatCode"),
+    (r"OGRN", "ogrnCode"),
+    (r"(?:UK )?Company Number|Commercial Registry Number|Registration (?:Number|ID|No\.)|"
+     r"Business Registration (?:Number|No\.)|Certificate of Incorporation Number|Chamber of Commerce Number|"
+     r"C\.R\. No\.|Public Registration Number|Enterprise Number|Folio Mercantil No\.|"
+     r"Matricula Mercantil No|Trade License No\.|Business Number|Registered Charity No\.", "registrationNumber"),
+    (r"D-U-N-S Number", "dunsCode"),
+    (r"MMSI", "mmsi"),
+    (r"Aircraft Tail Number|Previous Aircraft Tail Number", "registrationNumber"),
+    (r"(?:Diplomatic )?Passport", "passportNumber"),
+    (r"National ID No\.|Identification Number|Cedula No\.|D\.N\.I\.|Personal ID Card|"
+     r"Turkish Identification Number|National Foreign ID Number|C\.U\.R\.P\.|Citizen's Card Number", "idNumber"),
+    (r"SWIFT/BIC", "swiftBic"),
 ]
+_IDENTIFIER_REMARKS = [(re.compile(rf"^(?:alt\.\s+)?(?:{label})(?![A-Za-z])" + _VALUE, re.I), prop)
+                       for label, prop in _IDENTIFIER_LABELS]
+#: A weak alias in the remarks: ``a.k.a. 'SHAHID'`` (also ``f.k.a.``/``n.k.a.``; quotes kept inside the name).
+_WEAK_ALIAS = re.compile(r"^(?:alt\.\s+)?[afn]\.k\.a\.,?\s*'(?P<name>.+)'\s*\.?$", re.I)
 #: Remarks items kept as properties: (pattern, property).
 _FACT_REMARKS = [
     (re.compile(r"^(?:nationality|citizen)\s+(?P<value>.+?)\.?$", re.I), "nationality"),
@@ -70,15 +90,30 @@ def programs(field: str | None) -> list[str]:
     return [p for p in (clean(part.strip("[] ")) for part in re.split(r"\]\s*\[", field or "")) if p]
 
 
-def parse_remarks(remarks: str | None) -> tuple[list[tuple[str, str, str | None]], dict[str, list[str]]]:
-    """Identifiers ``(scheme, value, country)`` and other facts found in a ``Remarks`` field."""
+def parse_remarks(
+    remarks: str | None,
+) -> tuple[list[tuple[str, str, str | None]], dict[str, list[str]]]:
+    """Identifiers ``(scheme, value, country)`` and other facts found in a ``Remarks`` field.
+
+    Weak aliases (``a.k.a. 'SHAHID'``) come back as the fact ``weakAlias``.
+
+    >>> ids, facts = parse_remarks("a.k.a. 'BNC'; alt. Passport A123 (Cuba) issued 2001; LEI 2138001ABCDEF")
+    >>> ids, facts["weakAlias"]
+    ([('passportNumber', 'A123', 'CU'), ('leiCode', '2138001ABCDEF', None)], ['BNC'])
+    """
     identifiers: list[tuple[str, str, str | None]] = []
     facts: dict[str, list[str]] = {}
     for item in (remarks or "").split(";"):
         item = item.strip()
+        weak = _WEAK_ALIAS.match(item)
+        if weak:
+            name = clean(weak.group("name"))
+            if name:
+                facts.setdefault("weakAlias", []).append(name)
+            continue
         for pattern, scheme in _IDENTIFIER_REMARKS:
             match = pattern.match(item)
-            if match:
+            if match and any(ch.isdigit() for ch in match.group("value")):
                 country = to_iso2(match.group("country"))
                 number = match.group("value").strip()
                 if scheme == "taxNumber" and (country == "RU" or item.upper().startswith("INN")):
@@ -165,8 +200,9 @@ def _sdn_row(fields: list[str], line: int) -> tuple[dict[str, Any], list[dict[st
         "list_name": LIST_NAME, "properties": _json(properties), "line": line,
         "record_hash": record_hash("sanctions", entity_id),
     }
-    names = [{"entity_id": entity_id, "name": name, "name_type": "primary", "line": line,
-              "record_hash": record_hash(entity_id, name, "primary")}]
+    listed = [(name, "primary"), *((weak, "weak") for weak in facts.get("weakAlias", []) if weak != name)]
+    names = [{"entity_id": entity_id, "name": n, "name_type": t, "line": line,
+              "record_hash": record_hash(entity_id, n, t)} for n, t in dict.fromkeys(listed)]
     # Its own id as a referent: OpenSanctions lists ``ofac-<ent_num>`` among the referents of the same entity.
     pairs = dict.fromkeys([*((s, v) for s, v, _ in identifiers), ("referent", entity_id)])
     ids = [{"entity_id": entity_id, "scheme": s, "value": v, "line": line, "record_hash": record_hash(entity_id, s, v)}
@@ -189,11 +225,14 @@ def _alt_row(fields: list[str], line: int) -> dict[str, Any]:
             "record_hash": record_hash(entity_id, name, name_type)}
 
 
-def _add_row(fields: list[str], line: int) -> dict[str, Any]:
+def _add_row(fields: list[str], line: int) -> dict[str, Any] | None:
+    """An address row; ``None`` for OFAC's placeholder rows (``-0-`` in every field but the numbers)."""
     vals = dict(zip(ADD_COLUMNS, (value(f) for f in fields), strict=True))
     entity_id = _entity_id(vals["ent_num"])
     parts = [p for p in (vals["address"], vals["city_state_postal"], vals["country"]) if p]
     if not parts:
+        if vals["add_remarks"] is None:
+            return None  # OFAC writes one such row for many entries with no known address: nothing to load
         raise RowError("address", "address line with no address, city or country")
     address, city, country = ", ".join(parts), vals["city_state_postal"], to_iso2(vals["country"])
     return {"entity_id": entity_id, "address": address, "city": city, "country": country, "line": line,
@@ -236,7 +275,11 @@ def parse_ofac_text(text: str, kind: str) -> ParsedFile:
             elif kind == "alt":
                 names.append(_alt_row(fields, line))
             else:
-                addresses.append(_add_row(fields, line))
+                address = _add_row(fields, line)
+                if address is None:
+                    parsed.rows_empty += 1
+                else:
+                    addresses.append(address)
         except RowError as exc:
             parsed.quarantined.append(Quarantined(line, exc.field, exc.reason, raw[:2000]))
     if kind == "sdn":

@@ -94,6 +94,11 @@ def parse_ftm_registry(path: Path) -> ParsedFile:
     return parsed
 
 
+def ftm_entity_row(record: ftm.FtmRecord, data: ftm.FtmFile) -> dict[str, Any]:
+    """A ``registry_entities`` row of an FtM party (its addresses folded in)."""
+    return _ftm_entity(record, data)
+
+
 def _ftm_entity(record: ftm.FtmRecord, data: ftm.FtmFile) -> dict[str, Any]:
     entity_id = str(record.proxy.id)
     names = ftm.names(record)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diversion.errors import RowError, SourceError
-from diversion.sources import ftm, ofac
+from diversion.sources import ftm, ofac, registry
 from diversion.sources.listfields import parse_date, read_text, to_table
 from diversion.sources.loader import ParsedFile, Quarantined, record_hash
 
@@ -70,11 +70,16 @@ def parse_ftm_sanctions(path: Path) -> ParsedFile:
     folded: set[str] = set()
     tables: dict[str, list[dict[str, Any]]] = {
         "sanctions": [], "sanction_names": [], "sanction_addresses": [], "sanction_identifiers": [],
-        "registry_links": [],
+        "registry_links": [], "registry_entities": [],
     }
     for record in data.records.values():
         try:
-            if ftm.is_party(record):
+            if ftm.is_party(record) and not ftm.is_listed(record):
+                # Shipped beside the listed entities ("target": false, e.g. a company from a registry
+                # dataset that owns or is owned by one): a registry record, never a sanctions match.
+                tables["registry_entities"].append(registry.ftm_entity_row(record, data))
+                folded.update(record.proxy.get("addressEntity", quiet=True))
+            elif ftm.is_party(record):
                 _party(record, data, helpers, path.stem, tables, folded)
             elif ftm.is_link(record):
                 tables["registry_links"].append(ftm.link_row(record, data))
@@ -90,7 +95,7 @@ def parse_ftm_sanctions(path: Path) -> ParsedFile:
                 reason = "helper entity whose listed entity is missing or quarantined"
                 parsed.quarantined.append(Quarantined(record.line, "-", reason, ftm.raw_json(record)))
     parsed.tables = {name: to_table(name, rows) for name, rows in tables.items()}
-    parsed.counted_tables = frozenset({"sanctions", "registry_links"})
+    parsed.counted_tables = frozenset({"sanctions", "registry_links", "registry_entities"})
     return parsed
 
 

@@ -1,0 +1,131 @@
+"""How common a name is: how many *other* parties are expected to bear it by chance.
+
+Two mentions with the same name are one party unless another party uses that
+name too. How likely that is depends on the name, not on how many mentions a
+data set holds: ``Trade LLC`` is the name of many firms, ``Zarnovikt
+Instruments`` of one. The estimate, per name:
+
+- words that rigour's name analysis tags as generic vocabulary (``Trade``,
+  ``Service``, ``Group``, ``Technology``, ``Plant``, places, legal forms) carry
+  no identity: a name made only of them is borne by about one other party
+  (``GENERIC_COMMONNESS``);
+- every other word counts by the share of the data's other distinct names that
+  use it (``(names using it - 1 + UNSEEN) / names``), and the name's
+  commonness is the number of names times the product of those shares (words
+  are taken as independent, which errs towards "rare" only for words that
+  always occur together, the same firm's name). Names are told apart by their
+  distinctive words only: ``Amegino``, ``Amegino General Trading`` and
+  ``Amegino FZE`` are one name here (one firm's spellings), ``Kometa`` and
+  ``Kometa Plus`` two.
+
+``resolve`` uses it to calibrate Splink's same-name level (term-frequency
+adjustment, ``resolve/linkage.py``); the result does not depend on how many
+mentions, or how many singletons, the warehouse holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: The chance that another name uses a word no other name in the data uses (smoothing, in names).
+UNSEEN = 0.01
+#: Commonness of a name made only of generic words: about one other party bears it.
+GENERIC_COMMONNESS = 1.0
+#: Longer names holding all of a name's distinctive words that are taken as the same firm's spellings.
+LONGER_SPELLINGS = 2
+#: Floor of the estimate (a name is never proof on its own).
+MIN_COMMONNESS = 1e-4
+
+
+@lru_cache(maxsize=200_000)
+def is_generic_word(word: str) -> bool:
+    """Whether rigour tags ``word`` as generic organisation vocabulary, a place or a legal form.
+
+    >>> is_generic_word("trading"), is_generic_word("zarnovikt")
+    (True, False)
+    """
+    from rigour.names import NameTypeTag, SymbolCategory, analyze_names
+
+    generic = {SymbolCategory.SYMBOL, SymbolCategory.DOMAIN, SymbolCategory.LOCATION, SymbolCategory.ORG_CLASS}
+    for name in analyze_names(NameTypeTag.ORG, [word], phonetics=False, numerics=False, consolidate=False,
+                              rewrite=False):
+        if any(span.symbol.category in generic for span in name.spans):
+            return True
+    return False
+
+
+#: rigour symbols of the words that say what kind of body a name is, not which one: "State Corporation
+#: Rostec" is Rostec. Business words (Service, Trade, Group) are not among them: Uralmash-Servis is another firm.
+FORM_SYMBOLS = frozenset({"CO", "CORP", "GOV", "FED", "NATL", "PUBLIC", "MUNICIPAL", "CONCERN", "ENTERPRISE"})
+
+
+@lru_cache(maxsize=50_000)
+def is_form_word(word: str) -> bool:
+    """Whether ``word`` only says what kind of body an organisation is (``state``, ``corporation``, ``federal``).
+
+    >>> is_form_word("corporation"), is_form_word("servis"), is_form_word("rostec")
+    (True, False, False)
+    """
+    from rigour.names import NameTypeTag, SymbolCategory, analyze_names
+
+    for name in analyze_names(NameTypeTag.ORG, [word], phonetics=False, numerics=False, consolidate=False,
+                              rewrite=False):
+        for span in name.spans:
+            if span.symbol.category == SymbolCategory.ORG_CLASS:
+                return True
+            if span.symbol.category == SymbolCategory.SYMBOL and str(span.symbol)[1:-1].split(":")[-1] in FORM_SYMBOLS:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class WordCounts:
+    """The data's distinct names as sets of distinctive words (``keys``), and the keys each word occurs in."""
+
+    keys: frozenset[frozenset[str]]
+    by_word: Mapping[str, tuple[frozenset[str], ...]]
+
+    @property
+    def names(self) -> int:
+        """How many distinct names (by their distinctive words) the data holds."""
+        return len(self.keys)
+
+    @classmethod
+    def of(cls, names: Iterable[Iterable[str]]) -> WordCounts:
+        """Counts over distinct names, each name taken as the set of its distinctive (non-generic) words."""
+        keys = {frozenset(t for t in tokens if not is_generic_word(t)) for tokens in names}
+        keys.discard(frozenset())
+        by_word: dict[str, list[frozenset[str]]] = {}
+        for key in keys:
+            for t in key:
+                by_word.setdefault(t, []).append(key)
+        return cls(frozenset(keys), {t: tuple(v) for t, v in by_word.items()})
+
+    def commonness(self, tokens: Iterable[str]) -> float:
+        """The expected number of other parties whose name is ``tokens`` (see the module docstring).
+
+        A word counts by the other names that use it, leaving out up to
+        ``LONGER_SPELLINGS`` names that hold all of this name's distinctive
+        words and more: a few such names are more often the same firm spelt
+        longer (``Shenzhen ELE Technology`` for ``ELE Technology``) than
+        another firm; many (``Kometa Plus``, ``NPO Kometa``, ``Kometa-M``...)
+        say the word is popular.
+
+        >>> counts = WordCounts.of([("zarnovikt", "instruments"), ("trade",), ("trade", "centre")])
+        >>> counts.commonness(("trade",)), counts.commonness(("zarnovikt",)) < 0.05
+        (1.0, True)
+        """
+        key = frozenset(t for t in tokens if not is_generic_word(t))
+        if not key:
+            return GENERIC_COMMONNESS
+        names = max(self.names, 1)
+        rarest = min(key, key=lambda t: (len(self.by_word.get(t, ())), t))
+        longer = sum(1 for other in self.by_word.get(rarest, ()) if key < other)
+        skipped = (1 if key in self.keys else 0) + min(longer, LONGER_SPELLINGS)
+        out = float(names)
+        for t in key:
+            others = max(len(self.by_word.get(t, ())) - skipped, 0)
+            out *= (others + UNSEEN) / names
+        return max(out, MIN_COMMONNESS)
