@@ -13,6 +13,7 @@ always wins. A reference currency the ECB stopped quoting (RUB after March
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import pyarrow as pa
 
@@ -35,6 +36,7 @@ def _month(index: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@cache
 def reference_table() -> pa.Table:
     """Every month × reference currency as ``(month, currency, per_usd)``, gaps filled the way conversion fills them.
 
@@ -107,3 +109,17 @@ _src AS (
   FULL OUTER JOIN {REFERENCE_TABLE} f ON f.month = u.month AND f.currency = u.cur
   LEFT JOIN _user_r e ON e.month = u.month AND e.cur = u.cur
 )"""
+
+
+def build_fx(engine: Engine, currency: str) -> None:
+    """Temporary table ``_fx(month, code, usd_to_rc)``: per month, report-currency units per US dollar.
+
+    The per-month table the detectors and the graph join shipments to, so an
+    amount they write is converted month by month like every flow statistic.
+    """
+    from diversion.flows.queries import check_currency, fx_sql  # queries imports this module
+
+    code = check_currency(currency)
+    prepare_rates(engine)
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _fx AS WITH {fx_sql(code)} "
+                   "SELECT month, CAST(? AS VARCHAR) AS code, tgt_per_usd AS usd_to_rc FROM _tgt", [code])

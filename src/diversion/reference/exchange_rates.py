@@ -56,7 +56,7 @@ def monthly_rates() -> dict[str, dict[date, float]]:
 
     >>> rates = monthly_rates()
     >>> round(rates["GBP"][date(2023, 1, 1)], 3), "USD" in rates, rates["EUR"][date(2023, 1, 1)] < 1
-    (0.818, True, True)
+    (0.819, True, True)
     """
     path = _history_file()
     if path is None:
