@@ -139,16 +139,32 @@ def website_rows(engine: Engine, domains: list[str]) -> list[dict[str, Any]]:
         [list(domains)])
 
 
+def _ids(ev: dict[str, Any], *keys: str) -> list[str]:
+    """The ids under ``keys``: a list of ids or one id (a list of other things, e.g. counts, is not ids)."""
+    out: list[str] = []
+    for key in keys:
+        value = ev.get(key)
+        if isinstance(value, str) and value:
+            out.append(value)
+        elif isinstance(value, list):
+            out += [str(v) for v in value if isinstance(v, str) and v]
+    return out
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def evidence_of(engine: Engine, finding: dict[str, Any], conv: Converter, limit: int = 10) -> Evidence:
     """The tables behind one finding row (``finding_id, detector, entity_id, score, summary, evidence``)."""
     ev = decode_json(finding.get("evidence")) or {}
     if not isinstance(ev, dict):
         ev = {}
-    shipment_ids = list(dict.fromkeys([*(ev.get("shipment_ids") or []), *(ev.get("old_machine_ids") or [])]))
-    edge_ids = list(ev.get("edge_ids") or []) + [str(s.get("edge_id")) for s in ev.get("path") or []]
-    sanction_ids = list(ev.get("sanction_ids") or []) + [str(m.get("sanction_entity_id"))
-                                                         for m in ev.get("matches") or []]
-    domains = list(ev.get("domains") or []) + ([ev["domain"]] if ev.get("domain") else [])
+    shipment_ids = list(dict.fromkeys(_ids(ev, "shipment_ids", "old_machine_ids", "shipments", "record_ids")))
+    edge_ids = _ids(ev, "edge_ids") + [str(s.get("edge_id")) for s in _dicts(ev.get("path"))]
+    sanction_ids = _ids(ev, "sanction_ids", "sanction_entity_id") + [
+        str(m.get("sanction_entity_id")) for m in _dicts(ev.get("matches"))]
+    domains = _ids(ev, "domains", "domain")
     return Evidence(
         finding_id=str(finding.get("finding_id") or ""), detector=str(finding["detector"]),
         entity_id=str(finding["entity_id"]), score=float(finding["score"]), summary=str(finding["summary"]),

@@ -143,7 +143,7 @@ def get_network(entity_id: EntityId, state: State) -> dict[str, Any]:
     """The entity's network neighbourhood (two hops) as Cytoscape.js elements."""
     from diversion.web.neighbourhood import neighbourhood
 
-    return neighbourhood(state.wh, entity_id, state.settings.web.max_graph_nodes)
+    return neighbourhood(state.wh, entity_id, state.settings.web.max_graph_nodes, state.settings.report_currency)
 
 
 @router.get("/search", response_model=SearchResponse, tags=["Entities"])
