@@ -117,4 +117,5 @@ def test_demo_reports_say_synthetic(case_engine, tmp_path):
     mark_synthetic(case_engine, "the diversion demo data set")
     html = build_report(case_engine, load_settings(environ={}), tmp_path, png=False).html.read_text(encoding="utf-8")
     assert "SYNTHETIC DATA — the diversion demo data set" in html
-    assert ".synthetic { position: fixed" in html  # repeated on every printed page
+    # On every printed page: a page-margin box of the A4 page.
+    assert '@bottom-center { content: "SYNTHETIC DATA — every record in this report is invented"' in html

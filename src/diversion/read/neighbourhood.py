@@ -79,7 +79,7 @@ def neighbourhood(engine: Engine, centre: str, conv: Converter, hops: int = 2,
                                      else "entity", "label": node_id, "country": None, "sanctioned": False}
         lead = leads.get(node_id)
         hood.nodes[node_id] = {**row, "sanctioned": bool(row.get("sanctioned")),
-                               "lead": bool(lead and lead.get("section", "lead") == "lead"),
+                               "lead": bool(lead and (lead.get("section") or "lead") == "lead"),
                                "lead_score": lead["score"] if lead else None}
     trade = [e for e in edges.values() if e["kind"] == "trade"]
     values = monthly_sums(

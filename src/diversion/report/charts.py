@@ -23,10 +23,14 @@ OTHER = "other"
 
 def _layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
     # Titles wrap rather than run off the figure (an A4 page is about 700 px wide at print scale).
+    text = wrap(title)
+    lines = text.count("<br>") + 1
     fig.update_layout(
-        title={"text": wrap(title), "x": 0.01, "xanchor": "left", "font": {"size": 15}, "automargin": True},
-        template="plotly_white", height=height, font={"family": FONT, "size": 12},
-        margin={"l": 70, "r": 30, "t": 60, "b": 60},
+        title={"text": text, "x": 0.01, "xanchor": "left", "y": 1, "yanchor": "top", "pad": {"t": 10 + 9 * (lines - 1)},
+               "font": {"size": 15}},
+        template="plotly_white", height=height + 20 * (lines - 1), font={"family": FONT, "size": 12},
+        # Room above the plot for every title line and the cut-off label.
+        margin={"l": 70, "r": 30, "t": 40 + 22 * lines, "b": 60},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
     )
     return fig

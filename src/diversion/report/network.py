@@ -86,7 +86,7 @@ def network_figure(hood: Neighbourhood, title: str) -> go.Figure:
     fig.update_xaxes(visible=False, range=[-1.45, 1.45])
     fig.update_yaxes(visible=False, range=[-1.15, 1.15])
     fig.update_layout(
-        title={"text": wrap(title), "x": 0.01, "font": {"size": 15}}, template="plotly_white", height=560,
+        title={"text": wrap(title), "x": 0.01, "font": {"size": 15}}, template="plotly_white", height=600,
         font={"family": FONT, "size": 11}, margin={"l": 10, "r": 10, "t": 50, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.01, "x": 0, "font": {"size": 10}},
     )
