@@ -17,8 +17,7 @@ from diversion.leads import build_leads
 S = Settings()
 
 
-@pytest.fixture
-def timed(engine):
+def build_timed_case(engine) -> None:
     """A dealer whose sales stop before the end user's contract and the listing; a broker selling after both."""
     b = CaseBuilder()
     b.entity("e-dealer", "Kansai Dealer KK", "JP")
@@ -47,6 +46,12 @@ def timed(engine):
     b.link("e-imp", "e-meu", kind="other", role="supply contract", start=date(2022, 5, 1))
     b.distributor("Hokuto", "e-dealer", "JP")
     b.write(engine)
+
+
+@pytest.fixture
+def timed(engine):
+    """The timed case, resolved, with its network built."""
+    build_timed_case(engine)
     build_graph(engine, S)
     return engine
 

@@ -33,6 +33,7 @@ _SQL = f"""
     JOIN _brand_map sb ON sb.brand = trim(s.brand)
     JOIN authorised a ON a.brand_key = sb.brand_key
     JOIN entities e ON e.entity_id = se.exporter_entity_id
+    CROSS JOIN _detect_settings ds
     {FX_JOIN}
     WHERE NOT list_contains(a.entity_ids, se.exporter_entity_id)
       -- the brand's maker (its name carries the brand) needs no distributor's authorisation
@@ -56,7 +57,7 @@ def find(ctx: DetectContext) -> list[Finding]:
     are what a diverter buys on the second-hand market.
     """
     d = ctx.settings.detect
-    rows = ctx.rows(_SQL, [d.destination_country, d.old_machine_age, d.old_machine_age])
+    rows = ctx.rows(_SQL, [d.destination_country])
     findings = []
     for r in rows:
         country = r["exporter_country"] or ctx.labels.get(r["entity_id"], ("", None))[1]
@@ -89,4 +90,5 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 DETECTOR = Detector(NAME, find, weight=0.5, severity="warning",
                     settings=("brand_base_score", "brand_third_country_bonus", "brand_destination_bonus",
                               "destination_country", "old_machine_age"),
-                    tables=("_distributor_map", "_brand_map", "_fx"), title="unauthorised brand shipper")
+                    tables=("_distributor_map", "_brand_map", "_fx", "_detect_settings"),
+                    title="unauthorised brand shipper")

@@ -23,12 +23,14 @@ def split_tags(text: str) -> list[str]:
     return [t.strip().lower() for t in text.split(",") if t.strip()]
 
 
-#: SQL aggregates of the old machines among shipments ``s`` (one bound parameter: the minimum age in years).
+#: SQL aggregates of the old machines among shipments ``s``. The minimum age comes from the one-row
+#: ``_detect_settings ds`` lookup (``CROSS JOIN _detect_settings ds``), not from a bound parameter: Spark's
+#: rewrite of an ordered list aggregate copies its FILTER, and a copied ``?`` would shift every later parameter.
 OLD_MACHINES = """
-    count(*) FILTER (WHERE year(s.date) - s.manufacture_year >= ?) AS old_machines,
-    min(s.manufacture_year) AS oldest_year,
+    count(*) FILTER (WHERE year(s.date) - s.manufacture_year >= ds.old_machine_age) AS old_machines,
+    min(s.manufacture_year) FILTER (WHERE year(s.date) - s.manufacture_year >= ds.old_machine_age) AS oldest_year,
     list(s.record_id ORDER BY s.manufacture_year, s.record_id)
-        FILTER (WHERE year(s.date) - s.manufacture_year >= ?)[1:5] AS old_machine_ids"""
+        FILTER (WHERE year(s.date) - s.manufacture_year >= ds.old_machine_age)[1:5] AS old_machine_ids"""
 
 
 def old_machines(row: dict[str, Any], min_age: int) -> tuple[str, dict[str, Any]]:

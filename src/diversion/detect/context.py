@@ -13,13 +13,15 @@ Lookups (temporary tables of this connection):
 - ``_fx``: per month, the factor from US dollars to the report currency
   (user rates first, then the shipped ECB reference rates), so amounts in flag
   sentences are converted month by month (``VALUE`` with ``FX_JOIN``);
-- ``_listings``: per sanctioned entity, the earliest listing date its matches give.
+- ``_listings``: per sanctioned entity, the earliest listing date its matches give;
+- ``_detect_settings``: one row of the detect settings, for SQL that reads a setting inside an
+  aggregate (joined, never formatted into the text).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -66,6 +68,18 @@ def _listings(ctx: DetectContext) -> None:
     """, [ctx.settings.resolve.screen_threshold])
 
 
+def _detect_settings(ctx: DetectContext) -> None:
+    """One row holding the detect settings that SQL reads as values (numbers, text, dates)."""
+    d = ctx.settings.detect
+    values = {f.name: getattr(d, f.name) for f in fields(d) if isinstance(getattr(d, f.name), int | float | str | date)}
+    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _detect_settings ("
+                       + ", ".join(f"{k} {_SQL_TYPE[type(v)]}" for k, v in values.items()) + ")")
+    ctx.engine.insert_arrow("_detect_settings", pa.Table.from_pylist([values]))
+
+
+_SQL_TYPE = {bool: "BOOLEAN", int: "BIGINT", float: "DOUBLE", str: "VARCHAR", date: "DATE"}
+
+
 def _sql(text: Callable[[], str]) -> Callable[[DetectContext], None]:
     return lambda ctx: ctx.engine.execute(text())
 
@@ -88,6 +102,7 @@ LOOKUPS: dict[str, Lookup] = {
     "_chpl": Lookup((), _chpl),
     "_fx": Lookup((), _fx),
     "_listings": Lookup((), _listings),
+    "_detect_settings": Lookup((), _detect_settings),
 }
 
 

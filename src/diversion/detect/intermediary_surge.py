@@ -207,7 +207,7 @@ def _samples(ctx: DetectContext, picks: list[tuple[str, str, str]]) -> dict[str,
         params += [kind, d.cutoff_date]
     rows = ctx.rows(f"""
         SELECT entity_id, min_by(record_id, {{'d': date, 'id': record_id}}, 10) AS shipment_ids, {OLD_MACHINES}
-        FROM ({" UNION ALL ".join(parts)}) s GROUP BY entity_id""", [d.old_machine_age, d.old_machine_age, *params])
+        FROM ({" UNION ALL ".join(parts)}) s CROSS JOIN _detect_settings ds GROUP BY entity_id""", params)
     return {r["entity_id"]: r for r in rows}
 
 
@@ -215,4 +215,4 @@ DETECTOR = Detector(NAME, find, weight=0.8, severity="severe",
                     settings=("cutoff_date", "destination_country", "surge_flows", "surge_min_growth_share",
                               "surge_min_growth_value", "surge_min_growth_factor", "surge_full_growth_value",
                               "old_machine_age"),
-                    tables=("_brand_map", "_fx"), title="new intermediary carrying the growth")
+                    tables=("_brand_map", "_fx", "_detect_settings"), title="new intermediary carrying the growth")

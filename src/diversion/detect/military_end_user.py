@@ -29,23 +29,27 @@ _TRADE = f"""sum({VALUE_USD}) AS value_usd, sum({VALUE}) AS value, count(*) AS s
 def military_end_users(engine: Engine, settings: Settings) -> dict[str, list[str]]:
     """Entities known as military end users, each with the reasons (topics, programs)."""
     d = settings.detect
-    topics = split_tags(d.military_topics)
-    programs = [p.upper() for p in split_tags(d.military_programs)]
+    tags = [("topic", t) for t in split_tags(d.military_topics)] + [
+        ("program", p.upper()) for p in split_tags(d.military_programs)]
+    engine.execute("CREATE OR REPLACE TEMP TABLE _meu_tags (kind VARCHAR, tag VARCHAR)")
+    engine.insert_arrow("_meu_tags", pa.table({"kind": pa.array([k for k, _ in tags], pa.string()),
+                                               "tag": pa.array([t for _, t in tags], pa.string())}))
     threshold = settings.resolve.screen_threshold
     rows = engine.fetch_all("""
         SELECT entity_id, 'registry topic ' || t FROM (
-            SELECT entity_id, unnest(topics) AS t FROM _registry_map) WHERE list_contains(?, lower(t))
+            SELECT entity_id, unnest(topics) AS t FROM _registry_map)
+        WHERE lower(t) IN (SELECT tag FROM _meu_tags WHERE kind = 'topic')
         UNION
         SELECT k.entity_id, 'sanctions topic ' || t FROM (
             SELECT entity_id AS sid, unnest(topics) AS t FROM sanctions) x
         JOIN (SELECT entity_id, sanction_entity_id AS sid FROM sanctions_matches WHERE score >= ?
               UNION SELECT entity_id, source_key FROM _entity_keys WHERE source_table = 'sanctions') k
-          ON k.sid = x.sid WHERE list_contains(?, lower(x.t))
+          ON k.sid = x.sid WHERE lower(x.t) IN (SELECT tag FROM _meu_tags WHERE kind = 'topic')
         UNION
         SELECT entity_id, 'program ' || p FROM (
             SELECT entity_id, unnest(programs) AS p FROM sanctions_matches WHERE score >= ?)
-        WHERE list_contains(?, upper(p))
-    """, [topics, threshold, topics, threshold, programs])
+        WHERE upper(p) IN (SELECT tag FROM _meu_tags WHERE kind = 'program')
+    """, [threshold, threshold])
     out: dict[str, list[str]] = {}
     for entity_id, reason in sorted(rows):
         out.setdefault(entity_id, []).append(reason)

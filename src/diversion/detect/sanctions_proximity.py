@@ -41,14 +41,15 @@ def _reach(ctx: DetectContext, sources: list[tuple[str, date | None]], max_hops:
     step: self-loops are not edges, and a source is never reached again.
     """
     engine = ctx.engine
-    engine.execute("""
+    kinds = ", ".join(f"'{k}'" for k in KINDS)  # the module's constant edge kinds, not a setting
+    engine.execute(f"""
         CREATE OR REPLACE TEMP TABLE _adj AS
         SELECT source AS a, target AS b, edge_id, kind, value_usd AS value, last_date FROM edges
-        WHERE list_contains(?, kind) AND source <> target
+        WHERE kind IN ({kinds}) AND source <> target
         UNION ALL
         SELECT target, source, edge_id, kind, value_usd, last_date FROM edges
-        WHERE list_contains(?, kind) AND source <> target
-    """, [list(KINDS), list(KINDS)])
+        WHERE kind IN ({kinds}) AND source <> target
+    """)
     engine.execute("""CREATE OR REPLACE TEMP TABLE _reach (node VARCHAR, hop INTEGER, prev VARCHAR, edge_id VARCHAR,
                       kind VARCHAR, value DOUBLE, origin VARCHAR, listed DATE, last_date DATE)""")
     engine.execute("CREATE OR REPLACE TEMP TABLE _sources (node VARCHAR, listed DATE)")

@@ -14,8 +14,7 @@ from diversion.graph.keys import VALUE_USD
 NAME = "transshipment"
 
 # Per shipment: the third country it passed through (dispatch) or was sold from (trading country, or the
-# exporter's own country when that is not the origin). Parameters: destination ×3, non-hub weight ×2,
-# old-machine age ×2.
+# exporter's own country when that is not the origin). Parameters: destination ×3, non-hub weight ×2.
 _SQL = f"""
     WITH legs AS (
         SELECT se.exporter_entity_id AS entity_id, s.record_id, s.date, s.manufacture_year,
@@ -45,7 +44,7 @@ _SQL = f"""
                FILTER (WHERE weight > 0)[1:10] AS routes,
            list(record_id ORDER BY value_usd DESC, record_id) FILTER (WHERE weight > 0)[1:10] AS shipment_ids,
            {OLD_MACHINES}
-    FROM scored s GROUP BY entity_id HAVING max(weight) > 0
+    FROM scored s CROSS JOIN _detect_settings ds GROUP BY entity_id HAVING max(weight) > 0
 """
 
 
@@ -63,7 +62,7 @@ def find(ctx: DetectContext) -> list[Finding]:
     """
     d = ctx.settings.detect
     dest, weight = d.destination_country, float(d.transshipment_non_hub_weight)
-    rows = ctx.rows(_SQL, [dest, dest, dest, weight, weight, d.old_machine_age, d.old_machine_age])
+    rows = ctx.rows(_SQL, [dest, dest, dest, weight, weight])
     hubs = {r[0] for r in ctx.engine.fetch_all("SELECT iso2 FROM _hubs")}
     findings = []
     for r in rows:
@@ -93,4 +92,4 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 
 DETECTOR = Detector(NAME, find, weight=0.4, severity="warning",
                     settings=("destination_country", "transshipment_non_hub_weight", "old_machine_age"),
-                    tables=("_hubs", "_fx"), title="third-country routing")
+                    tables=("_hubs", "_fx", "_detect_settings"), title="third-country routing")

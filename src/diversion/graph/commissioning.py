@@ -66,9 +66,14 @@ class _Edge:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _words_sql() -> str:
+    """``OR`` of the order words found in ``s.description`` (the module's constants, escaped)."""
+    return " OR ".join("contains(lower(coalesce(s.description, '')), '" + w.lower().replace("'", "''") + "')"
+                       for w in ORDER_WORDS)
+
+
 def _candidates(engine: Engine) -> list[dict[str, Any]]:
     """Shipments that name an ordering party or declare a trading country other than the exporter's."""
-    words = [w.lower() for w in ORDER_WORDS]
     return engine.fetch_dicts(f"""
         SELECT s.record_id, s.date, s.description, s.trading_country, s.exporter_country,
                se.exporter_entity_id AS front, se.importer_entity_id AS importer,
@@ -76,9 +81,13 @@ def _candidates(engine: Engine) -> list[dict[str, Any]]:
         FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {FX_JOIN}
         WHERE se.exporter_entity_id IS NOT NULL
           AND ((s.trading_country IS NOT NULL AND s.exporter_country IS NOT NULL
-                AND s.trading_country <> s.exporter_country)
-               OR list_bool_or(list_transform(?, w -> contains(lower(coalesce(s.description, '')), w))))
-        ORDER BY s.record_id""", [words])
+                AND s.trading_country <> s.exporter_country) OR {_words_sql()})
+        ORDER BY s.record_id""")
+
+
+def _temp_strings(engine: Engine, name: str, values: list[str]) -> None:
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} (v VARCHAR)")
+    engine.insert_arrow(name, pa.table({"v": pa.array(values, pa.string())}))
 
 
 def _resolve_names(engine: Engine, names: dict[str, str | None]) -> dict[str, list[tuple[str, str | None, int]]]:
@@ -88,13 +97,16 @@ def _resolve_names(engine: Engine, names: dict[str, str | None]) -> dict[str, li
         return {}
     # A mention whose normalised name is the key, or whose written name is the one the declaration gives.
     written = {name.lower(): key for name, key in names.items() if key}
+    _temp_strings(engine, "_order_keys", keys)
+    _temp_strings(engine, "_order_names", sorted(written))
     rows = engine.fetch_all("""
-        SELECT coalesce(CASE WHEN list_contains(?, m.name_norm) THEN m.name_norm END, lower(m.name)) AS k,
-               em.entity_id, any_value(e.countries[1]), count(*) AS n
+        SELECT coalesce(ok.v, lower(m.name)) AS k, em.entity_id, any_value(e.countries[1]), count(*) AS n
         FROM mentions m JOIN entity_mentions em ON em.mention_id = m.mention_id
         JOIN entities e ON e.entity_id = em.entity_id
-        WHERE list_contains(?, m.name_norm) OR list_contains(?, lower(m.name))
-        GROUP BY 1, 2 ORDER BY 1, 4 DESC, 2""", [keys, keys, sorted(written)])
+        LEFT JOIN _order_keys ok ON ok.v = m.name_norm
+        LEFT JOIN _order_names onm ON onm.v = lower(m.name)
+        WHERE ok.v IS NOT NULL OR onm.v IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 4 DESC, 2""")
     out: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
     for key, entity_id, country, n in rows:
         out[written.get(key, key)].append((entity_id, country, int(n)))
@@ -105,14 +117,15 @@ def _suppliers_by_country(engine: Engine, importers: list[str]) -> dict[tuple[st
     """``(importer, country) → supplier``: each importer's largest supplier based in each country."""
     if not importers:
         return {}
+    _temp_strings(engine, "_order_importers", importers)
     rows = engine.fetch_all(f"""
         SELECT se.importer_entity_id, e.countries[1] AS country,
                arg_max(se.exporter_entity_id, {{'v': v, 'id': se.exporter_entity_id}}) AS supplier
         FROM (SELECT se.importer_entity_id, se.exporter_entity_id, sum({VALUE_USD}) AS v
               FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
-              WHERE list_contains(?, se.importer_entity_id) GROUP BY 1, 2) se
+              WHERE se.importer_entity_id IN (SELECT v FROM _order_importers) GROUP BY 1, 2) se
         JOIN entities e ON e.entity_id = se.exporter_entity_id
-        WHERE e.countries[1] IS NOT NULL GROUP BY 1, 2""", [importers])
+        WHERE e.countries[1] IS NOT NULL GROUP BY 1, 2""")
     return {(r[0], r[1]): r[2] for r in rows}
 
 
