@@ -90,5 +90,5 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 DETECTOR = Detector(NAME, find, weight=0.5, severity="warning",
                     settings=("brand_base_score", "brand_third_country_bonus", "brand_destination_bonus",
                               "destination_country", "old_machine_age"),
-                    tables=("_distributor_map", "_brand_map", "_fx", "_detect_settings"),
+                    tables=("_distributor_map", "_brand_map", "_report_fx", "_detect_settings"),
                     title="unauthorised brand shipper")

@@ -10,7 +10,7 @@ Lookups (temporary tables of this connection):
   ``_brand_map``: ingest rows → resolved entities (``graph.keys``);
 - ``_hubs``: the shipped transshipment-hub countries;
 - ``_chpl``: the shipped Common High Priority List (HS-6, tier, rank);
-- ``_fx``: per month, the factor from US dollars to the report currency
+- ``_report_fx``: per month, the factor from US dollars to the report currency
   (user rates first, then the shipped ECB reference rates), so amounts in flag
   sentences are converted month by month (``VALUE`` with ``FX_JOIN``);
 - ``_listings``: per sanctioned entity, the earliest listing date its matches give;
@@ -100,7 +100,7 @@ LOOKUPS: dict[str, Lookup] = {
     "_brand_map": Lookup((), lambda ctx: keys.build_brand_map(ctx.engine)),
     "_hubs": Lookup((), _hubs),
     "_chpl": Lookup((), _chpl),
-    "_fx": Lookup((), _fx),
+    "_report_fx": Lookup((), _fx),
     "_listings": Lookup((), _listings),
     "_detect_settings": Lookup((), _detect_settings),
 }

@@ -215,4 +215,5 @@ DETECTOR = Detector(NAME, find, weight=0.8, severity="severe",
                     settings=("cutoff_date", "destination_country", "surge_flows", "surge_min_growth_share",
                               "surge_min_growth_value", "surge_min_growth_factor", "surge_full_growth_value",
                               "old_machine_age"),
-                    tables=("_brand_map", "_fx", "_detect_settings"), title="new intermediary carrying the growth")
+                    tables=("_brand_map", "_report_fx", "_detect_settings"),
+                    title="new intermediary carrying the growth")

@@ -182,4 +182,4 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 
 DETECTOR = Detector(NAME, find, weight=0.85, severity="severe",
                     settings=("military_topics", "military_programs"),
-                    tables=("_registry_map", "_entity_keys", "_fx", "_listings"), title="military end user")
+                    tables=("_registry_map", "_entity_keys", "_report_fx", "_listings"), title="military end user")

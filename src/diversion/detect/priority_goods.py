@@ -67,4 +67,4 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 
 DETECTOR = Detector(NAME, find, weight=0.25, severity="supporting",
                     settings=("destination_country", "priority_tier_scores"),
-                    tables=("_chpl", "_fx"), title="priority goods")
+                    tables=("_chpl", "_report_fx"), title="priority goods")

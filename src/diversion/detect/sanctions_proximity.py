@@ -86,7 +86,7 @@ def _trade_in_time(ctx: DetectContext, steps: list[tuple[str, str, date | None]]
     """For each trade step ``(a, b, since)``: value and shipments between a and b on or after ``since``."""
     if not steps:
         return {}
-    ctx.need("_fx")
+    ctx.need("_report_fx")
     ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _steps (a VARCHAR, b VARCHAR, since DATE)")
     ctx.engine.insert_arrow("_steps", pa.table({"a": pa.array([s[0] for s in steps], pa.string()),
                                                 "b": pa.array([s[1] for s in steps], pa.string()),
@@ -195,4 +195,4 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 DETECTOR = Detector(NAME, find, weight=0.6, severity="warning",
                     settings=("proximity_max_hops", "proximity_hop_decay", "proximity_full_value",
                               "ofac_ownership_share"),
-                    tables=("_fx", "_listings"), title="near a sanctioned party")
+                    tables=("_report_fx", "_listings"), title="near a sanctioned party")

@@ -92,4 +92,4 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 
 DETECTOR = Detector(NAME, find, weight=0.4, severity="warning",
                     settings=("destination_country", "transshipment_non_hub_weight", "old_machine_age"),
-                    tables=("_hubs", "_fx", "_detect_settings"), title="third-country routing")
+                    tables=("_hubs", "_report_fx", "_detect_settings"), title="third-country routing")

@@ -112,7 +112,7 @@ _src AS (
 
 
 def build_fx(engine: Engine, currency: str) -> None:
-    """Temporary table ``_fx(month, code, usd_to_rc)``: per month, report-currency units per US dollar.
+    """Temporary table ``_report_fx(month, code, usd_to_rc)``: per month, report-currency units per US dollar.
 
     The per-month table the detectors and the graph join shipments to, so an
     amount they write is converted month by month like every flow statistic.
@@ -121,5 +121,5 @@ def build_fx(engine: Engine, currency: str) -> None:
 
     code = check_currency(currency)
     prepare_rates(engine)
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE _fx AS WITH {fx_sql(code)} "
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _report_fx AS WITH {fx_sql(code)} "
                    "SELECT month, CAST(? AS VARCHAR) AS code, tgt_per_usd AS usd_to_rc FROM _tgt", [code])

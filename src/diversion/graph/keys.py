@@ -124,7 +124,7 @@ VALUE_USD = "coalesce(s.value_usd, CASE WHEN s.currency IS NULL OR upper(s.curre
 #: declared value when it is already in that currency, else its US-dollar value at its month's rate.
 VALUE = f"(CASE WHEN upper(s.currency) = fx.code THEN s.value ELSE {VALUE_USD} * fx.usd_to_rc END)"
 #: The join ``VALUE`` reads.
-FX_JOIN = "LEFT JOIN _fx fx ON fx.month = CAST(date_trunc('month', s.date) AS DATE)"
+FX_JOIN = "LEFT JOIN _report_fx fx ON fx.month = CAST(date_trunc('month', s.date) AS DATE)"
 
 
 def rewrite_table(engine: Engine, name: str, select_sql: str) -> int:
