@@ -91,14 +91,18 @@ def _trade_in_time(ctx: DetectContext, steps: list[tuple[str, str, date | None]]
     ctx.engine.insert_arrow("_steps", pa.table({"a": pa.array([s[0] for s in steps], pa.string()),
                                                 "b": pa.array([s[1] for s in steps], pa.string()),
                                                 "since": pa.array([s[2] for s in steps], pa.date32())}))
+    # Two equi-joins (one per direction), not one join on an OR: that would be a nested loop over every shipment.
     rows = ctx.rows(f"""
+        WITH legs AS (
+            SELECT t.a, t.b, t.since, se.record_id FROM _steps t
+            JOIN shipment_entities se ON se.exporter_entity_id = t.a AND se.importer_entity_id = t.b
+            UNION ALL
+            SELECT t.a, t.b, t.since, se.record_id FROM _steps t
+            JOIN shipment_entities se ON se.exporter_entity_id = t.b AND se.importer_entity_id = t.a)
         SELECT t.a, t.b, sum({VALUE_USD}) AS value_usd, sum({VALUE}) AS value, count(*) AS shipments,
                min(s.date) AS first_date, max(s.date) AS last_date,
                max_by(s.record_id, {{'v': {VALUE_USD}, 'id': s.record_id}}, 10) AS shipment_ids
-        FROM _steps t
-        JOIN shipment_entities se ON (se.exporter_entity_id = t.a AND se.importer_entity_id = t.b)
-                                  OR (se.exporter_entity_id = t.b AND se.importer_entity_id = t.a)
-        JOIN shipments s ON s.record_id = se.record_id {FX_JOIN}
+        FROM legs t JOIN shipments s ON s.record_id = t.record_id {FX_JOIN}
         WHERE t.since IS NULL OR s.date >= t.since
         GROUP BY t.a, t.b""")
     return {(r["a"], r["b"]): r for r in rows}
