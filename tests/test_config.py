@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from diversion.config import describe, load_settings
+from diversion.detect.registry import weights
 from diversion.errors import ConfigError
 
 
@@ -21,7 +22,8 @@ def test_config_file_and_precedence(tmp_path):
     assert s.report_currency == "USD"
     assert s.leads.threshold == 0.6  # environment beats file
     assert s.leads.weights["sanctioned"] == 0.5
-    assert s.leads.weights["impersonation"] > 0  # other weights keep their defaults
+    assert weights(s)["sanctioned"] == 0.5
+    assert weights(s)["impersonation"] > 0  # other weights keep the detectors' defaults
 
 
 def test_overrides_beat_environment():

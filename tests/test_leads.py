@@ -18,15 +18,18 @@ from minicase import build_minicase  # noqa: E402
 
 from diversion.cli import app  # noqa: E402
 from diversion.config import Settings  # noqa: E402
+from diversion.detect import run_detection  # noqa: E402
 from diversion.detect.finding import Finding  # noqa: E402
+from diversion.detect.registry import weights as flag_weights  # noqa: E402
 from diversion.engine import DuckDBEngine  # noqa: E402
+from diversion.graph import build_graph  # noqa: E402
 from diversion.leads import build_leads, combine, lead_dossier, rank_leads, shown_leads  # noqa: E402
 
 S = Settings()
 
 
 def test_several_independent_flags_beat_one_strong_flag():
-    weights = S.leads.weights
+    weights = flag_weights(S)
     strong = [Finding("sanctions_proximity", "a", 1.0, "x")]
     several = [Finding("brand_diversion", "b", 0.8, "x"), Finding("transshipment", "b", 0.8, "x"),
                Finding("hosting_mismatch", "b", 0.8, "x")]
@@ -62,6 +65,8 @@ def mini_db(tmp_path):
 def test_planted_network_tops_the_mini_case(mini_db):
     path, case = mini_db
     with DuckDBEngine(path) as engine:
+        build_graph(engine, S)
+        run_detection(engine, S)
         leads = build_leads(engine, S)
         table = engine.fetch_dicts("SELECT * FROM leads ORDER BY rank")
     top4 = {lead.entity_id for lead in leads[:4]}
@@ -78,11 +83,13 @@ def test_planted_network_tops_the_mini_case(mini_db):
 def test_dossier_holds_findings_counterparts_and_ownership(mini_db):
     path, case = mini_db
     with DuckDBEngine(path) as engine:
+        build_graph(engine, S)
+        run_detection(engine, S)
         build_leads(engine, S)
         dossier = lead_dossier(engine, S, "Gulf Bridge")
     assert dossier["entity_id"] == case.broker
     assert {f["detector"] for f in dossier["findings"]} >= {"sanctioned", "intermediary_surge", "hosting_mismatch"}
-    assert dossier["counterparts"][0]["entity_id"] == case.importer
+    assert dossier["counterparts"][0]["other_id"] == case.importer
     assert {link["kind"] for link in dossier["links"]} >= {"ownership", "website"}
 
 
@@ -98,8 +105,10 @@ def test_cli_graph_detect_leads_lead_path_export(mini_db, tmp_path):
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert list(rows[0]) == ["rank", "entity_id", "name", "country", "score", "flags", "evidence"]
     assert {r["entity_id"] for r in rows[:4]} == {case.importer, case.broker, case.front, case.end_user}
-    result = runner.invoke(app, ["leads", "--format", "json", "--all", "--top", "0", *db])
-    assert len(json.loads(result.output)) > len(rows)
+    strict = {"DIVERSION_LEADS__THRESHOLD": "0.99"}
+    above = json.loads(runner.invoke(app, ["leads", "--format", "json", *db], env=strict).output)
+    every = json.loads(runner.invoke(app, ["leads", "--format", "json", "--all", "--top", "0", *db], env=strict).output)
+    assert len(every) == len(rows) > len(above) and all(r["score"] >= 0.99 for r in above)
     result = runner.invoke(app, ["lead", case.front, *db])
     assert result.exit_code == 0 and "impersonation" in result.output
     result = runner.invoke(app, ["path", "Hokuto", "Zenit Machine Plant", *db])

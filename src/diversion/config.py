@@ -109,6 +109,15 @@ class DetectSettings:
     military_topics: str = "mil"
     #: military_end_user: sanctions program tags marking a military end user, comma-separated.
     military_programs: str = "MEU,1260H,CMIC,NS-CMIC"
+    #: Machines at least this many years old when shipped (year shipped − manufacture_year) are listed as
+    #: used/old machines in the evidence of exporters' findings.
+    old_machine_age: int = 10
+    #: commissioning: score of a front shipping on the named order of a party in another country
+    #: ("by order of X" in the goods description) whose country is the declared trading country.
+    commissioning_named_score: float = 0.8
+    #: commissioning: score when the commissioning party is only inferred (the importer's one supplier
+    #: in the declared trading country, which differs from the exporter's country).
+    commissioning_inferred_score: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -121,20 +130,9 @@ class LeadSettings:
 
     #: Leads scoring at or above this are shown by default (on the demo, fewer than 5% of ordinary companies).
     threshold: float = 0.55
-    #: Weight of each flag in 0..1 (a flag's best score times its weight is its contribution).
-    weights: dict[str, float] = field(
-        default_factory=lambda: {
-            "sanctioned": 0.9,
-            "sanctions_proximity": 0.6,
-            "intermediary_surge": 0.8,
-            "brand_diversion": 0.5,
-            "transshipment": 0.4,
-            "impersonation": 0.8,
-            "hosting_mismatch": 0.5,
-            "priority_goods": 0.25,
-            "military_end_user": 0.85,
-        }
-    )
+    #: Weight overrides in 0..1 per flag (``[leads.weights] transshipment = 0.3``); every detector declares its
+    #: own default weight (``diversion.detect.registry``), and a flag's best score times its weight is its part.
+    weights: dict[str, float] = field(default_factory=dict)
     #: Rows shown by ``diversion leads`` without ``--top``.
     top: int = 50
 

@@ -1,16 +1,22 @@
-"""Combine findings into a ranked, explained lead list, and a dossier per entity.
+"""Combine findings into a ranked, explained lead list.
 
 Method: for each entity, each flag contributes its best finding's score times
-the flag's weight (``leads.weights``); contributions combine as a noisy-OR,
+the flag's weight (each detector declares its weight; ``leads.weights``
+overrides it); contributions combine as a noisy-OR,
 ``score = 1 − Π (1 − weight × score)``. Several independent flags therefore
-beat one strong flag, and no score exceeds 1. Leads at or above
-``leads.threshold`` are shown by default; ties rank the entity with more
-flags first.
+beat one strong flag, and no score exceeds 1. A ``supporting`` flag
+(``priority_goods``) adds weight but never makes a lead on its own.
+
+Leads are parties in the trade data, or entities linked to one by a registry
+link (owner, director, contract) or a commissioning edge. Entities with
+findings but no trade and no such link — typically sanctions-list entries
+that never appear in a declaration — are kept apart as *context* (``section``
+``context``), ranked on their own. Listings show leads at or above
+``leads.threshold``; ties rank the entity with more flags first.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,10 +25,11 @@ from typing import Any
 import pyarrow as pa
 
 from diversion.config import Settings
-from diversion.detect import load_findings, run_detection
-from diversion.detect.finding import FLAGS, Finding
+from diversion.detect.finding import Finding
+from diversion.detect.registry import flags, registry, weights
+from diversion.detect.run import load_findings
 from diversion.engine import Engine
-from diversion.graph.lookup import find_node
+from diversion.read.stages import record_stage, require_stage
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class Lead:
     flags: list[str]
     evidence: str
     contributions: dict[str, float] = field(default_factory=dict)
+    #: ``lead`` (a trade party or linked to one) or ``context`` (findings but no trade).
+    section: str = "lead"
 
     def row(self) -> dict[str, Any]:
         """The published columns, flags ``;``-separated."""
@@ -52,17 +61,18 @@ def combine(findings: Iterable[Finding], weights: dict[str, float]) -> dict[str,
     >>> round(score, 3), parts
     (0.912, {'sanctioned': 0.9, 'priority_goods': 0.12})
     """
+    order = flags()
     best: dict[str, dict[str, float]] = defaultdict(dict)
     for f in findings:
-        flags = best[f.entity_id]
-        flags[f.detector] = max(flags.get(f.detector, 0.0), f.score)
+        found = best[f.entity_id]
+        found[f.detector] = max(found.get(f.detector, 0.0), f.score)
     out = {}
-    for entity_id, flags in best.items():
-        parts = {flag: round(weights.get(flag, 0.0) * s, 4) for flag, s in flags.items()}
+    for entity_id, found in best.items():
+        parts = {flag: round(weights.get(flag, 0.0) * s, 4) for flag, s in found.items()}
         miss = 1.0
         for c in parts.values():
             miss *= 1.0 - min(1.0, c)
-        ordered = dict(sorted(parts.items(), key=lambda kv: (-kv[1], FLAGS.index(kv[0]))))
+        ordered = dict(sorted(parts.items(), key=lambda kv: (-kv[1], order.index(kv[0]))))
         out[entity_id] = (round(1.0 - miss, 4), ordered)
     return out
 
@@ -71,10 +81,13 @@ def evidence_ids(finding: Finding, limit: int = 3) -> list[str]:
     """The record ids a reader can look up for a finding: shipments, registry links, domains, list entries."""
     ev = finding.evidence
     ids: list[str] = list(ev.get("shipment_ids") or [])[:limit]
+    ids += [str(i) for i in ev.get("sanction_ids") or []]
     for match in ev.get("matches") or []:
         ids.append(str(match.get("sanction_entity_id")))
+    ids += [str(i) for i in ev.get("edge_ids") or []]
     for step in ev.get("path") or []:
         ids.append(str(step.get("edge_id")))
+    ids += [str(d) for d in ev.get("domains") or []]
     for sig in ev.get("signals") or []:
         ids.append(str(sig.get("domain")))
     for owner in ev.get("owners") or []:
@@ -96,22 +109,46 @@ def _evidence_text(findings: list[Finding], order: list[str]) -> str:
 
 
 def rank_leads(findings: list[Finding], labels: dict[str, tuple[str, str | None]],
-               weights: dict[str, float]) -> list[Lead]:
-    """Every entity with a finding, ranked (pure: findings and labels in, leads out)."""
+               weights: dict[str, float], trade_parties: set[str] | None = None) -> list[Lead]:
+    """Every entity with a standalone flag, ranked (pure: findings and labels in, leads out).
+
+    With ``trade_parties``, entities outside it are ranked apart as ``context``
+    (their ranks start at 1 again); without it, every entity is a lead.
+    """
     combined = combine(findings, weights)
+    standalone = {name for name, d in registry().items() if d.standalone}
     per_entity: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         per_entity[f.entity_id].append(f)
     # Namesakes tie on everything else: the entity id settles the order, so every engine ranks alike.
-    order = sorted(combined, key=lambda e: (-combined[e][0], -len(combined[e][1]), labels.get(e, (e, None))[0], e))
+    order = sorted((e for e, (_, parts) in combined.items() if standalone & set(parts)),
+                   key=lambda e: (-combined[e][0], -len(combined[e][1]), labels.get(e, (e, None))[0], e))
     leads = []
-    for rank, entity_id in enumerate(order, start=1):
+    ranks = {"lead": 0, "context": 0}
+    for entity_id in order:
         score, parts = combined[entity_id]
-        flags = [f for f in parts if parts[f] > 0] or list(parts)
+        section = "lead" if trade_parties is None or entity_id in trade_parties else "context"
+        ranks[section] += 1
+        shown = [f for f in parts if parts[f] > 0] or list(parts)
         name, country = labels.get(entity_id, (entity_id, None))
-        leads.append(Lead(rank, entity_id, name, country, score, flags,
-                          _evidence_text(per_entity[entity_id], flags), parts))
+        leads.append(Lead(ranks[section], entity_id, name, country, score, shown,
+                          _evidence_text(per_entity[entity_id], shown), parts, section))
     return leads
+
+
+def trade_parties(engine: Engine) -> set[str]:
+    """Entities in the trade data, or tied to a trade party by a registry link or a commissioning edge."""
+    rows = engine.fetch_all("""
+        WITH traders AS (
+            SELECT exporter_entity_id AS e FROM shipment_entities WHERE exporter_entity_id IS NOT NULL
+            UNION SELECT importer_entity_id FROM shipment_entities WHERE importer_entity_id IS NOT NULL)
+        SELECT e FROM traders
+        UNION
+        SELECT CASE WHEN x.source IN (SELECT e FROM traders) THEN x.target ELSE x.source END
+        FROM edges x
+        WHERE list_contains(['ownership', 'directorship', 'link', 'commissioning'], x.kind)
+          AND (x.source IN (SELECT e FROM traders) OR x.target IN (SELECT e FROM traders))""")
+    return {r[0] for r in rows}
 
 
 def _labels(engine: Engine) -> dict[str, tuple[str, str | None]]:
@@ -120,59 +157,37 @@ def _labels(engine: Engine) -> dict[str, tuple[str, str | None]]:
 
 
 def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None = None) -> list[Lead]:
-    """Rank every entity with findings and rewrite the ``leads`` table (all of them, best first).
+    """Rank every entity with findings and rewrite the ``leads`` table (leads, then context, best first).
 
-    Uses ``findings`` when given, else the ``findings`` table, else (when that is empty) runs detection.
+    Uses ``findings`` when given, else the ``findings`` table; without a
+    detection run it stops and names the command (it never runs detection itself).
     """
     if findings is None:
-        findings = load_findings(engine) if engine.count("findings") else run_detection(engine, settings)
-    leads = rank_leads(findings, _labels(engine), settings.leads.weights)
-    rows = [lead.row() for lead in leads]
+        require_stage(engine, "leads")
+        findings = load_findings(engine)
+    leads = rank_leads(findings, _labels(engine), weights(settings), trade_parties(engine))
+    rows = [{**lead.row(), "section": lead.section} for lead in leads]
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),
                         ("country", pa.string()), ("score", pa.float64()), ("flags", pa.string()),
-                        ("evidence", pa.string())])
+                        ("evidence", pa.string()), ("section", pa.string())])
     with engine.transaction():
         engine.reset_table("leads")
         engine.insert_arrow("leads", pa.Table.from_pylist(rows, schema=schema))
+    above = sum(1 for lead in leads if lead.section == "lead" and lead.score >= settings.leads.threshold)
+    record_stage(engine, "leads", f"{above} leads at or above {settings.leads.threshold}")
     return leads
 
 
-def shown_leads(leads: list[Lead], settings: Settings, top: int | None = None, show_all: bool = False) -> list[Lead]:
-    """The leads a listing shows: above the threshold unless ``show_all``, at most ``top``."""
-    chosen = leads if show_all else [lead for lead in leads if lead.score >= settings.leads.threshold]
+def shown_leads(leads: list[Lead], settings: Settings, top: int | None = None, show_all: bool = False,
+                section: str = "lead") -> list[Lead]:
+    """The leads a listing shows: one section, above the threshold unless ``show_all``, at most ``top``."""
+    mine = [lead for lead in leads if lead.section == section]
+    chosen = mine if show_all else [lead for lead in mine if lead.score >= settings.leads.threshold]
     return chosen[: top or settings.leads.top] if top != 0 else chosen
 
 
 def lead_dossier(engine: Engine, settings: Settings, id_or_name: str) -> dict[str, Any]:
-    """Everything known about one entity: its lead row, every finding, counterparts, matches, ownership, sites."""
-    node = find_node(engine, id_or_name, kinds=("entity",))
-    eid = node.node_id
-    findings = [f for f in load_findings(engine) if f.entity_id == eid]
-    findings.sort(key=lambda f: (-settings.leads.weights.get(f.detector, 0) * f.score, f.detector))
-    lead = engine.fetch_dicts("SELECT * FROM leads WHERE entity_id = ?", [eid]) if engine.table_exists("leads") else []
-    entity = engine.fetch_dicts("SELECT * FROM entities WHERE entity_id = ?", [eid])
-    counterparts = engine.fetch_dicts("""
-        SELECT CASE WHEN e.source = ? THEN 'sells to' ELSE 'buys from' END AS direction,
-               CASE WHEN e.source = ? THEN e.target ELSE e.source END AS entity_id, n.label AS name,
-               n.country, e.value_usd, e.count AS shipments, e.first_date, e.last_date, e.evidence
-        FROM edges e JOIN nodes n ON n.node_id = CASE WHEN e.source = ? THEN e.target ELSE e.source END
-        WHERE e.kind = 'trade' AND (e.source = ? OR e.target = ?) ORDER BY e.value_usd DESC NULLS LAST LIMIT 25
-    """, [eid] * 5)
-    links = engine.fetch_dicts("""
-        SELECT e.kind, CASE WHEN e.source = ? THEN 'to' ELSE 'from' END AS direction,
-               CASE WHEN e.source = ? THEN e.target ELSE e.source END AS other, n.label AS name, e.share, e.evidence
-        FROM edges e JOIN nodes n ON n.node_id = CASE WHEN e.source = ? THEN e.target ELSE e.source END
-        WHERE e.kind IN ('ownership', 'directorship', 'link', 'website', 'supplies', 'brand')
-          AND (e.source = ? OR e.target = ?)
-    """, [eid] * 5)
-    matches = engine.fetch_dicts("SELECT * FROM sanctions_matches WHERE entity_id = ? ORDER BY score DESC", [eid])
-    for row in counterparts + links:
-        if isinstance(row.get("evidence"), str):
-            row["evidence"] = json.loads(row["evidence"])
-    return {
-        "entity_id": eid, "name": node.label, "alternatives": node.alternatives,
-        "entity": entity[0] if entity else None, "lead": lead[0] if lead else None,
-        "findings": [{"detector": f.detector, "score": f.score, "summary": f.summary, "evidence": f.evidence}
-                     for f in findings],
-        "counterparts": counterparts, "links": links, "sanctions_matches": matches,
-    }
+    """Everything known about one entity (the read layer's dossier, as plain data for ``lead --json``)."""
+    from diversion.read.dossier import dossier
+
+    return dossier(engine, settings, id_or_name).as_dict()

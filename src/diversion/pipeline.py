@@ -2,7 +2,8 @@
 
 The library entry point behind ``diversion run`` and the end of ``diversion demo``.
 Each stage rebuilds its own tables, so running the pipeline twice gives the
-same warehouse.
+same warehouse. Run alone, a stage whose input stage has not run stops and
+names the command (``read.stages``); ``run`` chains them so each finds its input.
 """
 
 from __future__ import annotations
@@ -76,10 +77,13 @@ def run_pipeline(
         findings = run_detection(engine, settings)
         return f"{len(findings):,} findings from {len({f.detector for f in findings})} detectors"
 
+
     def do_leads() -> str:
         leads = build_leads(engine, settings)
-        above = sum(1 for lead in leads if lead.score >= settings.leads.threshold)
-        return f"{len(leads):,} entities ranked; {above:,} at or above the lead threshold {settings.leads.threshold}"
+        ranked = [lead for lead in leads if lead.section == "lead"]
+        above = sum(1 for lead in ranked if lead.score >= settings.leads.threshold)
+        return (f"{above:,} leads at or above the threshold {settings.leads.threshold} (of {len(ranked):,} ranked); "
+                f"{len(leads) - len(ranked):,} entities with findings but no trade listed apart")
 
     timed("resolve", do_resolve)
     timed("graph", do_graph)

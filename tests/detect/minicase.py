@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from diversion.engine import Engine
 from diversion.engine.schema import STAGE_TABLES, columns, create_sql
+from diversion.names import normalise_name
 
 LAKESIDE_TEXT = (
     "Lakeside Machinery has served manufacturers across the Midwest since 1978 with new and used CNC "
@@ -54,7 +55,8 @@ class CaseBuilder:
                  country: str | None = None, domain: str | None = None) -> None:
         mid = "m-" + _h(source_table, source_key, role, name)
         self._add("mentions", mention_id=mid, source_table=source_table, source_key=source_key, role=role,
-                  schema="Company", name=name, name_norm=name.lower(), country=country, domain=domain)
+                  schema="Company", name=name, name_norm=normalise_name(name) or name.lower(), country=country,
+                  domain=domain)
         self._add("entity_mentions", mention_id=mid, entity_id=entity_id, match_probability=1.0)
 
     def entity(self, entity_id: str, name: str, country: str, schema: str = "Company",
@@ -72,11 +74,12 @@ class CaseBuilder:
 
     def ship(self, record_id: str, day: date, exporter: str, importer: str, value_usd: float, *,
              hs_code: str = "84581100", brand: str | None = None, origin: str | None = None,
-             dispatch: str | None = None, trading: str | None = None, year: int | None = None) -> None:
+             dispatch: str | None = None, trading: str | None = None, year: int | None = None,
+             description: str | None = None) -> None:
         """One shipment between two entities (countries default to the parties' own)."""
         ex_c = self._country(exporter)
         im_c = self._country(importer)
-        self._add("shipments", record_id=record_id, date=day, hs_code=hs_code, brand=brand,
+        self._add("shipments", record_id=record_id, date=day, hs_code=hs_code, brand=brand, description=description,
                   manufacture_year=year, exporter_name=self.entity_names[exporter], exporter_country=ex_c,
                   importer_name=self.entity_names[importer], importer_country=im_c,
                   origin_country=origin or ex_c, dispatch_country=dispatch or ex_c, trading_country=trading,
@@ -91,22 +94,23 @@ class CaseBuilder:
         return None
 
     def sanction(self, entity_id: str, list_name: str = "OFAC SDN", programs: list[str] | None = None,
-                 topics: list[str] | None = None, score: float = 0.97) -> None:
-        """List an entity and record resolve's screening match for it."""
+                 topics: list[str] | None = None, score: float = 0.97, listed: date | None = None) -> None:
+        """List an entity (on ``listed``, when given) and record resolve's screening match for it."""
         sid = "sanc-" + entity_id
         self._add("sanctions", entity_id=sid, schema="Company", name=self.entity_names[entity_id],
                   programs=programs or ["RUSSIA-EO14024"], topics=topics or ["sanction"],
-                  datasets=["us_ofac_sdn"], list_name=list_name)
+                  datasets=["us_ofac_sdn"], list_name=list_name, listing_date=listed)
         self._add("sanctions_matches", entity_id=entity_id, sanction_entity_id=sid, list_name=list_name,
-                  programs=programs or ["RUSSIA-EO14024"], score=score,
+                  programs=programs or ["RUSSIA-EO14024"], score=score, listing_date=listed,
                   matched_name=self.entity_names[entity_id], explanation="fixture")
 
     def link(self, source: str, target: str, kind: str = "ownership", share: float | None = None,
-             role: str | None = None) -> None:
-        """A registry link between two registry entities."""
+             role: str | None = None, start: date | None = None, end: date | None = None) -> None:
+        """A registry link between two registry entities (from ``start`` to ``end`` when given)."""
         self._add("registry_links", link_id="l-" + _h(source, target, kind), kind=kind,
                   source_entity_id="reg-" + source, source_name=self.entity_names[source],
-                  target_entity_id="reg-" + target, target_name=self.entity_names[target], share=share, role=role)
+                  target_entity_id="reg-" + target, target_name=self.entity_names[target], share=share, role=role,
+                  start_date=start, end_date=end)
 
     def website(self, entity_id: str, domain: str, text: str, claimed_address: str, claimed_country: str,
                 hosting: str, registrant: str | None = None) -> None:

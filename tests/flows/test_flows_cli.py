@@ -17,7 +17,8 @@ from diversion.engine import DuckDBEngine
 def db(tmp_path, make_shipments, make_rates):
     path = tmp_path / "w.duckdb"
     eng = DuckDBEngine(path)
-    make_rates(eng, "GBP", 0.8, ["2021-01"])
+    # The user's rate for each month (it wins over the shipped ECB reference rate of that month).
+    make_rates(eng, "GBP", 0.8, ["2021-05", "2023-05"])
     make_shipments(
         eng,
         {"date": "2021-05-01", "value": 100.0, "exporter_name": "Official"},

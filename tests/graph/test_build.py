@@ -21,7 +21,8 @@ def test_trade_edges_aggregate_shipments_with_evidence(case_engine):
 def test_every_edge_kind_is_built(case_engine):
     engine, case = case_engine
     kinds = {k for (k,) in engine.fetch_all("SELECT DISTINCT kind FROM edges")}
-    assert kinds == {"trade", "ownership", "link", "sanction", "website", "supplies", "brand", "country"}
+    assert kinds == {"trade", "ownership", "link", "sanction", "website", "supplies", "brand", "country",
+                     "commissioning"}
     share = engine.scalar("SELECT share FROM edges WHERE kind = 'ownership' AND source = ?", [case.owner])
     assert share == pytest.approx(0.3)
     supplies = {t for (t,) in engine.fetch_all("SELECT target FROM edges WHERE kind = 'supplies'")}

@@ -88,9 +88,11 @@ def build_case(engine: Engine) -> None:
     engine.execute("INSERT INTO findings VALUES ('f2', 'sanctioned', 'e-amg', 1.0, 'Listed by OFAC', '{}')")
     engine.execute(
         "INSERT INTO leads VALUES (1, 'e-amg', 'AMG-Stanki', 'RU', 0.97, "
-        "'sanctioned;intermediary_surge', 'OFAC listed; new supplier carries growth')"
+"'sanctioned;intermediary_surge', 'OFAC listed; new supplier carries growth', 'lead')"
     )
-    engine.execute("INSERT INTO leads VALUES (2, 'e-ameg', 'Amegino FZE', 'AE', 0.8, 'sanctioned', 'OFAC listed')")
+    engine.execute(
+        "INSERT INTO leads VALUES (2, 'e-ameg', 'Amegino FZE', 'AE', 0.8, 'sanctioned', 'OFAC listed', 'lead')"
+    )
     engine.execute(
         "INSERT INTO sanctions_matches VALUES ('e-amg', 'ofac-1', 'OFAC SDN', ['RUSSIA-EO14024'], "
         "DATE '2023-05-19', 0.97, 'AMG', 'name and INN match')"

@@ -100,7 +100,7 @@ def test_demo_report_in_browser(tmp_path):
     demo.load_demo(engine, files)
     engine.close()
     runner = CliRunner()
-    for command in (["resolve"], ["leads"]):
+    for command in (["resolve"], ["graph"], ["detect"], ["leads"]):  # each stage in turn: none runs another silently
         r = runner.invoke(app, [*command, "--db", str(db)])
         assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["report", "--db", str(db), "--out", str(tmp_path / "out"), "--no-png"])
@@ -110,6 +110,48 @@ def test_demo_report_in_browser(tmp_path):
     # Summary: China £6.50m (Feb 2022) → £68.0m (Jul 2023), 12% → 57%; AMG £490k (2021) → £40.0m (2023).
     for figure in ("£6.50m", "£68.0m", "<b>12%</b>", "<b>57%</b>", "£490k", "£40.0m"):
         assert figure in text, figure
+    assert "SYNTHETIC DATA" in text and "<tr class=\"cut\">" in text
+    assert (tmp_path / "out" / "evidence.csv").read_text(encoding="utf-8").count("\n") > 20
     drawn = check_report_in_browser(html, ARTIFACTS, "demo")
     assert {"flows_monthly_by_origin", "flows_origin_shares", "flows_growth_attribution", "flows_sankey"} <= set(drawn)
     assert any(slug.endswith("_network") for slug in drawn)
+
+
+def test_report_prints_on_a4_without_toolbars_with_titles_that_fit(case_engine, tmp_path):
+    """Print view at A4 width: no chart toolbar, every chart title inside its chart, no table wider than the page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from diversion.read.stages import mark_synthetic
+
+    mark_synthetic(case_engine, "the diversion demo data set")
+    result = build_report(case_engine, load_settings(environ={}), tmp_path / "out", png=False, pdf=True)
+    pdf = result.pdf.read_bytes() if result.pdf else b""
+    assert b"/MediaBox [0 0 594.95996 841.91998]" in pdf  # A4, not US Letter
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+        page.goto(result.html.resolve().as_uri(), wait_until="load")
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0", timeout=30_000)
+        page.emulate_media(media="print")
+        page.wait_for_timeout(800)
+        checks = page.evaluate("""() => ({
+            modebars: document.querySelectorAll('.modebar').length,
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            titles: [...document.querySelectorAll('figure.chart')].map(f => {
+                const svg = f.querySelector('svg.main-svg'), t = f.querySelector('.gtitle');
+                if (!svg || !t) return null;
+                const a = svg.getBoundingClientRect(), b = t.getBoundingClientRect();
+                return {slug: f.dataset.chart, inside: b.top >= a.top - 1 && b.left >= a.left - 1
+                        && b.right <= a.right + 1 && b.bottom <= a.bottom + 1};
+            }).filter(Boolean),
+            banner: document.querySelector('.synthetic') ? document.querySelector('.synthetic').innerText : ''})""")
+        page.locator("#lead1").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "print-a4-dossier.png"))
+        browser.close()
+    assert checks["modebars"] == 0
+    assert checks["overflow"] <= 2, checks["overflow"]
+    outside = [t for t in checks["titles"] if not t["inside"]]
+    assert checks["titles"] and not outside, outside
+    assert checks["banner"].startswith("SYNTHETIC DATA")

@@ -151,3 +151,30 @@ def test_leads_and_flows_dashboard(page) -> None:  # type: ignore[no-untyped-def
     assert "/match/{dataset}" in page.inner_text(".swagger-ui")
     shot(page, "7-api-docs")
     assert page.problems == []
+
+
+def test_entity_page_network_uses_its_canvas_and_shipments_show_record_ids(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"/ui/entities/{AMG}")
+    page.wait_for_selector("#network[data-ready=true]")
+    box = page.locator("#network").bounding_box()
+    assert box and box["width"] > 500 and box["height"] >= 500
+    drawn = page.evaluate("""() => { const cy = window.diversionNetwork, bb = cy.elements().renderedBoundingBox();
+        return {w: bb.w / cy.width(), h: bb.h / cy.height(),
+                amounts: cy.edges("[kind = 'trade']").map(e => e.data('amount')),
+                labels: cy.nodes().map(n => [n.data('label'), n.data('short')])}; }""")
+    # The drawing fills its canvas (it used to sit in a quarter of it) and trade edges carry amounts.
+    assert drawn["w"] > 0.6 or drawn["h"] > 0.6, drawn
+    assert drawn["amounts"] and all(a.startswith("£") for a in drawn["amounts"])
+    # Hovering a node shows its full name, whatever its short label.
+    page.evaluate(f"() => window.diversionNetwork.getElementById('{AMEGINO}').emit('mouseover')")
+    assert page.inner_text("#network-tip").startswith("Amegino FZE")
+    legend = page.inner_text("#network-legend")
+    assert "sanctioned" in legend and "trade" in legend and "shipped on the order of" in legend
+    shipments = page.locator("#shipments a.record-link")
+    assert shipments.count() == 25 and shipments.first.inner_text().startswith("amegino-amg-")
+    page.locator("#network").screenshot(path=str(ARTIFACTS / "8-entity-network.png"))
+    shot(page, "8-entity-amg-full")
+    with page.expect_navigation():
+        shipments.first.click()
+    assert page.inner_text("#record-id").startswith("Shipment amegino-amg-")
+    assert page.problems == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from diversion.cli.app import app, console, warehouse, warehouse_command
+from diversion.cli.app import app, console, err_console, warehouse, warehouse_command
 from diversion.config import Settings
 from diversion.errors import ConfigError
 
@@ -39,10 +40,11 @@ def flows(
     machine_tools: Annotated[bool, typer.Option("--machine-tools", help="Only HS 8456–8466.")] = False,
     brand: Annotated[list[str] | None, typer.Option("--brand", help="Brand (case-insensitive); repeatable.",
                                                     show_default=False)] = None,
-    importer: Annotated[list[str] | None, typer.Option("--importer", help="Importer name (substring) or "
-                                                       "entity id; repeatable.", show_default=False)] = None,
-    exporter: Annotated[list[str] | None, typer.Option("--exporter", help="Exporter name (substring) or "
-                                                       "entity id; repeatable.", show_default=False)] = None,
+    importer: Annotated[list[str] | None, typer.Option("--importer", help="Importer: a name (after resolve: "
+                                                       "every spelling of the entity it names) or an entity id; "
+                                                       "repeatable.", show_default=False)] = None,
+    exporter: Annotated[list[str] | None, typer.Option("--exporter", help="Exporter: a name or an entity id, as "
+                                                       "--importer; repeatable.", show_default=False)] = None,
     origin: Annotated[list[str] | None, typer.Option("--origin", help="Origin country (code or name); "
                                                      "repeatable.", show_default=False)] = None,
     dispatch: Annotated[list[str] | None, typer.Option("--dispatch", help="Dispatch country; repeatable.",
@@ -89,6 +91,7 @@ def flows(
         raise ConfigError(f"--table {table!r}: choose series, growth or attribution")
     # The flows stage loads when the command runs, not with the CLI.
     from diversion.flows import FlowQuery, compute_flows, make_filter, parse_period
+    from diversion.flows.filters import resolve_parties
     from diversion.flows.render import rich_view, to_csv, to_json
 
     query = FlowQuery(
@@ -103,7 +106,10 @@ def flows(
         cutoff=settings.detect.cutoff_date, source=source, flow=flow, classification=classification,
     )
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:
-        result = compute_flows(engine, query)
+        resolved, matches = resolve_parties(engine, query.filter)
+        result = compute_flows(engine, replace(query, filter=resolved))
+    for match in matches:  # on standard error: CSV and JSON on standard output stay clean
+        err_console.print(f"[dim]{match.note()}[/]", highlight=False)
     if fmt == "table":
         if out:
             raise ConfigError("--out needs --format csv or json")

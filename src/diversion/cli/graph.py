@@ -18,6 +18,7 @@ from diversion.cli.app import (
 )
 from diversion.config import Settings
 from diversion.errors import DiversionError
+from diversion.read.money import money
 
 if TYPE_CHECKING:  # the graph stage (and FtM) loads when a graph command runs, not with the CLI
     from diversion.graph import PathResult
@@ -27,9 +28,11 @@ if TYPE_CHECKING:  # the graph stage (and FtM) loads when a graph command runs, 
 @warehouse_command
 def graph(settings: Settings) -> None:
     """Build the network (nodes and edges tables) from the resolved warehouse."""
-    with warehouse(settings) as engine:
-        from diversion.graph import build_graph
+    from diversion.graph import build_graph
+    from diversion.read.stages import require_stage
 
+    with warehouse(settings) as engine:
+        require_stage(engine, "graph")
         summary = build_graph(engine, settings)
     table = Table("edge kind", "edges", title=f"Network: {summary.nodes:,} nodes, {summary.edges:,} edges")
     for kind, n in summary.edges_by_kind.items():
@@ -44,7 +47,7 @@ def _ids(edge: dict) -> str:
     return shown or (ev.get("domain") or ", ".join(ev.get("distributor_names") or []) or edge["edge_id"])
 
 
-def _print_path(result: PathResult) -> None:
+def _print_path(result: PathResult, currency: str) -> None:
     console.print(f"From [bold]{result.start.label}[/] ({result.start.node_id}) "
                   f"to [bold]{result.end.label}[/] ({result.end.node_id})", highlight=False)
     for alt_of, match in (("start", result.start), ("end", result.end)):
@@ -55,15 +58,17 @@ def _print_path(result: PathResult) -> None:
         console.print("No chain connects them in the network.")
         return
     for i, chain in enumerate(result.chains, start=1):
-        console.print(f"\n[bold]Chain {i}[/] ({len(chain.hops)} hops, ${chain.value_usd:,.0f} traded along it)")
+        traded = [e.get("value") or 0.0 for hop in chain.hops for e in hop.edges if e["kind"] == "trade"]
+        along = f", {money(min(traded), currency)} traded along it" if traded and min(traded) > 0 else ""
+        console.print(f"\n[bold]Chain {i}[/] ({len(chain.hops)} hops{along})")
         for hop in chain.hops:
             console.print(f"  {hop.source_label} → {hop.target_label}", highlight=False)
             for e in hop.edges:
                 arrow = "→" if e["direction"] == "forward" else "←"
-                money = f" ${e['value_usd']:,.0f}" if e.get("value_usd") else ""
+                amount = f" {money(e['value'], currency)}" if e.get("value") else ""
                 count = f", {e['count']} record(s)" if e.get("count") else ""
-                dates = f", {e['first_date']}..{e['last_date']}" if e.get("first_date") else ""
-                console.print(f"      {arrow} {e['kind']}{money}{count}{dates}  [dim]ids: {_ids(e)}[/]",
+                dates = f", {e['first_date']}..{e['last_date'] or 'open'}" if e.get("first_date") else ""
+                console.print(f"      {arrow} {e['kind']}{amount}{count}{dates}  [dim]ids: {_ids(e)}[/]",
                               highlight=False)
 
 
@@ -77,10 +82,10 @@ def path(
 ) -> None:
     """Print the shortest evidenced chains between two entities, or a brand and an entity."""
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
-        from diversion.graph import shortest_chains
+        from diversion.read.paths import evidenced_chains
 
-        result = shortest_chains(engine, start, end, limit=limit)
-    _print_path(result)
+        result = evidenced_chains(engine, settings, start, end, limit=limit)
+    _print_path(result, settings.report_currency)
 
 
 @app.command()

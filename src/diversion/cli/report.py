@@ -24,7 +24,9 @@ def report(
     currency: Annotated[str | None, typer.Option(help="Report values in this currency (default: "
                                                  "report_currency).")] = None,
 ) -> None:
-    """Summary, ranked leads, one dossier per top lead, trade-flow charts, method and provenance.
+    """Summary, ranked leads, one dossier per top lead (with the records behind each finding), charts, method.
+
+    Needs the leads once `diversion detect` has run (it says so and stops otherwise).
 
     Example: diversion report --out report/ --pdf
     """
@@ -33,6 +35,8 @@ def report(
 
         result = build_report(engine, settings, out, top=top, pdf=pdf, png=png, currency=currency)
     console.print(f"wrote [bold]{result.html}[/] ({len(result.charts)} charts)")
+    if result.evidence:
+        console.print(f"wrote {result.evidence} (every record behind the dossiers' findings)")
     if result.pngs:
         console.print(f"wrote {len(result.pngs)} PNG chart(s) in {result.pngs[0].parent}")
     if result.pdf:

@@ -27,6 +27,7 @@ from diversion.demo.web_files import write_distributors, write_web
 from diversion.demo.world import build_world
 from diversion.engine import Engine
 from diversion.errors import DiversionError
+from diversion.read.stages import mark_synthetic
 from diversion.sources import LoadResult, ingest_file
 
 #: The order files are loaded in: rates first, so shipments get their value_usd at once.
@@ -139,7 +140,7 @@ def load_demo(
     files: DemoFiles,
     progress: Callable[[Path, int, int], None] | None = None,
 ) -> list[LoadResult]:
-    """Ingest every demo file into the warehouse, in load order (bad rows are quarantined).
+    """Ingest every demo file into the warehouse, in load order (bad rows are quarantined), marked synthetic.
 
     ``progress(path, done, total)`` is called before each file and once at the end.
     """
@@ -151,4 +152,7 @@ def load_demo(
         results.append(ingest_file(engine, kind, path, strict=False, mapping=mapping))
     if progress is not None and plan:
         progress(plan[-1][1], len(plan), len(plan))
+    # Every report and web page of this warehouse says the data are synthetic (read.stages.synthetic_note).
+    mark_synthetic(engine, "the diversion demo data set: every record is invented, replaying public reporting "
+                           "(FT / C4ADS 2024)")
     return results

@@ -3,72 +3,92 @@
 from __future__ import annotations
 
 from diversion.config import Settings
-from diversion.detect.common import entity_labels
-from diversion.detect.finding import Finding, money
+from diversion.detect.common import OLD_MACHINES, old_machines
+from diversion.detect.context import FX_JOIN, VALUE, DetectContext
+from diversion.detect.finding import Finding
+from diversion.detect.registry import Detector
+from diversion.detect.run import run_one
 from diversion.engine import Engine
-from diversion.graph.keys import VALUE_USD, prepare_keys
+from diversion.graph.keys import VALUE_USD
 
 NAME = "brand_diversion"
 
+_SQL = f"""
+    WITH authorised AS (
+        SELECT bm.brand_key, list(DISTINCT distributor_name ORDER BY distributor_name) AS names,
+               list(DISTINCT country ORDER BY country) FILTER (WHERE country IS NOT NULL) AS countries,
+               list(DISTINCT entity_id ORDER BY entity_id) FILTER (WHERE entity_id IS NOT NULL) AS entity_ids
+        FROM _distributor_map dm JOIN _brand_map bm ON bm.brand = trim(dm.brand) GROUP BY 1)
+    SELECT se.exporter_entity_id AS entity_id, a.brand_key, min(trim(s.brand)) AS brand,
+           count(*) AS shipments, sum({VALUE_USD}) AS value_usd, sum({VALUE}) AS value,
+           mode(s.exporter_country) AS exporter_country,
+           list(DISTINCT s.origin_country
+               ORDER BY s.origin_country) FILTER (WHERE s.origin_country IS NOT NULL) AS origins,
+           bool_or(s.importer_country = ?) AS to_destination,
+           min_by(s.record_id, {{'d': -epoch(s.date), 'id': s.record_id}}, 10) AS shipment_ids,
+           any_value(a.names) AS authorised, any_value(a.countries) AS authorised_countries,
+           min(s.date) AS first_date, max(s.date) AS last_date, {OLD_MACHINES}
+    FROM shipments s
+    JOIN shipment_entities se ON se.record_id = s.record_id
+    JOIN _brand_map sb ON sb.brand = trim(s.brand)
+    JOIN authorised a ON a.brand_key = sb.brand_key
+    JOIN entities e ON e.entity_id = se.exporter_entity_id
+    CROSS JOIN _detect_settings ds
+    {FX_JOIN}
+    WHERE NOT list_contains(a.entity_ids, se.exporter_entity_id)
+      -- the brand's maker (its name carries the brand) needs no distributor's authorisation
+      AND NOT list_bool_or(list_transform(e.names, n -> lower(n) LIKE '%' || a.brand_key || '%'))
+    GROUP BY se.exporter_entity_id, a.brand_key
+"""
 
-def _sql(destination: str) -> str:
-    return f"""
-        WITH authorised AS (
-            SELECT bm.brand_key, list(DISTINCT distributor_name
-                ORDER BY distributor_name) AS names,
-                   list(DISTINCT country ORDER BY country) FILTER (WHERE country IS NOT NULL) AS countries,
-                   list(DISTINCT entity_id ORDER BY entity_id) FILTER (WHERE entity_id IS NOT NULL) AS entity_ids
-            FROM _distributor_map dm JOIN _brand_map bm ON bm.brand = trim(dm.brand) GROUP BY 1)
-        SELECT se.exporter_entity_id AS entity_id, a.brand_key, min(trim(s.brand)) AS brand,
-               count(*) AS shipments, sum({VALUE_USD}) AS value_usd,
-               mode(s.exporter_country) AS exporter_country,
-               list(DISTINCT s.origin_country
-                   ORDER BY s.origin_country) FILTER (WHERE s.origin_country IS NOT NULL) AS origins,
-               bool_or(s.importer_country = '{destination}') AS to_destination,
-               min_by(s.record_id, {{'d': -epoch(s.date), 'id': s.record_id}}, 10) AS shipment_ids,
-               any_value(a.names) AS authorised, any_value(a.countries) AS authorised_countries,
-               min(s.date) AS first_date, max(s.date) AS last_date
-        FROM shipments s
-        JOIN shipment_entities se ON se.record_id = s.record_id
-        JOIN _brand_map sb ON sb.brand = trim(s.brand)
-        JOIN authorised a ON a.brand_key = sb.brand_key
-        JOIN entities e ON e.entity_id = se.exporter_entity_id
-        WHERE NOT list_contains(a.entity_ids, se.exporter_entity_id)
-          -- the brand's maker (its name carries the brand) needs no distributor's authorisation
-          AND NOT list_bool_or(list_transform(e.names, n -> lower(n) LIKE '%' || a.brand_key || '%'))
-        GROUP BY se.exporter_entity_id, a.brand_key
-    """
 
-
-def detect(engine: Engine, settings: Settings) -> list[Finding]:
+def find(ctx: DetectContext) -> list[Finding]:
     """Ships a brand while not on that brand's authorised-distributor list.
 
     Only brands with a distributor list are judged, and the brand's maker (an
     exporter whose name carries the brand) is never flagged. Distributors are matched to
     entities through resolution (their ``distributors`` mentions), so name
     variants of an authorised distributor are not flagged. Score:
-    ``brand_base_score`` (0.5), plus ``brand_third_country_bonus`` (0.3) when the
+    ``brand_base_score`` (0.4), plus ``brand_third_country_bonus`` (0.3) when the
     shipper is in a country where the brand has no authorised distributor
     (a third country), plus ``brand_destination_bonus`` (0.2) when the goods go
-    to the destination country.
+    to the destination country. Machines at least ``old_machine_age`` years old
+    when shipped (``manufacture_year``) are listed as evidence: used machines
+    are what a diverter buys on the second-hand market.
     """
-    d = settings.detect
-    prepare_keys(engine)
-    rows = engine.fetch_dicts(_sql(d.destination_country))
-    labels = entity_labels(engine, {r["entity_id"] for r in rows})
+    d = ctx.settings.detect
+    rows = ctx.rows(_SQL, [d.destination_country])
     findings = []
     for r in rows:
-        country = r["exporter_country"] or labels.get(r["entity_id"], ("", None))[1]
+        country = r["exporter_country"] or ctx.labels.get(r["entity_id"], ("", None))[1]
         third = bool(country) and country not in (r["authorised_countries"] or [])
         score = d.brand_base_score + (d.brand_third_country_bonus if third else 0.0)
         score += d.brand_destination_bonus if r["to_destination"] else 0.0
-        name = labels.get(r["entity_id"], (r["entity_id"], None))[0]
         where = f" from a third country ({country})" if third else ""
         dest = f" to {d.destination_country}" if r["to_destination"] else ""
-        summary = (f"{name} shipped {r['shipments']} {r['brand']} consignment(s) ({money(r['value_usd'])}){dest}"
-                   f"{where} without being an authorised {r['brand']} distributor.")
-        evidence = {k: r[k] for k in ("brand", "shipments", "value_usd", "shipment_ids", "authorised",
+        old, old_evidence = old_machines(r, d.old_machine_age)
+        summary = (f"{ctx.name(r['entity_id'])} shipped {r['shipments']} {r['brand']} consignment(s) "
+                   f"({ctx.money(r['value'])}, {r['first_date']} to {r['last_date']}){dest}{where}{old} without "
+                   f"being an authorised {r['brand']} distributor.")
+        evidence = {k: r[k] for k in ("brand", "shipments", "value_usd", "value", "shipment_ids", "authorised",
                                       "authorised_countries", "origins", "first_date", "last_date")}
-        evidence.update(exporter_country=country, third_country=third, to_destination=bool(r["to_destination"]))
+        evidence.update(exporter_country=country, third_country=third, to_destination=bool(r["to_destination"]),
+                        currency=ctx.currency, **old_evidence)
+        evidence["facts"] = {"Brand": r["brand"], "Authorised distributors": ", ".join(r["authorised"] or []),
+                             "Shipper's country": country or "unknown", "Third country": "yes" if third else "no",
+                             "Shipments": r["shipments"], "Value": ctx.money(r["value"]),
+                             "First and last": f"{r['first_date']} to {r['last_date']}"}
         findings.append(Finding(NAME, r["entity_id"], score, summary, evidence))
     return findings
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """Run this detector alone (tests, benchmarks); ``run_detection`` runs them all with one context."""
+    return run_one(DETECTOR, engine, settings)
+
+
+DETECTOR = Detector(NAME, find, weight=0.5, severity="warning",
+                    settings=("brand_base_score", "brand_third_country_bonus", "brand_destination_bonus",
+                              "destination_country", "old_machine_age"),
+                    tables=("_distributor_map", "_brand_map", "_report_fx", "_detect_settings"),
+                    title="unauthorised brand shipper")

@@ -1,21 +1,17 @@
-"""Small helpers the detectors share: entity labels, value scaling, id samples."""
+"""Small helpers the detectors share: value scaling, tag lists, old-machine evidence."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from diversion.engine import Engine
-
-
-def entity_labels(engine: Engine, ids: set[str] | None = None) -> dict[str, tuple[str, str | None]]:
-    """``entity_id → (name, country)`` from the network's nodes (all entities, or just ``ids``)."""
-    rows = engine.fetch_all("SELECT node_id, label, country FROM nodes WHERE kind = 'entity'")
-    return {r[0]: (r[1], r[2]) for r in rows if ids is None or r[0] in ids}
-
 
 def value_factor(value: float | None, full_at: float) -> float:
-    """0.2..1 on a log scale: 1 at ``full_at`` dollars or more, 0.2 for trivial amounts."""
+    """0.2..1 on a log scale: 1 at ``full_at`` dollars or more, 0.2 for trivial amounts.
+
+    >>> value_factor(1_000_000, 1_000_000), value_factor(10, 1_000_000)
+    (1.0, 0.2)
+    """
     v = float(value or 0.0)
     if v <= 1 or full_at <= 1:
         return 0.2
@@ -27,13 +23,21 @@ def split_tags(text: str) -> list[str]:
     return [t.strip().lower() for t in text.split(",") if t.strip()]
 
 
-def sql_list(values: list[str]) -> str:
-    """A SQL list literal of strings (quotes doubled), ``(NULL)`` when empty."""
-    if not values:
-        return "(NULL)"
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+#: SQL aggregates of the old machines among shipments ``s``. The minimum age comes from the one-row
+#: ``_detect_settings ds`` lookup (``CROSS JOIN _detect_settings ds``), not from a bound parameter: Spark's
+#: rewrite of an ordered list aggregate copies its FILTER, and a copied ``?`` would shift every later parameter.
+OLD_MACHINES = """
+    count(*) FILTER (WHERE year(s.date) - s.manufacture_year >= ds.old_machine_age) AS old_machines,
+    min(s.manufacture_year) FILTER (WHERE year(s.date) - s.manufacture_year >= ds.old_machine_age) AS oldest_year,
+    list(s.record_id ORDER BY s.manufacture_year, s.record_id)
+        FILTER (WHERE year(s.date) - s.manufacture_year >= ds.old_machine_age)[1:5] AS old_machine_ids"""
 
 
-def top(items: list[Any], n: int = 10) -> list[Any]:
-    """The first ``n`` items (evidence lists stay readable)."""
-    return list(items[:n])
+def old_machines(row: dict[str, Any], min_age: int) -> tuple[str, dict[str, Any]]:
+    """A clause for the sentence and the evidence entries of the old machines an ``OLD_MACHINES`` row counted."""
+    n = int(row.get("old_machines") or 0)
+    if not n:
+        return "", {}
+    ids = list(row.get("old_machine_ids") or [])
+    clause = f", including {n} machine(s) at least {min_age} years old (the oldest made in {row['oldest_year']})"
+    return clause, {"old_machines": n, "oldest_year": row["oldest_year"], "old_machine_ids": ids}

@@ -7,26 +7,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The flag vocabulary of the leads list (DESIGN.md), in report order.
-FLAGS = (
-    "sanctioned",
-    "sanctions_proximity",
-    "intermediary_surge",
-    "brand_diversion",
-    "transshipment",
-    "impersonation",
-    "hosting_mismatch",
-    "priority_goods",
-    "military_end_user",
-)
-
 
 @dataclass(frozen=True)
 class Finding:
     """One red flag raised on one entity, with everything an analyst needs to check it.
 
     ``score`` is the detector's confidence in 0..1; ``summary`` is one human
-    sentence; ``evidence`` holds the record ids, names, scores and hops.
+    sentence; ``evidence`` holds the record ids (``shipment_ids``, ``edge_ids``,
+    ``sanction_ids``, ``domains``), labelled ``facts`` for the evidence
+    table, and the detector's own detail.
     """
 
     detector: str
@@ -36,8 +25,10 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.detector not in FLAGS:
-            raise ValueError(f"unknown detector flag {self.detector!r}; use one of {', '.join(FLAGS)}")
+        from diversion.detect.registry import flags  # the registry imports the detectors, which import this
+
+        if self.detector not in flags():
+            raise ValueError(f"unknown detector flag {self.detector!r}; use one of {', '.join(flags())}")
         # Scores are clipped rather than rejected: detectors combine factors that may overshoot.
         object.__setattr__(self, "score", round(min(1.0, max(0.0, float(self.score))), 4))
 
@@ -53,7 +44,10 @@ class Finding:
         Floats keep ten significant digits: sums over many shipments differ in
         the last bits with the order an engine adds them in.
         """
-        return json.dumps(_rounded(self.evidence), ensure_ascii=False, default=str, sort_keys=True)
+        evidence = dict(self.evidence)
+        if isinstance(evidence.get("facts"), dict):  # labelled facts keep the detector's order
+            evidence["facts"] = [[label, value] for label, value in evidence["facts"].items()]
+        return json.dumps(_rounded(evidence), ensure_ascii=False, default=str, sort_keys=True)
 
 
 def _rounded(value: Any) -> Any:
@@ -64,13 +58,3 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_rounded(v) for v in value]
     return value
-
-
-def money(value: float | None) -> str:
-    """A dollar amount the way a reader scans it: $1.2m, $530k, $900."""
-    v = float(value or 0)
-    if abs(v) >= 1e6:
-        return f"${v / 1e6:,.1f}m"
-    if abs(v) >= 1e3:
-        return f"${v / 1e3:,.0f}k"
-    return f"${v:,.0f}"

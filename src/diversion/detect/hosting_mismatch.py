@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from diversion.config import Settings
-from diversion.detect.common import entity_labels
+from diversion.detect.context import DetectContext
 from diversion.detect.finding import Finding
+from diversion.detect.registry import Detector
+from diversion.detect.run import run_one
 from diversion.engine import Engine
-from diversion.graph.keys import prepare_keys
 
 NAME = "hosting_mismatch"
 
 
-def detect(engine: Engine, settings: Settings) -> list[Finding]:
+def find(ctx: DetectContext) -> list[Finding]:
     """The website is hosted, or its domain registered, in the destination country; the company claims elsewhere.
 
     The claimed country is the one derived from the site's claimed address,
@@ -19,12 +20,11 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
     ``hosting_score`` (0.8) when hosted in the destination country,
     ``registrant_score`` (0.7) when the registrant is there, 1 when both.
     """
-    d = settings.detect
+    d = ctx.settings.detect
     dest = d.destination_country
-    prepare_keys(engine)
-    rows = engine.fetch_dicts(
+    rows = ctx.rows(
         """SELECT w.domain, m.entity_id, w.hosting_country, w.registrant_country, w.claimed_address,
-                  coalesce(w.claimed_country, r.country) AS claimed_country
+                  w.fetched_at, coalesce(w.claimed_country, r.country) AS claimed_country
            FROM web_evidence w JOIN _web_map m ON m.domain = w.domain
            LEFT JOIN (SELECT entity_id, min(country) AS country FROM _registry_map GROUP BY entity_id) r
              ON r.entity_id = m.entity_id
@@ -33,20 +33,32 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
              AND coalesce(w.claimed_country, r.country) <> ?""",
         [dest, dest, dest],
     )
-    labels = entity_labels(engine, {r["entity_id"] for r in rows})
     best: dict[str, Finding] = {}
     for r in rows:
         hosted, registered = r["hosting_country"] == dest, r["registrant_country"] == dest
         score = 1.0 if hosted and registered else (d.hosting_score if hosted else d.registrant_score)
         what = " and ".join(w for w, on in (("hosted", hosted), ("registered", registered)) if on)
-        name = labels.get(r["entity_id"], (r["entity_id"], None))[0]
+        evidence = {k: r[k] for k in ("domain", "hosting_country", "registrant_country", "claimed_country",
+                                      "claimed_address", "fetched_at")}
+        evidence["domains"] = [r["domain"]]
+        evidence["facts"] = {"Website": r["domain"], "Hosted in": r["hosting_country"] or "unknown",
+                             "Registrant in": r["registrant_country"] or "unknown",
+                             "Claims to be in": r["claimed_country"], "Claimed address": r["claimed_address"] or "",
+                             "Fetched": r["fetched_at"] or ""}
         finding = Finding(
             NAME, r["entity_id"], score,
-            f"{name}'s website {r['domain']} is {what} in {dest} although the company claims to be in "
-            f"{r['claimed_country']}.",
-            {k: r[k] for k in ("domain", "hosting_country", "registrant_country", "claimed_country",
-                               "claimed_address")},
-        )
+            f"{ctx.name(r['entity_id'])}'s website {r['domain']} is {what} in {dest} although the company claims "
+            f"to be in {r['claimed_country']}.", evidence)
         if r["entity_id"] not in best or best[r["entity_id"]].score < score:
             best[r["entity_id"]] = finding
     return list(best.values())
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """Run this detector alone (tests, benchmarks); ``run_detection`` runs them all with one context."""
+    return run_one(DETECTOR, engine, settings)
+
+
+DETECTOR = Detector(NAME, find, weight=0.5, severity="warning",
+                    settings=("destination_country", "hosting_score", "registrant_score"),
+                    tables=("_web_map", "_registry_map"), title="website hosted in the destination")

@@ -10,10 +10,11 @@ from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz, process
 
 from diversion.config import Settings
-from diversion.detect.common import entity_labels
+from diversion.detect.context import DetectContext
 from diversion.detect.finding import Finding
+from diversion.detect.registry import Detector
+from diversion.detect.run import run_one
 from diversion.engine import Engine
-from diversion.graph.keys import prepare_keys
 
 NAME = "impersonation"
 
@@ -117,7 +118,7 @@ def _contradicted(site: Site, registry_country: dict[str, set[str]]) -> set[str]
     return None
 
 
-def detect(engine: Engine, settings: Settings) -> list[Finding]:
+def find(ctx: DetectContext) -> list[Finding]:
     """A website that copies another company's, or claims a tie or an address the registry contradicts.
 
     Three signals, combined as a noisy-OR: (1) near-copy: the site's text has a
@@ -131,8 +132,7 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
     it (0.7; 0.4 when X is unknown); (3) a claimed address in a country where
     the registry does not place the company (0.6).
     """
-    d = settings.detect
-    prepare_keys(engine)
+    engine, d = ctx.engine, ctx.settings.detect
     raw = engine.fetch_dicts("""
         SELECT w.domain, any_value(m.entity_id) AS entity_id, any_value(w.company_name) AS company,
                max(w.text) AS text, any_value(w.claimed_country) AS claimed_country
@@ -149,7 +149,7 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
         "SELECT entity_id FROM _distributor_map WHERE entity_id IS NOT NULL")}
     linked = {frozenset(r) for r in engine.fetch_all(
         "SELECT source, target FROM edges WHERE kind IN ('ownership', 'directorship', 'link')")}
-    labels = entity_labels(engine)
+    labels = ctx.labels
     signals: dict[str, list[tuple[float, str, dict[str, Any]]]] = {}
 
     def add(site: Site, score: float, text: str, evidence: dict[str, Any]) -> None:
@@ -194,8 +194,24 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
             miss *= 1.0 - score
         name = names.get(entity_id, entity_id)
         summary = f"{name}: " + "; ".join(s[1] for s in sigs[:3]) + "."
-        findings.append(Finding(NAME, entity_id, 1.0 - miss, summary, {"signals": [s[2] for s in sigs]}))
+        signal_rows = [s[2] for s in sigs]
+        findings.append(Finding(NAME, entity_id, 1.0 - miss, summary, {
+            "signals": signal_rows,
+            "domains": sorted({str(x["domain"]) for x in signal_rows} | {str(x["copied_domain"]) for x in signal_rows
+                                                                        if x.get("copied_domain")}),
+            "facts": {s[2]["signal"].replace("_", " "): s[1] for s in sigs},
+        }))
     return findings
 
 
-__all__ = ["NAME", "branch_claims", "detect", "jaccard", "near_copies", "shingles"]
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """Run this detector alone (tests, benchmarks); ``run_detection`` runs them all with one context."""
+    return run_one(DETECTOR, engine, settings)
+
+
+DETECTOR = Detector(NAME, find, weight=0.8, severity="severe",
+                    settings=("impersonation_jaccard", "impersonation_shingle", "impersonation_num_perm"),
+                    tables=("_web_map", "_registry_map", "_distributor_map"), title="impersonation")
+
+
+__all__ = ["DETECTOR", "NAME", "branch_claims", "detect", "find", "jaccard", "near_copies", "shingles"]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
 
 from diversion.config import Settings
-from diversion.detect.common import entity_labels, split_tags
-from diversion.detect.finding import Finding, money
+from diversion.detect.common import OLD_MACHINES, old_machines, split_tags
+from diversion.detect.context import FX_JOIN, VALUE, DetectContext
+from diversion.detect.finding import Finding
+from diversion.detect.registry import Detector
+from diversion.detect.run import run_one
 from diversion.engine import Engine
 from diversion.flows.attribution import growth_attribution
 from diversion.graph.keys import VALUE_USD, brand_key_sql
@@ -27,39 +31,40 @@ FLOW_KEYS: dict[str, str] = {
 }
 
 
-def _flow_rows_sql(kinds: list[str], destination: str, cutoff: str) -> str:
+def _flow_rows_sql(kinds: list[str], destination: str, cutoff: date) -> tuple[str, list[Any]]:
+    """Monthly value (US dollars and report currency) per flow, counterpart and month; with its parameters."""
     # Monthly buckets, except that a month straddling the cut-off is split at it.
-    bucket = (f"CASE WHEN s.date < DATE '{cutoff}' THEN date_trunc('month', s.date)::DATE "
-              f"ELSE greatest(date_trunc('month', s.date)::DATE, DATE '{cutoff}') END")
-    where = f"AND s.importer_country = '{destination}'" if destination else ""
-    parts = []
+    bucket = ("CASE WHEN s.date < CAST(? AS DATE) THEN date_trunc('month', s.date)::DATE "
+              "ELSE greatest(date_trunc('month', s.date)::DATE, CAST(? AS DATE)) END")
+    where = "AND s.importer_country = ?" if destination else ""
+    parts, params = [], []
     for kind in kinds:
         key = FLOW_KEYS[kind]
         brand_only = "AND s.brand IS NOT NULL AND trim(s.brand) <> ''" if "brand" in kind else ""
         parts.append(f"""
-            SELECT '{kind}' AS flow, {key} AS flow_key, se.exporter_entity_id AS counterpart,
-                   {bucket} AS month, sum({VALUE_USD}) AS value
-            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
+            SELECT CAST(? AS VARCHAR) AS flow, {key} AS flow_key, se.exporter_entity_id AS counterpart,
+                   {bucket} AS month, sum({VALUE_USD}) AS value, sum({VALUE}) AS value_rc
+            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {FX_JOIN}
             WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where} {brand_only}
             GROUP BY ALL""")
-    return " UNION ALL ".join(parts)
+        params += [kind, cutoff, cutoff] + ([destination] if destination else [])
+    return " UNION ALL ".join(parts), params
 
 
-def _candidate_flows(engine: Engine, settings: Settings, kinds: list[str]) -> list[dict[str, Any]]:
+def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any]]:
     """Monthly rows of the flows that grew enough to look at (the rest never leave SQL)."""
-    d = settings.detect
-    flow_sql = _flow_rows_sql(kinds, d.destination_country, str(d.cutoff_date))
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE _flow_rows AS {flow_sql}")
-    return engine.fetch_dicts(f"""
+    d = ctx.settings.detect
+    flow_sql, params = _flow_rows_sql(kinds, d.destination_country, d.cutoff_date)
+    ctx.engine.execute(f"CREATE OR REPLACE TEMP TABLE _flow_rows AS {flow_sql}", params)
+    return ctx.rows("""
         WITH totals AS (
             SELECT flow, flow_key,
-                   sum(value) FILTER (WHERE month < DATE '{d.cutoff_date}') AS before,
-                   sum(value) FILTER (WHERE month >= DATE '{d.cutoff_date}') AS after
+                   sum(value) FILTER (WHERE month < CAST(? AS DATE)) AS before,
+                   sum(value) FILTER (WHERE month >= CAST(? AS DATE)) AS after
             FROM _flow_rows GROUP BY flow, flow_key)
         SELECT r.* FROM _flow_rows r JOIN totals t USING (flow, flow_key)
-        WHERE t.before > 0 AND t.after - t.before >= {float(d.surge_min_growth_value)}
-          AND t.after / t.before >= {float(d.surge_min_growth_factor)}
-    """)
+        WHERE t.before > 0 AND t.after - t.before >= ? AND t.after / t.before >= ?
+    """, [d.cutoff_date, d.cutoff_date, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
 
 
 def _label(flow: str, key: str, labels: dict[str, tuple[str, str | None]], brands: dict[str, str]) -> str:
@@ -73,7 +78,7 @@ def _label(flow: str, key: str, labels: dict[str, tuple[str, str | None]], brand
     return f"imports under HS heading {key}"
 
 
-def detect(engine: Engine, settings: Settings) -> list[Finding]:
+def find(ctx: DetectContext) -> list[Finding]:
     """New counterparts that carry most of a flow's growth after the cut-off date.
 
     For each flow into the destination country — an importer's purchases, an
@@ -91,13 +96,17 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
     others are listed in the evidence. The importer of an importer flow whose
     growth new counterparts carry is flagged too, at 0.8 × (their share of the
     growth) × the same growth terms: it switched to new suppliers after the cut-off.
+    Old machines among a new counterpart's shipments after the cut-off are listed as evidence.
     """
+    engine, settings = ctx.engine, ctx.settings
     d = settings.detect
     kinds = [k for k in split_tags(d.surge_flows) if k in FLOW_KEYS]
-    rows = _candidate_flows(engine, settings, kinds) if kinds else []
+    rows = _candidate_flows(ctx, kinds) if kinds else []
     grouped: dict[tuple[str, str], list[tuple[str, float, Any]]] = defaultdict(list)
+    shown: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for r in rows:
         grouped[(r["flow"], r["flow_key"])].append((r["counterpart"], r["value"] or 0.0, r["month"]))
+        shown[(r["flow"], r["flow_key"])][0 if r["month"] < d.cutoff_date else 1] += r["value_rc"] or 0.0
     hits: dict[str, list[dict[str, Any]]] = defaultdict(list)
     importers: dict[str, dict[str, Any]] = {}
     # Flows in a fixed order (the more specific flow wins a tie) and rows sorted, so sums and picks do not
@@ -108,12 +117,13 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
         factor = att.growth_factor or 0.0
         new_share = min(1.0, att.new_share())
         size = min(1.0, math.sqrt(max(att.change, 0.0) / d.surge_full_growth_value))
+        totals = {"before_total": att.before_total, "after_total": att.after_total,
+                  "before_value": round(shown[(flow, key)][0], 2), "after_value": round(shown[(flow, key)][1], 2)}
         if flow in ("importer", "importer_brand") and new_share >= 0.5:
             importer = key.split("|", 1)[0]
             score = 0.8 * new_share * _factor_term(factor) * size
             if importer not in importers or importers[importer]["score"] < score:
-                importers[importer] = {"flow": flow, "flow_key": key, "score": round(score, 4),
-                                       "before_total": att.before_total, "after_total": att.after_total,
+                importers[importer] = {"flow": flow, "flow_key": key, "score": round(score, 4), **totals,
                                        "growth_factor": round(factor, 2), "new_counterparts_share": round(new_share, 4),
                                        "new_counterparts": [c.counterpart for c in att.counterparts
                                                             if c.is_new and c.share_of_growth > 0][:10]}
@@ -122,39 +132,54 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
                 continue
             score = min(1.0, c.share_of_growth / 0.5) * _factor_term(factor) * size
             hits[c.counterpart].append({
-                "flow": flow, "flow_key": key, "score": round(score, 4), "before_total": att.before_total,
-                "after_total": att.after_total, "growth_factor": round(factor, 2), "after": c.after,
+                "flow": flow, "flow_key": key, "score": round(score, 4), **totals,
+                "growth_factor": round(factor, 2), "after": c.after,
                 "share_of_growth": round(c.share_of_growth, 4),
                 "new_counterparts_share": round(att.new_share(), 4),
             })
     if not hits and not importers:
         return []
-    labels = entity_labels(engine)
     brands = dict(engine.fetch_all("SELECT brand_key, min(brand) FROM _brand_map GROUP BY 1"))
     for flows in hits.values():
         flows.sort(key=lambda f: (-f["score"], list(FLOW_KEYS).index(f["flow"]), -f["after"]))
-    samples = _sample_ids(engine, [(e, f[0]["flow"], f[0]["flow_key"]) for e, f in hits.items()], settings)
+    samples = _samples(ctx, [(e, f[0]["flow"], f[0]["flow_key"]) for e, f in hits.items()])
     findings = []
+    cut = d.cutoff_date
     for entity_id, flows in hits.items():
         best = flows[0]
-        best["flow_label"] = _label(best["flow"], best["flow_key"], labels, brands)
-        ids = samples.get(entity_id, [])
-        name = labels.get(entity_id, (entity_id, None))[0]
-        summary = (f"{name} is new after {d.cutoff_date} and carries {best['share_of_growth']:.0%} of the growth in "
-                   f"{best['flow_label']} ({money(best['before_total'])} before → {money(best['after_total'])} after).")
-        findings.append(Finding(NAME, entity_id, best["score"], summary,
-                                {"flow": best, "other_flows": flows[1:6], "shipment_ids": ids,
-                                 "cutoff_date": str(d.cutoff_date)}))
+        best["flow_label"] = _label(best["flow"], best["flow_key"], ctx.labels, brands)
+        sample = samples.get(entity_id, {})
+        old, old_evidence = old_machines(sample, d.old_machine_age)
+        summary = (f"{ctx.name(entity_id)} is new after {cut} and carries {best['share_of_growth']:.0%} of the "
+                   f"growth in {best['flow_label']} ({ctx.money(best['before_value'])} before → "
+                   f"{ctx.money(best['after_value'])} after){old}.")
+        findings.append(Finding(NAME, entity_id, best["score"], summary, {
+            "flow": best, "other_flows": flows[1:6], "shipment_ids": list(sample.get("shipment_ids") or []),
+            "cutoff_date": str(cut), "currency": ctx.currency, **old_evidence,
+            "facts": {"Flow": best["flow_label"], "Before the cut-off": ctx.money(best["before_value"]),
+                      "After the cut-off": ctx.money(best["after_value"]),
+                      "Growth factor": f"×{best['growth_factor']:.1f}",
+                      "Its share of the growth": f"{best['share_of_growth']:.0%}", "Cut-off": str(cut)}}))
     for importer, flow in importers.items():
-        flow["flow_label"] = _label(flow["flow"], flow["flow_key"], labels, brands)
-        name = labels.get(importer, (importer, None))[0]
-        names = ", ".join(labels.get(c, (c, None))[0] for c in flow["new_counterparts"][:3])
+        flow["flow_label"] = _label(flow["flow"], flow["flow_key"], ctx.labels, brands)
+        names = ", ".join(ctx.name(c) for c in flow["new_counterparts"][:3])
         findings.append(Finding(NAME, importer, flow["score"],
-                                f"Counterparts new after {d.cutoff_date} ({names}) carry "
+                                f"Counterparts new after {cut} ({names}) carry "
                                 f"{flow['new_counterparts_share']:.0%} of the growth in {flow['flow_label']} "
-                                f"({money(flow['before_total'])} before → {money(flow['after_total'])} after).",
-                                {"flow": flow, "role": "importer", "cutoff_date": str(d.cutoff_date)}))
+                                f"({ctx.money(flow['before_value'])} before → {ctx.money(flow['after_value'])} after).",
+                                {"flow": flow, "role": "importer", "cutoff_date": str(cut), "currency": ctx.currency,
+                                 "facts": {"Flow": flow["flow_label"],
+                                           "Before the cut-off": ctx.money(flow["before_value"]),
+                                           "After the cut-off": ctx.money(flow["after_value"]),
+                                           "New counterparts": names,
+                                           "Their share of the growth": f"{flow['new_counterparts_share']:.0%}",
+                                           "Cut-off": str(cut)}}))
     return findings
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """Run this detector alone (tests, benchmarks); ``run_detection`` runs them all with one context."""
+    return run_one(DETECTOR, engine, settings)
 
 
 def _factor_term(factor: float) -> float:
@@ -162,22 +187,33 @@ def _factor_term(factor: float) -> float:
     return min(1.0, math.log10(max(factor, 1.0)) / math.log10(30))
 
 
-def _sample_ids(engine: Engine, picks: list[tuple[str, str, str]], settings: Settings) -> dict[str, list[str]]:
-    """Up to ten shipment ids per flagged counterpart in its strongest flow after the cut-off (one query)."""
+def _samples(ctx: DetectContext, picks: list[tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
+    """Per flagged counterpart, in its strongest flow after the cut-off: ten shipment ids and its old machines."""
     if not picks:
         return {}
+    engine, d = ctx.engine, ctx.settings.detect
     engine.execute("CREATE OR REPLACE TEMP TABLE _surge_picks (entity_id VARCHAR, flow VARCHAR, flow_key VARCHAR)")
     engine.insert_arrow("_surge_picks", pa.table({
         "entity_id": pa.array([p[0] for p in picks], pa.string()),
         "flow": pa.array([p[1] for p in picks], pa.string()),
         "flow_key": pa.array([p[2] for p in picks], pa.string()),
     }))
-    parts = " UNION ALL ".join(
-        f"""SELECT p.entity_id, s.record_id, s.date FROM _surge_picks p
+    parts, params = [], []
+    for kind, key in FLOW_KEYS.items():
+        parts.append(f"""SELECT p.entity_id, s.record_id, s.date, s.manufacture_year FROM _surge_picks p
             JOIN shipment_entities se ON se.exporter_entity_id = p.entity_id
             JOIN shipments s ON s.record_id = se.record_id
-            WHERE p.flow = '{kind}' AND {key} = p.flow_key AND s.date >= DATE '{settings.detect.cutoff_date}'"""
-        for kind, key in FLOW_KEYS.items())
-    rows = engine.fetch_all(f"""
-        SELECT entity_id, min_by(record_id, {{'d': date, 'id': record_id}}, 10) FROM ({parts}) GROUP BY entity_id""")
-    return {r[0]: list(r[1]) for r in rows}
+            WHERE p.flow = ? AND {key} = p.flow_key AND s.date >= CAST(? AS DATE)""")
+        params += [kind, d.cutoff_date]
+    rows = ctx.rows(f"""
+        SELECT entity_id, min_by(record_id, {{'d': date, 'id': record_id}}, 10) AS shipment_ids, {OLD_MACHINES}
+        FROM ({" UNION ALL ".join(parts)}) s CROSS JOIN _detect_settings ds GROUP BY entity_id""", params)
+    return {r["entity_id"]: r for r in rows}
+
+
+DETECTOR = Detector(NAME, find, weight=0.8, severity="severe",
+                    settings=("cutoff_date", "destination_country", "surge_flows", "surge_min_growth_share",
+                              "surge_min_growth_value", "surge_min_growth_factor", "surge_full_growth_value",
+                              "old_machine_age"),
+                    tables=("_brand_map", "_report_fx", "_detect_settings"),
+                    title="new intermediary carrying the growth")

@@ -6,11 +6,12 @@ import math
 from datetime import date
 
 from diversion.config import Settings
-from diversion.detect.finding import Finding, money
+from diversion.detect.finding import Finding
 from diversion.engine import Engine
 from diversion.flows.filters import FlowFilter
 from diversion.flows.mirror import MirrorPair, Route, compute_mirror
 from diversion.flows.queries import Period
+from diversion.read.money import money
 from diversion.reference import country_name, load_hubs
 
 NAME = "mirror_gap"
@@ -74,9 +75,11 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
 
 def _finding(engine: Engine, route: Route, mirrors: list[MirrorPair], before: Period, after: Period) -> Finding:
     hub = country_name(route.hub)
-    summary = (f"{hub}: machine-tool imports from the export-control coalition {money(route.inflow_before)} → "
-               f"{money(route.inflow_after)} and its exports to {route.destination} {money(route.outflow_before)} → "
-               f"{money(route.outflow_after)} ({before.label()} → {after.label()}, trade statistics).")
+    usd = [money(v, "USD") for v in (route.inflow_before, route.inflow_after, route.outflow_before,
+                                     route.outflow_after)]
+    summary = (f"{hub}: machine-tool imports from the export-control coalition {usd[0]} → {usd[1]} and its "
+               f"exports to {route.destination} {usd[2]} → {usd[3]} ({before.label()} → {after.label()}, "
+               "trade statistics).")
     files = [r[0] for r in engine.fetch_all(
         "SELECT DISTINCT source_id FROM trade_stats WHERE reporter = ? OR partner = ? ORDER BY 1",
         [route.hub, route.hub])]

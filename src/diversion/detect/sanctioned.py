@@ -6,8 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from diversion.config import Settings
-from diversion.detect.common import entity_labels
+from diversion.detect.context import DetectContext, listing_text
 from diversion.detect.finding import Finding
+from diversion.detect.registry import Detector
+from diversion.detect.run import run_one
 from diversion.engine import Engine
 
 NAME = "sanctioned"
@@ -75,39 +77,58 @@ def sanctioned_ids(engine: Engine, settings: Settings) -> set[str]:
     return listed | set(blocked_by_ownership(ownership, listed, settings.detect.ofac_ownership_share))
 
 
-def detect(engine: Engine, settings: Settings) -> list[Finding]:
+def find(ctx: DetectContext) -> list[Finding]:
     """Listed on a sanctions list, or owned 50% or more by listed parties.
 
     An entity is flagged when resolution matched it to a sanctions-list entry
     with a screening score at or above ``resolve.screen_threshold`` (the score
-    is the finding's score). The OFAC 50% rule is applied on top: an entity
-    owned, directly or indirectly and in aggregate, ``detect.ofac_ownership_share``
+    is the finding's score); the entry, its list, programs and listing date are
+    the evidence. The OFAC 50% rule is applied on top: an entity owned,
+    directly or indirectly and in aggregate, ``detect.ofac_ownership_share``
     (default 50%) or more by listed or blocked parties is treated as blocked
-    (score 1), with the owners and the computed share as evidence.
+    (score 1), with the owners, the registry links and the computed share as evidence.
     """
+    engine, settings = ctx.engine, ctx.settings
     matches = listed_matches(engine, settings)
     ownership = engine.fetch_all("SELECT source, target, share FROM edges WHERE kind = 'ownership'")
     blocked = blocked_by_ownership(ownership, set(matches), settings.detect.ofac_ownership_share)
-    labels = entity_labels(engine, set(matches) | set(blocked) | {o for b in blocked.values() for o, _ in b.owners})
     findings: list[Finding] = []
     for entity_id, rows in matches.items():
         best = rows[0]
         lists = sorted({str(r["list_name"]) for r in rows if r["list_name"]})
-        programs = sorted({p for r in rows for p in (r["programs"] or [])})
-        name = labels.get(entity_id, (entity_id, None))[0]
+        programs = sorted({p for r in rows for p in (r["programs"] or [])})  # type: ignore[attr-defined]
+        dates = sorted(d for r in rows if (d := r["listing_date"]) is not None)  # type: ignore[type-var]
+        listed = dates[0] if dates else None
+        name = ctx.name(entity_id)
         findings.append(Finding(
             NAME, entity_id, float(best["score"]),  # type: ignore[arg-type]
             f"{name} matches the listed entity \"{best['matched_name']}\" on {', '.join(lists) or 'a sanctions list'}"
-            f" (score {float(best['score']):.2f}).",  # type: ignore[arg-type]
-            {"rule": "listed", "matches": rows, "lists": lists, "programs": programs},
+            f" (score {float(best['score']):.2f}; {listing_text(listed)}).",  # type: ignore[arg-type]
+            {"rule": "listed", "matches": rows, "lists": lists, "programs": programs, "listed_on": listed,
+             "sanction_ids": sorted({str(r["sanction_entity_id"]) for r in rows}),
+             "facts": {"Rule": "listed", "Lists": ", ".join(lists), "Programs": ", ".join(programs),
+                       "Listed on": listed or "not given by the list"}},
         ))
+    edges = {(s, t): e for s, t, e in engine.fetch_all(
+        "SELECT source, target, edge_id FROM edges WHERE kind = 'ownership'")} if blocked else {}
     for entity_id, b in blocked.items():
-        name = labels.get(entity_id, (entity_id, None))[0]
-        owners = [{"entity_id": o, "name": labels.get(o, (o, None))[0], "share": s} for o, s in b.owners]
+        name = ctx.name(entity_id)
+        owners = [{"entity_id": o, "name": ctx.name(o), "share": s} for o, s in b.owners]
         owner_text = ", ".join(f"{o['name']} ({o['share']:.0%})" for o in owners)
         findings.append(Finding(
             NAME, entity_id, 1.0,
             f"{name} is blocked under the OFAC 50% rule: listed parties own {b.share:.0%} of it ({owner_text}).",
-            {"rule": "ofac_50", "share": b.share, "owners": owners},
+            {"rule": "ofac_50", "share": b.share, "owners": owners,
+             "edge_ids": [edges[(o, entity_id)] for o, _ in b.owners if (o, entity_id) in edges],
+             "facts": {"Rule": "OFAC 50% rule", "Listed ownership": f"{b.share:.0%}", "Owners": owner_text}},
         ))
     return findings
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """Run this detector alone (tests, benchmarks); ``run_detection`` runs them all with one context."""
+    return run_one(DETECTOR, engine, settings)
+
+
+DETECTOR = Detector(NAME, find, weight=0.9, severity="severe", settings=("ofac_ownership_share",),
+                    title="sanctioned")

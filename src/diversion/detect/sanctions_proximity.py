@@ -1,120 +1,202 @@
-"""``sanctions_proximity``: a few hops from a sanctioned entity through trade or ownership."""
+"""``sanctions_proximity``: a few hops from a sanctioned entity through trade or registry links, in time."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 import pyarrow as pa
 
 from diversion.config import Settings
-from diversion.detect.common import entity_labels, value_factor
-from diversion.detect.finding import Finding, money
+from diversion.detect.common import value_factor
+from diversion.detect.context import FX_JOIN, VALUE, DetectContext, listing_text
+from diversion.detect.finding import Finding
+from diversion.detect.registry import Detector
+from diversion.detect.run import run_one
 from diversion.detect.sanctioned import sanctioned_ids
 from diversion.engine import Engine
+from diversion.graph.keys import VALUE_USD
 
 NAME = "sanctions_proximity"
 
 #: Edge kinds a sanctions link can travel along.
 KINDS = ("trade", "ownership", "directorship", "link")
 
-
 # A registry link outweighs any trade; among trades the larger value wins; the edge id settles ties.
 _WEIGHT = "CASE WHEN x.kind = 'trade' THEN coalesce(x.value, 0) ELSE 1e18 END"
 # The whole best step from one row: separate arg_max calls could each pick a different tied row (and
 # DuckDB's skips NULLs where Spark's does not).
 _BEST_STEP = ("arg_max({'prev': j.a, 'edge_id': j.edge_id, 'kind': j.kind, 'value': j.value, 'origin': j.origin, "
-              "'last_date': j.last_date}, {'w': j.w, 'e': j.edge_id})")
+              "'listed': j.listed, 'last_date': j.last_date}, {'w': j.w, 'e': j.edge_id})")
+# A step is in time when it did not end before the origin was listed: trade that went on after the
+# listing, a registry link not ended before it (an unknown date or end counts as in time).
+_IN_TIME = "(r.listed IS NULL OR x.last_date IS NULL OR x.last_date >= r.listed)"
 
 
-def _reach(engine: Engine, sources: list[str], max_hops: int) -> None:
-    """Breadth-first search in SQL: ``_reach(node, hop, prev, edge_id, kind, value, origin)``.
+def _reach(ctx: DetectContext, sources: list[tuple[str, date | None]], max_hops: int) -> None:
+    """Breadth-first search in SQL: ``_reach(node, hop, prev, edge_id, kind, value, origin, listed, last_date)``.
 
     Each node keeps the one way it was first reached, preferring registry links
-    (ownership, contracts) and then the largest trade.
+    (ownership, contracts) and then the largest trade. A node is never its own
+    step: self-loops are not edges, and a source is never reached again.
     """
-    kinds = ", ".join(f"'{k}'" for k in KINDS)
+    engine = ctx.engine
+    kinds = ", ".join(f"'{k}'" for k in KINDS)  # the module's constant edge kinds, not a setting
     engine.execute(f"""
         CREATE OR REPLACE TEMP TABLE _adj AS
-        SELECT source AS a, target AS b, edge_id, kind, value_usd AS value, last_date FROM edges WHERE kind IN ({kinds})
+        SELECT source AS a, target AS b, edge_id, kind, value_usd AS value, last_date FROM edges
+        WHERE kind IN ({kinds}) AND source <> target
         UNION ALL
-        SELECT target, source, edge_id, kind, value_usd, last_date FROM edges WHERE kind IN ({kinds})
+        SELECT target, source, edge_id, kind, value_usd, last_date FROM edges
+        WHERE kind IN ({kinds}) AND source <> target
     """)
-    engine.execute("""CREATE OR REPLACE TEMP TABLE _reach (node VARCHAR, hop INTEGER, prev VARCHAR,
-                      edge_id VARCHAR, kind VARCHAR, value DOUBLE, origin VARCHAR, last_date DATE)""")
-    engine.execute("CREATE OR REPLACE TEMP TABLE _sources (node VARCHAR)")
-    engine.insert_arrow("_sources", pa.table({"node": pa.array(sources, pa.string())}))
-    engine.execute("INSERT INTO _reach SELECT node, 0, NULL, NULL, NULL, NULL, node, NULL FROM _sources")
+    engine.execute("""CREATE OR REPLACE TEMP TABLE _reach (node VARCHAR, hop INTEGER, prev VARCHAR, edge_id VARCHAR,
+                      kind VARCHAR, value DOUBLE, origin VARCHAR, listed DATE, last_date DATE)""")
+    engine.execute("CREATE OR REPLACE TEMP TABLE _sources (node VARCHAR, listed DATE)")
+    engine.insert_arrow("_sources", pa.table({"node": pa.array([s for s, _ in sources], pa.string()),
+                                              "listed": pa.array([d for _, d in sources], pa.date32())}))
+    engine.execute("INSERT INTO _reach SELECT node, 0, NULL, NULL, NULL, NULL, node, listed, NULL FROM _sources")
     for hop in range(1, max_hops + 1):
         engine.execute(f"""
             INSERT INTO _reach
-            SELECT b, {hop}, p.prev, p.edge_id, p.kind, p.value, p.origin, p.last_date
+            SELECT b, ?, p.prev, p.edge_id, p.kind, p.value, p.origin, p.listed, p.last_date
             FROM (SELECT j.b, {_BEST_STEP} AS p
-                  FROM (SELECT x.b, x.a, x.edge_id, x.kind, x.value, r.origin, x.last_date, {_WEIGHT} AS w
-                        FROM _adj x JOIN _reach r ON r.node = x.a AND r.hop = {hop - 1}) j
+                  FROM (SELECT x.b, x.a, x.edge_id, x.kind, x.value, r.origin, r.listed, x.last_date,
+                               {_WEIGHT} AS w
+                        FROM _adj x JOIN _reach r ON r.node = x.a AND r.hop = ?
+                        WHERE {_IN_TIME}) j
                   WHERE j.b NOT IN (SELECT node FROM _reach)
                   GROUP BY j.b)
-        """)
+        """, [hop, hop - 1])
 
 
-def detect(engine: Engine, settings: Settings) -> list[Finding]:
-    """Within ``detect.proximity_max_hops`` (default 2) hops of a sanctioned entity.
+def _linked_sources(ctx: DetectContext) -> list[dict[str, Any]]:
+    """Sanctioned entities tied directly (one hop, in time) to another sanctioned entity: their best such link."""
+    return ctx.rows(f"""
+        SELECT node, 1 AS hop, p.prev, p.edge_id, p.kind, p.value, p.origin, p.listed, p.last_date
+        FROM (SELECT j.node, {_BEST_STEP} AS p
+              FROM (SELECT x.a AS node, x.b AS a, x.edge_id, x.kind, x.value, x.b AS origin, r.listed,
+                           x.last_date, {_WEIGHT} AS w
+                    FROM _adj x JOIN _sources r ON r.node = x.b
+                    WHERE x.a IN (SELECT node FROM _sources) AND x.a <> x.b AND {_IN_TIME}) j
+              GROUP BY j.node)""")
+
+
+def _trade_in_time(ctx: DetectContext, steps: list[tuple[str, str, date | None]]) -> dict[tuple[str, str], dict]:
+    """For each trade step ``(a, b, since)``: value and shipments between a and b on or after ``since``."""
+    if not steps:
+        return {}
+    ctx.need("_report_fx")
+    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _steps (a VARCHAR, b VARCHAR, since DATE)")
+    ctx.engine.insert_arrow("_steps", pa.table({"a": pa.array([s[0] for s in steps], pa.string()),
+                                                "b": pa.array([s[1] for s in steps], pa.string()),
+                                                "since": pa.array([s[2] for s in steps], pa.date32())}))
+    # Two equi-joins (one per direction), not one join on an OR: that would be a nested loop over every shipment.
+    rows = ctx.rows(f"""
+        WITH legs AS (
+            SELECT t.a, t.b, t.since, se.record_id FROM _steps t
+            JOIN shipment_entities se ON se.exporter_entity_id = t.a AND se.importer_entity_id = t.b
+            UNION ALL
+            SELECT t.a, t.b, t.since, se.record_id FROM _steps t
+            JOIN shipment_entities se ON se.exporter_entity_id = t.b AND se.importer_entity_id = t.a)
+        SELECT t.a, t.b, sum({VALUE_USD}) AS value_usd, sum({VALUE}) AS value, count(*) AS shipments,
+               min(s.date) AS first_date, max(s.date) AS last_date,
+               max_by(s.record_id, {{'v': {VALUE_USD}, 'id': s.record_id}}, 10) AS shipment_ids
+        FROM legs t JOIN shipments s ON s.record_id = t.record_id {FX_JOIN}
+        WHERE t.since IS NULL OR s.date >= t.since
+        GROUP BY t.a, t.b""")
+    return {(r["a"], r["b"]): r for r in rows}
+
+
+def find(ctx: DetectContext) -> list[Finding]:
+    """Within ``detect.proximity_max_hops`` (default 2) hops of a sanctioned entity, at a time that counts.
 
     Starting from every sanctioned entity (listed, or blocked by the OFAC 50%
     rule), the network is walked through trade, ownership, directorship and
-    other registry links, in both directions. Each entity reached keeps its
+    other registry links, in both directions; an entity is never linked to
+    itself. Each step is used with its dates: a trade link counts only for the
+    shipments dated on or after the sanctioned party's listing date (trade that
+    ended before the listing is no link at all), and a registry link only when
+    it had not ended before the listing. When no list gives a listing date, all
+    trade counts and the sentence says so. Each entity reached keeps its
     shortest way back to a sanctioned entity. Its score is
     ``proximity_hop_decay ** (hops − 1)`` times a value factor of the link it
     was reached by: 1 for registry links, and for trade a log scale of the
-    traded value that reaches 1 at ``proximity_full_value`` dollars (floor 0.2).
-    A trade link that ended before the sanctioned party was listed counts half.
-    A sanctioned entity is flagged here only when it is itself directly tied
-    to another sanctioned entity (one hop): a listed network, not a lone listing.
+    value traded after the listing that reaches 1 at ``proximity_full_value``
+    dollars (floor 0.2). A sanctioned entity is flagged here only when it is
+    itself directly tied to another sanctioned entity (one hop): a listed
+    network, not a lone listing.
     """
-    d = settings.detect
-    sources = sorted(sanctioned_ids(engine, settings))
-    if not sources or d.proximity_max_hops < 1:
+    d = ctx.settings.detect
+    listed = sanctioned_ids(ctx.engine, ctx.settings)
+    if not listed or d.proximity_max_hops < 1:
         return []
-    _reach(engine, sources, d.proximity_max_hops)
-    rows = engine.fetch_dicts("SELECT * FROM _reach")
-    # Sanctioned entities tied directly to another sanctioned entity: their best such link.
-    rows += engine.fetch_dicts(f"""
-        SELECT node, 1 AS hop, p.prev, p.edge_id, p.kind, p.value, p.prev AS origin, p.last_date
-        FROM (SELECT j.a AS node, {_BEST_STEP} AS p
-              FROM (SELECT x.*, x.b AS origin, {_WEIGHT} AS w
-                    FROM _adj x WHERE x.a IN (SELECT node FROM _sources) AND x.b IN (SELECT node FROM _sources)
-                      AND x.a <> x.b) j
-              GROUP BY j.a)""")
+    dates = ctx.listed_on
+    sources = sorted((s, dates.get(s)) for s in listed)
+    _reach(ctx, sources, d.proximity_max_hops)
+    rows = ctx.rows("SELECT * FROM _reach")
+    rows += _linked_sources(ctx)
     by_node = {r["node"]: r for r in rows if r["hop"] == 0}
     by_node.update({r["node"]: r for r in rows if r["hop"] > 0 and r["node"] not in by_node})
-    reached = [r for r in rows if r["hop"] > 0 and not str(r["node"]).startswith(("brand:", "domain:"))]
-    labels = entity_labels(engine)
-    listed_on = dict(engine.fetch_all(
-        "SELECT entity_id, min(listing_date) FROM sanctions_matches WHERE listing_date IS NOT NULL GROUP BY 1"))
-    sources_set = set(sources)
-    findings = []
+    reached = [r for r in rows if r["hop"] > 0 and r["node"] != r["prev"] and r["node"] != r["origin"]
+               and not str(r["node"]).startswith(("brand:", "domain:"))]
+    chains: dict[str, list[dict[str, Any]]] = {}
     for r in reached:
-        chain = []
-        node, step = r["node"], r
-        while step is not None and step["hop"] > 0:
-            chain.append({"from": node, "from_name": labels.get(node, (node, None))[0], "to": step["prev"],
-                          "to_name": labels.get(step["prev"], (step["prev"], None))[0], "kind": step["kind"],
-                          "edge_id": step["edge_id"], "value_usd": step["value"]})
+        chain, node, step = [], r["node"], r
+        while step is not None and step["hop"] > 0 and len(chain) < d.proximity_max_hops:
+            chain.append({"from": node, "from_name": ctx.name(node), "to": step["prev"],
+                          "to_name": ctx.name(step["prev"]), "kind": step["kind"], "edge_id": step["edge_id"],
+                          "since": r["listed"]})
             node = step["prev"]
             step = by_node.get(node)
-        factor = value_factor(r["value"], d.proximity_full_value) if r["kind"] == "trade" else 1.0
-        listed = listed_on.get(chain[0]["to"]) if chain else None
-        before_listing = bool(r["kind"] == "trade" and listed and r["last_date"] and r["last_date"] < listed)
-        if before_listing:
-            factor *= 0.5
-        score = d.proximity_hop_decay ** (r["hop"] - 1) * factor
-        name = labels.get(r["node"], (r["node"], None))[0]
-        origin = labels.get(r["origin"], (r["origin"], None))[0]
+        chains[id(r)] = chain
+    trade = _trade_in_time(ctx, sorted({(c["from"], c["to"], c["since"]) for chain in chains.values()
+                                        for c in chain if c["kind"] == "trade"}, key=str))
+    findings = []
+    for r in reached:
+        chain = chains[id(r)]
+        if not chain or any(c["from"] == c["to"] for c in chain):
+            continue
+        for c in chain:
+            t = trade.get((c["from"], c["to"]), {})
+            c.update(value_usd=t.get("value_usd"), value=t.get("value"), shipments=t.get("shipments"),
+                     first_date=t.get("first_date"), last_date=t.get("last_date"),
+                     shipment_ids=list(t.get("shipment_ids") or []))
         first = chain[0]
-        how = (f"trades ({money(first['value_usd'])}) with" if first["kind"] == "trade"
-               else "is linked by contract or another registry link to" if first["kind"] == "link"
-               else f"has a {first['kind']} link to")
-        itself = ", itself sanctioned," if r["node"] in sources_set else ""
-        summary = (f"{name}{itself} {how} {first['to_name']}, which is sanctioned." if r["hop"] == 1 else
-                   f"{name} is {r['hop']} hops from the sanctioned {origin}: it {how} {first['to_name']}.")
-        findings.append(Finding(NAME, r["node"], score, summary,
-                                {"hops": r["hop"], "sanctioned_entity": r["origin"], "sanctioned_name": origin,
-                                 "path": chain, "trade_before_listing": before_listing}))
+        if any(c["kind"] == "trade" and not c["shipments"] for c in chain):
+            continue  # no shipment of this trade link falls after the listing
+        factor = value_factor(first["value_usd"], d.proximity_full_value) if first["kind"] == "trade" else 1.0
+        score = d.proximity_hop_decay ** (r["hop"] - 1) * factor
+        name, origin = ctx.name(r["node"]), ctx.name(r["origin"])
+        when = listing_text(r["listed"])
+        if first["kind"] == "trade":
+            window = "since the listing" if r["listed"] else "in the data"
+            how = (f"traded {ctx.money(first['value'])} ({first['shipments']} shipment(s), {first['first_date']} to "
+                   f"{first['last_date']}) {window} with")
+        elif first["kind"] == "link":
+            how = "is linked by contract or another registry link to"
+        else:
+            how = f"is tied by {first['kind']} to"
+        itself = ", itself sanctioned," if r["node"] in listed else ""
+        summary = (f"{name}{itself} {how} {first['to_name']}, which is sanctioned ({when})." if r["hop"] == 1 else
+                   f"{name} is {r['hop']} hops from the sanctioned {origin} ({when}): it {how} {first['to_name']}.")
+        ids = [i for c in chain for i in c["shipment_ids"]]
+        findings.append(Finding(NAME, r["node"], score, summary, {
+            "hops": r["hop"], "sanctioned_entity": r["origin"], "sanctioned_name": origin,
+            "listed_on": r["listed"], "path": chain, "currency": ctx.currency,
+            "shipment_ids": ids[:10], "edge_ids": [c["edge_id"] for c in chain],
+            "facts": {"Sanctioned party": origin, "Listed on": r["listed"] or "not given by the list",
+                      "Hops": r["hop"], "Chain": " → ".join([name] + [c["to_name"] for c in chain])},
+        }))
     return findings
+
+
+def detect(engine: Engine, settings: Settings) -> list[Finding]:
+    """Run this detector alone (tests, benchmarks); ``run_detection`` runs them all with one context."""
+    return run_one(DETECTOR, engine, settings)
+
+
+DETECTOR = Detector(NAME, find, weight=0.6, severity="warning",
+                    settings=("proximity_max_hops", "proximity_hop_decay", "proximity_full_value",
+                              "ofac_ownership_share"),
+                    tables=("_report_fx", "_listings"), title="near a sanctioned party")

@@ -294,7 +294,8 @@ STAGE_TABLES: dict[str, str] = {
         edge_id VARCHAR PRIMARY KEY,
         source VARCHAR NOT NULL,
         target VARCHAR NOT NULL,
-        kind VARCHAR NOT NULL,              -- trade|ownership|directorship|sanction|website|supplies|brand|link
+        kind VARCHAR NOT NULL,              -- trade|ownership|directorship|sanction|website|supplies|brand|link|
+                                            -- commissioning
         value_usd DOUBLE,
         count BIGINT,
         first_date DATE,
@@ -305,7 +306,7 @@ STAGE_TABLES: dict[str, str] = {
     # --- detect and leads ----------------------------------------------------
     "findings": """
         finding_id VARCHAR PRIMARY KEY,
-        detector VARCHAR NOT NULL,          -- a flag from the leads vocabulary
+        detector VARCHAR NOT NULL,          -- a flag of the detector registry (detect/registry.py)
         entity_id VARCHAR NOT NULL,
         score DOUBLE NOT NULL,              -- 0..1
         summary VARCHAR NOT NULL,           -- one human sentence
@@ -318,7 +319,14 @@ STAGE_TABLES: dict[str, str] = {
         country VARCHAR,
         score DOUBLE NOT NULL,
         flags VARCHAR NOT NULL,             -- ;-separated flag vocabulary
-        evidence VARCHAR NOT NULL
+        evidence VARCHAR NOT NULL,
+        section VARCHAR                     -- lead (trade party or linked to one) | context (no trade)
+    """,
+    # When each stage after resolve last finished (one row per stage): a stage whose input has not run stops.
+    "stage_runs": """
+        stage VARCHAR PRIMARY KEY,
+        finished_at TIMESTAMP NOT NULL,
+        summary VARCHAR
     """,
 }
 

@@ -3,17 +3,22 @@
 A :class:`FlowFilter` is plain data (the CLI and the web app build one from
 their inputs); :func:`filter_sql` turns it into a parameterised predicate over
 the ``shipments`` table aliased ``s`` (and, for entity ids, the
-``shipment_entities`` table written by resolve).
+``shipment_entities`` table written by resolve). After ``diversion resolve``,
+:func:`resolve_parties` turns importer and exporter *names* into the entities
+they name, so a filter covers every spelling of a party, and says when a name
+fits several entities or only part of one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from diversion.engine import Engine
 from diversion.errors import ConfigError
+from diversion.names import normalise_name
 from diversion.reference import load_chpl, normalise_hs, to_iso2
 from diversion.reference.hs import TIER_ORDER
 
@@ -177,3 +182,86 @@ def filter_sql(flt: FlowFilter, resolved: bool = False) -> tuple[str, list[Any]]
         where.append("s.date <= ?")
     return (" AND ".join(where) or "TRUE"), params
 
+
+
+@dataclass(frozen=True)
+class PartyMatch:
+    """What one importer/exporter name given by a user was taken to mean."""
+
+    text: str
+    role: str
+    entity_id: str
+    name: str
+    #: ``id``, ``name`` (a whole name or its normalised form) or ``part`` (a fragment of one entity's names).
+    how: str
+    spellings: int
+
+    def note(self) -> str:
+        """One line a user reads: which entity, and that every spelling counts."""
+        how = {"id": "is the entity", "name": "names the entity", "part": "is part of the names of"}[self.how]
+        return (f"--{self.role} {self.text!r} {how} {self.name} ({self.entity_id}); all {self.spellings} "
+                f"spelling(s) of its name count")
+
+
+def _party_entities(engine: Engine, role: str, text: str) -> tuple[str, list[tuple[str, str, int]]]:
+    """``(how, [(entity_id, name, spellings)])``: entities in ``role`` that ``text`` names exactly, else in part."""
+    column = f"{role}_entity_id"
+    parties = f"SELECT DISTINCT {column} FROM shipment_entities WHERE {column} IS NOT NULL"  # role is a whitelist
+    if engine.fetch_all(f"SELECT 1 FROM entities WHERE entity_id = ? AND entity_id IN ({parties})", [text]):
+        rows = engine.fetch_all("SELECT entity_id, canonical_name, len(names) FROM entities WHERE entity_id = ?",
+                                [text])
+        return "id", [(r[0], r[1], int(r[2] or 1)) for r in rows]
+    norm = normalise_name(text) or ""
+    exact = engine.fetch_all(f"""
+        SELECT e.entity_id, e.canonical_name, len(e.names) FROM entities e
+        WHERE e.entity_id IN ({parties})
+          AND (list_contains(list_transform(e.names, n -> lower(n)), lower(?))
+               OR e.entity_id IN (SELECT em.entity_id FROM mentions m
+                                  JOIN entity_mentions em ON em.mention_id = m.mention_id WHERE m.name_norm = ?))
+        ORDER BY e.mention_count DESC NULLS LAST, e.entity_id""", [text, norm])
+    if exact:
+        return "name", [(r[0], r[1], int(r[2] or 1)) for r in exact]
+    part = engine.fetch_all(f"""
+        SELECT e.entity_id, e.canonical_name, len(e.names) FROM entities e
+        WHERE e.entity_id IN ({parties})
+          AND list_bool_or(list_transform(e.names, n -> contains(lower(n), lower(?))))
+        ORDER BY e.mention_count DESC NULLS LAST, e.entity_id LIMIT 11""", [text])
+    return "part", [(r[0], r[1], int(r[2] or 1)) for r in part]
+
+
+def resolve_parties(engine: Engine, flt: FlowFilter) -> tuple[FlowFilter, list[PartyMatch]]:
+    """Replace importer/exporter names by the one entity each names (all its spellings), or say why not.
+
+    A name (or its normalised form: ``OOO AMG`` and ``AMG`` both normalise to
+    ``amg``) that is one entity's name selects that entity; a fragment of one
+    entity's names selects it and says so. A name fitting several entities, or
+    none, is an error listing the candidates, so a figure never silently covers
+    part of a party (some of its spellings) or several parties. Before
+    ``diversion resolve`` there are no entities: names match as text, as before.
+
+    >>> from diversion.engine import DuckDBEngine
+    >>> resolve_parties(DuckDBEngine(), FlowFilter(importers=("AMG",)))[0].importers
+    ('AMG',)
+    """
+    if not (flt.importers or flt.exporters) or not engine.table_exists("shipment_entities") or not engine.scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM shipment_entities LIMIT 1)"):
+        return flt, []
+    matches: list[PartyMatch] = []
+    chosen: dict[str, list[str]] = {"importer": [], "exporter": []}
+    for role, texts in (("importer", flt.importers), ("exporter", flt.exporters)):
+        for text in texts:
+            how, found = _party_entities(engine, role, text)
+            if not found:
+                raise ConfigError(f"--{role} {text!r}: no {role} of a shipment has that name; "
+                                  "try part of it, another spelling, or an entity id from `diversion leads`")
+            if len(found) > 1:
+                listed = "; ".join(f"{name} ({eid})" for eid, name, _ in found[:10])
+                more = " …" if len(found) > 10 else ""
+                raise ConfigError(f"--{role} {text!r} {'names' if how != 'part' else 'is part of the names of'} "
+                                  f"{len(found) if len(found) <= 10 else 'more than 10'} entities: {listed}{more}. "
+                                  "Pass one entity id (or several --" + role + " options)")
+            eid, name, spellings = found[0]
+            matches.append(PartyMatch(text, role, eid, name, how, spellings))
+            chosen[role].append(eid)
+    return replace(flt, importers=tuple(dict.fromkeys(chosen["importer"])),
+                   exporters=tuple(dict.fromkeys(chosen["exporter"]))), matches

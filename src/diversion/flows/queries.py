@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from diversion.errors import ConfigError
+from diversion.flows.currency import source_rates_sql
 from diversion.flows.filters import FlowFilter, filter_sql
 from diversion.flows.statistics import Source
 
@@ -159,22 +160,15 @@ def fx_sql(currency: str) -> str:
     Every month from 1990 to 2049 gets the latest rate at or before it (the
     earliest known rate before the first one), so the row-level joins below are
     plain hash joins on a few thousand rows. (A range join on these small tables
-    rather than DuckDB's ASOF join, which Spark lacks.)
+    rather than DuckDB's ASOF join, which Spark lacks.) Rates are the user's,
+    then the shipped reference rates (``flows.currency``); a reference currency
+    the ECB dropped is not carried past its last month.
     """
     cur = check_currency(currency)
     months = ("SELECT CAST(m AS DATE) AS month FROM "
               "(SELECT unnest(generate_series(DATE '1990-01-01', DATE '2049-12-01', INTERVAL 1 MONTH)) AS m)")
     return f"""
-_months AS ({months}),
-_r AS (SELECT month, upper(currency) AS cur, any_value(per_usd) AS per_usd FROM rates GROUP BY ALL),
-_first AS (SELECT cur, arg_min(per_usd, month) AS per_usd FROM _r GROUP BY cur),
-_src AS (
-  SELECT m.month, c.cur, coalesce(arg_max(r.per_usd, r.month), f.per_usd) AS src_per_usd
-  FROM _months m CROSS JOIN (SELECT DISTINCT cur FROM _r) c
-  LEFT JOIN _r r ON r.cur = c.cur AND r.month <= m.month
-  JOIN _first f ON f.cur = c.cur
-  GROUP BY m.month, c.cur, f.per_usd
-),
+_months AS ({months}),{source_rates_sql()},
 _tgt AS (
   SELECT m.month, {"1.0" if cur == "USD" else "s.src_per_usd"} AS tgt_per_usd
   FROM _months m {"" if cur == "USD" else f"LEFT JOIN _src s ON s.month = m.month AND s.cur = '{cur}'"}

@@ -13,26 +13,9 @@ from rich.table import Table
 
 from diversion.flows.mirror import MirrorResult
 from diversion.flows.run import FlowResult
+from diversion.read.money import money
 
 FORMATS = ("table", "csv", "json")
-
-
-def money(value: float | None, currency: str) -> str:
-    """``£68.0m``-style amounts for tables and charts.
-
-    >>> money(6_500_000, "GBP"), money(490_000, "GBP"), money(-68_000_000, "USD")
-    ('£6.50m', '£490k', '-$68.0m')
-    """
-    if value is None:
-        return "-"
-    symbol = {"GBP": "£", "USD": "$", "EUR": "€"}.get(currency, currency + " ")
-    sign, size = ("-" if value < 0 else ""), abs(value)
-    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if size >= limit:
-            scaled = size / limit
-            digits = 2 if scaled < 10 and suffix != "k" else (1 if scaled < 100 else 0)
-            return f"{sign}{symbol}{scaled:,.{digits}f}{suffix}"
-    return f"{sign}{symbol}{size:,.0f}"
 
 
 def _label(period: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from diversion.engine import Engine
 from diversion.errors import ConfigError, WarehouseError
 from diversion.flows.attribution import Attribution, growth_attribution
+from diversion.flows.currency import prepare_rates, reference_currencies
 from diversion.flows.filters import FlowFilter
 from diversion.flows.queries import (
     Period,
@@ -101,8 +102,9 @@ def _resolved(engine: Engine) -> bool:
 
 
 def has_rates(engine: Engine, currency: str, table: str = "shipments") -> bool:
-    """Whether values can be stated in ``currency`` (USD always; others need rates or native values)."""
-    if currency == "USD" or engine.scalar("SELECT count(*) FROM rates WHERE currency = ?", [currency]):
+    """Whether values can be stated in ``currency``: USD, a currency of the shipped reference rates, or rates loaded."""
+    if currency in reference_currencies() or engine.scalar("SELECT count(*) FROM rates WHERE currency = ?",
+                                                           [currency]):
         return True
     # Values declared in the currency itself need no rate.
     return bool(engine.scalar(
@@ -112,10 +114,10 @@ def has_rates(engine: Engine, currency: str, table: str = "shipments") -> bool:
 def _check_rates(engine: Engine, currency: str, table: str = "shipments") -> None:
     if has_rates(engine, currency, table):
         return
-    known = [r[0] for r in engine.fetch_all("SELECT DISTINCT currency FROM rates ORDER BY 1")]
+    known = sorted({r[0] for r in engine.fetch_all("SELECT DISTINCT currency FROM rates")} | reference_currencies())
     raise ConfigError(
-        f"no exchange rates for {currency} in the warehouse (have: {', '.join(['USD', *known])}); "
-        "load them with `diversion ingest rates FILE` or choose --currency USD"
+        f"no exchange rates for {currency} in the warehouse or the shipped reference rates (have: {', '.join(known)}); "
+        "load them with `diversion ingest rates FILE` or choose another --currency"
     )
 
 
@@ -203,6 +205,7 @@ def compute_flows(engine: Engine, query: FlowQuery) -> FlowResult:
                              f"{'stats' if statistics else 'shipments'} FILE` first")
     currency = check_currency(query.currency)
     _check_rates(engine, currency, table)
+    prepare_rates(engine)
     if (query.before is None) != (query.after is None):
         raise ConfigError("give both --before and --after, or neither (then the cut-off date splits the data)")
     flt = query.filter

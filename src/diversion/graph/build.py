@@ -13,7 +13,8 @@ sanctions entries) so every hop of a path can be checked:
 - ``website``: entity → ``domain:<domain>``;
 - ``supplies``: ``brand:<brand>`` → authorised distributor;
 - ``brand``: ``brand:<brand>`` → exporter, for shipments of that brand;
-- ``country``: entity → ``country:<cc>``.
+- ``country``: entity → ``country:<cc>``;
+- ``commissioning``: a third-country party → the front that shipped on its order (``graph.commissioning``).
 
 The stage rebuilds both tables on each run (idempotent).
 """
@@ -26,11 +27,14 @@ import pyarrow as pa
 
 from diversion.config import Settings
 from diversion.engine import Engine
+from diversion.flows.currency import build_fx
+from diversion.graph.commissioning import commissioning_edges
 from diversion.graph.keys import VALUE_USD, brand_key_sql, prepare_keys, rewrite_table
+from diversion.read.stages import record_stage
 from diversion.reference import country_name
 
 #: Edge kinds that a path may follow (lists and countries would be shortcuts, not evidence).
-PATH_EDGE_KINDS = ("trade", "ownership", "directorship", "link", "website", "supplies", "brand")
+PATH_EDGE_KINDS = ("trade", "ownership", "directorship", "link", "website", "supplies", "brand", "commissioning")
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ def edges_sql(threshold: float) -> str:
             GROUP BY 1, 2)
         UNION ALL
         SELECT kind || ':' || md5(src || '>' || tgt), src, tgt, kind, NULL, count(*), min(start_date),
-               max(end_date), max(share),
+               -- a link still open (no end date) keeps the edge open
+               CASE WHEN bool_or(end_date IS NULL) THEN NULL ELSE max(end_date) END, max(share),
                to_json({{'link_ids': list(link_id ORDER BY link_id),
                          'roles': list(DISTINCT role ORDER BY role) FILTER (WHERE role IS NOT NULL),
                          'registry_kinds': list(DISTINCT rkind ORDER BY rkind),
@@ -178,9 +183,16 @@ def build_graph(engine: Engine, settings: Settings) -> GraphSummary:
     """
     prepare_keys(engine)
     _register_countries(engine)
+    build_fx(engine, settings.report_currency)
     threshold = settings.resolve.screen_threshold
+    commissioning = commissioning_edges(engine, settings.report_currency)
     with engine.transaction():
         nodes = rewrite_table(engine, "nodes", nodes_sql(threshold))
         edges = rewrite_table(engine, "edges", edges_sql(threshold))
+        if commissioning.num_rows:
+            engine.insert_arrow("edges", commissioning)
+            edges += commissioning.num_rows
     by_kind = dict(engine.fetch_all("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind"))
-    return GraphSummary(nodes=nodes, edges=edges, edges_by_kind={str(k): int(v) for k, v in by_kind.items()})
+    summary = GraphSummary(nodes=nodes, edges=edges, edges_by_kind={str(k): int(v) for k, v in by_kind.items()})
+    record_stage(engine, "graph", f"{nodes} nodes, {edges} edges")
+    return summary

@@ -120,6 +120,11 @@ def prepare_keys(engine: Engine) -> None:
 
 #: Shipment value in US dollars: the converted value, or the declared one when it is already dollars.
 VALUE_USD = "coalesce(s.value_usd, CASE WHEN s.currency IS NULL OR upper(s.currency) = 'USD' THEN s.value END, 0)"
+#: Value of a shipment ``s`` in the report currency (needs ``FX_JOIN`` and ``flows.currency.build_fx``): the
+#: declared value when it is already in that currency, else its US-dollar value at its month's rate.
+VALUE = f"(CASE WHEN upper(s.currency) = fx.code THEN s.value ELSE {VALUE_USD} * fx.usd_to_rc END)"
+#: The join ``VALUE`` reads.
+FX_JOIN = "LEFT JOIN _report_fx fx ON fx.month = CAST(date_trunc('month', s.date) AS DATE)"
 
 
 def rewrite_table(engine: Engine, name: str, select_sql: str) -> int:

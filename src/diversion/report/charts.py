@@ -13,27 +13,43 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from diversion.flows.render import money
+from diversion.read.money import money, symbol
 
 FONT = "DejaVu Sans, 'WenQuanYi Zen Hei', 'Noto Sans CJK SC', Arial, sans-serif"
 #: Colour-blind-safe palette (Okabe–Ito), then greys for "other".
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 OTHER = "other"
-SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
 
 
 def _layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
+    # Titles wrap rather than run off the figure (an A4 page is about 700 px wide at print scale).
+    text = wrap(title)
+    lines = text.count("<br>") + 1
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
-        template="plotly_white", height=height, font={"family": FONT, "size": 12},
-        margin={"l": 70, "r": 30, "t": 60, "b": 60},
+        title={"text": text, "x": 0.01, "xanchor": "left", "y": 1, "yanchor": "top", "pad": {"t": 10 + 9 * (lines - 1)},
+               "font": {"size": 15}},
+        template="plotly_white", height=height + 20 * (lines - 1), font={"family": FONT, "size": 12},
+        # Room above the plot for every title line and the cut-off label.
+        margin={"l": 70, "r": 30, "t": 40 + 22 * lines, "b": 60},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
     )
     return fig
 
 
 def _prefix(currency: str) -> str:
-    return SYMBOLS.get(currency, "")
+    return symbol(currency).strip() if len(symbol(currency).strip()) == 1 else ""
+
+
+def wrap(title: str, width: int = 70) -> str:
+    """A chart title broken into lines of at most ``width`` characters (``<br>`` between them)."""
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line]) if line else "<br>".join(lines)
 
 
 def top_groups(series: Sequence[dict[str, Any]], top: int) -> list[str]:
@@ -105,7 +121,7 @@ def waterfall_figure(attribution: dict[str, Any], currency: str, title: str, top
     parts = attribution.get("counterparts", [])
     shown = sorted(parts, key=lambda c: -abs(c["change"]))[:top]
     rest = sum(c["change"] for c in parts) - sum(c["change"] for c in shown)
-    names = [labels[0]] + [_short(str(c["counterpart"])) + (" (new)" if c["is_new"] else "") for c in shown]
+    names = [labels[0]] + [short(str(c["counterpart"])) + (" (new)" if c["is_new"] else "") for c in shown]
     changes = [c["change"] for c in shown]
     if abs(rest) > 1e-9:
         names.append("all others")
@@ -135,7 +151,7 @@ def sankey_figure(rows: Sequence[tuple[str, str, str, float]], currency: str, ti
         key = (stage, name)
         if key not in index:
             index[key] = len(labels)
-            labels.append(_short(name, 34))
+            labels.append(short(name, 34))
         return index[key]
 
     links: dict[tuple[int, int], float] = defaultdict(float)
@@ -158,5 +174,6 @@ def sankey_figure(rows: Sequence[tuple[str, str, str, float]], currency: str, ti
     return _layout(fig, title + f" ({currency})", height=520)
 
 
-def _short(text: str, limit: int = 28) -> str:
+def short(text: str, limit: int = 28) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (labels in a chart; hover shows the full name)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

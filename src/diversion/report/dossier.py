@@ -1,4 +1,4 @@
-"""One dossier per top lead: flags with evidence, shipments over time, network, sanctions, registry, web."""
+"""One dossier per top lead: the read layer's dossier, plus its trade charts, attribution and network picture."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import plotly.graph_objects as go
 from diversion.config import Settings
 from diversion.engine import Engine
 from diversion.flows import FlowQuery, Period, compute_flows, make_filter
+from diversion.read.dossier import Dossier as EntityDossier
+from diversion.read.dossier import dossier_of
+from diversion.read.neighbourhood import neighbourhood
+from diversion.read.values import converter
 from diversion.report import charts, sections
-from diversion.report.network import neighbourhood, network_figure
+from diversion.report.network import network_figure
 
 
 @dataclass
@@ -21,42 +25,34 @@ class Dossier:
 
     lead: dict[str, Any]
     slug: str
-    entity: dict[str, Any] | None
-    findings: list[dict[str, Any]]
+    entity: EntityDossier
     role: str | None
     yearly: list[dict[str, Any]] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     case: dict[str, Any] = field(default_factory=dict)
-    sanctions: list[dict[str, Any]] | None = None
     registry: dict[str, Any] = field(default_factory=dict)
-    websites: list[dict[str, Any]] = field(default_factory=list)
     figures: dict[str, go.Figure] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
 
 
 def build_dossier(engine: Engine, settings: Settings, lead: dict[str, Any], currency: str) -> Dossier:
-    """Gather one lead's evidence and draw its timeline, attribution and network."""
+    """Gather one lead's evidence (through the read layer) and draw its timeline, attribution and network."""
     entity_id, name = lead["entity_id"], lead["name"]
     slug = f"lead{lead['rank']}"
-    entity = sections.entity_record(engine, entity_id)
-    names = sorted({name, *((entity or {}).get("names") or [])})
+    entity = dossier_of(engine, settings, entity_id, name, currency=currency)
+    names = sorted({name, *((entity.entity or {}).get("names") or [])})
     role_key = sections.party_role(engine, entity_id, name)
-    d = Dossier(lead=lead, slug=slug, entity=entity, findings=sections.entity_findings(engine, entity_id),
-                role=role_key[0] if role_key else None)
+    d = Dossier(lead=lead, slug=slug, entity=entity, role=role_key[0] if role_key else None)
     if role_key:
         _trade(engine, settings, d, role_key[0], role_key[1], currency)
     else:
         d.notes["shipments"] = "No shipments found for this party."
-    d.sanctions = sections.sanctions_for(engine, entity_id)
-    if d.sanctions is None:
-        d.notes["sanctions"] = sections.missing("sanctions_matches")
     d.registry = sections.registry_for(engine, entity_id, names)
-    d.websites = sections.websites_for(engine, entity_id, names)
     if sections.has_rows(engine, "edges"):
-        hood = neighbourhood(engine, entity_id, settings.report.network_hops, settings.report.network_max_nodes)
+        hood = neighbourhood(engine, entity_id, converter(engine, currency), settings.report.network_hops,
+                             settings.report.network_max_nodes)
         if hood.edges:
-            d.figures[f"{slug}_network"] = network_figure(
-                hood, f"{name}: network within {settings.report.network_hops} hops")
+            d.figures[f"{slug}_network"] = network_figure(hood, f"Network of {name}")
         else:
             d.notes["network"] = "This entity has no links in the network."
     else:
@@ -73,7 +69,7 @@ def _trade(engine: Engine, settings: Settings, d: Dossier, role: str, key: str, 
     verb = "purchases by supplier" if role == "importer" else "sales by customer"
     name = d.lead["name"]
     d.figures[f"{d.slug}_timeline"] = charts.monthly_value_figure(
-        monthly.series, currency, cutoff, f"{name}: monthly {verb}", top=6, stacked=True)
+        monthly.series, currency, cutoff, f"{charts.short(name, 40)}: monthly {verb}", top=6, stacked=True)
     d.years = sorted({r["period"].year for r in monthly.series})
     table: dict[str, dict[int, float]] = {}
     for r in monthly.series:
@@ -103,4 +99,4 @@ def _trade(engine: Engine, settings: Settings, d: Dossier, role: str, key: str, 
     d.case = {"buyer": buyer[1], "before_year": y0, "after_year": y1, **a,
               "new": [c for c in a.get("counterparts", []) if c["is_new"] and c["change"] > 0]}
     d.figures[f"{d.slug}_attribution"] = charts.waterfall_figure(
-        a, currency, f"{buyer[1]}: purchases {y0} → {y1} by supplier", labels=(str(y0), str(y1)))
+        a, currency, f"{charts.short(buyer[1], 40)}: purchases {y0} → {y1} by supplier", labels=(str(y0), str(y1)))

@@ -1,20 +1,20 @@
-"""Read what the report shows from the warehouse, stage by stage.
+"""Read what only the report shows from the warehouse: the findings summary, registry facts, provenance.
 
-Each reader returns plain data, or ``None`` when its stage has not run (the
-template then says which command to run). Nothing here draws or formats.
+Leads, dossiers, evidence, neighbourhoods and money come from the one read
+layer (``diversion.read``) the CLI and the web app use too. Each reader here
+returns plain data, or ``None`` when its stage has not run (the template then
+says which command to run). Nothing here draws or formats.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
 from diversion.config import Settings, describe
+from diversion.detect.registry import registry, weights
 from diversion.engine import Engine
-from diversion.engine.schema import decode_json
+from diversion.reference.exchange_rates import source_note
 from diversion.warehouse_status import warehouse_status
 
 #: Which command fills each stage's tables, for "not run yet" notes.
@@ -42,57 +42,20 @@ def missing(table: str) -> str:
 
 
 
-def findings_summary(engine: Engine) -> list[dict[str, Any]] | None:
-    """Per detector: findings, entities flagged, best score."""
+def findings_summary(engine: Engine, settings: Settings) -> list[dict[str, Any]] | None:
+    """Per flag in registry order: findings, entities flagged, best score, weight, severity."""
     if not has_rows(engine, "findings"):
         return None
-    return engine.fetch_dicts(
+    rows = {r["detector"]: r for r in engine.fetch_dicts(
         "SELECT detector, count(*) AS findings, count(DISTINCT entity_id) AS entities, max(score) AS top_score "
-        "FROM findings GROUP BY detector ORDER BY findings DESC, detector"
-    )
-
-
-def ranked_leads(engine: Engine, limit: int) -> list[dict[str, Any]] | None:
-    """The leads table, best first."""
-    if not has_rows(engine, "leads"):
-        return None
-    rows = engine.fetch_dicts(
-        "SELECT rank, entity_id, name, country, score, flags, evidence FROM leads ORDER BY rank LIMIT ?", [limit]
-    )
-    for row in rows:
-        row["flag_list"] = [f for f in (row["flags"] or "").split(";") if f]
-    return rows
-
-
-def entity_findings(engine: Engine, entity_id: str) -> list[dict[str, Any]]:
-    """The findings behind one lead, with their evidence parsed."""
-    if not has_rows(engine, "findings"):
-        return []
-    rows = engine.fetch_dicts(
-        "SELECT detector, score, summary, evidence FROM findings WHERE entity_id = ? ORDER BY score DESC, detector",
-        [entity_id],
-    )
-    for row in rows:
-        row["evidence"] = decode_json(row["evidence"])
-    return rows
-
-
-def entity_record(engine: Engine, entity_id: str) -> dict[str, Any] | None:
-    """The resolved entity (names, countries, identifiers)."""
-    if not has_rows(engine, "entities"):
-        return None
-    rows = engine.fetch_dicts("SELECT * FROM entities WHERE entity_id = ?", [entity_id])
-    return rows[0] if rows else None
-
-
-def sanctions_for(engine: Engine, entity_id: str) -> list[dict[str, Any]] | None:
-    """Sanctions-list matches of one entity."""
-    if not engine.table_exists("sanctions_matches"):
-        return None
-    return engine.fetch_dicts(
-        "SELECT list_name, programs, listing_date, score, matched_name, explanation, sanction_entity_id "
-        "FROM sanctions_matches WHERE entity_id = ? ORDER BY score DESC", [entity_id],
-    )
+        "FROM findings GROUP BY detector")}
+    flag_weights = weights(settings)
+    out = []
+    for name, found in registry().items():
+        if name in rows:
+            out.append({**rows[name], "weight": flag_weights[name], "severity": found.severity,
+                        "title": found.title})
+    return out
 
 
 def _linked_keys(engine: Engine, entity_id: str, source_table: str) -> list[str]:
@@ -117,23 +80,11 @@ def registry_for(engine: Engine, entity_id: str, names: list[str]) -> dict[str, 
     )
     ids = [c["entity_id"] for c in companies]
     links = engine.fetch_dicts(
-        "SELECT kind, source_name, target_name, share, role, start_date, end_date FROM registry_links "
+        "SELECT link_id, line, kind, source_name, target_name, share, role, start_date, end_date FROM registry_links "
         "WHERE list_contains(?, source_entity_id) OR list_contains(?, target_entity_id) ORDER BY kind, start_date",
         [ids, ids],
     ) if ids else []
     return {"companies": companies, "links": links}
-
-
-def websites_for(engine: Engine, entity_id: str, names: list[str]) -> list[dict[str, Any]]:
-    """Website evidence resolved to the entity (or carrying its name)."""
-    keys = _linked_keys(engine, entity_id, "web_evidence")
-    lowered = [n.lower() for n in names]
-    return engine.fetch_dicts(
-        "SELECT domain, company_name, claimed_address, claimed_country, hosting_country, registrant_country, "
-        "fetched_at, left(text, 400) AS excerpt FROM web_evidence "
-        "WHERE list_contains(?, domain) OR list_contains(?, record_hash) OR list_contains(?, lower(company_name)) "
-        "ORDER BY domain", [keys, keys, lowered],
-    )
 
 
 def party_role(engine: Engine, entity_id: str, name: str) -> tuple[str, str] | None:
@@ -183,7 +134,8 @@ class Provenance:
     date_range: tuple[Any, Any] | None
     settings: list[tuple[str, Any]]
     rates: list[dict[str, Any]] = field(default_factory=list)
-    methods: list[dict[str, str]] = field(default_factory=list)
+    methods: list[dict[str, Any]] = field(default_factory=list)
+    reference_rates: str = ""
 
 
 def provenance(engine: Engine, settings: Settings) -> Provenance:
@@ -198,28 +150,27 @@ def provenance(engine: Engine, settings: Settings) -> Provenance:
         "SELECT currency, min(month) AS first_month, max(month) AS last_month, count(*) AS months "
         "FROM rates GROUP BY currency ORDER BY currency"
     )
-    detectors = [r[0] for r in engine.fetch_all("SELECT DISTINCT detector FROM findings ORDER BY 1")] if has_rows(
-        engine, "findings") else []
+    found = {r[0] for r in engine.fetch_all("SELECT DISTINCT detector FROM findings")} if has_rows(
+        engine, "findings") else set()
     return Provenance(
         tables=status.tables, sources=sources, quarantine=status.quarantine, date_range=status.date_range,
-        settings=describe(settings), rates=rates, methods=detector_methods(detectors),
+        settings=describe(settings), rates=rates,
+        methods=detector_methods([f for f in registry() if f in found], settings),
+        reference_rates=source_note(),
     )
 
 
-def detector_methods(used: list[str]) -> list[dict[str, str]]:
-    """Method text of each detector: the docstring of its module or of the function named like it."""
-    try:
-        package = importlib.import_module("diversion.detect")
-    except ImportError:
-        return []
-    out: list[dict[str, str]] = []
-    names = {m.name for m in pkgutil.iter_modules(getattr(package, "__path__", []))}
+def detector_methods(used: list[str], settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Each detector's method text (its docstring), weight, severity and the settings it read."""
+    settings = settings or Settings()
+    flag_weights = weights(settings)
+    out: list[dict[str, Any]] = []
     for flag in used:
-        doc = None
-        if flag in names:
-            module = importlib.import_module(f"diversion.detect.{flag}")
-            func = getattr(module, flag, None) or getattr(module, "detect", None)
-            doc = inspect.getdoc(func) if callable(func) else None
-            doc = doc or inspect.getdoc(module)
-        out.append({"detector": flag, "method": doc or "(no method text found)"})
+        found = registry().get(flag)
+        if found is None:
+            out.append({"detector": flag, "method": "(no method text found)"})
+            continue
+        out.append({"detector": flag, "method": found.method() or "(no method text found)",
+                    "weight": flag_weights[flag], "severity": found.severity,
+                    "settings": found.settings_used(settings)})
     return out

@@ -353,7 +353,7 @@ def get_network(entity_id: EntityId, state: State) -> dict[str, Any]:
     entity_id = clean(entity_id, "entity id") or ""
     if queries.entity(state.wh, entity_id) is None:
         raise HTTPException(404, f"No such entity: {entity_id!r}")
-    return neighbourhood(state.wh, entity_id, state.settings.web.max_graph_nodes)
+    return neighbourhood(state.wh, entity_id, state.settings.web.max_graph_nodes, state.settings.report_currency)
 
 
 @router.get("/search", response_model=SearchResponse, tags=["Entities"])

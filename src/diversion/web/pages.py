@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from diversion.web import queries, review
-from diversion.web.api import clean, dashboard_query, entity_detail, write_decision
+from diversion.web.api import clean, dashboard_query, write_decision
 from diversion.web.dashboard import dashboard
 from diversion.web.models import Decision
 from diversion.web.search import search_entities
@@ -22,13 +22,20 @@ State = Annotated[AppState, Depends(get_state)]
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
+_SYNTHETIC: dict[str, str | None] = {}
+
+
 def render(request: Request, state: AppState, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template with what every page needs (nav, write access, flash message)."""
+    """Render a template with what every page needs (nav, write access, flash message, synthetic mark, currency)."""
+    if state.wh.path not in _SYNTHETIC:  # the warehouse does not change while the app serves it
+        _SYNTHETIC[state.wh.path] = queries.synthetic(state.wh)
     context.update(
         request=request,
         can_write=can_write(request),
         writable=bool(state.settings.web.api_key),
         message=request.query_params.get("msg", "")[:200],
+        synthetic=_SYNTHETIC[state.wh.path],
+        currency=state.settings.report_currency,
     )
     return state.templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -48,22 +55,37 @@ def _same_origin(request: Request) -> None:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, state: State) -> HTMLResponse:
-    """Search box, warehouse counts and the top leads."""
+    """Search box, warehouse counts, the leads above the threshold (the count every output gives)."""
     wh = state.wh
     counts = {
         t: int(wh.value(f"SELECT count(*) FROM {t}") or 0) if wh.has(t) else None  # noqa: S608 (fixed names)
-        for t in ("shipments", "entities", "sanctions_matches", "findings", "leads")
+        for t in ("shipments", "entities", "sanctions_matches", "findings")
     }
-    _, top = queries.leads_page(wh, limit=10)
-    return render(request, state, "home.html", counts=counts, leads=top)
+    lead_counts = queries.lead_counts(wh, state.settings)
+    _, top = queries.leads_page(wh, limit=10, settings=state.settings, above_threshold=True)
+    return render(request, state, "home.html", counts=counts, lead_counts=lead_counts, leads=top)
 
 
 @router.get("/ui/search", response_class=HTMLResponse)
 def search_page(request: Request, state: State, q: str = Query("", max_length=500)) -> HTMLResponse:
-    """Search results with flags and scores."""
+    """Search results with flags and scores; a shipment record id finds its record."""
     q = (clean(q, "q") or "").strip()
+    record = queries.record(state.wh, q, state.settings.report_currency) if q else None
     results = search_entities(state, q, 50).results if q else []
-    return render(request, state, "search.html", q=q, results=results)
+    return render(request, state, "search.html", q=q, results=results, record=record)
+
+
+@router.get("/ui/records/{record_id:path}", response_class=HTMLResponse)
+def record_page(request: Request, state: State, record_id: str) -> HTMLResponse:
+    """One shipment record: every field, its file and line, its parties, and the findings that cite it."""
+    record_id = clean(record_id, "record id") or ""
+    row = queries.record(state.wh, record_id, state.settings.report_currency)
+    if row is None:
+        return render(request, state, "error.html", status_code=404, title="Not found",
+                      detail=f"No shipment with record id {record_id!r}.")
+    cited = queries.findings_citing(state.wh, record_id)
+    names = queries.node_labels(state.wh, [f["entity_id"] for f in cited])
+    return render(request, state, "record.html", r=row, cited=cited, names=names)
 
 
 @router.get("/ui/entities/{entity_id}", response_class=HTMLResponse)
@@ -75,15 +97,17 @@ def entity_page(
     order: str = Query("desc", pattern="^(asc|desc)$"),
     page: Page = 1,
 ) -> HTMLResponse:
-    """The entity page: who it is, why it is flagged, what it traded, with whom, its network."""
-    detail = entity_detail(state, clean(entity_id, "entity id") or "")
-    if detail is None:
+    """The entity page: who it is, why it is flagged (with the records behind it), what it traded, its network."""
+    entity_id = clean(entity_id, "entity id") or ""
+    dossier = queries.entity_dossier(state.wh, state.settings, entity_id)
+    if dossier is None:
         return render(
             request, state, "error.html", status_code=404, title="Not found", detail=f"No entity with id {entity_id!r}."
         )
     size = state.settings.web.page_size
     total, shipments = queries.shipments_page(
-        state.wh, entity_id, sort, order == "desc", (page - 1) * size, size, total=detail["shipments_total"]
+        state.wh, entity_id, sort, order == "desc", (page - 1) * size, size, total=dossier.shipments_total,
+        currency=state.settings.report_currency,
     )
     paging = pages(total, page, size)
 
@@ -92,7 +116,8 @@ def entity_page(
         return f"?{urlencode(params)}#shipments"
 
     return render(
-        request, state, "entity.html", e=detail, shipments=shipments, paging=paging, sort=sort, order=order, link=link
+        request, state, "entity.html", e=dossier, shipments=shipments, paging=paging, sort=sort, order=order,
+        link=link, threshold=state.settings.leads.threshold,
     )
 
 
@@ -102,15 +127,19 @@ def leads_page(
     state: State,
     flag: str = Query("", max_length=50, pattern="^[a-z_]*$"),
     country: str = Query("", max_length=2, pattern="^[A-Za-z]{0,2}$"),
+    show: str = Query("above", pattern="^(above|all|context)$"),
     page: Page = 1,
 ) -> HTMLResponse:
-    """The ranked lead list with flag and country filters."""
+    """The ranked lead list: leads at or above the threshold (or all, or the context entities), with filters."""
     size = state.settings.web.page_size
-    total, rows = queries.leads_page(state.wh, flag or None, country or None, (page - 1) * size, size)
+    total, rows = queries.leads_page(
+        state.wh, flag or None, country or None, (page - 1) * size, size, settings=state.settings,
+        above_threshold=show == "above", section="context" if show == "context" else "lead",
+    )
     flags, countries = queries.lead_facets(state.wh)
 
     def link(**changes: Any) -> str:
-        return "?" + urlencode({"flag": flag, "country": country, "page": page, **changes})
+        return "?" + urlencode({"flag": flag, "country": country, "show": show, "page": page, **changes})
 
     return render(
         request,
@@ -122,6 +151,8 @@ def leads_page(
         countries=countries,
         flag=flag,
         country=country.upper(),
+        show=show,
+        lead_counts=queries.lead_counts(state.wh, state.settings),
         link=link,
     )
 
@@ -133,10 +164,10 @@ def flows_page(
     importer_country: str = Query("", max_length=2, pattern="^[A-Za-z]{0,2}$"),
     hs: str = Query("", max_length=10, pattern="^[0-9]{0,10}$"),
     machine_tools: str = Query("on", pattern="^(on|off)$"),
-    currency: str = Query("USD", pattern="^[A-Z]{3}$"),
+    currency: str = Query("", pattern="^([A-Z]{3})?$"),
 ) -> HTMLResponse:
-    """The flows dashboard: monthly values by origin and dispatch, exporter growth."""
-    q = dashboard_query(state, importer_country, hs, machine_tools == "on", currency)
+    """The flows dashboard: monthly values by origin and dispatch, exporter growth (in the report currency)."""
+    q = dashboard_query(state, importer_country, hs, machine_tools == "on", currency or state.settings.report_currency)
     return render(request, state, "flows.html", fq=q, result=dashboard(state.wh, q))
 
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
 
-#: Flags shown in red (the strongest evidence), the rest in amber.
-SEVERE_FLAGS = frozenset({"sanctioned", "military_end_user", "impersonation", "intermediary_surge"})
+from diversion.detect.registry import severity
+from diversion.read.money import amount as format_amount
+from diversion.read.money import money as format_money
 
 
 def money(value: float | None, currency: str = "USD") -> str:
-    """``1234567.8`` → ``USD 1.23M``; missing values show as an en dash."""
-    if value is None:
-        return "–"
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"{currency} {value / limit:.2f}{suffix}"
-    return f"{currency} {value:,.0f}"
+    """The one money formatter (``read.money``): ``£1.23m``; missing values show as an en dash."""
+    return "–" if value is None else format_money(value, currency)
+
+
+def amount(value: float | None, currency: str = "USD") -> str:
+    """A row's full amount: ``£1,234,567``."""
+    return "–" if value is None else format_amount(value, currency)
 
 
 def number(value: float | None) -> str:
@@ -50,8 +52,8 @@ def flag_list(value: str | list[str] | None) -> list[str]:
 
 
 def flag_class(flag: str) -> str:
-    """CSS class of a flag badge."""
-    return "flag severe" if flag in SEVERE_FLAGS else "flag"
+    """CSS class of a flag badge: its severity in the detector registry (severe, warning, supporting)."""
+    return f"flag {severity(flag)}"
 
 
 def pretty(value: Any) -> str:
@@ -62,5 +64,6 @@ def pretty(value: Any) -> str:
 def add_filters(env: Environment) -> None:
     """Register the filters on a Jinja2 environment."""
     env.filters.update(
-        money=money, number=number, score=score, day=day, flags=flag_list, flag_class=flag_class, pretty=pretty
+        money=money, amount=amount, number=number, score=score, day=day, flags=flag_list, flag_class=flag_class,
+        pretty=pretty, basename=lambda v: "" if v is None else Path(str(v)).name,
     )

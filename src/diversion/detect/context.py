@@ -1,0 +1,161 @@
+"""The prepared context every detector receives: declared lookup tables built once, labels, dates, money.
+
+Detectors never build their own temporary tables: each declares the lookups it
+needs (``Detector.tables``) and ``DetectContext.need`` builds them, once per
+run, in dependency order. Settings reach SQL only as bound parameters.
+
+Lookups (temporary tables of this connection):
+
+- ``_entity_keys``, ``_registry_map``, ``_distributor_map``, ``_web_map``,
+  ``_brand_map``: ingest rows → resolved entities (``graph.keys``);
+- ``_hubs``: the shipped transshipment-hub countries;
+- ``_chpl``: the shipped Common High Priority List (HS-6, tier, rank);
+- ``_report_fx``: per month, the factor from US dollars to the report currency
+  (user rates first, then the shipped ECB reference rates), so amounts in flag
+  sentences are converted month by month (``VALUE`` with ``FX_JOIN``);
+- ``_listings``: per sanctioned entity, the earliest listing date its matches give;
+- ``_detect_settings``: one row of the detect settings, for SQL that reads a setting inside an
+  aggregate (joined, never formatted into the text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+import pyarrow as pa
+
+from diversion.config import Settings
+from diversion.engine import Engine
+from diversion.flows.currency import build_fx
+from diversion.flows.queries import check_currency
+from diversion.graph import keys
+from diversion.read.money import money
+from diversion.reference import load_chpl, load_hubs
+from diversion.reference.hs import TIER_ORDER
+
+#: Value in the report currency, and the join it reads (defined with the other shared keys).
+VALUE, FX_JOIN = keys.VALUE, keys.FX_JOIN
+
+
+def _fx(ctx: DetectContext) -> None:
+    build_fx(ctx.engine, ctx.currency)
+
+
+def _hubs(ctx: DetectContext) -> None:
+    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _hubs (iso2 VARCHAR)")
+    ctx.engine.insert_arrow("_hubs", pa.table({"iso2": pa.array(sorted(load_hubs()), pa.string())}))
+
+
+def _chpl(ctx: DetectContext) -> None:
+    items = load_chpl()
+    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _chpl (hs6 VARCHAR, tier VARCHAR, rank INTEGER)")
+    ctx.engine.insert_arrow("_chpl", pa.table({
+        "hs6": pa.array(list(items), pa.string()),
+        "tier": pa.array([i.tier for i in items.values()], pa.string()),
+        "rank": pa.array([TIER_ORDER.index(i.tier) if i.tier in TIER_ORDER else 99 for i in items.values()],
+                         pa.int32()),
+    }))
+
+
+def _listings(ctx: DetectContext) -> None:
+    ctx.engine.execute("""
+        CREATE OR REPLACE TEMP TABLE _listings AS
+        SELECT entity_id, min(listing_date) AS listed_on FROM sanctions_matches WHERE score >= ? GROUP BY entity_id
+    """, [ctx.settings.resolve.screen_threshold])
+
+
+def _detect_settings(ctx: DetectContext) -> None:
+    """One row holding the detect settings that SQL reads as values (numbers, text, dates)."""
+    d = ctx.settings.detect
+    values = {f.name: getattr(d, f.name) for f in fields(d) if isinstance(getattr(d, f.name), int | float | str | date)}
+    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _detect_settings ("
+                       + ", ".join(f"{k} {_SQL_TYPE[type(v)]}" for k, v in values.items()) + ")")
+    ctx.engine.insert_arrow("_detect_settings", pa.Table.from_pylist([values]))
+
+
+_SQL_TYPE = {bool: "BOOLEAN", int: "BIGINT", float: "DOUBLE", str: "VARCHAR", date: "DATE"}
+
+
+def _sql(text: Callable[[], str]) -> Callable[[DetectContext], None]:
+    return lambda ctx: ctx.engine.execute(text())
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A temporary table a detector may declare: the lookups it needs first, and how it is built."""
+
+    requires: tuple[str, ...]
+    build: Callable[[DetectContext], None]
+
+
+LOOKUPS: dict[str, Lookup] = {
+    "_entity_keys": Lookup((), _sql(keys.entity_keys_sql)),
+    "_registry_map": Lookup(("_entity_keys",), _sql(keys.registry_map_sql)),
+    "_distributor_map": Lookup(("_entity_keys",), _sql(keys.distributor_map_sql)),
+    "_web_map": Lookup(("_entity_keys",), _sql(keys.web_map_sql)),
+    "_brand_map": Lookup((), lambda ctx: keys.build_brand_map(ctx.engine)),
+    "_hubs": Lookup((), _hubs),
+    "_chpl": Lookup((), _chpl),
+    "_report_fx": Lookup((), _fx),
+    "_listings": Lookup((), _listings),
+    "_detect_settings": Lookup((), _detect_settings),
+}
+
+
+@dataclass
+class DetectContext:
+    """What one detection run shares: the engine, the settings, lookups built once, labels, money."""
+
+    engine: Engine
+    settings: Settings
+    built: set[str] = field(default_factory=set)
+
+    @cached_property
+    def currency(self) -> str:
+        """The currency amounts in flag sentences are stated in (``report_currency``)."""
+        return check_currency(self.settings.report_currency)
+
+    def need(self, *tables: str) -> None:
+        """Build the declared lookup ``tables`` (and what they need) unless this run already has them."""
+        for name in tables:
+            if name in self.built:
+                continue
+            lookup = LOOKUPS.get(name)
+            if lookup is None:
+                raise ValueError(f"no lookup table {name!r}; declare one of {', '.join(LOOKUPS)}")
+            self.need(*lookup.requires)
+            lookup.build(self)
+            self.built.add(name)
+
+    @cached_property
+    def labels(self) -> dict[str, tuple[str, str | None]]:
+        """``entity_id → (name, country)`` from the network's nodes (read once per run)."""
+        rows = self.engine.fetch_all("SELECT node_id, label, country FROM nodes WHERE kind = 'entity'")
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def name(self, entity_id: str | None) -> str:
+        """An entity's display name (its id when the network has no label for it)."""
+        return self.labels.get(entity_id or "", (entity_id or "?", None))[0]
+
+    @cached_property
+    def listed_on(self) -> dict[str, date | None]:
+        """Sanctioned entities' earliest listing date (``None`` when no list gives one)."""
+        self.need("_listings")
+        return dict(self.engine.fetch_all("SELECT entity_id, listed_on FROM _listings"))
+
+    def money(self, value: float | None) -> str:
+        """An amount in the report currency, the way every output writes it."""
+        return money(value, self.currency)
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a detector query (settings as bound parameters) and return its rows."""
+        return self.engine.fetch_dicts(sql, params or [])
+
+
+def listing_text(listed: date | None) -> str:
+    """How a sentence states a listing date: ``listed 2023-05-19``, or that the lists give none."""
+    return f"listed {listed.isoformat()}" if listed else "listing date not given by the list"

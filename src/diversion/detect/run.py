@@ -1,0 +1,72 @@
+"""Run detectors with one prepared context, and keep their findings in the ``findings`` table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from diversion.config import Settings
+from diversion.detect.context import DetectContext
+from diversion.detect.finding import Finding
+from diversion.detect.registry import Detector, detector, registry
+from diversion.engine import Engine
+from diversion.read.stages import record_stage, require_stage
+
+
+def run_one(found: Detector, engine: Engine, settings: Settings, ctx: DetectContext | None = None) -> list[Finding]:
+    """Run one detector: build the lookups it declares, then call it with the context."""
+    ctx = ctx or DetectContext(engine, settings)
+    ctx.need(*found.tables)
+    findings = found.find(ctx)
+    for f in findings:
+        if f.detector != found.name:
+            raise ValueError(f"detector {found.name} returned a {f.detector} finding")
+    return findings
+
+
+def run_detection(engine: Engine, settings: Settings, only: Iterable[str] | None = None) -> list[Finding]:
+    """Run the detectors (all, or those named in ``only``) and rewrite the ``findings`` table.
+
+    Needs the network: without ``diversion graph`` it stops and says so (it
+    never builds the graph silently).
+
+    >>> findings = run_detection(engine, load_settings())  # doctest: +SKIP
+    >>> sorted({f.detector for f in findings})  # doctest: +SKIP
+    ['brand_diversion', 'impersonation', ...]
+    """
+    chosen = [detector(n) for n in only] if only else list(registry().values())
+    require_stage(engine, "detect")
+    ctx = DetectContext(engine, settings)
+    findings: list[Finding] = []
+    for found in chosen:
+        findings.extend(run_one(found, engine, settings, ctx))
+    write_findings(engine, findings)
+    record_stage(engine, "detect", f"{len(findings)} findings from {len(chosen)} detectors")
+    return findings
+
+
+def write_findings(engine: Engine, findings: list[Finding]) -> None:
+    """Replace the ``findings`` table with ``findings`` (same finding twice is written once)."""
+    unique = {f.finding_id: f for f in findings}
+    data = pa.table({
+        "finding_id": pa.array(list(unique), pa.string()),
+        "detector": pa.array([f.detector for f in unique.values()], pa.string()),
+        "entity_id": pa.array([f.entity_id for f in unique.values()], pa.string()),
+        "score": pa.array([f.score for f in unique.values()], pa.float64()),
+        "summary": pa.array([f.summary for f in unique.values()], pa.string()),
+        "evidence": pa.array([f.evidence_json() for f in unique.values()], pa.string()),
+    })
+    with engine.transaction():
+        engine.reset_table("findings")
+        engine.insert_arrow("findings", data)
+
+
+def load_findings(engine: Engine) -> list[Finding]:
+    """The findings the last detection run wrote (a flag no detector declares any more is skipped)."""
+    if not engine.table_exists("findings"):
+        return []
+    known = set(registry())
+    rows = engine.fetch_all("SELECT detector, entity_id, score, summary, evidence FROM findings")
+    return [Finding(d, e, s, t, json.loads(ev) if ev else {}) for d, e, s, t, ev in rows if d in known]
