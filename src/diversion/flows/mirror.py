@@ -28,6 +28,7 @@ from typing import Any
 
 from diversion.engine import Engine
 from diversion.errors import ConfigError, WarehouseError
+from diversion.flows.currency import prepare_rates
 from diversion.flows.filters import FlowFilter
 from diversion.flows.queries import Period, check_currency, converted_sql, period_label
 from diversion.flows.run import _check_rates
@@ -250,6 +251,7 @@ def compute_mirror(
                              "--profile comtrade` (or comtrade-plus, comext)")
     currency = check_currency(currency)
     _check_rates(engine, currency, "trade_stats")
+    prepare_rates(engine)
     if (before is None) != (after is None):
         raise ConfigError("give both --before and --after for the re-export route, or neither")
     families: dict[str, tuple[list[str], int]] = {}
