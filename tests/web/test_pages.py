@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from case_network import AMEGINO, AMG
+from conftest import TEST_ENV
 from fastapi.testclient import TestClient
 
 from diversion.config import load_settings
@@ -21,7 +22,7 @@ PAGES = ["/", "/ui/leads", f"/ui/entities/{AMG}", "/ui/search?q=AMG", "/ui/flows
 
 
 def _app(path: Path, **environ: str) -> Iterator[TestClient]:
-    with TestClient(create_app(load_settings(environ=environ, db_path=path))) as c:
+    with TestClient(create_app(load_settings(environ={**TEST_ENV, **environ}, db_path=path))) as c:
         yield c
 
 

@@ -238,6 +238,7 @@ def load_listed(wh: WebWarehouse) -> Collection:
             nested=nested,
             entity_id=links.get(row["entity_id"]),
         )
+    _add_context(wh, records, files)
     if wh.has("sanction_names"):
         for row in wh.rows("SELECT entity_id, name, name_type FROM sanction_names"):
             rec = records.get(row["entity_id"])
@@ -257,6 +258,33 @@ def load_listed(wh: WebWarehouse) -> Collection:
                 _merge_values(rec.properties, row["scheme"], [row["value"]])
     redirects = _merge_referents(records)
     return Collection(records, _index(records), redirects)
+
+
+def _add_context(wh: WebWarehouse, records: dict[str, Record], files: dict[str, str]) -> None:
+    """The parties a list file ships beside its listed ones (FtM ``target: false``, kept in ``registry_entities``).
+
+    yente returns them too, marked ``target: false``: a client can tell a
+    registry company that owns a listed one from a listing.
+    """
+    if not (wh.has("registry_entities") and wh.has("sources")):
+        return
+    rows = wh.rows(
+        "SELECT r.entity_id, r.schema, r.name, r.aliases, r.country, r.topics, r.properties, r.source_id "
+        "FROM registry_entities r JOIN sources s USING (source_id) WHERE s.kind = 'sanctions' ORDER BY r.entity_id"
+    )
+    for row in rows:
+        if row["entity_id"] in records:
+            continue
+        schema = row["schema"] if model.get(row["schema"] or "") else "LegalEntity"
+        props, nested = _split_properties(schema, row["properties"])
+        _merge_values(props, "name", [row["name"], *(row["aliases"] or [])])
+        if row["country"] and model.get(schema).get("country") is not None:  # type: ignore[union-attr]
+            _merge_values(props, "country", [row["country"].lower()])
+        _merge_values(props, "topics", row["topics"] or [])
+        records[row["entity_id"]] = Record(
+            id=row["entity_id"], schema=schema, caption=row["name"], properties=props,
+            datasets=[files.get(row["source_id"]) or "context"], target=False, nested=nested,
+        )
 
 
 def _merge_referents(records: dict[str, Record]) -> dict[str, str]:
