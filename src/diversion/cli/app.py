@@ -94,10 +94,21 @@ def warehouse_command(func: Callable[..., None]) -> Callable[..., None]:
 
 @contextmanager
 def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
-    """Open the warehouse the settings name, and close it afterwards."""
+    """Open the warehouse the settings name, and close it afterwards.
+
+    Opened for writing, the rows a killed load left behind (``sources.integrity``)
+    are removed first, so no stage reads rows of a file that was never recorded.
+    """
     engine = open_engine(settings.db_path, settings.engine, read_only=read_only, spark_master=settings.spark_master,
                          spark_driver_memory=settings.spark_driver_memory)
     try:
+        if not read_only:
+            from diversion.sources.integrity import remove_orphans
+
+            removed = remove_orphans(engine)
+            if removed:
+                err_console.print(f"removed {sum(removed.values()):,} row(s) of an interrupted load "
+                                  f"({', '.join(sorted(removed))})")
         yield engine
     finally:
         engine.close()

@@ -13,12 +13,14 @@ from pathlib import Path
 
 from diversion.engine import Engine
 from diversion.errors import SourceError
+from diversion.sources.integrity import remove_orphans
 from diversion.sources.loader import (
     LoadResult,
     ParsedFile,
     already_loaded,
     file_sha256,
     load_parsed,
+    reached,
 )
 
 __all__ = ["KINDS", "LoadResult", "ParseOptions", "ingest_file", "ingest_files"]
@@ -64,14 +66,20 @@ def ingest_file(
         raise SourceError(str(path), f"unknown source kind {kind!r}; one of {', '.join(KINDS)}")
     path = Path(path)
     source_id = file_sha256(path)
+    # Rows of a load that never committed would count this file's rows as duplicates of nothing.
+    remove_orphans(engine)
     if already_loaded(engine, source_id):
         return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
     parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping))
-    result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
-    if kind in ("shipments", "rates"):
-        from diversion.sources.rates import fill_value_usd
+    # One transaction for the rows, their sources row and the value_usd they give: a crash leaves all or nothing.
+    with engine.transaction():
+        result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
+        if kind in ("shipments", "rates"):
+            from diversion.sources.rates import fill_value_usd
 
-        fill_value_usd(engine)
+            fill_value_usd(engine)
+        reached("commit")
+    reached("committed")
     return result
 
 
