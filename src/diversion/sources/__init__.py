@@ -7,6 +7,7 @@ Parsers are registered per source kind in ``PARSERS``; each takes a path and
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ class ParseOptions:
 
     source_id: str
     mapping: Path | None = None
+    #: The file's encoding when it is not UTF-8 (``--encoding``); see ``textcodec`` for the policy.
+    encoding: str | None = None
 
 
 Parser = Callable[[Path, ParseOptions], ParsedFile]
@@ -60,17 +63,26 @@ def ingest_file(
     path: Path,
     strict: bool = False,
     mapping: Path | None = None,
+    encoding: str | None = None,
 ) -> LoadResult:
-    """Parse and load one file of the given kind; a file loaded before is skipped."""
+    """Parse and load one file of the given kind; a file loaded before is skipped.
+
+    ``encoding`` declares the file's encoding when it is not UTF-8 (the policy is ``textcodec``'s).
+    """
     if kind not in KINDS:
         raise SourceError(str(path), f"unknown source kind {kind!r}; one of {', '.join(KINDS)}")
     path = Path(path)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise SourceError(str(path), f"unknown encoding {encoding!r} (e.g. cp1251, cp1252, latin-1)") from exc
     source_id = file_sha256(path)
     # Rows of a load that never committed would count this file's rows as duplicates of nothing.
     remove_orphans(engine)
     if already_loaded(engine, source_id):
         return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
-    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping))
+    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, encoding=encoding))
     # One transaction for the rows, their sources row and the value_usd they give: a crash leaves all or nothing.
     with engine.transaction():
         result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
@@ -90,11 +102,12 @@ def ingest_files(
     strict: bool = False,
     mapping: Path | None = None,
     on_file: Callable[[LoadResult], None] | None = None,
+    encoding: str | None = None,
 ) -> list[LoadResult]:
     """Load several files of one kind, each in its own transaction."""
     results = []
     for path in paths:
-        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping)
+        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping, encoding=encoding)
         results.append(result)
         if on_file is not None:
             on_file(result)

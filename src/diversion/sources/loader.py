@@ -26,6 +26,7 @@ import pyarrow as pa
 from diversion.engine import Engine
 from diversion.engine.schema import CHILD_TABLES, LOADED_TABLES, columns
 from diversion.errors import SourceError, StrictModeError
+from diversion.sources.textcodec import shown
 
 #: Called with the name of each step of a load as it is reached: the fault-injection tests kill the
 #: process there (``tests/sources/test_crash_safety.py``). ``None`` in normal use.
@@ -127,11 +128,12 @@ def _quarantine_table(
             "path": [path] * len(rows),
             "kind": [kind] * len(rows),
             "line": pa.array([q.line for q in rows], pa.int64()),
-            "field": [q.field for q in rows],
-            "reason": [q.reason for q in rows],
+            "field": [None if q.field is None else shown(q.field) for q in rows],
+            "reason": [shown(q.reason) for q in rows],
+            # Bad bytes kept as markers (``textcodec``) cannot be stored: they are shown as U+FFFD.
             "raw": [
-                q.raw if isinstance(q.raw, str) or q.raw is None
-                else json.dumps(q.raw, ensure_ascii=False, default=str)
+                None if q.raw is None
+                else shown(q.raw if isinstance(q.raw, str) else json.dumps(q.raw, ensure_ascii=False, default=str))
                 for q in rows
             ],
         }

@@ -39,7 +39,7 @@ def parse_rates(path: Path, options: ParseOptions) -> ParsedFile:
     """Read a rates CSV; bad rows (unreadable month, unknown currency, rate not > 0) are quarantined."""
     if detect_format(path) != "csv":
         raise SourceError(str(path), "rates must be a CSV file with columns month, currency, per_usd")
-    encoding, delimiter, header = open_csv(path)
+    encoding, delimiter, header = open_csv(path, options.encoding)
     found: dict[str, int] = {}
     for i, name in enumerate(header):
         for target, aliases in RATE_COLUMNS.items():
