@@ -37,7 +37,8 @@ def _run(kind: str, files: list[Path], settings: Settings, strict: bool,
         task = progress.add_task(f"ingest {kind}", total=len(files))
         for path in files:
             progress.update(task, description=f"ingest {kind}: {path.name}")
-            results.append(ingest_file(engine, kind, path, strict=strict, mapping=mapping, encoding=encoding))
+            results.append(ingest_file(engine, kind, path, strict=strict, mapping=mapping, encoding=encoding,
+                                       limits=settings.ingest))
             progress.advance(task)
     _print_summary(results)
     return results

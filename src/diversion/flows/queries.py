@@ -141,7 +141,8 @@ def fx_sql(currency: str) -> str:
               "(SELECT unnest(generate_series(DATE '1990-01-01', DATE '2049-12-01', INTERVAL 1 MONTH)) AS m)")
     return f"""
 _months AS ({months}),
-_r AS (SELECT month, upper(currency) AS cur, any_value(per_usd) AS per_usd FROM rates GROUP BY ALL),
+_r AS (SELECT month, upper(currency) AS cur, any_value(per_usd) AS per_usd FROM rates
+       WHERE per_usd > 0 AND per_usd < 1e300 GROUP BY ALL),
 _first AS (SELECT cur, arg_min(per_usd, month) AS per_usd FROM _r GROUP BY cur),
 _src AS (
   SELECT m.month, c.cur, coalesce(arg_max(r.per_usd, r.month), f.per_usd) AS src_per_usd

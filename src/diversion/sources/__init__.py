@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from diversion.config import IngestSettings
 from diversion.engine import Engine
 from diversion.errors import SourceError
+from diversion.sources.bounds import enforce_bounds
 from diversion.sources.integrity import remove_orphans
 from diversion.sources.loader import (
     LoadResult,
@@ -64,10 +66,12 @@ def ingest_file(
     strict: bool = False,
     mapping: Path | None = None,
     encoding: str | None = None,
+    limits: IngestSettings | None = None,
 ) -> LoadResult:
     """Parse and load one file of the given kind; a file loaded before is skipped.
 
-    ``encoding`` declares the file's encoding when it is not UTF-8 (the policy is ``textcodec``'s).
+    ``encoding`` declares the file's encoding when it is not UTF-8 (the policy is ``textcodec``'s);
+    ``limits`` bound what loaded numbers may be (``bounds``; default ``IngestSettings()``).
     """
     if kind not in KINDS:
         raise SourceError(str(path), f"unknown source kind {kind!r}; one of {', '.join(KINDS)}")
@@ -83,6 +87,7 @@ def ingest_file(
     if already_loaded(engine, source_id):
         return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
     parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, encoding=encoding))
+    enforce_bounds(parsed, limits or IngestSettings())
     # One transaction for the rows, their sources row and the value_usd they give: a crash leaves all or nothing.
     with engine.transaction():
         result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
@@ -103,11 +108,13 @@ def ingest_files(
     mapping: Path | None = None,
     on_file: Callable[[LoadResult], None] | None = None,
     encoding: str | None = None,
+    limits: IngestSettings | None = None,
 ) -> list[LoadResult]:
     """Load several files of one kind, each in its own transaction."""
     results = []
     for path in paths:
-        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping, encoding=encoding)
+        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping, encoding=encoding,
+                             limits=limits)
         results.append(result)
         if on_file is not None:
             on_file(result)
