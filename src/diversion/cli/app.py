@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from diversion.config import Settings, load_settings
 from diversion.engine import Engine, open_engine
@@ -29,8 +30,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Markup and emoji codes are off: names, paths, queries and error messages are user text, and "[/]" or
+# ":flag_ru:" in them must print as written (Rich would raise MarkupError or replace them). Styled output
+# says so with ``markup=True`` and escapes what it interpolates (``rich.markup.escape``).
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 DbOption = Annotated[
     Path | None,
@@ -114,12 +118,20 @@ def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
         engine.close()
 
 
+def print_error(message: object) -> None:
+    """Print ``error: MESSAGE`` on stderr; the message is plain text, and printing it never raises."""
+    try:
+        err_console.print(Text.assemble(("error:", "bold red"), " ", str(message)), highlight=False, soft_wrap=True)
+    except Exception:  # noqa: BLE001 - the last resort must not fail: a broken terminal, an odd encoding
+        sys.stderr.write(f"error: {str(message)!r}\n")
+
+
 def main() -> None:
     """Console entry point: run the app, turning known errors into one line."""
     try:
         app()
     except DiversionError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(exc)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -8,7 +8,9 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
@@ -83,9 +85,10 @@ def lead(
 
 def _print_dossier(d: dict) -> None:
     lead_row = d["lead"] or {}
-    console.rule(f"[bold]{d['name']}[/] ({d['entity_id']})")
+    console.rule(Text.assemble((str(d["name"]), "bold"), f" ({d['entity_id']})"))
     if d["alternatives"]:
-        console.print("[dim]Also matching: " + "; ".join(f"{lbl} ({nid})" for nid, lbl in d["alternatives"]) + "[/]")
+        also = "; ".join(f"{lbl} ({nid})" for nid, lbl in d["alternatives"])
+        console.print(f"[dim]Also matching: {escape(also)}[/]", markup=True)
     if lead_row:
         console.print(f"Lead rank {lead_row['rank']}, score {lead_row['score']:.2f}, flags {lead_row['flags']}")
     ent = d["entity"] or {}
@@ -93,13 +96,14 @@ def _print_dossier(d: dict) -> None:
         console.print(f"Names: {'; '.join(ent.get('names') or [])}", highlight=False)
         countries, ids = ", ".join(ent.get("countries") or []), ", ".join(ent.get("identifiers") or [])
         console.print(f"Countries: {countries}  Ids: {ids}", highlight=False)
-    console.print("\n[bold]Findings[/]")
+    console.print("\n[bold]Findings[/]", markup=True)
     for f in d["findings"]:
-        console.print(f"  [bold]{f['detector']}[/] {f['score']:.2f} — {f['summary']}", highlight=False)
-        console.print(f"    [dim]{json.dumps(f['evidence'], ensure_ascii=False, default=str)[:600]}[/]",
-                      highlight=False)
+        console.print(f"  [bold]{escape(f['detector'])}[/] {f['score']:.2f} — {escape(f['summary'])}",
+                      highlight=False, markup=True)
+        console.print(f"    [dim]{escape(json.dumps(f['evidence'], ensure_ascii=False, default=str)[:600])}[/]",
+                      highlight=False, markup=True)
     if d["sanctions_matches"]:
-        console.print("\n[bold]Sanctions matches[/]")
+        console.print("\n[bold]Sanctions matches[/]", markup=True)
         for m in d["sanctions_matches"]:
             console.print(f"  {m['matched_name']} — {m['list_name']} {m['programs']} score {m['score']:.2f} "
                           f"listed {m['listing_date']}", highlight=False)
@@ -111,7 +115,7 @@ def _print_dossier(d: dict) -> None:
                           str(c["shipments"]), str(c["first_date"]), str(c["last_date"]))
         console.print(table)
     if d["links"]:
-        console.print("\n[bold]Ownership, links, websites[/]")
+        console.print("\n[bold]Ownership, links, websites[/]", markup=True)
         for link in d["links"]:
             share = f" {link['share']:.0%}" if link.get("share") is not None else ""
             console.print(f"  {link['kind']} {link['direction']} {link['name']}{share}", highlight=False)

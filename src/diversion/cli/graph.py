@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from diversion.cli.app import (
@@ -42,17 +43,20 @@ def _ids(edge: dict) -> str:
 
 
 def _print_path(result: PathResult) -> None:
-    console.print(f"From [bold]{result.start.label}[/] ({result.start.node_id}) "
-                  f"to [bold]{result.end.label}[/] ({result.end.node_id})", highlight=False)
+    console.print(f"From [bold]{escape(result.start.label)}[/] ({escape(result.start.node_id)}) "
+                  f"to [bold]{escape(result.end.label)}[/] ({escape(result.end.node_id)})", highlight=False,
+                  markup=True)
     for alt_of, match in (("start", result.start), ("end", result.end)):
         if match.alternatives:
             others = "; ".join(f"{label} ({nid})" for nid, label in match.alternatives[:3])
-            console.print(f"  [dim]{alt_of} could also be: {others} — pass an id to choose[/]", highlight=False)
+            console.print(f"  [dim]{alt_of} could also be: {escape(others)} — pass an id to choose[/]",
+                          highlight=False, markup=True)
     if not result.chains:
         console.print("No chain connects them in the network.")
         return
     for i, chain in enumerate(result.chains, start=1):
-        console.print(f"\n[bold]Chain {i}[/] ({len(chain.hops)} hops, ${chain.value_usd:,.0f} traded along it)")
+        console.print(f"\n[bold]Chain {i}[/] ({len(chain.hops)} hops, ${chain.value_usd:,.0f} traded along it)",
+                      markup=True)
         for hop in chain.hops:
             console.print(f"  {hop.source_label} → {hop.target_label}", highlight=False)
             for e in hop.edges:
@@ -60,8 +64,8 @@ def _print_path(result: PathResult) -> None:
                 money = f" ${e['value_usd']:,.0f}" if e.get("value_usd") else ""
                 count = f", {e['count']} record(s)" if e.get("count") else ""
                 dates = f", {e['first_date']}..{e['last_date']}" if e.get("first_date") else ""
-                console.print(f"      {arrow} {e['kind']}{money}{count}{dates}  [dim]ids: {_ids(e)}[/]",
-                              highlight=False)
+                console.print(f"      {arrow} {escape(str(e['kind']))}{money}{count}{dates}  "
+                              f"[dim]ids: {escape(str(_ids(e)))}[/]", highlight=False, markup=True)
 
 
 @app.command()

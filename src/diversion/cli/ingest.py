@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -31,7 +32,8 @@ def _run(kind: str, files: list[Path], settings: Settings, strict: bool,
          mapping: Path | None = None, encoding: str | None = None) -> list[LoadResult]:
     results: list[LoadResult] = []
     with warehouse(settings) as engine, Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, transient=True,
     ) as progress:
         task = progress.add_task(f"ingest {kind}", total=len(files))
@@ -55,7 +57,8 @@ def _print_summary(results: list[LoadResult]) -> None:
     console.print(table)
     for r in results:
         for reason, n in sorted(r.quarantine_reasons.items(), key=lambda kv: -kv[1])[:10]:
-            console.print(f"  [yellow]quarantined[/] {n:,} × {reason}  ({Path(r.path).name})")
+            console.print(f"  [yellow]quarantined[/] {n:,} × {escape(reason)}  ({escape(Path(r.path).name)})",
+                          markup=True)
     total_q = sum(r.rows_quarantined for r in results)
     if total_q:
         console.print(f"{total_q:,} row(s) quarantined; see `diversion status` or the quarantine table.")
