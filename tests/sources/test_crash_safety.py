@@ -13,6 +13,7 @@ ingest removes those and loads the file with the counts of a clean load
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from diversion.engine import DuckDBEngine
+from diversion.engine import DuckDBEngine, open_engine
 from diversion.sources import ingest_file
 from diversion.sources.integrity import check_warehouse
 from diversion.sources.loader import file_sha256
@@ -34,10 +35,11 @@ SRC = str(Path(__file__).parents[2] / "src")
 CHILD = """
 import os, signal, sys, threading
 from pathlib import Path
-from diversion.engine import DuckDBEngine
+from diversion.engine import DuckDBEngine, open_engine
 from diversion.sources import ingest_file, loader
 
-db, path, point, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+from diversion.engine import open_engine
+db, path, point, delay, name = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
 
 def kill():
     os.kill(os.getpid(), signal.SIGKILL)
@@ -50,7 +52,7 @@ def at(name):
             kill()
 
 loader.fault_point = at
-with DuckDBEngine(db) as engine:
+with open_engine(db, name) as engine:
     ingest_file(engine, "shipments", Path(path))
 """
 
@@ -99,9 +101,10 @@ def _copy_base(setup: dict, name: str) -> Path:
     return db
 
 
-def _child(db: Path, big: Path, point: str = "-", delay: float = 0.0) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(big), point, str(delay)],
-                            env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+def _child(db: Path, big: Path, point: str = "-", delay: float = 0.0, engine: str = "duckdb") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(big), point, str(delay), engine],
+                            env={"PYTHONPATH": SRC, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                 **{k: v for k, v in os.environ.items() if k in ("JAVA_HOME", "HOME", "TMPDIR")}},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -207,3 +210,40 @@ def test_status_and_check_commands(tmp_path: Path) -> None:
     assert "OK" in runner.invoke(app, ["check", "--db", str(db)]).output
     with DuckDBEngine(db) as engine:
         assert engine.count("shipments") == engine.count("quarantine") == 0
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_killed_spark_load_leaves_only_orphans_that_the_next_ingest_removes(tmp_path: Path) -> None:
+    """Spark has no transactions: the Parquet files a killed load wrote stay, without a sources row."""
+    pytest.importorskip("pyspark")
+    big = tmp_path / "big.csv"
+    write_shipments(big, 300)
+    db = tmp_path / "w.duckdb"
+    child = _child(db, big, "quarantine", engine="spark")  # shipments and quarantine written, no sources row
+    _, err = child.communicate(timeout=600)
+    assert child.returncode == -signal.SIGKILL, err.decode()[-2000:]
+    with open_engine(db, "spark") as engine:
+        problems = check_warehouse(engine)
+        assert {p.table for p in problems} == {"shipments", "quarantine"}
+        assert all(p.kind == "orphan rows" and p.source_id == file_sha256(big) for p in problems)
+        result = ingest_file(engine, "shipments", big)
+        assert check_warehouse(engine) == []
+    with DuckDBEngine(":memory:") as fresh:
+        clean = ingest_file(fresh, "shipments", big)
+    counts = (clean.rows_loaded, clean.rows_quarantined, clean.rows_duplicate)
+    assert (result.rows_loaded, result.rows_quarantined, result.rows_duplicate) == counts == (295, 3, 2)
+
+
+def test_a_table_folder_moved_aside_by_a_killed_swap_is_put_back(tmp_path: Path) -> None:
+    """Spark rewrites a table into a fresh folder and swaps it in; a kill between the two renames loses nothing."""
+    from diversion.engine.spark import recover_interrupted_swaps
+
+    (tmp_path / ".shipments.tx-1a2b3c4d").mkdir()
+    (tmp_path / ".shipments.tx-1a2b3c4d" / "part-0.parquet").write_bytes(b"rows")
+    (tmp_path / ".shipments.5e6f7a8b").mkdir()  # the fresh folder never renamed in
+    (tmp_path / "sources").mkdir()
+    (tmp_path / ".sources.tx-00000000").mkdir()  # moved aside, then the transaction committed
+    assert recover_interrupted_swaps(tmp_path, ["shipments", "sources"]) == ["shipments"]
+    assert (tmp_path / "shipments" / "part-0.parquet").read_bytes() == b"rows"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shipments", "sources"]
