@@ -190,6 +190,20 @@ class WebSettings:
     page_size: int = 25
     #: Most nodes drawn in an entity's network neighbourhood.
     max_graph_nodes: int = 80
+    #: Threads that screen ``/match`` requests off the event loop (one process computes on one core at a time;
+    #: ``serve --workers N`` runs N processes).
+    match_threads: int = 1
+    #: ``/match`` requests that may wait for a thread; beyond that the server answers 503 at once.
+    match_queue: int = 64
+    #: Seconds one ``/match`` request may take, waiting included: 503 when it waited that long, 422 when it
+    #: needs that long to compute.
+    request_budget_s: float = 10.0
+    #: Host header values the app answers (comma-separated; ``*`` = any). Others get 400: a page on another
+    #: site cannot reach a loopback server through DNS rebinding.
+    allowed_hosts: str = "localhost,127.0.0.1,[::1]"
+    #: Failed logins or wrong API keys from one client address before it must wait ``login_lockout_s``.
+    login_attempts: int = 5
+    login_lockout_s: int = 300
 
 
 @dataclass(frozen=True)

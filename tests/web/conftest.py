@@ -13,6 +13,9 @@ from fastapi.testclient import TestClient
 from diversion.config import load_settings
 from diversion.web import create_app
 
+#: TestClient sends ``Host: testserver``; the app answers only the hosts it is told to.
+TEST_ENV = {"DIVERSION_WEB__ALLOWED_HOSTS": "testserver"}
+
 
 @pytest.fixture(scope="session")
 def case_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -25,7 +28,7 @@ def client(case_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """A read-only app (no API key) on a copy of the case warehouse."""
     copy = tmp_path_factory.mktemp("ro") / "case.duckdb"
     shutil.copy(case_db, copy)
-    app = create_app(load_settings(environ={}, db_path=copy))
+    app = create_app(load_settings(environ=TEST_ENV, db_path=copy))
     with TestClient(app) as c:
         yield c
 
@@ -35,6 +38,6 @@ def writer(case_db: Path, tmp_path: Path) -> Iterator[TestClient]:
     """An app with an API key on a fresh copy of the case warehouse."""
     copy = tmp_path / "case.duckdb"
     shutil.copy(case_db, copy)
-    app = create_app(load_settings(environ={"DIVERSION_WEB__API_KEY": API_KEY}, db_path=copy))
+    app = create_app(load_settings(environ={**TEST_ENV, "DIVERSION_WEB__API_KEY": API_KEY}, db_path=copy))
     with TestClient(app) as c:
         yield c

@@ -75,7 +75,7 @@ def lead(
     as_json: Annotated[bool, typer.Option("--json", help="Print the dossier as JSON.")] = False,
 ) -> None:
     """Print the full dossier of one entity: findings with evidence, counterparts, matches, ownership."""
-    with warehouse(settings) as engine:
+    with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
         dossier = lead_dossier(engine, settings, entity)
     if as_json:
         sys.stdout.write(json.dumps(dossier, ensure_ascii=False, indent=2, default=str) + "\n")

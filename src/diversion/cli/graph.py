@@ -77,7 +77,7 @@ def path(
     limit: Annotated[int, typer.Option("--limit", help="Most chains to show.")] = 5,
 ) -> None:
     """Print the shortest evidenced chains between two entities, or a brand and an entity."""
-    with warehouse(settings) as engine:
+    with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
         result = shortest_chains(engine, start, end, limit=limit)
     _print_path(result)
 

@@ -16,6 +16,9 @@ def serve(
     config: ConfigOption = None,
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Processes (more screening throughput; read-only only).")
+    ] = 1,
 ) -> None:
     """Serve the warehouse in a browser and as a JSON API (read-only unless DIVERSION_WEB__API_KEY is set)."""
     from diversion.web import serve as run
@@ -26,4 +29,5 @@ def serve(
         raise DiversionError(
             f"serve reads a DuckDB warehouse, not {settings.engine}; copy the Spark warehouse over first: "
             "`diversion export --engine spark --to parquet DIR`, then `diversion export --from parquet DIR`")
-    run(settings, host=host, port=port, announce=lambda line: console.print(line, highlight=False))
+    run(settings, host=host, port=port, announce=lambda line: console.print(line, highlight=False), workers=workers,
+        config=config)

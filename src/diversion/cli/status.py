@@ -24,7 +24,7 @@ def _print_problems(problems: list[Problem]) -> None:
 @warehouse_command
 def status(settings: Settings) -> None:
     """Print counts per table and source, the date range, quarantined rows by reason, and integrity problems."""
-    with warehouse(settings, read_only=settings.db_path.exists()) as engine:
+    with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
         report = warehouse_status(engine)
     console.print(f"Warehouse {settings.db_path}")
     tables = Table("table", "rows", title="Tables")

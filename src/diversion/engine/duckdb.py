@@ -15,6 +15,19 @@ from diversion.engine.schema import STAGE_TABLES, TABLES, create_sql
 from diversion.errors import WarehouseError
 
 
+def _open_error(path: str, read_only: bool, exc: duckdb.Error) -> str:
+    """Why a warehouse could not be opened, in words: a lock held by another process is named as such."""
+    if "conflicting lock" in str(exc).lower():
+        pid = str(exc).split("(PID ", 1)[-1].split(")", 1)[0] if "(PID " in str(exc) else "?"
+        if read_only:
+            return (f"warehouse {path} is being written by another diversion command (process {pid}); "
+                    "retry when it has finished")
+        return (f"warehouse {path} is open in another process ({pid}), e.g. `diversion serve`; this command "
+                "writes, so stop that process first (read-only commands such as status, lead, path and "
+                "screen work beside it)")
+    return f"cannot open warehouse {path}: {exc}"
+
+
 class DuckDBEngine(Engine):
     """Runs the pipeline's SQL on a DuckDB database file (or ``:memory:``)."""
 
@@ -25,7 +38,7 @@ class DuckDBEngine(Engine):
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
-            raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from exc
+            raise WarehouseError(_open_error(self.path, read_only, exc)) from exc
         self._depth = 0
         if not read_only:
             # Every contract table exists from the start (empty until its stage runs),

@@ -90,7 +90,11 @@ TABLES: dict[str, str] = {
         properties JSON,                    -- every FtM property as published
         source_id VARCHAR NOT NULL,
         line BIGINT NOT NULL,
-        record_hash VARCHAR NOT NULL
+        record_hash VARCHAR NOT NULL,
+        target BOOLEAN,                     -- FtM target: listed (true) or context (false); NULL = not stated
+        first_seen TIMESTAMP,               -- FtM first_seen / last_seen / last_change, as published
+        last_seen TIMESTAMP,
+        last_change TIMESTAMP
     """,
     "sanction_names": """
         entity_id VARCHAR NOT NULL,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,9 @@ class FtmRecord:
     referents: list[str]
     first_seen: str | None
     properties: dict[str, list[Any]]  # as published, unknown properties included
+    last_seen: str | None = None
+    last_change: str | None = None
+    target: bool | None = None  # FtM ``target``: a listed entity (true) or context (false); None = not stated
 
 
 @dataclass
@@ -138,6 +142,9 @@ def parse_entity(data: Any, line: int) -> FtmRecord:
         referents=texts("referents"),
         first_seen=text("first_seen"),
         properties=properties,
+        last_seen=text("last_seen"),
+        last_change=text("last_change"),
+        target=data["target"] if isinstance(data.get("target"), bool) else None,
     )
 
 
@@ -149,6 +156,10 @@ def _merge(into: FtmRecord, other: FtmRecord) -> None:
     into.referents = list(dict.fromkeys(into.referents + other.referents))
     into.caption = into.caption or other.caption
     into.first_seen = min(filter(None, (into.first_seen, other.first_seen)), default=None)
+    into.last_seen = max(filter(None, (into.last_seen, other.last_seen)), default=None)
+    into.last_change = max(filter(None, (into.last_change, other.last_change)), default=None)
+    if other.target is not None:
+        into.target = bool(into.target) or other.target
 
 
 def read_ftm(path: Path, encoding: str | None = None) -> FtmFile:
@@ -187,6 +198,28 @@ def read_ftm(path: Path, encoding: str | None = None) -> FtmFile:
                 Quarantined(line, "schema", "same id as an earlier entity of another schema", text.strip()[:2000])
             )
     return out
+
+
+def timestamp(value: str | None) -> datetime | None:
+    """An FtM ``first_seen``/``last_seen``/``last_change`` as a naive UTC datetime; ``None`` if unreadable.
+
+    >>> timestamp("2023-04-20T18:00:25")
+    datetime.datetime(2023, 4, 20, 18, 0, 25)
+    >>> timestamp("2023-04-20T18:00:25+02:00"), timestamp("soon"), timestamp("9999-12-31T23:59:59-12:00")
+    (datetime.datetime(2023, 4, 20, 16, 0, 25), None, None)
+    """
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None  # metadata only: an unreadable stamp never costs the entity its row
+    if parsed.tzinfo is not None:
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:59:59-12:00 is past the last instant Python holds in UTC
+            return None
+    return parsed.replace(microsecond=0)
 
 
 def is_party(record: FtmRecord) -> bool:

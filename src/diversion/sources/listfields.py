@@ -31,6 +31,7 @@ _ARROW_TYPES = {
     "BIGINT": pa.int64(),
     "INTEGER": pa.int32(),
     "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
 }
 
 

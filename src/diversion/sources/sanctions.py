@@ -139,6 +139,8 @@ def _party(
         "listing_date": min(listed, default=None), "list_name": ", ".join(record.datasets) or fallback_list,
         "properties": json.dumps(properties, ensure_ascii=False, default=str), "line": line,
         "record_hash": record_hash("sanctions", entity_id),
+        "target": record.target, "first_seen": ftm.timestamp(record.first_seen),
+        "last_seen": ftm.timestamp(record.last_seen), "last_change": ftm.timestamp(record.last_change),
     })
     tables["sanction_names"] += [
         {"entity_id": entity_id, "name": n, "name_type": t, "line": line, "record_hash": record_hash(entity_id, n, t)}

@@ -9,20 +9,22 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
 
 from diversion.config import Settings, load_settings
 from diversion.errors import DiversionError
 from diversion.web import api, pages
 from diversion.web.catalog import Catalog
-from diversion.web.security import SecurityMiddleware
+from diversion.web.security import SecurityMiddleware, Sessions, Throttle
 from diversion.web.state import AppState
 from diversion.web.templating import add_filters
 from diversion.web.warehouse import WebWarehouse
+from diversion.web.workers import Busy, OverBudget, Workers
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -39,8 +41,9 @@ def plotly_js() -> bytes:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app on the warehouse ``settings.db_path``.
 
-    The warehouse is opened read-only unless ``settings.web.api_key`` is set,
-    in which case the review queue may write analyst decisions.
+    The warehouse is opened read-only; when ``settings.web.api_key`` is set,
+    the review queue may write analyst decisions (the file is held read-write
+    only while one is written).
 
     >>> create_app(load_settings(db_path="missing.duckdb"))  # doctest: +SKIP
     """
@@ -50,12 +53,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_filters(templates.env)
 
     catalog = Catalog(wh)
+    wh.on_change.append(catalog.refresh)  # another process rewrote the file: names reload on next use
+    web = settings.web
+    workers = Workers(web.match_threads, web.match_queue, web.request_budget_s)
+    sessions, throttle = Sessions(), Throttle(web.login_attempts, web.login_lockout_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Index names while the first pages are served; /match and /search wait for it if needed.
         threading.Thread(target=catalog.warm, name="diversion-catalog", daemon=True).start()
         yield
+        workers.close()
         wh.close()
 
     app = FastAPI(
@@ -70,9 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # replaced below by a page that loads Swagger UI from this server, not a CDN
         redoc_url=None,
     )
-    app.state.diversion = AppState(settings=settings, wh=wh, catalog=catalog, templates=templates)
+    app.state.diversion = AppState(settings=settings, wh=wh, catalog=catalog, templates=templates, workers=workers)
     app.state.api_key = settings.web.api_key
-    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.web.max_body_bytes)
+    app.state.sessions, app.state.throttle = sessions, throttle
+    hosts = frozenset(h.strip().lower() for h in web.allowed_hosts.split(",") if h.strip())
+    app.add_middleware(SecurityMiddleware, max_body_bytes=web.max_body_bytes, allowed_hosts=hosts,
+                       throttle=throttle, sessions=sessions)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -85,18 +96,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def docs(request: Request) -> Response:
         return templates.TemplateResponse(request, "docs.html", {"request": request})
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    @app.get("/healthz", tags=["System information"])
+    async def healthz() -> dict[str, str]:
+        """200 while the server runs (async: answered on the event loop, even when every worker is busy)."""
         return {"status": "ok"}
 
     @app.exception_handler(DiversionError)
-    async def diversion_error(request: Request, exc: DiversionError) -> JSONResponse:
+    async def diversion_error(request: Request, exc: DiversionError) -> Response:
+        # Messages of DiversionError are written for users (the warehouse's SQL stays in the log).
         log.warning("request failed: %s %s: %s", request.method, request.url.path, exc)
+        if _wants_html(request):
+            return _error_page(request, 503, "The warehouse cannot answer", str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"retry-after": "1"})
+
+    @app.exception_handler(OverBudget)
+    async def over_budget(request: Request, exc: OverBudget) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Never a traceback or a query to the client: the log has them.
+        log.exception("request failed: %s %s", request.method, request.url.path)
+        detail = "internal error; the server log has the details"
+        if _wants_html(request):
+            return _error_page(request, 500, "Something went wrong", detail)
+        return JSONResponse({"detail": detail}, status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
+        # loc/msg/type only: the input is not echoed (it may be a lone surrogate that JSON cannot carry).
+        errors = [{k: _printable(v) for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
         if _wants_html(request):
             detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
             return _error_page(request, 422, "Invalid request", detail)
@@ -113,6 +146,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _wants_html(request: Request) -> bool:
     return request.url.path.startswith(("/ui/", "/login", "/logout")) or request.url.path == "/"
+
+
+def _printable(value: object) -> object:
+    """``value`` with lone surrogates replaced, so that the error itself can be sent as JSON."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
 
 
 def _error_page(request: Request, status: int, title: str, detail: str) -> Response:

@@ -1,4 +1,4 @@
-"""What every request handler shares: settings, the warehouse, the name catalog, templates."""
+"""What every request handler shares: settings, the warehouse, the name catalog, templates, workers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from diversion.config import Settings
 from diversion.web.catalog import Catalog
 from diversion.web.warehouse import WebWarehouse
+from diversion.web.workers import Workers
 
 
 @dataclass
@@ -20,6 +21,7 @@ class AppState:
     wh: WebWarehouse
     catalog: Catalog
     templates: Jinja2Templates
+    workers: Workers
 
 
 async def get_state(request: Request) -> AppState:
