@@ -26,7 +26,7 @@ import pytest
 
 from diversion.engine import DuckDBEngine, open_engine
 from diversion.sources import ingest_file
-from diversion.sources.integrity import check_warehouse
+from diversion.sources.integrity import begin_load, check_warehouse
 from diversion.sources.loader import file_sha256
 
 DATA = Path(__file__).parents[1] / "data"
@@ -173,6 +173,7 @@ def test_rows_of_an_unrecorded_load_do_not_make_the_file_a_duplicate(engine: Duc
     write_shipments(path, 500)
     sid = file_sha256(path)
     parsed = _parsers()["shipments"](path, ParseOptions(source_id=sid))
+    begin_load(engine, sid, str(path))  # what ingest_file commits before the load's transaction
     engine.insert_arrow("shipments", parsed.tables["shipments"])
     assert [p.kind for p in check_warehouse(engine)] == ["orphan rows"]
     result = ingest_file(engine, "shipments", path)
@@ -180,6 +181,17 @@ def test_rows_of_an_unrecorded_load_do_not_make_the_file_a_duplicate(engine: Duc
         clean = ingest_file(fresh, "shipments", path)
     assert (result.rows_loaded, result.rows_duplicate) == (clean.rows_loaded, clean.rows_duplicate) == (493, 2)
     assert check_warehouse(engine) == []
+
+
+def test_rows_of_no_killed_load_are_reported_not_removed(engine: DuckDBEngine) -> None:
+    """Rows put in by hand (a fixture, a tool) are orphans too, but only ``check --repair`` removes them."""
+    from diversion.sources.integrity import repair_warehouse
+
+    engine.execute("INSERT INTO distributors VALUES ('Okuma', 'X', 'DE', NULL, ?, 1, 'h')", ["0" * 64])
+    ingest_file(engine, "shipments", DATA / "shipments" / "standard.csv")
+    assert engine.count("distributors") == 1
+    assert [(p.kind, p.table) for p in check_warehouse(engine)] == [("orphan rows", "distributors")]
+    assert repair_warehouse(engine) == {"distributors": 1} and check_warehouse(engine) == []
 
 
 def test_check_reports_counts_that_do_not_add_up(engine: DuckDBEngine) -> None:

@@ -107,9 +107,9 @@ def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
                          spark_driver_memory=settings.spark_driver_memory)
     try:
         if not read_only:
-            from diversion.sources.integrity import remove_orphans
+            from diversion.sources.integrity import remove_interrupted_loads
 
-            removed = remove_orphans(engine)
+            removed = remove_interrupted_loads(engine)
             if removed:
                 err_console.print(f"removed {sum(removed.values()):,} row(s) of an interrupted load "
                                   f"({', '.join(sorted(removed))})")

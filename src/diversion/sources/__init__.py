@@ -8,6 +8,7 @@ Parsers are registered per source kind in ``PARSERS``; each takes a path and
 from __future__ import annotations
 
 import codecs
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from diversion.config import IngestSettings
 from diversion.engine import Engine
 from diversion.errors import SourceError
 from diversion.sources.bounds import enforce_bounds
-from diversion.sources.integrity import remove_orphans
+from diversion.sources.integrity import begin_load, end_load, remove_interrupted_loads
 from diversion.sources.loader import (
     LoadResult,
     ParsedFile,
@@ -82,21 +83,30 @@ def ingest_file(
         except LookupError as exc:
             raise SourceError(str(path), f"unknown encoding {encoding!r} (e.g. cp1251, cp1252, latin-1)") from exc
     source_id = file_sha256(path)
-    # Rows of a load that never committed would count this file's rows as duplicates of nothing.
-    remove_orphans(engine)
+    # Rows of a load that was killed would count this file's rows as duplicates of nothing.
+    remove_interrupted_loads(engine)
     if already_loaded(engine, source_id):
         return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
     parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, encoding=encoding))
     enforce_bounds(parsed, limits or IngestSettings())
-    # One transaction for the rows, their sources row and the value_usd they give: a crash leaves all or nothing.
-    with engine.transaction():
-        result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
-        if kind in ("shipments", "rates"):
-            from diversion.sources.rates import fill_value_usd
+    # The pending mark is committed first and removed after the load's commit: after a kill it stays, and the
+    # next ingest or write open removes whatever of the file was written (``integrity``).
+    begin_load(engine, source_id, str(path))
+    try:
+        # One transaction for the rows, their sources row and the value_usd they give.
+        with engine.transaction():
+            result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
+            if kind in ("shipments", "rates"):
+                from diversion.sources.rates import fill_value_usd
 
-            fill_value_usd(engine)
-        reached("commit")
-    reached("committed")
+                fill_value_usd(engine)
+            reached("commit")
+        reached("committed")
+    except BaseException:
+        with contextlib.suppress(Exception):  # the load's own error is the one to report
+            end_load(engine, source_id)
+        raise
+    end_load(engine, source_id)
     return result
 
 

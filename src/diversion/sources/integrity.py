@@ -7,14 +7,15 @@ has been seen to leave the rows without their ``sources`` row (DuckDB writes
 large inserts to the database file before the commit, optimistically), and
 the Spark engine has no transactions at all: a killed load there leaves the
 Parquet files it had written. Either way what is left is rows whose
-``source_id`` no file in ``sources`` has: *orphans*. They are never a
-file's data (the file is not recorded, so its counts are not either), and
-they are removed:
+``source_id`` no file in ``sources`` has: *orphans*.
 
-* ``remove_orphans(engine)`` on every warehouse opened for writing by the CLI
-  and before every ingest, for rows whose ``source_id`` is a file hash (what
-  an ingest writes); rows a test or a tool put there by hand are left alone;
-* ``diversion check --repair`` removes every orphan.
+Before its transaction, a load records its file in ``pending_loads`` (its own
+commit); after its commit it removes that row. A pending file that ``sources``
+does not record is a load that was killed: ``remove_interrupted_loads`` deletes
+its rows, before every ingest and whenever the CLI opens a warehouse for
+writing, so no stage reads them and the file loads anew. Orphans of any other
+origin (rows put in by hand or by a tool) are reported, never removed
+silently: ``diversion check --repair`` removes them.
 
 ``check_warehouse`` lists what breaks the promise: orphan rows, and files
 whose counts do not add up (``rows_read = rows_loaded + rows_quarantined +
@@ -26,6 +27,7 @@ counted tables match its counts). ``diversion status`` shows the problems,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from diversion.engine import Engine
@@ -33,8 +35,6 @@ from diversion.engine.schema import CHILD_TABLES, LOADED_TABLES
 
 #: Every table whose rows carry the ``source_id`` of the file they came from.
 PROVENANCE_TABLES = (*LOADED_TABLES, "quarantine")
-#: Length of a file hash (SHA-256 in hex): the ``source_id`` an ingest writes.
-FILE_HASH_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,13 @@ def _literal_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def orphans(engine: Engine, file_hashes_only: bool = False) -> dict[str, dict[str | None, int]]:
+def orphans(engine: Engine) -> dict[str, dict[str | None, int]]:
     """Rows per table and ``source_id`` whose file is not recorded in ``sources`` (``None``: no source_id)."""
-    hashed = f" AND length(t.source_id) = {FILE_HASH_LENGTH}" if file_hashes_only else ""
     # One query for all tables (one Spark job, not eleven): an anti-join on the small sources table each,
     # written so both engines run it without a correlated subquery.
     parts = [
         f"SELECT '{table}' AS tbl, t.source_id AS sid, count(*) AS n FROM {table} t "
-        f"LEFT JOIN sources s ON s.source_id = t.source_id WHERE s.source_id IS NULL{hashed} GROUP BY t.source_id"
+        f"LEFT JOIN sources s ON s.source_id = t.source_id WHERE s.source_id IS NULL GROUP BY t.source_id"
         for table in PROVENANCE_TABLES if engine.table_exists(table)
     ]
     out: dict[str, dict[str | None, int]] = {}
@@ -91,15 +90,13 @@ def orphans(engine: Engine, file_hashes_only: bool = False) -> dict[str, dict[st
     return out
 
 
-def remove_orphans(engine: Engine, file_hashes_only: bool = True) -> dict[str, int]:
-    """Delete rows whose file is not in ``sources``; returns rows removed per table.
+def remove_orphans(engine: Engine) -> dict[str, int]:
+    """Delete every row whose file is not in ``sources`` (``diversion check --repair``); rows removed per table.
 
-    ``file_hashes_only`` limits it to rows an ingest wrote (their ``source_id``
-    is a file hash), the only ones a killed load can leave. Cheap when there
-    is nothing to remove: one anti-join per table, no write.
+    Cheap when there is nothing to remove: one query, no write.
     """
     removed: dict[str, int] = {}
-    found = orphans(engine, file_hashes_only)
+    found = orphans(engine)
     if not found:
         return removed
     with engine.transaction():
@@ -110,6 +107,41 @@ def remove_orphans(engine: Engine, file_hashes_only: bool = True) -> dict[str, i
                 conditions.append("source_id IS NULL")
             engine.execute(f"DELETE FROM {table} WHERE {' OR '.join(conditions)}")
             removed[table] = sum(by_source.values())
+    return removed
+
+
+def begin_load(engine: Engine, source_id: str, path: str) -> None:
+    """Record, in its own commit, that the file ``source_id`` is about to be loaded."""
+    with engine.transaction():
+        engine.execute("INSERT INTO pending_loads VALUES (?, ?, ?)", [source_id, path, datetime.now()])
+
+
+def end_load(engine: Engine, source_id: str) -> None:
+    """Forget the pending mark of a load that committed (or failed cleanly: nothing of it was written)."""
+    with engine.transaction():
+        engine.execute("DELETE FROM pending_loads WHERE source_id = ?", [source_id])
+
+
+def remove_interrupted_loads(engine: Engine) -> dict[str, int]:
+    """Delete the rows of loads that were killed (pending, not in ``sources``); returns rows removed per table.
+
+    One small query when no load is pending, which is always but after a crash.
+    """
+    if not engine.table_exists("pending_loads") or not engine.scalar("SELECT count(*) FROM pending_loads"):
+        return {}
+    killed = [sid for (sid,) in engine.fetch_all(
+        "SELECT DISTINCT p.source_id FROM pending_loads p LEFT JOIN sources s ON s.source_id = p.source_id "
+        "WHERE s.source_id IS NULL")]
+    removed: dict[str, int] = {}
+    with engine.transaction():
+        if killed:
+            ids = _literal_list(killed)
+            for table, by_source in orphans(engine).items():
+                n = sum(count for sid, count in by_source.items() if sid in killed)
+                if n:
+                    engine.execute(f"DELETE FROM {table} WHERE source_id IN ({ids})")
+                    removed[table] = n
+        engine.execute("DELETE FROM pending_loads")
     return removed
 
 
@@ -169,4 +201,7 @@ def repair_warehouse(engine: Engine) -> dict[str, int]:
     Files whose counts do not match are not touched: what they lack cannot be
     made up here. Re-ingest them after removing them, or rebuild the warehouse.
     """
-    return remove_orphans(engine, file_hashes_only=False)
+    removed = remove_interrupted_loads(engine)
+    for table, n in remove_orphans(engine).items():
+        removed[table] = removed.get(table, 0) + n
+    return removed
