@@ -25,6 +25,42 @@ DEFAULT_DB = "diversion.duckdb"
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    """What loaded values can mean (``sources/bounds.py``): rows outside these bounds are quarantined."""
+
+    #: Largest amount a loaded number may hold (declared value, value_usd, quantity, weight; any currency).
+    #: Larger ones, like any NaN or infinite number, are quarantined: one such row would poison every total.
+    max_value: float = 1e13
+    #: Plausible exchange rates, in units of the currency per US dollar: the lowest per ISO-4217 code
+    #: ("*": any other currency). Rates outside the band are quarantined (a typo or a wrong unit).
+    rate_min_per_usd: dict[str, float] = field(default_factory=lambda: {
+        "*": 1e-4, "USD": 1.0, "EUR": 0.5, "GBP": 0.4, "CHF": 0.5, "JPY": 50.0, "CNY": 1.0, "RUB": 5.0,
+    })
+    #: The highest plausible rate per ISO-4217 code ("*": any other currency).
+    rate_max_per_usd: dict[str, float] = field(default_factory=lambda: {
+        "*": 1e6, "USD": 1.0, "EUR": 2.0, "GBP": 2.0, "CHF": 5.0, "JPY": 400.0, "CNY": 15.0, "RUB": 1000.0,
+    })
+
+    def __post_init__(self) -> None:
+        # Bounds that are themselves NaN, infinite or crossed would let anything through, or nothing.
+        if not 0 < self.max_value < float("inf"):
+            raise ConfigError(f"setting ingest.max_value: {self.max_value!r} is not a positive finite number")
+        for code in {c.upper() for c in (*self.rate_min_per_usd, *self.rate_max_per_usd)}:
+            low, high = self.rate_band(code)
+            if not 0 < low <= high < float("inf"):
+                raise ConfigError(f"setting ingest.rate_min_per_usd/rate_max_per_usd: the band for {code} "
+                                  f"({low!r} to {high!r}) must be positive, finite and low <= high")
+
+    def rate_band(self, currency: str) -> tuple[float, float]:
+        """The plausible ``(lowest, highest)`` rate per US dollar of an ISO-4217 currency."""
+        # Keys set through the environment arrive in lower case.
+        lows = {k.upper(): v for k, v in self.rate_min_per_usd.items()}
+        highs = {k.upper(): v for k, v in self.rate_max_per_usd.items()}
+        code = currency.upper()
+        return float(lows.get(code, lows.get("*", 1e-4))), float(highs.get(code, highs.get("*", 1e6)))
+
+
+@dataclass(frozen=True)
 class ResolveSettings:
     """Entity resolution and screening."""
 
@@ -206,6 +242,7 @@ class Settings:
     spark_driver_memory: str = "4g"
     #: Currency that flows and reports are stated in (converted via the rates table).
     report_currency: str = "GBP"
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     resolve: ResolveSettings = field(default_factory=ResolveSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
     leads: LeadSettings = field(default_factory=LeadSettings)

@@ -8,6 +8,7 @@ from typing import Any
 
 from diversion.engine import Engine
 from diversion.engine.schema import STAGE_TABLES, TABLES
+from diversion.sources.integrity import Problem, check_warehouse
 
 
 @dataclass
@@ -18,6 +19,8 @@ class WarehouseStatus:
     sources: list[dict[str, Any]] = field(default_factory=list)
     date_range: tuple[date, date] | None = None
     quarantine: list[dict[str, Any]] = field(default_factory=list)
+    #: Orphan rows and files whose counts do not add up (``sources.integrity``); empty when all is well.
+    problems: list[Problem] = field(default_factory=list)
 
 
 def warehouse_status(engine: Engine) -> WarehouseStatus:
@@ -37,4 +40,5 @@ def warehouse_status(engine: Engine) -> WarehouseStatus:
         "SELECT kind, field, reason, count(*) AS n FROM quarantine "
         "GROUP BY ALL ORDER BY n DESC, kind, reason LIMIT 50"
     )
+    out.problems = check_warehouse(engine)
     return out

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from diversion.config import Settings, load_settings
 
@@ -31,8 +32,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Markup and emoji codes are off: names, paths, queries and error messages are user text, and "[/]" or
+# ":flag_ru:" in them must print as written (Rich would raise MarkupError or replace them). Styled output
+# says so with ``markup=True`` and escapes what it interpolates (``rich.markup.escape``).
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 DbOption = Annotated[
     Path | None,
@@ -96,15 +100,34 @@ def warehouse_command(func: Callable[..., None]) -> Callable[..., None]:
 
 @contextmanager
 def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
-    """Open the warehouse the settings name, and close it afterwards."""
+    """Open the warehouse the settings name, and close it afterwards.
+
+    Opened for writing, the rows a killed load left behind (``sources.integrity``)
+    are removed first, so no stage reads rows of a file that was never recorded.
+    """
     from diversion.engine import open_engine
 
     engine = open_engine(settings.db_path, settings.engine, read_only=read_only, spark_master=settings.spark_master,
                          spark_driver_memory=settings.spark_driver_memory)
     try:
+        if not read_only:
+            from diversion.sources.integrity import remove_interrupted_loads
+
+            removed = remove_interrupted_loads(engine)
+            if removed:
+                err_console.print(f"removed {sum(removed.values()):,} row(s) of an interrupted load "
+                                  f"({', '.join(sorted(removed))})")
         yield engine
     finally:
         engine.close()
+
+
+def print_error(message: object) -> None:
+    """Print ``error: MESSAGE`` on stderr; the message is plain text, and printing it never raises."""
+    try:
+        err_console.print(Text.assemble(("error:", "bold red"), " ", str(message)), highlight=False, soft_wrap=True)
+    except Exception:  # noqa: BLE001 - the last resort must not fail: a broken terminal, an odd encoding
+        sys.stderr.write(f"error: {str(message)!r}\n")
 
 
 def main() -> None:
@@ -112,7 +135,7 @@ def main() -> None:
     try:
         app()
     except DiversionError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(exc)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted")

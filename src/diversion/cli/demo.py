@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -44,12 +45,13 @@ def demo(
         files = generate_demo(out, scale=scale, seed=seed)
     written = time.perf_counter() - started
     n_files = len(files.plan())
-    console.print(f"[bold]SYNTHETIC DATA[/] written to {out}: {n_files} files in {written:.1f}s "
-                  f"(answer key in {out / 'truth'})")
+    console.print(f"[bold]SYNTHETIC DATA[/] written to {escape(str(out))}: {n_files} files in {written:.1f}s "
+                  f"(answer key in {escape(str(out / 'truth'))})", markup=True)
     if no_load:
         return
     with warehouse(settings) as engine, Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, transient=True,
     ) as progress:
         task = progress.add_task("load", total=n_files)

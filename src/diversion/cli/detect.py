@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
@@ -105,7 +106,7 @@ def _evidence_tables(f: Evidence, currency: str) -> list[Table]:
     if f.facts:
         facts = Table("", "", show_header=False, box=None, padding=(0, 2))
         for label, value in f.facts:
-            facts.add_row(f"[dim]{label}[/]", value)
+            facts.add_row(Text(label, style="dim"), value)
         tables.append(facts)
     if f.shipments:
         t = Table("record id", "file", "line", "date", f"value ({currency})", "declared", "goods",
@@ -141,9 +142,10 @@ def _evidence_tables(f: Evidence, currency: str) -> list[Table]:
 
 def _print_dossier(d: Dossier) -> None:
     lead_row: dict[str, Any] = d.lead or {}
-    console.rule(f"[bold]{d.name}[/] ({d.entity_id})")
+    console.rule(Text.assemble((str(d.name), "bold"), f" ({d.entity_id})"))
     if d.alternatives:
-        console.print("[dim]Also matching: " + "; ".join(f"{lbl} ({nid})" for nid, lbl in d.alternatives) + "[/]")
+        also = "; ".join(f"{lbl} ({nid})" for nid, lbl in d.alternatives)
+        console.print(Text(f"Also matching: {also}", style="dim"))
     if lead_row:
         kind = "Lead" if lead_row.get("section", "lead") == "lead" else "Context entry (no trade)"
         console.print(f"{kind} rank {lead_row['rank']}, score {lead_row['score']:.2f}, flags {lead_row['flags']}")
@@ -152,13 +154,13 @@ def _print_dossier(d: Dossier) -> None:
         console.print(f"Names: {'; '.join(ent.get('names') or [])}", highlight=False)
         countries, ids = ", ".join(ent.get("countries") or []), ", ".join(ent.get("identifiers") or [])
         console.print(f"Countries: {countries}  Ids: {ids}", highlight=False)
-    console.print(f"\n[bold]Findings[/] (values in {d.currency})")
+    console.print(Text.assemble("\n", ("Findings", "bold"), f" (values in {d.currency})"))
     for f in d.findings:
-        console.print(f"  [bold]{f.detector}[/] {f.score:.2f} — {f.summary}", highlight=False)
+        console.print(Text.assemble("  ", (f.detector, "bold"), f" {f.score:.2f} — {f.summary}"), highlight=False)
         for table in _evidence_tables(f, d.currency):
             console.print(table)
     if d.sanctions:
-        console.print("\n[bold]Sanctions matches[/]")
+        console.print(Text.assemble("\n", ("Sanctions matches", "bold")))
         for m in d.sanctions:
             listed = f"listed {m['listing_date']}" if m["listing_date"] else "listing date not given by the list"
             console.print(f"  {m['matched_name']} — {m['list_name']} {', '.join(m['programs'] or [])} "
@@ -172,11 +174,12 @@ def _print_dossier(d: Dossier) -> None:
                           str(c["first_date"]), str(c["last_date"]))
         console.print(table)
     if d.links:
-        console.print("\n[bold]Ownership, links, websites[/]")
+        console.print(Text.assemble("\n", ("Ownership, links, websites", "bold")))
         for link in d.links:
             share = f" {link['share']:.0%}" if link.get("share") is not None else ""
             dates = f" ({link['first_date'] or '?'} to {link['last_date'] or 'open'})" if link["kind"] in (
                 "ownership", "directorship", "link", "commissioning") else ""
-            ids = f" [dim]ids: {', '.join(link['link_ids'] or link['shipment_ids'])}[/]" if (
+            ids = f" ids: {', '.join(link['link_ids'] or link['shipment_ids'])}" if (
                 link["link_ids"] or link["shipment_ids"]) else ""
-            console.print(f"  {link['direction']} {link['other_name']}{share}{dates}{ids}", highlight=False)
+            console.print(Text.assemble(f"  {link['direction']} {link['other_name']}{share}{dates}", (ids, "dim")),
+                          highlight=False)

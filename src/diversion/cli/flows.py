@@ -9,6 +9,7 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich.text import Text
 
 from diversion.cli.app import app, console, err_console, warehouse, warehouse_command
 from diversion.config import Settings
@@ -109,7 +110,7 @@ def flows(
         resolved, matches = resolve_parties(engine, query.filter)
         result = compute_flows(engine, replace(query, filter=resolved))
     for match in matches:  # on standard error: CSV and JSON on standard output stay clean
-        err_console.print(f"[dim]{match.note()}[/]", highlight=False)
+        err_console.print(Text(match.note(), style="dim"), highlight=False)
     if fmt == "table":
         if out:
             raise ConfigError("--out needs --format csv or json")

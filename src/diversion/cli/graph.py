@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from diversion.cli.app import (
@@ -48,19 +49,21 @@ def _ids(edge: dict) -> str:
 
 
 def _print_path(result: PathResult, currency: str) -> None:
-    console.print(f"From [bold]{result.start.label}[/] ({result.start.node_id}) "
-                  f"to [bold]{result.end.label}[/] ({result.end.node_id})", highlight=False)
+    console.print(f"From [bold]{escape(result.start.label)}[/] ({escape(result.start.node_id)}) "
+                  f"to [bold]{escape(result.end.label)}[/] ({escape(result.end.node_id)})", highlight=False,
+                  markup=True)
     for alt_of, match in (("start", result.start), ("end", result.end)):
         if match.alternatives:
             others = "; ".join(f"{label} ({nid})" for nid, label in match.alternatives[:3])
-            console.print(f"  [dim]{alt_of} could also be: {others} — pass an id to choose[/]", highlight=False)
+            console.print(f"  [dim]{alt_of} could also be: {escape(others)} — pass an id to choose[/]",
+                          highlight=False, markup=True)
     if not result.chains:
         console.print("No chain connects them in the network.")
         return
     for i, chain in enumerate(result.chains, start=1):
         traded = [e.get("value") or 0.0 for hop in chain.hops for e in hop.edges if e["kind"] == "trade"]
         along = f", {money(min(traded), currency)} traded along it" if traded and min(traded) > 0 else ""
-        console.print(f"\n[bold]Chain {i}[/] ({len(chain.hops)} hops{along})")
+        console.print(f"\n[bold]Chain {i}[/] ({len(chain.hops)} hops{escape(along)})", markup=True)
         for hop in chain.hops:
             console.print(f"  {hop.source_label} → {hop.target_label}", highlight=False)
             for e in hop.edges:
@@ -68,8 +71,8 @@ def _print_path(result: PathResult, currency: str) -> None:
                 amount = f" {money(e['value'], currency)}" if e.get("value") else ""
                 count = f", {e['count']} record(s)" if e.get("count") else ""
                 dates = f", {e['first_date']}..{e['last_date'] or 'open'}" if e.get("first_date") else ""
-                console.print(f"      {arrow} {e['kind']}{amount}{count}{dates}  [dim]ids: {_ids(e)}[/]",
-                              highlight=False)
+                console.print(f"      {arrow} {escape(str(e['kind']))}{escape(amount)}{count}{dates}  "
+                              f"[dim]ids: {escape(str(_ids(e)))}[/]", highlight=False, markup=True)
 
 
 @app.command()

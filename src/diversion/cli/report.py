@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
@@ -34,12 +35,12 @@ def report(
         from diversion.report import build_report
 
         result = build_report(engine, settings, out, top=top, pdf=pdf, png=png, currency=currency)
-    console.print(f"wrote [bold]{result.html}[/] ({len(result.charts)} charts)")
+    console.print(f"wrote [bold]{escape(str(result.html))}[/] ({len(result.charts)} charts)", markup=True)
     if result.evidence:
         console.print(f"wrote {result.evidence} (every record behind the dossiers' findings)")
     if result.pngs:
         console.print(f"wrote {len(result.pngs)} PNG chart(s) in {result.pngs[0].parent}")
     if result.pdf:
-        console.print(f"wrote [bold]{result.pdf}[/]")
+        console.print(f"wrote [bold]{escape(str(result.pdf))}[/]", markup=True)
     for note in result.notes:
-        console.print(f"[yellow]{note}")
+        console.print(f"[yellow]{escape(note)}", markup=True)

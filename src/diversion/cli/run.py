@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
@@ -22,7 +23,7 @@ def print_pipeline(result: PipelineRun) -> None:
         table.add_row(stage.stage, stage.summary, f"{stage.seconds:.1f}")
     console.print(table)
     if result.report is not None:
-        console.print(f"Investigation report: [bold]{result.report}[/]")
+        console.print(f"Investigation report: [bold]{escape(str(result.report))}[/]", markup=True)
 
 
 def run_and_print(settings: Settings, report: Path | None, what: str = "the pipeline") -> None:

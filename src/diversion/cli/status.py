@@ -1,22 +1,33 @@
-"""``diversion status``: what the warehouse holds."""
+"""``diversion status``: what the warehouse holds; ``diversion check``: whether it is exactly its files."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
 from rich.table import Table
 
-from diversion.cli.app import app, console, warehouse, warehouse_command
+from diversion.cli.app import app, console, err_console, warehouse, warehouse_command
 from diversion.config import Settings
+from diversion.sources.integrity import Problem, check_warehouse, repair_warehouse
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    table = Table("problem", "table", "file", "detail", title="Integrity problems")
+    for p in problems:
+        table.add_row(p.kind, p.table or "", p.path or (p.source_id or "")[:12], p.detail)
+    console.print(table)
 
 
 @app.command()
 @warehouse_command
 def status(settings: Settings) -> None:
-    """Print counts per table and source, the date range and quarantined rows by reason."""
+    """Print counts per table and source, the date range, quarantined rows by reason, and integrity problems."""
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
         from diversion.warehouse_status import warehouse_status  # loads the warehouse engine
 
         report = warehouse_status(engine)
-    console.print(f"Warehouse [bold]{settings.db_path}[/]")
+    console.print(f"Warehouse {settings.db_path}")
     tables = Table("table", "rows", title="Tables")
     for name, count in report.tables.items():
         tables.add_row(name, f"{count:,}")
@@ -37,3 +48,29 @@ def status(settings: Settings) -> None:
         console.print(q)
     else:
         console.print("No quarantined rows.")
+    if report.problems:
+        _print_problems(report.problems)
+        console.print("Run `diversion check --repair` to remove rows of files that are not recorded.")
+    else:
+        console.print("Integrity: every loaded row belongs to a recorded file and every file's counts add up.")
+
+
+@app.command()
+@warehouse_command
+def check(
+    settings: Settings,
+    repair: Annotated[bool, typer.Option("--repair", help="Remove rows of files not recorded in sources.")] = False,
+) -> None:
+    """Check that every loaded row belongs to a recorded file and each file's counts add up (exit 1 if not)."""
+    with warehouse(settings, read_only=not repair and settings.db_path.exists()) as engine:
+        if repair:
+            removed = repair_warehouse(engine)
+            for table, n in removed.items():
+                console.print(f"removed {n:,} orphan row(s) from {table}")
+        problems = check_warehouse(engine)
+    if problems:
+        _print_problems(problems)
+        err_console.print(f"{len(problems)} integrity problem(s)"
+                          + ("" if repair else "; `diversion check --repair` removes orphan rows"))
+        raise typer.Exit(1)
+    console.print("OK: every loaded row belongs to a recorded file and every file's counts add up.")

@@ -29,6 +29,13 @@ TABLES: dict[str, str] = {
         rows_duplicate BIGINT NOT NULL,     -- identical to a row already in the warehouse
         loaded_at TIMESTAMP NOT NULL
     """,
+    # A load in progress: written and committed before the load's transaction, removed after its commit.
+    # A row whose file has no `sources` row marks a load that was killed: its rows are removed.
+    "pending_loads": """
+        source_id VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL
+    """,
     "quarantine": """
         source_id VARCHAR NOT NULL,
         path VARCHAR NOT NULL,

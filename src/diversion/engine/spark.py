@@ -77,6 +77,26 @@ def _spark_errors(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def recover_interrupted_swaps(root: Path, tables: list[str]) -> list[str]:
+    """Put back the folders of tables whose swap a killed process interrupted; returns the tables restored.
+
+    A swap (``_swap``) moves a table's folder aside (``.NAME.tx-*`` inside a
+    transaction) and renames a freshly written ``.NAME.<id>`` into its place. A
+    process killed between the two leaves no ``NAME`` folder: the folder moved
+    aside is the table as it was, so it is put back. Left-over folders of
+    either kind are removed.
+    """
+    restored = []
+    for name in tables:
+        aside = sorted(root.glob(f".{name}.tx-*"))
+        if aside and not (root / name).exists():
+            aside.pop().rename(root / name)
+            restored.append(name)
+        for folder in [*aside, *root.glob(f".{name}.????????")]:
+            shutil.rmtree(folder, ignore_errors=True)
+    return restored
+
+
 class SparkEngine(Engine):
     """Runs the pipeline's SQL on Spark; tables are Parquet directories under ``root``."""
 
@@ -117,6 +137,8 @@ class SparkEngine(Engine):
         self._temps: set[str] = set()
         self._backups: dict[str, Path] | None = None  # inside a transaction: table → its folder before it
         shutil.rmtree(self.root / "_temp", ignore_errors=True)  # left by a process that did not close
+        if not read_only:
+            recover_interrupted_swaps(self.root, [*TABLES, *STAGE_TABLES])
         for name in [*TABLES, *STAGE_TABLES]:
             self._sql(f"DROP TABLE IF EXISTS {name}")
             self._sql(_spark_ddl(name, self.root / name))
@@ -341,6 +363,8 @@ class SparkEngine(Engine):
                 if name in backups:  # replaced or reset: put the folder of before the transaction back
                     shutil.rmtree(self.root / name, ignore_errors=True)
                     backups[name].rename(self.root / name)
+                    for path in self._files(name) - files:  # appended in this transaction before the swap
+                        path.unlink(missing_ok=True)
                 else:
                     for path in self._files(name) - files:  # appended: delete the files written since
                         path.unlink(missing_ok=True)

@@ -93,7 +93,8 @@ def source_rates_sql() -> str:
     before the first). Needs :func:`prepare_rates` to have run on the connection.
     """
     return f"""
-_user_r AS (SELECT month, upper(currency) AS cur, any_value(per_usd) AS per_usd FROM rates GROUP BY ALL),
+_user_r AS (SELECT month, upper(currency) AS cur, any_value(per_usd) AS per_usd FROM rates
+           WHERE per_usd > 0 AND per_usd < 1e300 GROUP BY ALL),  -- a rate that slipped past ingest's bounds never poisons a total
 _user_first AS (SELECT cur, arg_min(per_usd, month) AS per_usd FROM _user_r GROUP BY cur),
 _user_src AS (
   SELECT m.month, c.cur, coalesce(arg_max(r.per_usd, r.month), f.per_usd) AS per_usd

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from diversion.flows.mirror import MirrorResult
 from diversion.flows.run import FlowResult
@@ -89,7 +90,7 @@ def growth_table(result: FlowResult, top: int = 15) -> Table:
         table.add_row(str(r["group"]), money(r["before"], cur), money(r["after"], cur),
                       _pct(r["share_before"]), _pct(r["share_after"]),
                       "-" if r["factor_per_month"] is None else f"×{r['factor_per_month']:.1f}")
-    table.add_row("[bold]total", money(t.get("before"), cur), money(t.get("after"), cur), "", "",
+    table.add_row(Text("total", style="bold"), money(t.get("before"), cur), money(t.get("after"), cur), "", "",
                   "-" if t.get("factor_per_month") is None else f"×{t['factor_per_month']:.1f}")
     return table
 
@@ -116,8 +117,8 @@ def rich_view(result: FlowResult, top: int = 6) -> Group:
     if result.growth:
         parts += [growth_table(result), attribution_table(result)]
     if result.unconverted:
-        parts.append(f"[yellow]{result.unconverted:,} shipment(s) had no exchange rate and count as 0 "
-                     f"{result.currency}; load rates with `diversion ingest rates`.")
+        parts.append(Text(f"{result.unconverted:,} shipment(s) had no exchange rate and count as 0 "
+                          f"{result.currency}; load rates with `diversion ingest rates`.", style="yellow"))
     return Group(*parts)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import socket
 import tempfile
 import uuid
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from diversion.engine import Engine
@@ -61,10 +63,29 @@ def memory_limit(configured: str = "") -> str:
 
 
 def _process_temp_directory(prefix: str) -> str:
-    """A temporary folder for this process, removed at exit (Splink's checkpoints and spill files are GBs)."""
-    path = tempfile.mkdtemp(prefix=prefix)
+    """A temporary folder for this process, removed at exit (Splink's checkpoints and spill files are GBs).
+
+    Named with the host and process id, so that the folders of a process that
+    was killed (its exit handler never ran) are removed by the next one.
+    """
+    owner = f"{prefix}{socket.gethostname()}-"
+    for folder in Path(tempfile.gettempdir()).glob(f"{owner}*"):
+        pid = folder.name[len(owner):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    path = tempfile.mkdtemp(prefix=f"{owner}{os.getpid()}-")
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 @cache

@@ -7,18 +7,24 @@ Parsers are registered per source kind in ``PARSERS``; each takes a path and
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from diversion.config import IngestSettings
 from diversion.engine import Engine
 from diversion.errors import SourceError
+from diversion.sources.bounds import enforce_bounds
+from diversion.sources.integrity import begin_load, end_load, remove_interrupted_loads
 from diversion.sources.loader import (
     LoadResult,
     ParsedFile,
     already_loaded,
     file_sha256,
     load_parsed,
+    reached,
 )
 
 __all__ = ["KINDS", "LoadResult", "ParseOptions", "ingest_file", "ingest_files"]
@@ -32,6 +38,8 @@ class ParseOptions:
     mapping: Path | None = None
     #: A built-in layout (``comtrade``, ``comtrade-plus``, ``comext``) for trade statistics.
     profile: str | None = None
+    #: The file's encoding when it is not UTF-8 (``--encoding``); see ``textcodec`` for the policy.
+    encoding: str | None = None
 
 
 Parser = Callable[[Path, ParseOptions], ParsedFile]
@@ -62,20 +70,48 @@ def ingest_file(
     strict: bool = False,
     mapping: Path | None = None,
     profile: str | None = None,
+    encoding: str | None = None,
+    limits: IngestSettings | None = None,
 ) -> LoadResult:
-    """Parse and load one file of the given kind; a file loaded before is skipped."""
+    """Parse and load one file of the given kind; a file loaded before is skipped.
+
+    ``encoding`` declares the file's encoding when it is not UTF-8 (the policy is ``textcodec``'s);
+    ``limits`` bound what loaded numbers may be (``bounds``; default ``IngestSettings()``).
+    """
     if kind not in KINDS:
         raise SourceError(str(path), f"unknown source kind {kind!r}; one of {', '.join(KINDS)}")
     path = Path(path)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise SourceError(str(path), f"unknown encoding {encoding!r} (e.g. cp1251, cp1252, latin-1)") from exc
     source_id = file_sha256(path)
+    # Rows of a load that was killed would count this file's rows as duplicates of nothing.
+    remove_interrupted_loads(engine)
     if already_loaded(engine, source_id):
         return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
-    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, profile=profile))
-    result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
-    if kind in ("shipments", "rates"):
-        from diversion.sources.rates import fill_value_usd
+    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, profile=profile,
+                                                encoding=encoding))
+    enforce_bounds(parsed, limits or IngestSettings())
+    # The pending mark is committed first and removed after the load's commit: after a kill it stays, and the
+    # next ingest or write open removes whatever of the file was written (``integrity``).
+    begin_load(engine, source_id, str(path))
+    try:
+        # One transaction for the rows, their sources row and the value_usd they give.
+        with engine.transaction():
+            result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
+            if kind in ("shipments", "rates"):
+                from diversion.sources.rates import fill_value_usd
 
-        fill_value_usd(engine)
+                fill_value_usd(engine)
+            reached("commit")
+        reached("committed")
+    except BaseException:
+        with contextlib.suppress(Exception):  # the load's own error is the one to report
+            end_load(engine, source_id)
+        raise
+    end_load(engine, source_id)
     return result
 
 
@@ -87,11 +123,14 @@ def ingest_files(
     mapping: Path | None = None,
     on_file: Callable[[LoadResult], None] | None = None,
     profile: str | None = None,
+    encoding: str | None = None,
+    limits: IngestSettings | None = None,
 ) -> list[LoadResult]:
     """Load several files of one kind, each in its own transaction."""
     results = []
     for path in paths:
-        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping, profile=profile)
+        result = ingest_file(engine, kind, Path(path), strict=strict, mapping=mapping, profile=profile,
+                             encoding=encoding, limits=limits)
         results.append(result)
         if on_file is not None:
             on_file(result)

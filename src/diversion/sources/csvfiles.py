@@ -1,9 +1,10 @@
 """Tabular files as they come: format, encoding and delimiter detection, and a fast CSV read.
 
 The content decides, not the file name: ``PAR1`` starts a Parquet file, a zip
-header an XLSX workbook, anything else must be text. Text is UTF-8 (with or
-without BOM), UTF-16 with BOM, or a single-byte encoding (Windows-1251 unless
-a mapping names another). DuckDB reads UTF-8 natively; other encodings are
+header an XLSX workbook, anything else must be text. Text is decoded under
+the one policy of ``textcodec``: UTF-8 (with or without BOM), UTF-16/32 with
+BOM, or a single-byte encoding (Windows-1251 unless a mapping names another).
+DuckDB reads UTF-8 natively; other encodings are
 transcoded, streamed, to a temporary UTF-8 copy first (DuckDB's own support
 for them needs an extension download).
 
@@ -27,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from diversion.errors import SourceError
+from diversion.sources.textcodec import bom_encoding, choose_encoding
 
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
@@ -73,44 +75,20 @@ def _looks_like_text(text: str) -> bool:
     return controls <= max(2, len(text[:100_000]) // 200)
 
 
-def _looks_cyrillic(text: str) -> bool:
-    # Random bytes decode as cp1251 too; real Windows-1251 text is mostly letters.
-    high = [ch for ch in text if ord(ch) > 127]
-    return not high or sum(ch.isalpha() for ch in high) >= 0.8 * len(high)
-
-
 def detect_encoding(path: Path, declared: str | None = None) -> str:
     """The Python codec name of a text file (``utf-8``, ``utf-8-sig``, ``utf-16``, ``cp1251``...).
 
-    A valid UTF-8 sample wins over a declared single-byte encoding (exports
-    are often re-saved as UTF-8 while the mapping keeps saying ``cp1251``).
+    The one decoding policy of ``textcodec`` on the first MiB: a BOM decides,
+    valid UTF-8 wins over a declared single-byte encoding (exports are often
+    re-saved as UTF-8 while the mapping keeps saying ``cp1251``), a mostly-UTF-8
+    file stays UTF-8 (DuckDB rejects its rows with bad bytes: they are
+    quarantined), and an undeclared legacy file must read as Windows-1251.
     """
     sample, whole = _read_sample(path)
-    if sample.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    elif b"\x00" in sample:
+    if bom_encoding(sample) is None and b"\x00" in sample:
         raise SourceError(str(path), "binary content, not a CSV, Parquet or XLSX file")
-    else:
-        encoding = "utf-8"
-    try:
-        text = codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=whole)
-    except UnicodeDecodeError:
-        fallback = declared or "cp1251"
-        try:
-            text = sample.decode(fallback)
-        except UnicodeDecodeError as exc:
-            raise SourceError(
-                str(path), f"unreadable encoding: neither UTF-8 nor {fallback} (byte {exc.start}); "
-                "name the encoding with 'encoding:' in a --mapping file"
-            ) from exc
-        if declared is None and not _looks_cyrillic(text):
-            raise SourceError(
-                str(path), "unreadable encoding: not UTF-8 and does not look like Windows-1251; "
-                "name the encoding with 'encoding:' in a --mapping file"
-            ) from None
-        encoding = fallback
+    encoding = choose_encoding(str(path), sample, declared, whole=whole, legacy=("cp1251",))
+    text = codecs.getincrementaldecoder(encoding)("replace").decode(sample, final=whole)
     if not _looks_like_text(text):
         raise SourceError(str(path), "binary content, not a CSV, Parquet or XLSX file")
     return encoding
@@ -148,7 +126,7 @@ def sniff_delimiter(text: str) -> str:
 
 def read_header(text: str, delimiter: str) -> list[str]:
     """The first record of a CSV sample, as column names (BOM and spaces stripped)."""
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):  # any line ending
         return [name.replace("\ufeff", "").strip() for name in row]
     return []
 

@@ -25,7 +25,7 @@ COLUMNS = ("brand", "distributor_name", "country", "domain")
 
 def parse_distributors(path: Path, options: ParseOptions) -> ParsedFile:
     """Parse a distributors CSV (any common delimiter); bad rows are quarantined."""
-    text, encoding = read_text(path)
+    text, encoding = read_text(path, options.encoding)
     header, rows = csv_dict_rows(text)
     if not {"brand", "distributor_name"} <= set(header):
         raise SourceError(str(path), f"unknown distributors format: expected a CSV with header {','.join(COLUMNS)}")
@@ -36,7 +36,7 @@ def parse_distributors(path: Path, options: ParseOptions) -> ParsedFile:
         try:
             out.append({**distributor_row(row), "line": line})
         except RowError as exc:
-            raw = {k: v for k, v in row.items() if isinstance(k, str)}
+            raw = {k: v for k, v in row.items() if isinstance(k, str) and not k.startswith("__")}
             parsed.quarantined.append(Quarantined(line, exc.field, exc.reason, raw))
     parsed.tables = {"distributors": to_table("distributors", out)}
     return parsed
@@ -48,6 +48,8 @@ def distributor_row(row: dict[str, str]) -> dict[str, Any]:
         raise RowError(None, "unreadable CSV line")
     if "__fields__" in row:
         raise RowError(None, "wrong number of fields for the header")
+    if "__bytes__" in row:
+        raise RowError(None, "bytes that are not valid UTF-8 (the rest of the file is UTF-8)")
     brand, name = clean(row.get("brand")), clean(row.get("distributor_name"))
     if not brand:
         raise RowError("brand", "empty brand")

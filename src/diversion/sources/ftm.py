@@ -21,9 +21,10 @@ from typing import Any
 from followthemoney import EntityProxy, model
 from followthemoney.exc import InvalidData
 
-from diversion.errors import RowError, SourceError
+from diversion.errors import RowError
 from diversion.sources.listfields import clean, iso2_list, parse_date, parse_share
 from diversion.sources.loader import Quarantined, record_hash
+from diversion.sources.textcodec import JsonError, loads_json, text_lines
 
 #: Schemata whose entities are rows of their own (listed or registered parties and assets).
 PARTY_ROOTS = ("LegalEntity", "Vehicle", "Asset", "CryptoWallet", "BankAccount", "Position")
@@ -67,12 +68,22 @@ class FtmFile:
         return (r for r in self.records.values() if r.proxy.schema.is_a(name))
 
 
-def looks_like_ftm(head: bytes) -> bool:
-    """Whether the first lines of a file are FtM entities (a JSON object with a ``schema``)."""
-    for raw in head.splitlines()[:20]:
+def looks_like_ftm(path: Path, encoding: str | None = None) -> bool:
+    """Whether the first lines of a file are FtM entities (a JSON object with a ``schema``).
+
+    Whole lines are read, however long (an entity with many properties can
+    be larger than any fixed head), with the policy of ``textcodec``.
+    """
+    seen = 0
+    for line in text_lines(path, encoding):
+        if not line.raw.strip():
+            continue
+        seen += 1
+        if seen > 20:
+            break
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            data = loads_json(line.text or "")
+        except JsonError:
             continue
         if isinstance(data, dict) and isinstance(data.get("schema"), str) and "properties" in data:
             return True
@@ -114,18 +125,27 @@ def parse_entity(data: Any, line: int) -> FtmRecord:
 
     def texts(key: str) -> list[str]:
         value = data.get(key) or []
-        return [str(v) for v in (value if isinstance(value, list) else [value])]
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str | int | float) for v in values):
+            raise RowError(key, "not a list of text")
+        return [str(v) for v in values]
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str | int | float):
+            raise RowError(key, "not text")
+        return clean(value)
 
     return FtmRecord(
         line=line,
         proxy=proxy,
-        caption=clean(data.get("caption")),
+        caption=text("caption"),
         datasets=texts("datasets"),
         referents=texts("referents"),
-        first_seen=clean(data.get("first_seen")),
+        first_seen=text("first_seen"),
         properties=properties,
-        last_seen=clean(data.get("last_seen")),
-        last_change=clean(data.get("last_change")),
+        last_seen=text("last_seen"),
+        last_change=text("last_change"),
         target=data["target"] if isinstance(data.get("target"), bool) else None,
     )
 
@@ -144,42 +164,41 @@ def _merge(into: FtmRecord, other: FtmRecord) -> None:
         into.target = bool(into.target) or other.target
 
 
-def read_ftm(path: Path) -> FtmFile:
-    """Read an FtM JSON-lines file; bad lines are quarantined, never fatal."""
+def read_ftm(path: Path, encoding: str | None = None) -> FtmFile:
+    """Read an FtM JSON-lines file; bad lines are quarantined, never fatal.
+
+    Lines come from ``textcodec.text_lines``: UTF-8 or UTF-16/32 by BOM, any
+    line ending, a BOM at the start of any line dropped, lines of any length.
+    """
     out = FtmFile()
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot read file ({exc.strerror})") from exc
-    with handle:
-        for line, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            out.rows_read += 1
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                out.quarantined.append(Quarantined(line, None, "line is not valid UTF-8", raw.decode("latin-1")))
-                continue
-            try:
-                record = parse_entity(json.loads(text), line)
-            except ValueError:
-                out.quarantined.append(Quarantined(line, None, "invalid JSON", text.strip()[:2000]))
-                continue
-            except RowError as exc:
-                out.quarantined.append(Quarantined(line, exc.field, exc.reason, text.strip()[:2000]))
-                continue
-            earlier = out.records.get(record.proxy.id or "")
-            if earlier is None:
-                out.records[record.proxy.id or ""] = record
-                continue
-            try:
-                _merge(earlier, record)
-                out.merged += 1
-            except InvalidData:
-                out.quarantined.append(
-                    Quarantined(line, "schema", "same id as an earlier entity of another schema", text.strip()[:2000])
-                )
+    for item in text_lines(path, encoding):
+        line, text = item.number, item.text
+        if not item.raw.strip() or (text is not None and not text.strip()):
+            continue
+        out.rows_read += 1
+        if text is None:
+            shown = item.raw.decode("utf-8", errors="replace")[:2000]
+            out.quarantined.append(Quarantined(line, None, "line is not valid UTF-8", shown))
+            continue
+        try:
+            record = parse_entity(loads_json(text), line)
+        except JsonError as exc:
+            out.quarantined.append(Quarantined(line, None, str(exc), text.strip()[:2000]))
+            continue
+        except RowError as exc:
+            out.quarantined.append(Quarantined(line, exc.field, exc.reason, text.strip()[:2000]))
+            continue
+        earlier = out.records.get(record.proxy.id or "")
+        if earlier is None:
+            out.records[record.proxy.id or ""] = record
+            continue
+        try:
+            _merge(earlier, record)
+            out.merged += 1
+        except InvalidData:
+            out.quarantined.append(
+                Quarantined(line, "schema", "same id as an earlier entity of another schema", text.strip()[:2000])
+            )
     return out
 
 
@@ -188,8 +207,8 @@ def timestamp(value: str | None) -> datetime | None:
 
     >>> timestamp("2023-04-20T18:00:25")
     datetime.datetime(2023, 4, 20, 18, 0, 25)
-    >>> timestamp("2023-04-20T18:00:25+02:00"), timestamp("soon")
-    (datetime.datetime(2023, 4, 20, 16, 0, 25), None)
+    >>> timestamp("2023-04-20T18:00:25+02:00"), timestamp("soon"), timestamp("9999-12-31T23:59:59-12:00")
+    (datetime.datetime(2023, 4, 20, 16, 0, 25), None, None)
     """
     if not value:
         return None
@@ -198,7 +217,10 @@ def timestamp(value: str | None) -> datetime | None:
     except ValueError:
         return None  # metadata only: an unreadable stamp never costs the entity its row
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:59:59-12:00 is past the last instant Python holds in UTC
+            return None
     return parsed.replace(microsecond=0)
 
 

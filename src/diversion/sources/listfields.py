@@ -19,6 +19,8 @@ import pyarrow as pa
 from diversion.engine.schema import TABLES, columns
 from diversion.errors import SourceError
 from diversion.reference import to_iso2
+from diversion.sources.normalise import MAX_YEAR, MIN_YEAR
+from diversion.sources.textcodec import decode_text, has_bad_bytes, shown
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -52,57 +54,35 @@ def to_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _reads_as_russian(text: str) -> bool:
-    # Latin-1 accents decoded as cp1251 turn into lone Cyrillic letters inside Latin words
-    # ("CAFЙ"); real Russian text has whole words of them.
-    high = [i for i, ch in enumerate(text) if ord(ch) > 127 and ch.isalpha()]
-    if not high:
-        return False
-    marks = set(high)
-    in_words = sum(1 for i in high if i - 1 in marks or i + 1 in marks)
-    return in_words >= 0.6 * len(high)
+def read_text(path: Path, declared: str | None = None) -> tuple[str, str]:
+    """A whole small text file and its encoding, under the one decoding policy (``textcodec``).
 
-
-def read_text(path: Path) -> tuple[str, str]:
-    """A whole small text file and its encoding; binary or undecodable files abort.
-
-    UTF-8 (with or without BOM) first; else Windows-1251 when the text reads as
-    Russian words (registers and customs extracts), else Windows-1252 (OFAC files).
+    UTF-8 (BOM or not), UTF-16/32 by BOM, the declared encoding, else
+    Windows-1251 when the text reads as Russian words (registers, customs
+    extracts) or Windows-1252 when it reads as Latin text (OFAC files). A
+    mostly-UTF-8 file keeps its bad bytes as markers: ``csv_dict_rows`` marks
+    the rows holding them for quarantine.
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise SourceError(str(path), "file not found") from exc
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot read file ({exc.strerror})") from exc
-    if b"\x00" in data[:65536]:
+    decoded = decode_text(path, declared)
+    if "\x00" in decoded.text[:65536]:
         raise SourceError(str(path), "binary file, not text (expected CSV or JSON lines)")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    for encoding in ("cp1251", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "cp1252" or _reads_as_russian(text):
-            return text, encoding
-    raise SourceError(str(path), "cannot decode the file as UTF-8 or Windows-1252 text")
+    return decoded.text, decoded.encoding
 
 
 def csv_dict_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header (lower-cased) and ``(line, row)`` pairs of a CSV text with any common delimiter.
 
     A row with the wrong number of fields is marked with a ``__fields__`` key,
+    one holding bytes that were not valid UTF-8 (``textcodec``) with ``__bytes__``,
     an unreadable line is ``{"__error__": message}``, so the caller can quarantine them.
+    Line endings may be ``\\n``, ``\\r\\n`` or ``\\r``.
     """
-    sample = text[:8192]
+    sample = re.sub(r"\r\n?", "\n", text[:8192])
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     header: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
     last = 0
@@ -119,11 +99,14 @@ def csv_dict_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]
         if not any(v.strip() for v in values):
             continue
         if not header:
-            header = [h.strip().lower().replace(" ", "_") for h in values]
+            header = [shown(h).replace("\ufeff", "").strip().lower().replace(" ", "_") for h in values]
             continue
         row = dict(zip(header, values, strict=False))
         if len(values) != len(header):
             row["__fields__"] = str(len(values))
+        if any(has_bad_bytes(v) for v in values):
+            row = {k: shown(v) for k, v in row.items()}
+            row["__bytes__"] = "1"
         rows.append((start, row))
     return header, rows
 
@@ -173,7 +156,11 @@ def parse_date(value: str | None) -> date | None:
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
-    """An ISO-8601 timestamp or date; offsets are converted to naive UTC. Raises ``ValueError``."""
+    """An ISO-8601 timestamp or date; offsets are converted to naive UTC. Raises ``ValueError``.
+
+    Years outside 1900-2100 are refused (``9999-12-31T23:59:59-12:00`` is past
+    the last instant Python can hold once in UTC).
+    """
     text = clean(value)
     if text is None:
         return None
@@ -181,9 +168,14 @@ def parse_timestamp(value: str | None) -> datetime | None:
         stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         day = parse_date(text)  # "01.08.2023" and friends; raises ValueError when not a date
-        return None if day is None else datetime(day.year, day.month, day.day)
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+        stamp = None if day is None else datetime(day.year, day.month, day.day)
+    if stamp is not None and stamp.tzinfo is not None:
+        try:
+            stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError as exc:
+            raise ValueError(text) from exc
+    if stamp is not None and not MIN_YEAR <= stamp.year <= MAX_YEAR:
+        raise ValueError(text)
     return stamp
 
 

@@ -5,12 +5,17 @@ warehouse table name, plus the rows it had to quarantine. ``load_parsed``
 then writes everything of that file in one transaction, skipping rows whose
 ``record_hash`` the warehouse already holds, and records the file in
 ``sources``. A file whose hash is already in ``sources`` is not read again.
+
+The ``sources`` row is written last: it is the load's commit marker. Rows
+whose file has no ``sources`` row are left-overs of a load that did not
+commit (see ``integrity``) and are removed before the next load.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +26,17 @@ import pyarrow as pa
 from diversion.engine import Engine
 from diversion.engine.schema import CHILD_TABLES, LOADED_TABLES, columns
 from diversion.errors import SourceError, StrictModeError
+from diversion.sources.textcodec import shown
+
+#: Called with the name of each step of a load as it is reached: the fault-injection tests kill the
+#: process there (``tests/sources/test_crash_safety.py``). ``None`` in normal use.
+fault_point: Callable[[str], None] | None = None
+
+
+def reached(point: str) -> None:
+    """Mark a step of a load (``begin``, ``table:<name>``, ``quarantine``, ``sources``, ``commit``...)."""
+    if fault_point is not None:
+        fault_point(point)
 
 
 @dataclass
@@ -118,11 +134,12 @@ def _quarantine_table(
             "path": [path] * len(rows),
             "kind": [kind] * len(rows),
             "line": pa.array([q.line for q in rows], pa.int64()),
-            "field": [q.field for q in rows],
-            "reason": [q.reason for q in rows],
+            "field": [None if q.field is None else shown(q.field) for q in rows],
+            "reason": [shown(q.reason) for q in rows],
+            # Bad bytes kept as markers (``textcodec``) cannot be stored: they are shown as U+FFFD.
             "raw": [
-                q.raw if isinstance(q.raw, str) or q.raw is None
-                else json.dumps(q.raw, ensure_ascii=False, default=str)
+                None if q.raw is None
+                else shown(q.raw if isinstance(q.raw, str) else json.dumps(q.raw, ensure_ascii=False, default=str))
                 for q in rows
             ],
         }
@@ -163,6 +180,7 @@ def load_parsed(
             f"line {first.line}, field {first.field or '-'}: {first.reason}",
         )
     with engine.transaction():
+        reached("begin")
         for name, table in parsed.tables.items():
             table = _with_provenance(table, name, source_id)
             key = LOADED_TABLES.get(name)
@@ -171,6 +189,7 @@ def load_parsed(
                 continue
             # Duplicates inside the file and against the warehouse are both skipped.
             written = engine.insert_new(name, table, key)
+            reached(f"table:{name}")
             if parsed.counts(name):
                 result.rows_loaded += written
                 result.rows_duplicate += table.num_rows - written
@@ -181,6 +200,8 @@ def load_parsed(
             engine.insert_arrow(
                 "quarantine", _quarantine_table(source_id, str(path), kind, parsed.quarantined)
             )
+            reached("quarantine")
+        # Last: the sources row is what makes the rows above a recorded file.
         engine.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -189,5 +210,6 @@ def load_parsed(
                 result.rows_duplicate, datetime.now(),
             ],
         )
+        reached("sources")
     return result
 

@@ -25,6 +25,7 @@ from diversion.errors import RowError
 from diversion.reference import to_iso2
 from diversion.sources.listfields import clean, iso2_list, to_table
 from diversion.sources.loader import ParsedFile, Quarantined, record_hash
+from diversion.sources.textcodec import has_bad_bytes, shown
 
 LIST_NAME = "us_ofac_sdn"
 FIELDS = {"sdn": 12, "alt": 5, "add": 6}
@@ -156,7 +157,7 @@ def _is_header(fields: list[str]) -> bool:
 
 def _records(text: str) -> list[tuple[int, list[str]]]:
     """``(line, fields)`` of every CSV record, ``[]`` fields for unreadable lines; blanks and EOF skipped."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # any line ending: \n, \r\n or \r
     out: list[tuple[int, list[str]]] = []
     last = 0
     while True:
@@ -261,10 +262,12 @@ def parse_ofac_text(text: str, kind: str) -> ParsedFile:
         if _is_header(fields or ["-"]):
             continue
         parsed.rows_read += 1
-        raw = ",".join(fields)
+        raw = shown(",".join(fields))
         try:
             if not fields:
                 raise RowError(None, "unreadable CSV line")
+            if has_bad_bytes(",".join(fields)):
+                raise RowError(None, "bytes that are not valid UTF-8 (the rest of the file is UTF-8)")
             if len(fields) != expected:
                 raise RowError(None, f"wrong number of fields for OFAC {kind}.csv (expected {expected})")
             if kind == "sdn":

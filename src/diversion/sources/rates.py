@@ -36,10 +36,14 @@ def _month_sql(text: str) -> str:
 
 
 def parse_rates(path: Path, options: ParseOptions) -> ParsedFile:
-    """Read a rates CSV; bad rows (unreadable month, unknown currency, rate not > 0) are quarantined."""
+    """Read a rates CSV; bad rows (unreadable month, unknown currency, rate not > 0) are quarantined.
+
+    Rates that are not finite or outside their currency's plausible band are
+    quarantined by ``bounds`` when the file is ingested.
+    """
     if detect_format(path) != "csv":
         raise SourceError(str(path), "rates must be a CSV file with columns month, currency, per_usd")
-    encoding, delimiter, header = open_csv(path)
+    encoding, delimiter, header = open_csv(path, options.encoding)
     found: dict[str, int] = {}
     for i, name in enumerate(header):
         for target, aliases in RATE_COLUMNS.items():
@@ -96,8 +100,11 @@ def fill_value_usd(engine: Engine) -> None:
     """
     with engine.transaction():
         engine.execute("UPDATE shipments SET value_usd = value WHERE value_usd IS NULL AND currency = 'USD'")
+        # A rate that is not a positive finite number (a warehouse loaded before rates were bounded) gives
+        # no value: NaN compares above every number in DuckDB and Spark, so the upper bound excludes it too.
         engine.execute(
             "UPDATE shipments SET value_usd = shipments.value / r.per_usd FROM rates r "
             "WHERE shipments.value_usd IS NULL AND r.currency = shipments.currency "
-            "AND r.month = CAST(date_trunc('month', shipments.date) AS DATE)"
+            "AND r.month = CAST(date_trunc('month', shipments.date) AS DATE) "
+            "AND r.per_usd > 0 AND r.per_usd < 1e300"
         )

@@ -40,14 +40,9 @@ DIRECTOR_WORDS = ("director", "ceo", "manager", "board", "secretary", "chairman"
 
 def parse_registry(path: Path, options: ParseOptions) -> ParsedFile:
     """Parse one registry file: FtM JSON lines, a companies CSV or an ownership-links CSV."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(65536)
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
-    if ftm.looks_like_ftm(head):
-        return parse_ftm_registry(path)
-    text, encoding = read_text(path)
+    if ftm.looks_like_ftm(path, options.encoding):
+        return parse_ftm_registry(path, options.encoding)
+    text, encoding = read_text(path, options.encoding)
     header, rows = csv_dict_rows(text)
     if set(LINK_COLUMNS[:4]) <= set(header) or {"owner_name", "owned_name"} <= set(header):
         parsed = _parse_rows(rows, _link_row, "registry_links", "csv-ownership")
@@ -63,9 +58,9 @@ def parse_registry(path: Path, options: ParseOptions) -> ParsedFile:
     return parsed
 
 
-def parse_ftm_registry(path: Path) -> ParsedFile:
+def parse_ftm_registry(path: Path, encoding: str | None = None) -> ParsedFile:
     """Map an FtM JSON-lines file onto ``registry_entities`` and ``registry_links``."""
-    data = ftm.read_ftm(path)
+    data = ftm.read_ftm(path, encoding)
     parsed = ParsedFile(format="ftm", encoding="utf-8", rows_read=data.rows_read, quarantined=data.quarantined)
     parsed.rows_folded = data.merged
     entities: list[dict[str, Any]] = []
@@ -127,9 +122,11 @@ def _parse_rows(rows: list[tuple[int, dict[str, str]]], make: Any, table: str, f
                 raise RowError(None, "unreadable CSV line")
             if "__fields__" in row:
                 raise RowError(None, "wrong number of fields for the header")
+            if "__bytes__" in row:
+                raise RowError(None, "bytes that are not valid UTF-8 (the rest of the file is UTF-8)")
             out.append({**make(row), "line": line})
         except RowError as exc:
-            raw = {k: v for k, v in row.items() if isinstance(k, str)}
+            raw = {k: v for k, v in row.items() if isinstance(k, str) and not k.startswith("__")}
             parsed.quarantined.append(Quarantined(line, exc.field, exc.reason, raw))
     parsed.tables = {table: to_table(table, out)}
     return parsed

@@ -24,6 +24,7 @@ from diversion.errors import RowError, SourceError
 from diversion.sources import ftm, ofac, registry
 from diversion.sources.listfields import parse_date, read_text, to_table
 from diversion.sources.loader import ParsedFile, Quarantined, record_hash
+from diversion.sources.textcodec import head_text
 
 if TYPE_CHECKING:
     from diversion.sources import ParseOptions
@@ -34,13 +35,13 @@ HELPERS = {"Sanction": "entity", "Identification": "holder"}
 
 def parse_sanctions(path: Path, options: ParseOptions) -> ParsedFile:
     """Parse one sanctions file, FtM JSON lines or one of the OFAC SDN CSV files."""
-    head = _head(path)
-    if ftm.looks_like_ftm(head):
-        return parse_ftm_sanctions(path)
-    if b"\x00" not in head:
-        kind = ofac.detect(head.decode("latin-1"))
+    head = head_text(_head(path))
+    if ftm.looks_like_ftm(path, options.encoding):
+        return parse_ftm_sanctions(path, options.encoding)
+    if "\x00" not in head:
+        kind = ofac.detect(head)
         if kind is not None:
-            text, encoding = read_text(path)
+            text, encoding = read_text(path, options.encoding)
             parsed = ofac.parse_ofac_text(text, kind)
             parsed.encoding = encoding
             return parsed
@@ -61,9 +62,9 @@ def _head(path: Path) -> bytes:
         raise SourceError(str(path), f"cannot read file ({exc.strerror})") from exc
 
 
-def parse_ftm_sanctions(path: Path) -> ParsedFile:
+def parse_ftm_sanctions(path: Path, encoding: str | None = None) -> ParsedFile:
     """Map an FtM JSON-lines file onto the sanctions tables (and ``registry_links``)."""
-    data = ftm.read_ftm(path)
+    data = ftm.read_ftm(path, encoding)
     parsed = ParsedFile(format="ftm", encoding="utf-8", rows_read=data.rows_read, quarantined=data.quarantined)
     parsed.rows_folded = data.merged
     helpers = {schema: ftm.linked(data, schema, prop) for schema, prop in HELPERS.items()}

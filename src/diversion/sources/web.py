@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from diversion.errors import RowError, SourceError
 from diversion.reference import to_iso2
 from diversion.sources.listfields import clean, normalise_domain, parse_timestamp, to_table
 from diversion.sources.loader import ParsedFile, Quarantined, record_hash
+from diversion.sources.textcodec import JsonError, loads_json, text_lines
 
 if TYPE_CHECKING:
     from diversion.sources import ParseOptions
@@ -67,74 +69,90 @@ def claimed_country(address: str | None) -> str | None:
 
 
 def parse_web(path: Path, options: ParseOptions) -> ParsedFile:
-    """Parse a web-evidence JSON-lines file; bad lines are quarantined."""
+    """Parse a web-evidence JSON-lines file; bad lines are quarantined.
+
+    Lines are read under the one decoding policy (``textcodec.text_lines``):
+    UTF-8 or UTF-16/32 by BOM, a BOM at the start of any line dropped, any
+    line ending; a line that is not UTF-8 is quarantined, not re-decoded.
+    """
+    if not _looks_like_web(path, options):
+        raise SourceError(str(path), "unknown web evidence format: expected JSON lines with a 'domain' field")
     parsed = ParsedFile(format="jsonl", encoding="utf-8")
     rows: list[dict[str, Any]] = []
-    try:
-        lines = path.read_bytes().splitlines()
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
-    if not _looks_like_web(lines[:20]):
-        raise SourceError(str(path), "unknown web evidence format: expected JSON lines with a 'domain' field")
-    for line, raw in enumerate(lines, start=1):
-        if not raw.strip():
+    for line in text_lines(path, options.encoding):
+        if not line.raw.strip() or (line.text is not None and not line.text.strip()):
             continue
         parsed.rows_read += 1
-        text = raw.decode("utf-8", errors="replace")
+        shown_text = line.text if line.text is not None else line.raw.decode("utf-8", errors="replace")
         try:
-            rows.append({**web_row(_decode(raw)), "line": line})
+            rows.append({**web_row(_decode(line.text)), "line": line.number})
         except RowError as exc:
-            parsed.quarantined.append(Quarantined(line, exc.field, exc.reason, text.strip()[:2000]))
+            parsed.quarantined.append(Quarantined(line.number, exc.field, exc.reason, shown_text.strip()[:2000]))
     parsed.tables = {"web_evidence": to_table("web_evidence", rows)}
     return parsed
 
 
-def _looks_like_web(lines: list[bytes]) -> bool:
-    for raw in lines:
+def _looks_like_web(path: Path, options: ParseOptions) -> bool:
+    for line in islice(text_lines(path, options.encoding), 20):
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            data = loads_json(line.text or "")
+        except JsonError:
             continue
         if isinstance(data, dict) and "domain" in data:
             return True
     return False
 
 
-def _decode(raw: bytes) -> dict[str, Any]:
+def _decode(text: str | None) -> dict[str, Any]:
+    if text is None:
+        raise RowError(None, "line is not valid UTF-8")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise RowError(None, "line is not valid UTF-8") from exc
-    except ValueError as exc:
-        raise RowError(None, "invalid JSON") from exc
+        data = loads_json(text)
+    except JsonError as exc:
+        raise RowError(None, str(exc)) from exc
     if not isinstance(data, dict):
         raise RowError(None, "JSON line is not an object")
     return data
 
 
+def text_field(data: dict[str, Any], name: str, joiner: str = "; ") -> str | None:
+    """A field as text: strings as they are, numbers and booleans as JSON writes them, a list of
+    those joined; an object or a nested list is a ``RowError`` (it has no one text)."""
+    value = data.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    if isinstance(value, list) and all(v is None or isinstance(v, str | bool | int | float) for v in value):
+        return joiner.join(v if isinstance(v, str) else json.dumps(v) for v in value if v is not None) or None
+    raise RowError(name, "not text (an object or a nested list)")
+
+
 def web_row(data: dict[str, Any]) -> dict[str, Any]:
     """One web-evidence record as a ``web_evidence`` row (without provenance)."""
+    raw_domain = data.get("domain")
+    if raw_domain is not None and not isinstance(raw_domain, str):
+        raise RowError("domain", "not text")
     try:
-        domain = normalise_domain(data.get("domain"))
+        domain = normalise_domain(raw_domain)
     except ValueError as exc:
         raise RowError("domain", "invalid domain name") from exc
     if not domain:
         raise RowError("domain", "empty domain")
     try:
-        fetched_at = parse_timestamp(data.get("fetched_at"))
+        fetched_at = parse_timestamp(text_field(data, "fetched_at"))
     except ValueError as exc:
         raise RowError("fetched_at", "invalid timestamp (expected ISO 8601, e.g. 2023-08-01T12:00:00Z)") from exc
-    text = data.get("text")
-    address = clean(data.get("claimed_address"))
+    address = clean(text_field(data, "claimed_address", ", "))
     row = {
         "domain": domain,
-        "company_name": clean(data.get("company_name")),
+        "company_name": clean(text_field(data, "company_name")),
         "claimed_address": address,
         "claimed_country": claimed_country(address),
-        "hosting_country": to_iso2(data.get("hosting_country")),
-        "registrant_country": to_iso2(data.get("registrant_country")),
+        "hosting_country": to_iso2(text_field(data, "hosting_country")),
+        "registrant_country": to_iso2(text_field(data, "registrant_country")),
         "fetched_at": fetched_at,
-        "text": None if text is None else str(text),
+        "text": text_field(data, "text", "\n"),
     }
     row["record_hash"] = record_hash(*(row[f] for f in FIELDS))
     return row
