@@ -90,11 +90,12 @@ def source_rates_sql() -> str:
     Precedence for one month and currency: the user's rate of that month; else
     the reference rate (the ECB's, or the latest earlier one while the ECB still
     quotes the currency); else the user's latest earlier rate (the earliest
-    before the first). Needs :func:`prepare_rates` to have run on the connection.
+    before the first). Needs :func:`prepare_rates` to have run on the connection. A user's rate that is not
+    a positive finite number is ignored: one such row would turn every total it enters into NaN.
     """
     return f"""
 _user_r AS (SELECT month, upper(currency) AS cur, any_value(per_usd) AS per_usd FROM rates
-           WHERE per_usd > 0 AND per_usd < 1e300 GROUP BY ALL),  -- a rate that slipped past ingest's bounds never poisons a total
+           WHERE per_usd > 0 AND per_usd < 1e300 GROUP BY ALL),
 _user_first AS (SELECT cur, arg_min(per_usd, month) AS per_usd FROM _user_r GROUP BY cur),
 _user_src AS (
   SELECT m.month, c.cur, coalesce(arg_max(r.per_usd, r.month), f.per_usd) AS per_usd
