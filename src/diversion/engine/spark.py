@@ -117,6 +117,10 @@ class SparkEngine(Engine):
         self._temps: set[str] = set()
         self._backups: dict[str, Path] | None = None  # inside a transaction: table → its folder before it
         shutil.rmtree(self.root / "_temp", ignore_errors=True)  # left by a process that did not close
+        # Checkpoints (Splink's, on this session) are written by the executors and listed and read by the driver:
+        # on a cluster only a folder both see works, and the warehouse is one. (Set per engine: the session is
+        # shared by the process, and a later engine's warehouse may be elsewhere.)
+        self.spark.sparkContext.setCheckpointDir(str(self.root / "_temp" / "checkpoints"))
         for name in [*TABLES, *STAGE_TABLES]:
             self._sql(f"DROP TABLE IF EXISTS {name}")
             self._sql(_spark_ddl(name, self.root / name))
