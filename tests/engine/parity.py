@@ -67,10 +67,15 @@ def table_difference(expected: Engine, actual: Engine, table: str) -> str | None
     if len(a) != len(b):
         return f"{table}: {len(a)} rows on {expected.name}, {len(b)} on {actual.name}"
     differing = [(x, y) for x, y in zip(a, b, strict=True) if not same(x, y)]
-    if differing:
-        return (f"{table}: {len(differing)} rows differ, first: {expected.name} {differing[0][0]} / "
-                f"{actual.name} {differing[0][1]}")
-    return None
+    if not differing:
+        return None
+    names = [c for c in columns(table) if c not in VOLATILE.get(table, set())]
+    lines = [f"{table}: {len(differing)} of {len(a)} rows differ; the first ones, column by column:"]
+    for x, y in differing[:3]:
+        lines.append(f"  row {x[0]!r}:")
+        lines += [f"    {c}: {expected.name} {p!r}\n    {' ' * len(c)}  {actual.name} {q!r}"
+                  for c, p, q in zip(names, x, y, strict=True) if not same(p, q)]
+    return "\n".join(lines)
 
 
 def clusters(engine: Engine) -> set[frozenset[str]]:

@@ -166,7 +166,8 @@ def spark_cluster(folder: Path, workers: int = 2, cores: int = 1, memory: str = 
     port, ui_port = free_port(), free_port()
     cluster = SparkCluster(f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}", folder,
                            hides=bool(hidden) and can_hide_folders())
-    env = cluster_environ(SPARK_DAEMON_MEMORY="512m")
+    # No REST submission server (it would take port 6066, and jobs come from the driver here).
+    env = cluster_environ(SPARK_DAEMON_MEMORY="512m", SPARK_MASTER_OPTS="-Dspark.master.rest.enabled=false")
     launcher = str(spark_class())
     try:
         _start(cluster, "master", [launcher, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",

@@ -44,7 +44,9 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engine]:
 
 @pytest.mark.parametrize("table", ROW_BY_ROW)
 def test_same_rows(warehouses: dict[str, Engine], table: str) -> None:
-    assert table_difference(warehouses["duckdb"], warehouses["spark"], table) is None
+    difference = table_difference(warehouses["duckdb"], warehouses["spark"], table)
+    if difference:
+        pytest.fail(difference, pytrace=False)
 
 
 def test_same_clusters(warehouses: dict[str, Engine]) -> None:

@@ -100,7 +100,7 @@ def cluster_run(tmp_path_factory: pytest.TempPathFactory) -> ClusterRun:
         # A relative --db from the driver's folder: executors run elsewhere, so the engine must hand them
         # absolute paths.
         done = subprocess.run(
-            [DIVERSION, "demo", "--out", "demo", "--db", "wh/cluster.duckdb",
+            [DIVERSION, "demo", "--out", str(root / "demo"), "--db", "wh/cluster.duckdb",
              "--engine", "spark", "--spark-master", cluster.master_url],
             cwd=root, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
         seconds = time.perf_counter() - started
@@ -153,7 +153,9 @@ def test_python_workers_and_splink_jar_reached_the_executors(cluster_run: Cluste
 
 @pytest.mark.parametrize("table", ROW_BY_ROW)
 def test_same_rows_as_duckdb(warehouses: dict[str, Engine], table: str) -> None:
-    assert table_difference(warehouses["duckdb"], warehouses["spark"], table) is None
+    difference = table_difference(warehouses["duckdb"], warehouses["spark"], table)
+    if difference:
+        pytest.fail(difference, pytrace=False)
 
 
 def test_same_clusters_as_duckdb(warehouses: dict[str, Engine]) -> None:

@@ -37,7 +37,7 @@ def military_end_users(engine: Engine, settings: Settings) -> dict[str, list[str
         WHERE upper(p) IN {programs}
     """, [settings.resolve.screen_threshold, settings.resolve.screen_threshold])
     out: dict[str, list[str]] = {}
-    for entity_id, reason in rows:
+    for entity_id, reason in sorted(rows):  # a UNION's order is the engine's (differs on a Spark cluster)
         out.setdefault(entity_id, []).append(reason)
     return out
 
@@ -58,7 +58,8 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
     ids = sql_list(sorted(meu))
     edges = engine.fetch_dicts(f"""
         SELECT source, target, kind, edge_id, value_usd, evidence FROM edges
-        WHERE kind IN ('trade', 'ownership', 'directorship', 'link') AND (source IN {ids} OR target IN {ids})""")
+        WHERE kind IN ('trade', 'ownership', 'directorship', 'link') AND (source IN {ids} OR target IN {ids})
+        ORDER BY edge_id""")  # ties of equal score keep this order (the first ten, the best one)
     ties: dict[str, list[dict[str, Any]]] = {e: [{"tie": "is", "end_user": e, "reasons": r}] for e, r in meu.items()}
     linked: set[str] = set()
     for e in edges:
@@ -77,7 +78,8 @@ def detect(engine: Engine, settings: Settings) -> list[Finding]:
                                              "value_usd": e["value_usd"]})
     if linked:
         for e in engine.fetch_dicts(f"""SELECT source, target, edge_id, value_usd FROM edges
-                                        WHERE kind = 'trade' AND target IN {sql_list(sorted(linked))}"""):
+                                        WHERE kind = 'trade' AND target IN {sql_list(sorted(linked))}
+                                        ORDER BY edge_id"""):
             if e["source"] not in meu:
                 ties.setdefault(e["source"], []).append({"tie": "supplies_linked", "via": e["target"],
                                                          "edge_id": e["edge_id"], "value_usd": e["value_usd"]})
