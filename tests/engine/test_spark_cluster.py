@@ -48,8 +48,9 @@ SPARK_DEFAULTS = {
     "spark.executor.memory": "1g",
     "spark.locality.wait": "0",  # one core per executor: run a task on the free one, not wait 3 s for the busy one
 }
-#: The whole run may take this long on a loaded two-core machine before the test gives up.
-RUN_TIMEOUT_S = 1800
+#: The whole run may take this long before the test gives up (it took 25-30 min on two cores shared with
+#: other test runs, load 15-20; a hang fails here, not at CI's own limit).
+RUN_TIMEOUT_S = 3600
 
 
 @dataclass
