@@ -128,3 +128,11 @@ def test_out_of_memory_says_what_to_raise():
     assert "ran out of memory" in str(err) and "spark_driver_memory" in str(err) and "SELECT 1" in str(err)
     plain = spark_error(ValueError("[TABLE_OR_VIEW_NOT_FOUND] t\nmore"))
     assert str(plain) == "Spark query failed: [TABLE_OR_VIEW_NOT_FOUND] t"
+
+
+def test_checkpoints_go_to_the_warehouse(spark_engine):
+    # Executors write checkpoints and the driver reads them back: on a cluster, a folder local to the driver
+    # (the system temp folder) is not one the executors see (test_spark_cluster.py runs it on separate views).
+    checkpoints = spark_engine.spark.sparkContext.getCheckpointDir()
+    assert checkpoints.removeprefix("file:").startswith(str(spark_engine.root / "_temp"))
+    assert spark_engine.spark.range(10).checkpoint().count() == 10

@@ -117,13 +117,14 @@ def find(ctx: DetectContext) -> list[Finding]:
             JOIN _meu m ON m.entity_id = se.importer_entity_id {FX_JOIN}
             WHERE (m.since IS NULL OR s.date >= m.since) AND se.exporter_entity_id IS NOT NULL
               AND se.exporter_entity_id NOT IN (SELECT entity_id FROM _meu)
-            GROUP BY 1, 2"""):
+            GROUP BY 1, 2 ORDER BY 1, 2"""):  # an engine's row order differs run to run on a Spark cluster
         ties.setdefault(r["who"], []).append({"tie": "ships_to", **r, "since": since[r["end_user"]]})
     linked: list[tuple[str, str, date | None, date | None, str]] = []
     for e in ctx.rows("""
             SELECT source, target, kind, edge_id, first_date, last_date FROM edges
             WHERE list_contains(['ownership', 'directorship', 'link'], kind)
-              AND (source IN (SELECT entity_id FROM _meu) OR target IN (SELECT entity_id FROM _meu))"""):
+              AND (source IN (SELECT entity_id FROM _meu) OR target IN (SELECT entity_id FROM _meu))
+            ORDER BY edge_id"""):  # ties of equal score keep this order (the first ten, the best one)
         src, tgt, kind = e["source"], e["target"], e["kind"]
         if kind == "ownership" and src in meu:
             tie, who, end_user = "owned_by", tgt, src
@@ -154,7 +155,7 @@ def find(ctx: DetectContext) -> list[Finding]:
                 WHERE (l.start_date IS NULL OR s.date >= l.start_date) AND (l.end_date IS NULL OR s.date <= l.end_date)
                   AND se.exporter_entity_id IS NOT NULL AND se.exporter_entity_id NOT IN (SELECT entity_id FROM _meu)
                   AND se.exporter_entity_id <> l.entity_id
-                GROUP BY ALL"""):
+                GROUP BY ALL ORDER BY who, edge_id"""):
             ties.setdefault(r["who"], []).append({"tie": "supplies_linked", **r})
     findings = []
     for entity_id, found in ties.items():

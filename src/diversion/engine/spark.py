@@ -139,6 +139,10 @@ class SparkEngine(Engine):
         shutil.rmtree(self.root / "_temp", ignore_errors=True)  # left by a process that did not close
         if not read_only:
             recover_interrupted_swaps(self.root, [*TABLES, *STAGE_TABLES])
+        # Checkpoints (Splink's, on this session) are written by the executors and listed and read by the driver:
+        # on a cluster only a folder both see works, and the warehouse is one. (Set per engine: the session is
+        # shared by the process, and a later engine's warehouse may be elsewhere.)
+        self.spark.sparkContext.setCheckpointDir(str(self.root / "_temp" / "checkpoints"))
         for name in [*TABLES, *STAGE_TABLES]:
             self._sql(f"DROP TABLE IF EXISTS {name}")
             self._sql(_spark_ddl(name, self.root / name))
