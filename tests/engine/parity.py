@@ -9,6 +9,7 @@ and their ids), not row by row.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -29,7 +30,16 @@ ROW_BY_ROW = [t for t in [*TABLES, *STAGE_TABLES] if t not in NOT_ROW_BY_ROW]
 
 
 def comparable(v: Any) -> Any:
-    """A fetched value as nested tuples (lists and dicts from either engine compare alike)."""
+    """A fetched value as nested tuples (lists and dicts from either engine compare alike).
+
+    JSON text (findings' evidence) is compared as what it holds: an amount in it is a sum
+    whose last digits depend on the engine's order of adding, like any float column.
+    """
+    if isinstance(v, str) and v[:1] in "{[":
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return v
     if isinstance(v, list | tuple):
         return tuple(comparable(x) for x in v)
     if isinstance(v, dict):
@@ -88,5 +98,6 @@ def clusters(engine: Engine) -> set[frozenset[str]]:
 
 
 def top_leads(engine: Engine, n: int = 50) -> tuple[Any, ...]:
-    """The first ``n`` leads in rank order: (entity id, name, score)."""
-    return comparable(engine.fetch_all(f"SELECT entity_id, name, score FROM leads ORDER BY rank LIMIT {n}"))
+    """The first ``n`` leads in rank order: (entity id, name, score); context entries are ranked apart."""
+    return comparable(engine.fetch_all(
+        f"SELECT entity_id, name, score FROM leads WHERE section = 'lead' ORDER BY rank LIMIT {n}"))
