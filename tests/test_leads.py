@@ -117,3 +117,15 @@ def test_cli_graph_detect_leads_lead_path_export(mini_db, tmp_path):
     assert runner.invoke(app, ["export", "--format", "ftm", "--out", str(out), *db]).exit_code == 0
     assert out.read_text().count("\"schema\": \"EconomicActivity\"") == 33  # every shipment
     assert runner.invoke(app, ["leads", "--format", "xml", *db]).exit_code != 0
+
+
+def test_a_statistics_finding_is_named_by_its_country(mini_db):
+    """A mirror-statistics signal concerns a hub country: listed apart, named, never shown as a raw id."""
+    path, _ = mini_db
+    with DuckDBEngine(path) as engine:
+        build_graph(engine, S)
+        findings = run_detection(engine, S) + [Finding("transshipment", "country:KG", 0.8, "Kyrgyzstan: ...")]
+        leads = build_leads(engine, S, findings)
+    kg = next(lead for lead in leads if lead.entity_id == "country:KG")
+    assert kg.name == "Kyrgyzstan (country, trade statistics)" and kg.country == "KG"
+    assert kg.section == "context"

@@ -30,6 +30,7 @@ from diversion.detect.registry import flags, registry, weights
 from diversion.detect.run import load_findings
 from diversion.engine import Engine
 from diversion.read.stages import record_stage, require_stage
+from diversion.reference import country_name
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,15 @@ def trade_parties(engine: Engine) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _labels(engine: Engine) -> dict[str, tuple[str, str | None]]:
+def _labels(engine: Engine, findings: Iterable[Finding] = ()) -> dict[str, tuple[str, str | None]]:
+    """``id → (name, country)`` of the network's entities, and of the countries statistics findings name."""
     rows = engine.fetch_all("SELECT node_id, label, country FROM nodes WHERE kind = 'entity'")
-    return {r[0]: (r[1], r[2]) for r in rows}
+    labels = {r[0]: (r[1], r[2]) for r in rows}
+    for f in findings:  # a trade-statistics signal (mirror_gap) concerns a country, not a party
+        code = f.entity_id.removeprefix("country:")
+        if code != f.entity_id and f.entity_id not in labels:
+            labels[f.entity_id] = (f"{country_name(code)} (country, trade statistics)", code)
+    return labels
 
 
 def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None = None) -> list[Lead]:
@@ -165,7 +172,7 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
     if findings is None:
         require_stage(engine, "leads")
         findings = load_findings(engine)
-    leads = rank_leads(findings, _labels(engine), weights(settings), trade_parties(engine))
+    leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
     rows = [{**lead.row(), "section": lead.section} for lead in leads]
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),
                         ("country", pa.string()), ("score", pa.float64()), ("flags", pa.string()),
