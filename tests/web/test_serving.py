@@ -226,3 +226,94 @@ def test_session_ends_at_logout(writer_app: TestClient) -> None:
     assert writer_app.post("/logout").status_code == 303
     writer_app.cookies.set("diversion_session", cookie)  # a copy of the cookie made before logging out
     assert writer_app.post("/review", json=decision).status_code == 401
+
+
+# --- several processes ------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _descendants(pid: int) -> list[str]:
+    """Command lines of a process's descendants (from /proc: Linux, as CI)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        ppid = int(text.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], list(parents.get(pid, []))
+    while todo:
+        child = todo.pop()
+        todo += parents.get(child, [])
+        try:
+            found.append((Path("/proc") / str(child) / "cmdline").read_text().replace("\0", " "))
+        except OSError:
+            continue
+    return found
+
+
+def test_serve_with_two_workers_answers_from_two_processes(case_db: Path, tmp_path: Path) -> None:
+    """``serve --workers 2``: two worker processes, each with its own read-only connection, both screening."""
+    import os
+    import signal
+    import time
+
+    copy = tmp_path / "case.duckdb"
+    shutil.copy(case_db, copy)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIVERSION_")}
+    server = subprocess.Popen(  # noqa: S603 (our own CLI)
+        [sys.executable, "-c", "from diversion.cli import main; main()", "serve", "--db", str(copy),
+         "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 240
+        while True:
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            try:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "serve --workers 2 did not become ready"
+            time.sleep(0.5)
+        workers = [c for c in _descendants(server.pid) if "spawn_main" in c]  # not the resource tracker
+        assert len(workers) == 2, workers
+        query = {"queries": {"q": {"schema": "Company", "properties": {"name": ["OOO AMG"], "country": ["ru"]}}}}
+        for _ in range(6):
+            r = httpx.post(f"{base}/match/default", json=query, timeout=60)
+            assert r.status_code == 200 and r.json()["responses"]["q"]["results"]
+        # A read-only CLI command still runs beside the two readers.
+        status = _cli("status", "--db", str(copy))
+        assert status.returncode == 0, status.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    assert server.returncode in (0, -signal.SIGINT)
+
+
+def test_serve_with_workers_and_an_api_key_is_refused_in_words(case_db: Path, tmp_path: Path) -> None:
+    import os
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("DIVERSION_")},
+           "DIVERSION_WEB__API_KEY": API_KEY}
+    out = subprocess.run(  # noqa: S603 (our own CLI)
+        [sys.executable, "-c", "from diversion.cli import main; main()", "serve", "--db", str(case_db),
+         "--port", str(_free_port()), "--workers", "2"],
+        capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert out.returncode != 0
+    message = " ".join(out.stderr.split())
+    assert "need --workers 1" in message and "Traceback" not in message

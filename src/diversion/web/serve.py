@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 #: Addresses that mean "every interface": they name no host a browser would send.
 ANY_INTERFACE = {"0.0.0.0", "::", ""}  # noqa: S104 (names, not a bind)
+#: How long a worker process may take to answer the supervisor's health ping (startup included).
+WORKER_STARTUP_S = 120
 
 
 def with_bound_host(settings: Settings, host: str) -> Settings:
@@ -81,4 +83,8 @@ def serve(
         os.environ["DIVERSION_CONFIG"] = str(config)
     create_app(settings).state.diversion.wh.close()  # fail here, in words, if the warehouse cannot be opened
     (announce or log.info)(line)
-    uvicorn.run("diversion.web.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    # A worker answers the supervisor's health pings only once it has imported the app and built its name
+    # indexes: seconds, and more on a busy machine. With uvicorn's default of 5 s it was killed and restarted
+    # over and over, and the server never answered.
+    uvicorn.run("diversion.web.serve:app_from_env", factory=True, workers=workers,  # type: ignore[arg-type]
+                timeout_worker_healthcheck=WORKER_STARTUP_S, **common)
