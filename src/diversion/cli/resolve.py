@@ -20,8 +20,9 @@ from diversion.errors import DiversionError
 def resolve(settings: Settings) -> None:
     """Link every party mention into entities (Splink) and match entities against sanctions lists."""
     from diversion.resolve import resolve as run_resolve
+    from diversion.runs import recorded_run
 
-    with warehouse(settings) as eng:
+    with warehouse(settings) as eng, recorded_run(eng, "resolve") as log, log.stage("resolve"):
         report = run_resolve(eng, settings)
     console.print(
         f"{report.mentions:,} mentions → {report.entities:,} entities "

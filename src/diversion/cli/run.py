@@ -26,13 +26,13 @@ def print_pipeline(result: PipelineRun) -> None:
         console.print(f"Investigation report: [bold]{escape(str(result.report))}[/]", markup=True)
 
 
-def run_and_print(settings: Settings, report: Path | None, what: str = "the pipeline") -> None:
+def run_and_print(settings: Settings, report: Path | None, what: str = "the pipeline", command: str = "run") -> None:
     """Run the stages after ingest with a status line, then print their summary (``run`` and ``demo``)."""
     with warehouse(settings) as engine, console.status(f"running {what}") as status:
         from diversion.pipeline import run_pipeline
 
         result = run_pipeline(engine, settings, report_dir=report,
-                              on_stage=lambda stage: status.update(f"running {stage}"))
+                              on_stage=lambda stage: status.update(f"running {stage}"), command=command)
     print_pipeline(result)
 
 
