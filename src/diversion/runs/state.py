@@ -26,14 +26,14 @@ def snapshot(engine: Engine, kind: str) -> Items:
     """The items of ``kind`` (``match``, ``flag`` or ``lead``) in the warehouse now, each with its entity's name."""
     if kind == "match":
         rows = engine.fetch_all(
-            "SELECT m.entity_id, m.sanction_entity_id, max(m.score), any_value(m.list_name), "
-            "any_value(m.matched_name), any_value(e.canonical_name) "
+            "SELECT m.entity_id, m.sanction_entity_id, max(m.score), max(m.list_name), "
+            "max(m.matched_name), max(e.canonical_name) "
             "FROM sanctions_matches m LEFT JOIN entities e ON e.entity_id = m.entity_id GROUP BY ALL")
         return {(eid, sid): {"name": name, "score": round(score, 4), "list_name": lst, "matched_name": matched}
                 for eid, sid, score, lst, matched, name in rows}
     if kind == "flag":
         rows = engine.fetch_all(
-            "SELECT f.entity_id, f.detector, max(f.score), any_value(e.canonical_name) "
+            "SELECT f.entity_id, f.detector, max(f.score), max(e.canonical_name) "
             "FROM findings f LEFT JOIN entities e ON e.entity_id = f.entity_id GROUP BY ALL")
         return {(eid, flag): {"name": name, "score": round(score, 4)} for eid, flag, score, name in rows}
     if kind == "lead":
@@ -56,7 +56,6 @@ def current_ids(engine: Engine, entity_ids: list[str]) -> dict[str, str]:
     }))
     rows = engine.fetch_all("SELECT r.old_id, em.entity_id FROM _run_ids r "
                             "JOIN entity_mentions em ON em.mention_id = r.mention_id")
-    engine.execute("DROP TABLE IF EXISTS _run_ids")
     return {old: new for old, new in rows if old != new}
 
 
