@@ -44,18 +44,20 @@ def run_pipeline(
     report_dir: Path | None = None,
     on_stage: Callable[[str], None] | None = None,
     command: str = "run",
+    incremental: bool = False,
 ) -> PipelineRun:
     """Resolve entities, build the network, detect red flags and rank leads.
 
     With ``report_dir``, also write the HTML investigation report there.
     ``on_stage`` is called with each stage's name before it starts (progress).
     The run is recorded in the run log as ``command`` (``diversion changes``).
+    ``incremental``: resolve scores only new mentions (``resolve.incremental``).
     """
     from diversion.runs import recorded_run
 
     out = PipelineRun()
     with recorded_run(engine, command) as log:
-        _run_stages(engine, settings, report_dir, on_stage, out, log.stage)
+        _run_stages(engine, settings, report_dir, on_stage, out, log.stage, incremental)
     return out
 
 
@@ -66,6 +68,7 @@ def _run_stages(
     on_stage: Callable[[str], None] | None,
     out: PipelineRun,
     logged: Callable[[str], AbstractContextManager[None]],
+    incremental: bool = False,
 ) -> None:
     # Imported here: each stage pulls heavy libraries (Splink, plotly) that
     # commands which never run the pipeline should not pay for.
@@ -83,7 +86,7 @@ def _run_stages(
         out.stages.append(StageRun(stage, summary, time.perf_counter() - started))
 
     def do_resolve() -> str:
-        r = resolve(engine, settings)
+        r = resolve(engine, settings, incremental=incremental)
         return (f"{r.mentions:,} mentions → {r.entities:,} entities; {r.sanctions_matches:,} sanctions matches; "
                 f"{r.decisions:,} analyst decisions honoured")
 

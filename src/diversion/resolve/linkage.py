@@ -47,7 +47,7 @@ class Linkage:
     records: int = 0  # linkage records Splink compared: one per group of identical mentions (``collapse``)
 
 
-def _quiet_splink() -> None:
+def quiet_splink() -> None:
     for name in ("splink", "py4j"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
@@ -102,7 +102,7 @@ def score_pairs(
     ``collapse_identical``: predict once per group of identical records (``collapse``; the same pairs, fewer
     comparisons); off, every mention is a record (the benchmark's baseline).
     """
-    _quiet_splink()
+    quiet_splink()
     if table.num_rows < 2:
         return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
     started = time.perf_counter()
@@ -125,13 +125,13 @@ def score_pairs(
                     settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
     register_same_name_lookup(linker, api, table, params.prior)
     parts = predict_chunks(collapsed.records.num_rows, chunks) if backend == "duckdb" else 1
-    found = _scored(predict(linker, min_probability, parts))
+    found = scored_pairs(predict(linker, min_probability, parts))
     twin_input = twins(collapsed) if collapsed.collapsed else None
     if twin_input is not None and twin_input.num_rows:
         twin_linker = Linker(register(api, twin_input, "twins_input"),
                              settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
         register_same_name_lookup(twin_linker, api, table, params.prior)
-        found = expand(found, _scored(predict(twin_linker, min_probability)), collapsed.members)
+        found = expand(found, scored_pairs(predict(twin_linker, min_probability)), collapsed.members)
     elif collapsed.collapsed:
         found = expand(found, PAIRS_SCHEMA.empty_table(), collapsed.members)
     close(api)
@@ -139,7 +139,7 @@ def score_pairs(
     return Linkage(found, params, records=collapsed.records.num_rows, **timing)
 
 
-def _scored(predicted: Any) -> pa.Table:
+def scored_pairs(predicted: Any) -> pa.Table:
     """Splink's predictions as ``PAIRS_SCHEMA`` rows: ids ordered per pair, rows sorted by id, scores rounded.
 
     Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
