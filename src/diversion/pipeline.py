@@ -86,7 +86,7 @@ def _run_stages(
         out.stages.append(StageRun(stage, summary, time.perf_counter() - started))
 
     def do_resolve() -> str:
-        r = resolve(engine, settings, incremental=incremental)
+        r = resolve(engine, settings, incremental=True) if incremental else resolve(engine, settings)
         return (f"{r.mentions:,} mentions → {r.entities:,} entities; {r.sanctions_matches:,} sanctions matches; "
                 f"{r.decisions:,} analyst decisions honoured")
 
