@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,12 +43,33 @@ def run_pipeline(
     settings: Settings,
     report_dir: Path | None = None,
     on_stage: Callable[[str], None] | None = None,
+    command: str = "run",
+    incremental: bool = False,
 ) -> PipelineRun:
     """Resolve entities, build the network, detect red flags and rank leads.
 
     With ``report_dir``, also write the HTML investigation report there.
     ``on_stage`` is called with each stage's name before it starts (progress).
+    The run is recorded in the run log as ``command`` (``diversion changes``).
+    ``incremental``: resolve scores only new mentions (``resolve.incremental``).
     """
+    from diversion.runs import recorded_run
+
+    out = PipelineRun()
+    with recorded_run(engine, command) as log:
+        _run_stages(engine, settings, report_dir, on_stage, out, log.stage, incremental)
+    return out
+
+
+def _run_stages(
+    engine: Engine,
+    settings: Settings,
+    report_dir: Path | None,
+    on_stage: Callable[[str], None] | None,
+    out: PipelineRun,
+    logged: Callable[[str], AbstractContextManager[None]],
+    incremental: bool = False,
+) -> None:
     # Imported here: each stage pulls heavy libraries (Splink, plotly) that
     # commands which never run the pipeline should not pay for.
     from diversion.detect import run_detection
@@ -55,17 +77,16 @@ def run_pipeline(
     from diversion.leads import build_leads
     from diversion.resolve.pipeline import resolve
 
-    out = PipelineRun()
-
     def timed(stage: str, work: Callable[[], str]) -> None:
         if on_stage is not None:
             on_stage(stage)
         started = time.perf_counter()
-        summary = work()
+        with logged(stage):
+            summary = work()
         out.stages.append(StageRun(stage, summary, time.perf_counter() - started))
 
     def do_resolve() -> str:
-        r = resolve(engine, settings)
+        r = resolve(engine, settings, incremental=True) if incremental else resolve(engine, settings)
         return (f"{r.mentions:,} mentions → {r.entities:,} entities; {r.sanctions_matches:,} sanctions matches; "
                 f"{r.decisions:,} analyst decisions honoured")
 
@@ -98,4 +119,3 @@ def run_pipeline(
             return f"{result.html} ({len(result.charts)} charts)"
 
         timed("report", do_report)
-    return out

@@ -22,6 +22,7 @@ VOLATILE = {
     "entity_mentions": {"match_probability"},
     "resolve_model": {"trained_at", "model_json"},
     "stage_runs": {"finished_at"},
+    "pipeline_runs": {"started_at", "finished_at"},
 }
 #: Tables compared through what they decide, not row by row (see ``clusters``).
 NOT_ROW_BY_ROW = {"resolve_pairs"}

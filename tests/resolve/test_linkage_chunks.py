@@ -81,3 +81,16 @@ def test_splink_temporary_folders_are_removed_when_the_process_ends() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert len(out) == 2 and "diversion-splink-" in out[0]
     assert not any(Path(p).exists() for p in out)  # Spark's checkpoints are GBs at scale: never left behind
+
+
+def test_identical_records_scored_once_give_every_mentions_pairs(linkage_input: pa.Table) -> None:
+    # Parties whose other spellings normalise alike: a copy of every third row under another id.
+    copies = linkage_input.take(list(range(0, linkage_input.num_rows, 3)))
+    copies = copies.set_column(0, "unique_id", pa.array([f"{i}-copy" for i in copies.column("unique_id").to_pylist()]))
+    table = pa.concat_tables([linkage_input, copies]).sort_by("unique_id")
+    params = TrainedParams()
+    every = score_pairs(table, 0.3, params=params, collapse_identical=False)
+    once = score_pairs(table, 0.3, params=params)
+    assert once.records <= linkage_input.num_rows < table.num_rows == every.records
+    assert every.pairs.num_rows > 2 * copies.num_rows  # the copies' own pairs and their partners'
+    assert once.pairs.equals(every.pairs)

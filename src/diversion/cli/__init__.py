@@ -2,6 +2,7 @@
 
 # Importing a command module registers its commands on `app`.
 from diversion.cli import (  # noqa: F401
+    changes,
     demo,
     detect,
     flows,

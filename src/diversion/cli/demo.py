@@ -65,7 +65,7 @@ def demo(
     _summary(results, settings.db_path, time.perf_counter() - started)
     if not pipeline:
         return
-    run_and_print(settings, report, "the pipeline on the demo")
+    run_and_print(settings, report, "the pipeline on the demo", command="demo")
     console.print("Next: `diversion leads`, `diversion lead AMG`, `diversion path Tsugami Kometa`, "
                   "`diversion serve`.")
 

@@ -32,8 +32,10 @@ def detect(
     """Run the red-flag detectors on the network (run `diversion graph` first) and write the findings table."""
     with warehouse(settings) as engine:
         from diversion.detect import run_detection
+        from diversion.runs import recorded_run
 
-        findings = run_detection(engine, settings, only=only)
+        with recorded_run(engine, "detect") as log, log.stage("detect"):
+            findings = run_detection(engine, settings, only=only)
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.detector] = counts.get(f.detector, 0) + 1
@@ -59,7 +61,10 @@ def leads(
         raise DiversionError(f"unknown format {fmt!r}; choose table, csv or json")
     section = "context" if context else "lead"
     with warehouse(settings) as engine:
-        ranked = build_leads(engine, settings)
+        from diversion.runs import recorded_run
+
+        with recorded_run(engine, "leads") as log, log.stage("leads"):
+            ranked = build_leads(engine, settings)
         counts = lead_counts(engine, settings)
     chosen = shown_leads(ranked, settings, top=top, show_all=show_all or context, section=section)
     rows = [lead.row() for lead in chosen]

@@ -17,12 +17,18 @@ from diversion.errors import DiversionError
 
 @app.command()
 @warehouse_command
-def resolve(settings: Settings) -> None:
+def resolve(
+    settings: Settings,
+    incremental: Annotated[bool, typer.Option("--incremental", help="Score only the mentions the last resolve did "
+                                              "not see, with its model (DuckDB); unchanged entities keep their ids.")
+                           ] = False,
+) -> None:
     """Link every party mention into entities (Splink) and match entities against sanctions lists."""
     from diversion.resolve import resolve as run_resolve
+    from diversion.runs import recorded_run
 
-    with warehouse(settings) as eng:
-        report = run_resolve(eng, settings)
+    with warehouse(settings) as eng, recorded_run(eng, "resolve") as log, log.stage("resolve"):
+        report = run_resolve(eng, settings, incremental=incremental)
     console.print(
         f"{report.mentions:,} mentions → {report.entities:,} entities "
         f"({report.merged_entities:,} with several mentions); {report.links:,} links at "

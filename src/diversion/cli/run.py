@@ -26,13 +26,15 @@ def print_pipeline(result: PipelineRun) -> None:
         console.print(f"Investigation report: [bold]{escape(str(result.report))}[/]", markup=True)
 
 
-def run_and_print(settings: Settings, report: Path | None, what: str = "the pipeline") -> None:
+def run_and_print(settings: Settings, report: Path | None, what: str = "the pipeline", command: str = "run",
+                  incremental: bool = False) -> None:
     """Run the stages after ingest with a status line, then print their summary (``run`` and ``demo``)."""
     with warehouse(settings) as engine, console.status(f"running {what}") as status:
         from diversion.pipeline import run_pipeline
 
         result = run_pipeline(engine, settings, report_dir=report,
-                              on_stage=lambda stage: status.update(f"running {stage}"))
+                              on_stage=lambda stage: status.update(f"running {stage}"), command=command,
+                              incremental=incremental)
     print_pipeline(result)
 
 
@@ -41,8 +43,10 @@ def run_and_print(settings: Settings, report: Path | None, what: str = "the pipe
 def run(
     settings: Settings,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML report to this folder.")] = None,
+    incremental: Annotated[bool, typer.Option("--incremental", help="Resolve only the mentions the last resolve "
+                                              "did not see (`diversion resolve --incremental`).")] = False,
 ) -> None:
     """Resolve entities, build the network, detect red flags and rank leads (optionally report)."""
-    run_and_print(settings, report)
+    run_and_print(settings, report, incremental=incremental)
     console.print("Next: `diversion leads`, `diversion lead NAME`, `diversion path BRAND END-USER`, "
                   "`diversion serve`.")

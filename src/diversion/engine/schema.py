@@ -214,7 +214,8 @@ TABLES: dict[str, str] = {
 }
 
 #: Tables written by the stages after ingest (resolve, graph, detect, leads).
-#: Stages rebuild their tables on each run (idempotent), except ``decisions``.
+#: Stages rebuild their tables on each run (idempotent), except ``decisions`` and the run log
+#: (``pipeline_runs``, ``run_changes``).
 STAGE_TABLES: dict[str, str] = {
     # --- resolve -------------------------------------------------------------
     # One row per distinct party mention (shipment parties are de-duplicated on
@@ -328,6 +329,30 @@ STAGE_TABLES: dict[str, str] = {
         flags VARCHAR NOT NULL,             -- ;-separated flag vocabulary
         evidence VARCHAR NOT NULL,
         section VARCHAR                     -- lead (trade party or linked to one) | context (no trade)
+    """,
+    # --- runs: what each pipeline run changed (`diversion changes`); never rebuilt, like decisions ---------
+    # One row per recorded run (`diversion run`, `resolve`, `detect`, `leads`), written when it ends.
+    "pipeline_runs": """
+        run_id BIGINT PRIMARY KEY,          -- 1, 2, 3... in the order runs started
+        command VARCHAR NOT NULL,           -- run|resolve|detect|leads|demo
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL,            -- finished|failed (a failed run keeps the changes of its finished stages)
+        stages VARCHAR NOT NULL,            -- ;-separated stages that finished, in order
+        counts JSON,                        -- mentions, entities, sanctions_matches, findings, leads... after the run
+        changes BIGINT NOT NULL             -- rows this run wrote to run_changes
+    """,
+    # What one run changed against the warehouse it started from (runs.diff): leads, sanctions matches, flags.
+    "run_changes": """
+        run_id BIGINT NOT NULL,
+        kind VARCHAR NOT NULL,              -- lead_new|lead_changed|lead_removed|match_new|match_removed|
+                                            -- flag_new|flag_removed
+        entity_id VARCHAR NOT NULL,         -- the entity's id in that run (later ids: runs.state.current_ids)
+        name VARCHAR,
+        item VARCHAR NOT NULL,              -- sanctions-list entry id (match), flag (flag), '' (lead)
+        before JSON,                        -- the item before the run (NULL: new); leads: rank, score, flags, section
+        after JSON,                         -- the item after the run (NULL: removed)
+        summary VARCHAR NOT NULL            -- one human line: "rank 40 → 3, score 0.31 → 0.93, new flag sanctioned"
     """,
     # When each stage after resolve last finished (one row per stage): a stage whose input has not run stops.
     "stage_runs": """

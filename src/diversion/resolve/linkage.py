@@ -14,6 +14,7 @@ from splink import Linker
 
 from diversion.engine import Engine
 from diversion.resolve.backends import close, db_api, register
+from diversion.resolve.collapse import Collapsed, collapse, expand, twins
 from diversion.resolve.model import SAME_NAME_COLUMN, same_name_tf, settings
 from diversion.resolve.training import TrainedParams, train
 
@@ -43,9 +44,10 @@ class Linkage:
     params: TrainedParams
     train_seconds: float = 0.0  # estimating the model (0 when parameters were given)
     predict_seconds: float = 0.0  # Splink's blocking and scoring
+    records: int = 0  # linkage records Splink compared: one per group of identical mentions (``collapse``)
 
 
-def _quiet_splink() -> None:
+def quiet_splink() -> None:
     for name in ("splink", "py4j"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
@@ -87,7 +89,7 @@ def predict(linker: Linker, min_probability: float, chunks: int = 1) -> Any:
 def score_pairs(
     table: pa.Table, min_probability: float, backend: str = "duckdb", engine: Engine | None = None,
     params: TrainedParams | None = None, master: str = "local[2]", seed: int = 42, chunks: int = 0,
-    memory_limit: str = "",
+    memory_limit: str = "", collapse_identical: bool = True,
 ) -> Linkage:
     """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given, then predict.
 
@@ -97,8 +99,10 @@ def score_pairs(
     ``predict_chunks``); Spark predicts in one go (it spills on its own).
     ``memory_limit``: of Splink's DuckDB database (empty: automatic, see
     ``backends.memory_limit``); beyond it DuckDB spills to disk.
+    ``collapse_identical``: predict once per group of identical records (``collapse``; the same pairs, fewer
+    comparisons; DuckDB backend); off, every mention is a record (the benchmark's baseline).
     """
-    _quiet_splink()
+    quiet_splink()
     if table.num_rows < 2:
         return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
     started = time.perf_counter()
@@ -114,30 +118,48 @@ def score_pairs(
     trained = time.perf_counter()
     if fresh:
         api = db_api(backend, engine, master, memory_limit)
-    sdf = register(api, table, "mentions_input")
-    linker = Linker(sdf, settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
+    # Identical records are scored once (``collapse``); training above saw every mention, so the model
+    # is the one every mention gives.
+    # Not on Spark yet: PySpark types a list column it sees only nulls of (a small twin table) as VOID.
+    collapsed = (collapse(table) if collapse_identical and backend == "duckdb"
+                 else Collapsed(table, table.select([]), 0))
+    linker = Linker(register(api, collapsed.records, "mentions_input"),
+                    settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
     register_same_name_lookup(linker, api, table, params.prior)
-    parts = predict_chunks(table.num_rows, chunks) if backend == "duckdb" else 1
-    predicted = predict(linker, min_probability, parts)
-    # Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
-    # sides) would cost more to convert than the rest of the step. Ids ordered per pair, rows sorted by id.
+    parts = predict_chunks(collapsed.records.num_rows, chunks) if backend == "duckdb" else 1
+    found = scored_pairs(predict(linker, min_probability, parts))
+    twin_input = twins(collapsed) if collapsed.collapsed else None
+    if twin_input is not None and twin_input.num_rows:
+        twin_linker = Linker(register(api, twin_input, "twins_input"),
+                             settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
+        register_same_name_lookup(twin_linker, api, table, params.prior)
+        found = expand(found, scored_pairs(predict(twin_linker, min_probability)), collapsed.members)
+    elif collapsed.collapsed:
+        found = expand(found, PAIRS_SCHEMA.empty_table(), collapsed.members)
+    close(api)
+    timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
+    return Linkage(found, params, records=collapsed.records.num_rows, **timing)
+
+
+def scored_pairs(predicted: Any) -> pa.Table:
+    """Splink's predictions as ``PAIRS_SCHEMA`` rows: ids ordered per pair, rows sorted by id, scores rounded.
+
+    Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
+    sides) would cost more to convert than the rest of the step.
+    """
     found = predicted.query_sql(
         "SELECT least(unique_id_l, unique_id_r) AS mention_id_l, greatest(unique_id_l, unique_id_r) AS mention_id_r, "
         "match_probability, match_weight FROM {this}"
     ).as_pyarrow_table()
-    close(api)
-    timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
     if found.num_rows == 0:
-        return Linkage(PAIRS_SCHEMA.empty_table(), params, **timing)
+        return PAIRS_SCHEMA.empty_table()
     found = found.sort_by([("mention_id_l", "ascending"), ("mention_id_r", "ascending")])
-    out = pa.table({
+    return pa.table({
         "mention_id_l": found["mention_id_l"].cast(pa.string()),
         "mention_id_r": found["mention_id_r"].cast(pa.string()),
         "match_probability": _rounded(found["match_probability"], 6),
         "match_weight": _rounded(found["match_weight"], 4),
     }, schema=PAIRS_SCHEMA)
-    timing["predict_seconds"] = time.perf_counter() - trained
-    return Linkage(out, params, **timing)
 
 
 def same_name_lookup(table: pa.Table, prior: float) -> pa.Table:

@@ -18,6 +18,7 @@ from diversion.engine import Engine
 from diversion.resolve.clustering import cluster, listing_keys
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
+from diversion.resolve.incremental import previous_resolve, score_new_pairs
 from diversion.resolve.linkage import score_pairs
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions, mentions_table
@@ -49,6 +50,8 @@ class ResolveReport:
     unresolved_reasons: dict[str, int] = field(default_factory=dict)
     #: Seconds per step: mentions, linkage_input, train, predict, cluster, entities, sanctions, write.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Mentions scored this run: all of them, or (incremental) the ones the last resolve did not see.
+    scored_mentions: int = 0
 
 
 def _rewrite(engine: Engine, table: str, data: pa.Table) -> None:
@@ -86,18 +89,20 @@ def _cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
     return out
 
 
-def resolve(engine: Engine, settings: Settings, backend: str | None = None) -> ResolveReport:
+def resolve(engine: Engine, settings: Settings, backend: str | None = None, incremental: bool = False) -> ResolveReport:
     """Link every party mention in the warehouse into entities and rebuild the resolve tables.
 
     ``backend`` picks Splink's backend (``duckdb`` or ``spark``; default: the
     settings' engine). Decisions in ``decisions`` are honoured; the same data
-    gives the same entity ids.
+    gives the same entity ids. ``incremental``: score only the mentions the
+    last resolve did not see, with its model (``resolve.incremental``; DuckDB
+    backend; a warehouse never resolved is resolved in full).
     """
     with _gc_paused():
-        return _resolve(engine, settings, backend)
+        return _resolve(engine, settings, backend, incremental)
 
 
-def _resolve(engine: Engine, settings: Settings, backend: str | None) -> ResolveReport:
+def _resolve(engine: Engine, settings: Settings, backend: str | None, incremental: bool = False) -> ResolveReport:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     clock = [started]
@@ -113,8 +118,16 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
     lap("mentions")
     table = linkage_table(mentions, rs.max_name_length, rs.max_block_size)
     lap("linkage_input")
-    linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed,
-                          chunks=rs.predict_chunks, memory_limit=rs.predict_memory_limit)
+    previous = previous_resolve(engine) if incremental and backend == "duckdb" else None
+    if previous is not None:
+        linkage = score_new_pairs(table, previous, rs.review_low, engine, memory_limit=rs.predict_memory_limit)
+    else:
+        linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed,
+                              chunks=rs.predict_chunks, memory_limit=rs.predict_memory_limit)
+        if incremental:
+            linkage.params.notes.append("incremental: " + (
+                "the warehouse was never resolved: resolved in full" if backend == "duckdb"
+                else f"runs on the DuckDB backend only: resolved in full on {backend}"))
     timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
     clock[0] = time.perf_counter()
     same, different = current_decisions(engine)
@@ -137,7 +150,8 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
         _rewrite(engine, "entities", ents)
         _rewrite(engine, "entity_mentions", entity_mentions_table(ids, assignments))
         _rewrite(engine, "resolve_pairs", linkage.pairs)
-        _rewrite(engine, "resolve_model", model)
+        if previous is None:  # an incremental run keeps the model it scored with
+            _rewrite(engine, "resolve_model", model)
         _rewrite(engine, "sanctions_matches", matches_table(matches))
         engine.reset_table("shipment_entities")  # straight from the warehouse's own tables, in its SQL
         engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")
@@ -153,5 +167,5 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None) -> Resolve
         sanctions_matches=len(matches),
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
         backend=backend, seconds=round(time.perf_counter() - started, 2), unresolved_reasons=reasons,
-        timings=timings,
+        timings=timings, scored_mentions=linkage.records if previous is not None else table.num_rows,
     )

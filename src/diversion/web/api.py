@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from diversion.read.changes import NoSuchRun
 from diversion.web import queries, review
 from diversion.web.dashboard import DashboardQuery, dashboard
 from diversion.web.dataset_search import DEFAULT_FACETS, SearchError, SearchParams, search_dataset
@@ -34,6 +35,8 @@ from diversion.web.matching import (
 )
 from diversion.web.models import (
     AlgorithmResponse,
+    ChangeRow,
+    ChangesResponse,
     DataCatalogModel,
     DatasetModel,
     Decision,
@@ -374,6 +377,21 @@ def leads(
     total, rows = queries.leads_page(state.wh, flag, country, offset, limit)
     results = [Lead(**{**r, "flags": [f for f in (r["flags"] or "").split(";") if f]}) for r in rows]
     return LeadsResponse(total=total, offset=offset, limit=limit, results=results)
+
+
+@router.get("/changes", response_model=ChangesResponse, tags=["Leads"])
+def changes(
+    state: State,
+    since: int | None = Query(None, ge=0, le=1_000_000_000),
+    show_all: bool = Query(False, alias="all"),
+) -> ChangesResponse:
+    """What the latest run changed, or every run after run ``since``: new and changed leads, matches, flags."""
+    try:
+        found = queries.changes(state.wh, state.settings, since, show_all)
+    except NoSuchRun as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return ChangesResponse(since=found.since, latest=found.latest, hidden=found.hidden,
+                           results=[ChangeRow(**r) for r in found.rows()])
 
 
 @router.get("/flows", tags=["Flows"])

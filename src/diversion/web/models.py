@@ -324,6 +324,28 @@ class LeadsResponse(BaseModel):
     results: list[Lead]
 
 
+class ChangeRow(BaseModel):
+    """One thing a run changed: a lead, a sanctions match or a flag of one entity (``diversion changes``)."""
+
+    run_id: int
+    kind: str = Field(description="lead_new|lead_changed|lead_removed|match_new|match_removed|flag_new|flag_removed")
+    entity_id: str
+    name: str | None
+    item: str = Field(description="the sanctions-list entry (match), the flag (flag), empty (lead)")
+    summary: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class ChangesResponse(BaseModel):
+    """The changes after run ``since`` up to run ``latest`` (0 when no run is recorded)."""
+
+    since: int
+    latest: int
+    hidden: int = Field(description="changes of leads below the threshold or of context entities, left out")
+    results: list[ChangeRow]
+
+
 class EntityDetail(BaseModel):
     """Everything the warehouse knows about one resolved entity."""
 

@@ -1,4 +1,4 @@
-"""HTML pages for analysts: home, search, entity, leads, flows dashboard, review queue, login."""
+"""HTML pages for analysts: home, search, entity, leads, changes, flows dashboard, review queue, login."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from diversion.read.changes import NoSuchRun
 from diversion.web import queries, review
 from diversion.web.api import clean, dashboard_query, write_decision
 from diversion.web.dashboard import dashboard
@@ -155,6 +156,26 @@ def leads_page(
         lead_counts=queries.lead_counts(state.wh, state.settings),
         link=link,
     )
+
+
+@router.get("/ui/changes", response_class=HTMLResponse)
+def changes_page(
+    request: Request,
+    state: State,
+    since: int | None = Query(None, ge=0, le=1_000_000_000),
+    show: str = Query("above", pattern="^(above|all)$"),
+) -> HTMLResponse:
+    """What the latest run changed (or every run after ``since``): the delta a reviewer reads after an update."""
+    try:
+        found = queries.changes(state.wh, state.settings, since, show == "all")
+    except NoSuchRun as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+    def link(**changes: Any) -> str:
+        return "?" + urlencode({k: v for k, v in {"since": since, "show": show, **changes}.items() if v is not None})
+
+    return render(request, state, "changes.html", found=found, rows=found.rows(), show=show, link=link,
+                  threshold=state.settings.leads.threshold)
 
 
 @router.get("/ui/flows", response_class=HTMLResponse)

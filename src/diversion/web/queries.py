@@ -13,6 +13,7 @@ from typing import Any
 
 from diversion.config import Settings
 from diversion.engine.schema import decode_json
+from diversion.read import changes as read_changes
 from diversion.read import dossier as read_dossier
 from diversion.read import entities as read_entities
 from diversion.read import leads as read_leads
@@ -173,3 +174,10 @@ def synthetic(wh: WebWarehouse) -> str | None:
 
     with wh.read_engine() as engine:
         return synthetic_note(engine)
+
+
+def changes(wh: WebWarehouse, settings: Settings, since: int | None = None,
+            show_all: bool = False) -> read_changes.ChangeList:
+    """What the runs after run ``since`` changed (default: the latest run), as ``diversion changes`` lists it."""
+    with wh.read_engine() as engine:
+        return read_changes.changes_since(engine, settings, since, show_all)
