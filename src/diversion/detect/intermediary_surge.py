@@ -160,19 +160,20 @@ def find(ctx: DetectContext) -> list[Finding]:
                       "After the cut-off": ctx.money(best["after_value"]),
                       "Growth factor": f"×{best['growth_factor']:.1f}",
                       "Its share of the growth": f"{best['share_of_growth']:.0%}", "Cut-off": str(cut)}}))
-    for importer, flow in importers.items():
-        flow["flow_label"] = _label(flow["flow"], flow["flow_key"], ctx.labels, brands)
-        names = ", ".join(ctx.name(c) for c in flow["new_counterparts"][:3])
-        findings.append(Finding(NAME, importer, flow["score"],
+    for importer, surge in importers.items():
+        surge["flow_label"] = _label(surge["flow"], surge["flow_key"], ctx.labels, brands)
+        names = ", ".join(ctx.name(c) for c in surge["new_counterparts"][:3])
+        findings.append(Finding(NAME, importer, surge["score"],
                                 f"Counterparts new after {cut} ({names}) carry "
-                                f"{flow['new_counterparts_share']:.0%} of the growth in {flow['flow_label']} "
-                                f"({ctx.money(flow['before_value'])} before → {ctx.money(flow['after_value'])} after).",
-                                {"flow": flow, "role": "importer", "cutoff_date": str(cut), "currency": ctx.currency,
-                                 "facts": {"Flow": flow["flow_label"],
-                                           "Before the cut-off": ctx.money(flow["before_value"]),
-                                           "After the cut-off": ctx.money(flow["after_value"]),
+                                f"{surge['new_counterparts_share']:.0%} of the growth in {surge['flow_label']} "
+                                f"({ctx.money(surge['before_value'])} before → "
+                                f"{ctx.money(surge['after_value'])} after).",
+                                {"flow": surge, "role": "importer", "cutoff_date": str(cut), "currency": ctx.currency,
+                                 "facts": {"Flow": surge["flow_label"],
+                                           "Before the cut-off": ctx.money(surge["before_value"]),
+                                           "After the cut-off": ctx.money(surge["after_value"]),
                                            "New counterparts": names,
-                                           "Their share of the growth": f"{flow['new_counterparts_share']:.0%}",
+                                           "Their share of the growth": f"{surge['new_counterparts_share']:.0%}",
                                            "Cut-off": str(cut)}}))
     return findings
 

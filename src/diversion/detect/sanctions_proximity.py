@@ -82,7 +82,9 @@ def _linked_sources(ctx: DetectContext) -> list[dict[str, Any]]:
               GROUP BY j.node)""")
 
 
-def _trade_in_time(ctx: DetectContext, steps: list[tuple[str, str, date | None]]) -> dict[tuple[str, str], dict]:
+def _trade_in_time(
+    ctx: DetectContext, steps: list[tuple[str, str, date | None]]
+) -> dict[tuple[str, str], dict[str, Any]]:
     """For each trade step ``(a, b, since)``: value and shipments between a and b on or after ``since``."""
     if not steps:
         return {}
@@ -140,9 +142,11 @@ def find(ctx: DetectContext) -> list[Finding]:
     by_node.update({r["node"]: r for r in rows if r["hop"] > 0 and r["node"] not in by_node})
     reached = [r for r in rows if r["hop"] > 0 and r["node"] != r["prev"] and r["node"] != r["origin"]
                and not str(r["node"]).startswith(("brand:", "domain:"))]
-    chains: dict[str, list[dict[str, Any]]] = {}
+    chains: dict[int, list[dict[str, Any]]] = {}  # by id() of the reached row
     for r in reached:
-        chain, node, step = [], r["node"], r
+        chain: list[dict[str, Any]] = []
+        node = r["node"]
+        step: dict[str, Any] | None = r
         while step is not None and step["hop"] > 0 and len(chain) < d.proximity_max_hops:
             chain.append({"from": node, "from_name": ctx.name(node), "to": step["prev"],
                           "to_name": ctx.name(step["prev"]), "kind": step["kind"], "edge_id": step["edge_id"],

@@ -72,7 +72,8 @@ class Engine(ABC):
     # Helpers shared by every engine ------------------------------------------
     def fetch_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return its rows as dictionaries."""
-        return self.fetch_arrow(sql, params).to_pylist()
+        rows: list[dict[str, Any]] = self.fetch_arrow(sql, params).to_pylist()
+        return rows
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         """The first column of the first row, or ``None``."""

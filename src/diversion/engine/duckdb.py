@@ -74,7 +74,7 @@ class DuckDBEngine(Engine):
             self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _diversion_insert", None)
         finally:
             self.con.unregister("_diversion_insert")
-        return data.num_rows
+        return int(data.num_rows)
 
     def insert_new(self, table: str, data: pa.Table, key: str) -> int:
         if data.num_rows == 0:

@@ -286,7 +286,7 @@ class SparkEngine(Engine):
             return 0
         frame, _ = self._frame(data, table)
         frame.write.insertInto(table)
-        return data.num_rows
+        return int(data.num_rows)
 
     @_spark_errors
     def insert_new(self, table: str, data: pa.Table, key: str) -> int:

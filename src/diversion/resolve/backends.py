@@ -108,7 +108,7 @@ def duckdb_connection(limit: str = "") -> Any:
     """
     import duckdb
 
-    config = {"temp_directory": _spill_directory()}
+    config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": _spill_directory()}
     limit = memory_limit(limit)
     if limit:
         config["memory_limit"] = limit
@@ -127,7 +127,9 @@ def db_api(backend: str, engine: Engine | None = None, master: str = "local[2]",
     if backend == "spark":
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=spark_session(engine, master), break_lineage_method="checkpoint")
+        # splink leaves SparkAPI.__init__ unannotated
+        return SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=spark_session(engine, master), break_lineage_method="checkpoint")
     raise EngineUnavailable(f"unknown linkage backend {backend!r}; choose duckdb or spark")
 
 

@@ -163,7 +163,7 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
     register_same_name_lookup(linker, api, table, params.prior)
     rows = {r["unique_id"]: r for r in table.to_pylist()}  # sorted by id: left and right picked by id
     pair = linker.inference.score_pair(rows[left["mention_id"]], rows[right["mention_id"]])
-    scored = pair.as_pandas_dataframe().to_dict("records")[0]
+    scored = pair.as_record_list()[0]
     for comp, labels in PRIORS.items():
         gamma = int(scored[f"gamma_{comp}"])
         col = _SHOWN[comp]
