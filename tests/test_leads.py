@@ -44,8 +44,8 @@ def test_only_the_best_finding_per_flag_counts():
 
 
 def test_rank_breaks_ties_by_number_of_flags_and_writes_evidence_ids():
-    fs = [Finding("sanctioned", "a", 1.0, "A is listed.", {"matches": [{"sanction_entity_id": "ofac-1"}]}),
-          Finding("sanctioned", "b", 1.0, "B is listed.", {"matches": [{"sanction_entity_id": "ofac-2"}]}),
+    fs = [Finding("sanctioned", "a", 1.0, "A is listed.", {"sanction_ids": ["ofac-1"]}),
+          Finding("sanctioned", "b", 1.0, "B is listed.", {"sanction_ids": ["ofac-2"]}),
           Finding("priority_goods", "b", 0.01, "B ships CHPL goods.", {"shipment_ids": ["s1"]})]
     leads = rank_leads(fs, {"a": ("A", "RU"), "b": ("B", "RU")}, {"sanctioned": 1.0, "priority_goods": 0.3})
     assert [lead.entity_id for lead in leads] == ["b", "a"]

@@ -12,7 +12,7 @@ import pyarrow as pa
 from diversion.config import Settings
 from diversion.detect.common import OLD_MACHINES, old_machines, split_tags
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -154,7 +154,7 @@ def find(ctx: DetectContext) -> list[Finding]:
                    f"growth in {best['flow_label']} ({ctx.money(best['before_value'])} before → "
                    f"{ctx.money(best['after_value'])} after){old}.")
         findings.append(Finding(NAME, entity_id, best["score"], summary, {
-            "flow": best, "other_flows": flows[1:6], "shipment_ids": list(sample.get("shipment_ids") or []),
+            "flow": best, "other_flows": flows[1:6], **RecordIds(shipment_ids=list(sample.get("shipment_ids") or [])),
             "cutoff_date": str(cut), "currency": ctx.currency, **old_evidence,
             "facts": {"Flow": best["flow_label"], "Before the cut-off": ctx.money(best["before_value"]),
                       "After the cut-off": ctx.money(best["after_value"]),

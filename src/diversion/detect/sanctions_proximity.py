@@ -10,7 +10,7 @@ import pyarrow as pa
 from diversion.config import Settings
 from diversion.detect.common import value_factor
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext, listing_text
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.detect.sanctioned import sanctioned_ids
@@ -188,7 +188,7 @@ def find(ctx: DetectContext) -> list[Finding]:
         findings.append(Finding(NAME, r["node"], score, summary, {
             "hops": r["hop"], "sanctioned_entity": r["origin"], "sanctioned_name": origin,
             "listed_on": r["listed"], "path": chain, "currency": ctx.currency,
-            "shipment_ids": ids[:10], "edge_ids": [c["edge_id"] for c in chain],
+            **RecordIds(shipment_ids=ids[:10], edge_ids=[c["edge_id"] for c in chain if c["edge_id"]]),
             "facts": {"Sanctioned party": origin, "Listed on": r["listed"] or "not given by the list",
                       "Hops": r["hop"], "Chain": " → ".join([name] + [c["to_name"] for c in chain])},
         }))
