@@ -157,9 +157,7 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),
                         ("country", pa.string()), ("score", pa.float64()), ("flags", pa.string()),
                         ("evidence", pa.string()), ("section", pa.string())])
-    with engine.transaction():
-        engine.reset_table("leads")
-        engine.insert_arrow("leads", pa.Table.from_pylist(rows, schema=schema))
+    engine.replace_arrow("leads", pa.Table.from_pylist(rows, schema=schema))
     above = sum(1 for lead in leads if lead.section == "lead" and lead.score >= settings.leads.threshold)
     record_stage(engine, "leads", f"{above} leads at or above {settings.leads.threshold}")
     return leads

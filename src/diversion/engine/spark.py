@@ -30,6 +30,7 @@ import sqlglot
 from sqlglot import exp
 
 from diversion.engine.base import Engine
+from diversion.engine.linkage import SparkSessionLinkage
 from diversion.engine.schema import STAGE_TABLES, TABLES, columns, create_sql
 from diversion.engine.spark_sql import transpile
 from diversion.errors import EngineUnavailable, WarehouseError
@@ -305,13 +306,6 @@ class SparkEngine(Engine):
         self._sql(f"REFRESH TABLE {table}")
         return self.count(table) - before
 
-    @_spark_errors
-    def replace_arrow(self, table: str, data: pa.Table) -> None:
-        frame = self.spark.createDataFrame(data) if data.num_rows else None
-        if frame is None:
-            frame, _ = self._frame(data, table)
-        self._swap(table, frame)
-
     def _swap(self, table: str, frame: Any) -> None:
         """Write ``frame`` as the new content of ``table`` and swap directories."""
         target = self._location(table)
@@ -386,6 +380,10 @@ class SparkEngine(Engine):
             backups, self._backups = self._backups, None
             for folder in backups.values():
                 shutil.rmtree(folder, ignore_errors=True)
+
+    def linkage(self, memory_limit: str = "") -> SparkSessionLinkage:
+        # Splink on this session: the pairs are computed where the warehouse lives (local mode or the cluster).
+        return SparkSessionLinkage(self.spark)
 
     def close(self) -> None:
         # The SparkSession is shared by the process (getOrCreate); keep it for reuse.

@@ -19,16 +19,9 @@ _SCHEMATA = {"Company", "Person", "Organization", "LegalEntity"}
 
 
 def _batches(engine: Engine, sql: str) -> Iterator[list[dict[str, Any]]]:
-    """Rows of ``sql`` in batches; streamed on DuckDB so 10M shipments never sit in memory at once."""
-    con = getattr(engine, "con", None)
-    if con is not None:
-        result = con.execute(sql)
-        reader = (result.to_arrow_reader(50_000) if hasattr(result, "to_arrow_reader")
-                  else result.fetch_record_batch(50_000))
-        for batch in reader:
-            yield batch.to_pylist()
-    else:
-        yield engine.fetch_arrow(sql).to_pylist()
+    """Rows of ``sql`` in batches; streamed where the engine can, so 10M shipments never sit in memory at once."""
+    for batch in engine.fetch_batches(sql, rows=50_000):
+        yield batch.to_pylist()
 
 
 _FTM_ID = re.compile(r"^[a-zA-Z0-9.-]{1,128}$")

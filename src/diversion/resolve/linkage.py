@@ -12,8 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
-from diversion.engine import Engine
-from diversion.resolve.backends import close, db_api, register
+from diversion.engine import Engine, InProcessLinkage, LinkageBackend
 from diversion.resolve.model import SAME_NAME_COLUMN, same_name_tf, settings
 from diversion.resolve.training import TrainedParams, train
 
@@ -85,39 +84,44 @@ def predict(linker: Linker, min_probability: float, chunks: int = 1) -> Any:
 
 
 def score_pairs(
-    table: pa.Table, min_probability: float, backend: str = "duckdb", engine: Engine | None = None,
-    params: TrainedParams | None = None, master: str = "local[2]", seed: int = 42, chunks: int = 0,
-    memory_limit: str = "",
+    table: pa.Table, min_probability: float, engine: Engine | None = None, params: TrainedParams | None = None,
+    seed: int = 42, chunks: int = 0, memory_limit: str = "",
 ) -> Linkage:
     """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given, then predict.
 
     Returns pairs with ``match_probability >= min_probability``, ids ordered
     (``mention_id_l < mention_id_r``) and sorted, so runs are comparable.
-    ``chunks``: chunks per side of the DuckDB predict (0: from the row count,
-    ``predict_chunks``); Spark predicts in one go (it spills on its own).
-    ``memory_limit``: of Splink's DuckDB database (empty: automatic, see
-    ``backends.memory_limit``); beyond it DuckDB spills to disk.
+    Splink runs where ``engine.linkage()`` puts it (without an engine: an
+    in-process DuckDB database).
+    ``chunks``: chunks per side of a chunked predict (0: from the row count,
+    ``predict_chunks``); a backend that spills on its own (Spark) predicts in one go.
+    ``memory_limit``: of an in-process linkage database (empty: automatic, see
+    ``engine.linkage.memory_limit``); beyond it DuckDB spills to disk.
     """
     _quiet_splink()
     if table.num_rows < 2:
         return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
     started = time.perf_counter()
-    api = None
+
+    def fresh_backend() -> LinkageBackend:
+        return engine.linkage(memory_limit) if engine is not None else InProcessLinkage(memory_limit)
+
+    backend: LinkageBackend | None = None
     if params is None:  # the training database is set up inside the training time
-        api = db_api(backend, engine, master, memory_limit)
-        params = train(api, training_sample(table), seed)
+        backend = fresh_backend()
+        params = train(backend, training_sample(table), seed)
         if table.num_rows > TRAIN_MAX_MENTIONS:
             params.notes.append(f"trained on {TRAIN_MAX_MENTIONS:,} of {table.num_rows:,} mentions (smallest ids)")
-    fresh = api is None or backend == "duckdb"  # DuckDB predicts on a clean database, without training's tables
-    if fresh:
-        close(api)  # freeing training's database is part of training
+        if backend.predict_apart:
+            backend.close()  # freeing training's database is part of training
+            backend = None
     trained = time.perf_counter()
-    if fresh:
-        api = db_api(backend, engine, master, memory_limit)
-    sdf = register(api, table, "mentions_input")
+    if backend is None:
+        backend = fresh_backend()
+    sdf = backend.register(table, "mentions_input")
     linker = Linker(sdf, settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
-    register_same_name_lookup(linker, api, table, params.prior)
-    parts = predict_chunks(table.num_rows, chunks) if backend == "duckdb" else 1
+    register_same_name_lookup(linker, backend, table, params.prior)
+    parts = predict_chunks(table.num_rows, chunks) if backend.chunked_predict else 1
     predicted = predict(linker, min_probability, parts)
     # Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
     # sides) would cost more to convert than the rest of the step. Ids ordered per pair, rows sorted by id.
@@ -125,7 +129,7 @@ def score_pairs(
         "SELECT least(unique_id_l, unique_id_r) AS mention_id_l, greatest(unique_id_l, unique_id_r) AS mention_id_r, "
         "match_probability, match_weight FROM {this}"
     ).as_pyarrow_table()
-    close(api)
+    backend.close()
     timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
     if found.num_rows == 0:
         return Linkage(PAIRS_SCHEMA.empty_table(), params, **timing)
@@ -149,9 +153,9 @@ def same_name_lookup(table: pa.Table, prior: float) -> pa.Table:
     return pa.table({SAME_NAME_COLUMN: keys, f"tf_{SAME_NAME_COLUMN}": pa.array(tf, pa.float64())})
 
 
-def register_same_name_lookup(linker: Linker, api: Any, table: pa.Table, prior: float) -> None:
+def register_same_name_lookup(linker: Linker, backend: LinkageBackend, table: pa.Table, prior: float) -> None:
     """Register ``same_name_lookup`` with ``linker``, so Splink never counts the names itself."""
-    lookup = register(api, same_name_lookup(table, prior), "same_name_tf")
+    lookup = backend.register(same_name_lookup(table, prior), "same_name_tf")
     linker.table_management.register_term_frequency_lookup(lookup, SAME_NAME_COLUMN)
 
 

@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     >>> create_app(load_settings(db_path="missing.duckdb"))  # doctest: +SKIP
     """
     settings = settings or load_settings()
-    wh = WebWarehouse(settings.db_path, writable=bool(settings.web.api_key))
+    wh = WebWarehouse(settings.db_path, settings.engine, writable=bool(settings.web.api_key))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     add_filters(templates.env)
 
