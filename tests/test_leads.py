@@ -5,25 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "detect"))
-
-from minicase import build_minicase  # noqa: E402
-
-from diversion.cli import app  # noqa: E402
-from diversion.config import Settings  # noqa: E402
-from diversion.detect import run_detection  # noqa: E402
-from diversion.detect.finding import Finding  # noqa: E402
-from diversion.detect.registry import weights as flag_weights  # noqa: E402
-from diversion.engine import DuckDBEngine  # noqa: E402
-from diversion.graph import build_graph  # noqa: E402
-from diversion.leads import build_leads, combine, lead_dossier, rank_leads, shown_leads  # noqa: E402
+from diversion.cli import app
+from diversion.config import Settings
+from diversion.detect import run_detection
+from diversion.detect.finding import Finding
+from diversion.detect.registry import weights as flag_weights
+from diversion.engine import DuckDBEngine
+from diversion.graph import build_graph
+from diversion.leads import build_leads, combine, lead_dossier, rank_leads, shown_leads
+from tests.detect.minicase import build_minicase
 
 S = Settings()
 

@@ -181,8 +181,8 @@ def test_military_end_user_ties(case_engine):
     assert "e-ural" not in found
 
 
-def test_run_detection_writes_findings_idempotently(case_engine):
-    engine, _ = case_engine
+def test_run_detection_writes_findings_idempotently(case_on_each_engine):
+    engine, _ = case_on_each_engine
     first = run_detection(engine, S)
     rows = engine.fetch_all("SELECT * FROM findings ORDER BY finding_id")
     assert len(rows) == len({f.finding_id for f in first}) > 20

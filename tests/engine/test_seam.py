@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,16 +23,6 @@ LEAKS = {
     "a type check on an engine class": re.compile(r"isinstance\([^)]*(DuckDBEngine|SparkEngine)"),
     "a Splink backend picked by name": re.compile(r"""backend\s*[!=]=|type\(api\)\.__name__"""),
 }
-
-
-@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
-def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty warehouse on each engine (Spark in local mode, under the ``spark`` marker)."""
-    if request.param == "spark":
-        pytest.importorskip("pyspark")
-    engine = open_engine(tmp_path / "w.duckdb", request.param)
-    yield engine
-    engine.close()
 
 
 def test_nothing_outside_engine_names_or_reaches_into_an_engine() -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from diversion.config import Settings
-from diversion.engine import DuckDBEngine, Engine, open_engine
+from diversion.engine import DuckDBEngine, Engine
 from diversion.resolve import resolve
 from diversion.resolve.synthetic import synthetic_shipments
+from tests.conftest import OpenWarehouse
 from tests.resolve.conftest import Case, build_minicase
 
 pytestmark = pytest.mark.spark
@@ -19,12 +17,9 @@ MEMBERS = "SELECT mention_id, entity_id FROM entity_mentions ORDER BY mention_id
 
 
 @pytest.fixture
-def spark(tmp_path: Path) -> Iterator[Engine]:
+def spark(open_warehouse: OpenWarehouse) -> Engine:
     """An empty Spark warehouse (local mode)."""
-    pytest.importorskip("pyspark")
-    eng = open_engine(tmp_path / "w.duckdb", engine="spark")
-    yield eng
-    eng.close()
+    return open_warehouse("spark")
 
 
 def _agree(duckdb_engine: DuckDBEngine, spark: Engine, settings: Settings) -> str:

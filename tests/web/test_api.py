@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from case_network import AMEGINO, AMG, AMG_NAME, API_KEY, ELE
 from fastapi.testclient import TestClient
 
 from diversion.config import describe, load_settings
+from tests.web.case_network import AMEGINO, AMG, AMG_NAME, API_KEY, ELE
 
 
 def match(client: TestClient, queries: dict, dataset: str = "default", **params: object):
