@@ -78,6 +78,20 @@ def _spark_errors(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _plain_types(data: pa.Table) -> pa.Table:
+    """``data`` with extension columns as their storage (Spark converts no Arrow extension type).
+
+    DuckDB writes its JSON columns to Parquet as ``arrow.json`` (text underneath): a
+    warehouse exported by DuckDB is imported into Spark as that text.
+    """
+    for i, field in enumerate(data.schema):
+        if isinstance(field.type, pa.BaseExtensionType):
+            column = data.column(i)
+            storage = pa.chunked_array([chunk.storage for chunk in column.chunks], type=field.type.storage_type)
+            data = data.set_column(i, pa.field(field.name, field.type.storage_type), storage)
+    return data
+
+
 def recover_interrupted_swaps(root: Path, tables: list[str]) -> list[str]:
     """Put back the folders of tables whose swap a killed process interrupted; returns the tables restored.
 
@@ -165,6 +179,7 @@ class SparkEngine(Engine):
         """An Arrow table as a Spark DataFrame in the column order of ``table``."""
         from pyspark.sql import functions as F
 
+        data = _plain_types(data)
         schema = self.spark.table(table).schema
         view = f"_incoming_{uuid.uuid4().hex[:8]}"
         incoming = self.spark.createDataFrame(data) if data.num_rows else None
