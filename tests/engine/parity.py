@@ -88,5 +88,10 @@ def clusters(engine: Engine) -> set[frozenset[str]]:
 
 
 def top_leads(engine: Engine, n: int = 50) -> tuple[Any, ...]:
-    """The first ``n`` leads in rank order: (entity id, name, score)."""
-    return comparable(engine.fetch_all(f"SELECT entity_id, name, score FROM leads ORDER BY rank LIMIT {n}"))
+    """The first ``n`` leads in rank order, trade leads before context entities: (entity id, name, score).
+
+    Ranks start at 1 in each section, so rank alone leaves ties that engines break differently.
+    """
+    return comparable(engine.fetch_all(
+        "SELECT entity_id, name, score FROM leads "
+        f"ORDER BY CASE WHEN section = 'context' THEN 1 ELSE 0 END, rank, entity_id LIMIT {n}"))
