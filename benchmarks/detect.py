@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "detect"))
+sys.path.insert(0, str(ROOT))  # the mini case of the tests (tests.detect.minicase)
 
 GEN_SQL = """
 CREATE OR REPLACE TABLE _ents AS
@@ -101,13 +101,12 @@ def peak_mib() -> float:
 
 def one(rows: int, workdir: Path) -> dict[str, float]:
     """Generate, then time baseline, graph, each detector, and leads at one size."""
-    from minicase import build_minicase
-
     from diversion.config import Settings
     from diversion.detect import DETECTORS, DetectContext, run_one, write_findings
     from diversion.engine import DuckDBEngine
     from diversion.graph import build_graph
     from diversion.leads import build_leads
+    from tests.detect.minicase import build_minicase
 
     db = workdir / f"bench-{rows}.duckdb"
     engine = DuckDBEngine(db)

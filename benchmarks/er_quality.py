@@ -46,9 +46,9 @@ from pathlib import Path
 from rapidfuzz import fuzz, utils
 
 from diversion.config import load_settings
+from diversion.engine import InProcessLinkage
 from diversion.names import name_forms, name_similarity
 from diversion.names.similarity import WordWeights
-from diversion.resolve.backends import db_api
 from diversion.resolve.clustering import UNIQUE_SCHEMES
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import mentions_frame
@@ -146,7 +146,7 @@ def hard_part(threshold: float) -> None:
     right = [_mention({k[6:]: v for k, v in p.items() if k.startswith("right_")}, f"m-{p['pair_id']}-r") for p in pairs]
     table = linkage_table(mentions_frame(left + right))
     rows = {r["unique_id"]: r for r in table.to_pylist()}
-    api = db_api("duckdb")
+    backend = InProcessLinkage()
     started = time.perf_counter()
     # The pairs are not a population (208 unrelated pairs): nothing to estimate
     # from without labels, so they are scored with the documented priors, the
@@ -154,10 +154,9 @@ def hard_part(threshold: float) -> None:
     params = TrainedParams(notes=["documented priors (hard pairs are not a population to train on)"])
     from splink import Linker
 
-    from diversion.resolve.backends import register
     from diversion.resolve.model import settings
 
-    linker = Linker(register(api, table, "hard"), settings(params.prior, params.levels),
+    linker = Linker(backend.register(table, "hard"), settings(params.prior, params.levels),
                     log_level=40)
     scored = linker.inference.score_pairs([rows[m["mention_id"]] for m in left],
                                           [rows[m["mention_id"]] for m in right]).as_pandas_dataframe()

@@ -48,9 +48,9 @@ def blocked_comparisons(rows: object, parts: int = 1) -> int:
     Counted in ``parts`` slices of the left id (integer ids, a memory limit that spills), so that the count of
     100M+ pairs does not need more memory than the predict it describes.
     """
-    from diversion.resolve.backends import duckdb_connection
+    from diversion.engine.linkage import in_memory_connection
 
-    con = duckdb_connection()
+    con = in_memory_connection()
     con.register("linkage_input", rows)
     con.execute(
         "CREATE TEMP TABLE k AS WITH ids AS (SELECT unique_id, kind, block_keys, "
@@ -71,9 +71,8 @@ def bench_resolve(companies: int, per_company: int, repeat: int = 2) -> None:
     from splink import Linker
 
     from diversion.config import load_settings
-    from diversion.engine import DuckDBEngine
+    from diversion.engine import DuckDBEngine, InProcessLinkage
     from diversion.resolve import resolve
-    from diversion.resolve.backends import close, db_api, register
     from diversion.resolve.explain import load_params
     from diversion.resolve.linkage import predict, predict_chunks
     from diversion.resolve.linkage_input import linkage_table
@@ -95,16 +94,16 @@ def bench_resolve(companies: int, per_company: int, repeat: int = 2) -> None:
         # bare Splink: same input table, blocking, comparisons, parameters, DuckDB settings and chunking
         # (``predict`` only passes Splink's own num_chunks_left/right); predict only
         started = time.perf_counter()
-        api = db_api("duckdb")
+        backend = InProcessLinkage()
         # the same model, its same-name level term-frequency adjusted as ours (Splink counts the names itself)
-        linker = Linker(register(api, rows, "bare"), model_settings(params.prior, params.levels, calibrated=True),
+        linker = Linker(backend.register(rows, "bare"), model_settings(params.prior, params.levels, calibrated=True),
                         log_level=40)
         found = predict(linker, settings.resolve.review_low, chunks)
         # the pairs leave DuckDB as ours do: ids and scores, as a pandas frame
         frame = found.query_sql(
             "SELECT unique_id_l, unique_id_r, match_probability, match_weight FROM {this}"
         ).as_pandas_dataframe()
-        close(api)  # as ours does: the database is freed before the next step
+        backend.close()  # as ours does: the database is freed before the next step
         return time.perf_counter() - started, len(frame)
 
     # The machine is shared and the first run of anything pays for imports and caches: ours and bare Splink

@@ -1,17 +1,71 @@
-"""Shared pytest fixtures: an empty in-memory warehouse."""
+"""Shared pytest fixtures: the one engine factory of the tests, and warehouses made with it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from diversion.engine import DuckDBEngine
+from diversion.config import Settings
+from diversion.engine import Engine, open_engine
+from diversion.graph import build_graph
+from tests.detect.minicase import MiniCase, build_minicase
+
+#: Engines a stage test runs on: DuckDB always, Spark (local mode) under the ``spark`` marker.
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+OpenWarehouse = Callable[..., Engine]
 
 
 @pytest.fixture
-def engine() -> Iterator[DuckDBEngine]:
+def open_warehouse(request: pytest.FixtureRequest) -> Iterator[OpenWarehouse]:
+    """The engine factory: ``open_warehouse(kind="duckdb", path=None)`` opens a warehouse, closed after the test.
+
+    Without a path DuckDB runs in memory and Spark in a temporary folder; every
+    contract table exists (empty).
+    """
+    opened: list[Engine] = []
+
+    def make(kind: str = "duckdb", path: str | Path | None = None) -> Engine:
+        if kind != "duckdb":
+            pytest.importorskip("pyspark")
+        if path is None:
+            path = ":memory:" if kind == "duckdb" else request.getfixturevalue("tmp_path") / f"w{len(opened)}.duckdb"
+        engine = open_engine(path, kind)
+        opened.append(engine)
+        return engine
+
+    yield make
+    for engine in reversed(opened):
+        engine.close()
+
+
+@pytest.fixture
+def engine(open_warehouse: OpenWarehouse) -> Engine:
     """A fresh in-memory DuckDB warehouse with every contract table created."""
-    eng = DuckDBEngine(":memory:")
-    yield eng
-    eng.close()
+    return open_warehouse("duckdb")
+
+
+@pytest.fixture(params=ENGINES)
+def any_engine(request: pytest.FixtureRequest, open_warehouse: OpenWarehouse) -> Engine:
+    """A fresh warehouse on each engine (``ENGINES``): stage tests that take it run on DuckDB and on Spark."""
+    return open_warehouse(request.param)
+
+
+def _minicase_network(engine: Engine) -> tuple[Engine, MiniCase]:
+    case = build_minicase(engine)
+    build_graph(engine, Settings())
+    return engine, case
+
+
+@pytest.fixture
+def case_engine(engine: Engine) -> tuple[Engine, MiniCase]:
+    """The mini case (``tests/detect/minicase.py``), resolved, with its network built, in memory on DuckDB."""
+    return _minicase_network(engine)
+
+
+@pytest.fixture
+def case_on_each_engine(any_engine: Engine) -> tuple[Engine, MiniCase]:
+    """``case_engine`` on each engine (``ENGINES``)."""
+    return _minicase_network(any_engine)

@@ -5,25 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "detect"))
-
-from minicase import build_minicase  # noqa: E402
-
-from diversion.cli import app  # noqa: E402
-from diversion.config import Settings  # noqa: E402
-from diversion.detect import run_detection  # noqa: E402
-from diversion.detect.finding import Finding  # noqa: E402
-from diversion.detect.registry import weights as flag_weights  # noqa: E402
-from diversion.engine import DuckDBEngine  # noqa: E402
-from diversion.graph import build_graph  # noqa: E402
-from diversion.leads import build_leads, combine, lead_dossier, rank_leads, shown_leads  # noqa: E402
+from diversion.cli import app
+from diversion.config import Settings
+from diversion.detect import run_detection
+from diversion.detect.finding import Finding
+from diversion.detect.registry import weights as flag_weights
+from diversion.engine import DuckDBEngine
+from diversion.graph import build_graph
+from diversion.leads import build_leads, combine, lead_dossier, rank_leads, shown_leads
+from tests.detect.minicase import build_minicase
 
 S = Settings()
 
@@ -44,8 +39,8 @@ def test_only_the_best_finding_per_flag_counts():
 
 
 def test_rank_breaks_ties_by_number_of_flags_and_writes_evidence_ids():
-    fs = [Finding("sanctioned", "a", 1.0, "A is listed.", {"matches": [{"sanction_entity_id": "ofac-1"}]}),
-          Finding("sanctioned", "b", 1.0, "B is listed.", {"matches": [{"sanction_entity_id": "ofac-2"}]}),
+    fs = [Finding("sanctioned", "a", 1.0, "A is listed.", {"sanction_ids": ["ofac-1"]}),
+          Finding("sanctioned", "b", 1.0, "B is listed.", {"sanction_ids": ["ofac-2"]}),
           Finding("priority_goods", "b", 0.01, "B ships CHPL goods.", {"shipment_ids": ["s1"]})]
     leads = rank_leads(fs, {"a": ("A", "RU"), "b": ("B", "RU")}, {"sanctioned": 1.0, "priority_goods": 0.3})
     assert [lead.entity_id for lead in leads] == ["b", "a"]

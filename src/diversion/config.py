@@ -17,9 +17,14 @@ import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from diversion.errors import ConfigError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    _Section = TypeVar("_Section", bound=DataclassInstance)
 
 DEFAULT_DB = "diversion.duckdb"
 
@@ -274,14 +279,14 @@ def _coerce(value: Any, current: Any, name: str) -> Any:
         raise ConfigError(f"setting {name}: cannot use {value!r} ({exc})") from exc
 
 
-def _apply(obj: Any, values: dict[str, Any], prefix: str) -> Any:
+def _apply(obj: _Section, values: dict[str, Any], prefix: str) -> _Section:
     changes: dict[str, Any] = {}
     known = {f.name: f for f in fields(obj)}
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"unknown setting {prefix}{key}")
         current = getattr(obj, key)
-        if is_dataclass(current) and isinstance(value, dict):
+        if is_dataclass(current) and not isinstance(current, type) and isinstance(value, dict):
             changes[key] = _apply(current, value, f"{prefix}{key}.")
         else:
             changes[key] = _coerce(value, current, prefix + key)
@@ -326,7 +331,9 @@ def load_settings(
         settings = _apply(settings, data, "")
     settings = _apply(settings, _env_values(env), "")
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return _apply(settings, clean, "") if clean else settings
+    if clean:
+        settings = _apply(settings, clean, "")
+    return settings
 
 
 def describe(obj: Any = None, prefix: str = "") -> list[tuple[str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from diversion.config import Settings
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, record_id_lists
 from diversion.detect.registry import flags, registry, weights
 from diversion.detect.run import load_findings
 from diversion.engine import Engine
@@ -79,26 +79,13 @@ def combine(findings: Iterable[Finding], weights: dict[str, float]) -> dict[str,
 
 
 def evidence_ids(finding: Finding, limit: int = 3) -> list[str]:
-    """The record ids a reader can look up for a finding: shipments, registry links, domains, list entries."""
-    ev = finding.evidence
-    ids: list[str] = list(ev.get("shipment_ids") or [])[:limit]
-    ids += [str(i) for i in ev.get("sanction_ids") or []]
-    for match in ev.get("matches") or []:
-        ids.append(str(match.get("sanction_entity_id")))
-    ids += [str(i) for i in ev.get("edge_ids") or []]
-    for step in ev.get("path") or []:
-        ids.append(str(step.get("edge_id")))
-    ids += [str(d) for d in ev.get("domains") or []]
-    for sig in ev.get("signals") or []:
-        ids.append(str(sig.get("domain")))
-    for owner in ev.get("owners") or []:
-        ids.append(str(owner.get("entity_id")))
-    if ev.get("domain"):
-        ids.append(str(ev["domain"]))
-    for tie in ev.get("ties") or []:
-        if tie.get("edge_id"):
-            ids.append(str(tie["edge_id"]))
-    return list(dict.fromkeys(i for i in ids if i and i != "None"))[: limit + 2]
+    """The record ids a reader can look up for a finding (its ``RecordIds``), ``limit + 2`` at most.
+
+    Up to ``limit`` shipments first, then list entries, registry links, domains and related entities.
+    """
+    lists = record_id_lists(finding.evidence)
+    ids = lists.pop("shipment_ids", [])[:limit] + [i for kind in lists.values() for i in kind]
+    return list(dict.fromkeys(ids))[: limit + 2]
 
 
 def _evidence_text(findings: list[Finding], order: list[str]) -> str:
@@ -177,9 +164,7 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),
                         ("country", pa.string()), ("score", pa.float64()), ("flags", pa.string()),
                         ("evidence", pa.string()), ("section", pa.string())])
-    with engine.transaction():
-        engine.reset_table("leads")
-        engine.insert_arrow("leads", pa.Table.from_pylist(rows, schema=schema))
+    engine.replace_arrow("leads", pa.Table.from_pylist(rows, schema=schema))
     above = sum(1 for lead in leads if lead.section == "lead" and lead.score >= settings.leads.threshold)
     record_stage(engine, "leads", f"{above} leads at or above {settings.leads.threshold}")
     return leads

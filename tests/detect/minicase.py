@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from diversion.engine import Engine
-from diversion.engine.schema import STAGE_TABLES, columns, create_sql
+from diversion.engine.schema import columns
 from diversion.names import normalise_name
 
 LAKESIDE_TEXT = (
@@ -128,9 +128,7 @@ class CaseBuilder:
         self._mention(entity_id, "distributors", _h("dist", brand, name), "distributor", name, country)
 
     def write(self, engine: Engine) -> None:
-        """Insert every collected row (resolve tables are created first)."""
-        for name in STAGE_TABLES:
-            engine.execute(create_sql(name))
+        """Insert every collected row (every engine opens a warehouse with all contract tables)."""
         for table, rows in self.rows.items():
             cols = columns(table)
             engine.insert_arrow(table, pa.Table.from_pylist(rows).select(cols))

@@ -20,7 +20,8 @@ from diversion.detect import (
     sanctions_proximity,
     transshipment,
 )
-from diversion.detect.finding import Finding
+from diversion.detect.finding import RECORD_ID_KEYS, Finding
+from diversion.leads import evidence_ids
 
 S = Settings()
 
@@ -39,6 +40,44 @@ def test_finding_rejects_unknown_flags_and_clips_scores():
     with pytest.raises(ValueError, match="unknown detector"):
         Finding("bogus", "e", 0.5, "x")
     assert Finding("sanctioned", "e", 1.7, "x").score == 1.0
+
+
+def test_finding_rejects_record_ids_that_are_not_lists_of_text():
+    with pytest.raises(TypeError, match="shipment_ids"):
+        Finding("priority_goods", "e", 0.5, "x", {"shipment_ids": "s-1"})
+    with pytest.raises(TypeError, match="edge_ids"):
+        Finding("sanctions_proximity", "e", 0.5, "x", {"edge_ids": [17]})
+    found = Finding("sanctions_proximity", "e", 0.5, "x", {"edge_ids": ["e-1", None, ""], "path": [{"x": 1}]})
+    assert found.records == {"edge_ids": ["e-1"]}
+
+
+def _named_records(value, out):
+    """Ids a detector's detail names (``edge_id``, ``sanction_entity_id``, ``domain``, owners' ``entity_id``)."""
+    if isinstance(value, dict):
+        for key in ("edge_id", "sanction_entity_id", "domain", "copied_domain"):
+            if isinstance(value.get(key), str) and value[key]:
+                out.add(value[key])
+        for v in value.values():
+            _named_records(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _named_records(v, out)
+    return out
+
+
+def test_every_detector_declares_the_records_it_names_under_the_record_id_keys(case_engine):
+    """Readers take ids from ``RECORD_ID_KEYS`` only: a record named in the detail must be declared there too."""
+    engine, case = case_engine
+    findings = run_detection(engine, S)
+    assert {f.detector for f in findings} >= {"sanctioned", "sanctions_proximity", "impersonation",
+                                               "hosting_mismatch", "military_end_user", "brand_diversion"}
+    for f in findings:
+        declared = {i for key in RECORD_ID_KEYS for i in f.records.get(key, [])}
+        detail = {k: v for k, v in f.evidence.items() if k not in RECORD_ID_KEYS and k != "facts"}
+        assert _named_records(detail, set()) <= declared, (f.detector, f.summary)
+        assert set(evidence_ids(f, limit=100)) <= declared
+    owners = next(f for f in findings if f.evidence.get("rule") == "ofac_50")
+    assert set(owners.records["entity_ids"]) == {o["entity_id"] for o in owners.evidence["owners"]}
 
 
 def test_sanctioned_lists_and_applies_the_ofac_50_rule(case_engine):
@@ -142,8 +181,8 @@ def test_military_end_user_ties(case_engine):
     assert "e-ural" not in found
 
 
-def test_run_detection_writes_findings_idempotently(case_engine):
-    engine, _ = case_engine
+def test_run_detection_writes_findings_idempotently(case_on_each_engine):
+    engine, _ = case_on_each_engine
     first = run_detection(engine, S)
     rows = engine.fetch_all("SELECT * FROM findings ORDER BY finding_id")
     assert len(rows) == len({f.finding_id for f in first}) > 20

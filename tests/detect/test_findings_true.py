@@ -7,12 +7,12 @@ import json
 from datetime import date
 
 import pytest
-from minicase import CaseBuilder
 
 from diversion.config import Settings
 from diversion.detect import military_end_user, run_detection, sanctions_proximity
 from diversion.graph import build_graph
 from diversion.leads import build_leads
+from tests.detect.minicase import CaseBuilder
 
 S = Settings()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from minicase import build_minicase
 
 from diversion.config import Settings
 from diversion.detect import DETECTORS, FLAGS, registry, run_detection
@@ -12,6 +11,7 @@ from diversion.graph import build_graph
 from diversion.leads import build_leads
 from diversion.pipeline import run_pipeline
 from diversion.read.stages import StageNotRun, finished_at
+from tests.detect.minicase import build_minicase
 
 S = Settings()
 

@@ -13,13 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from parity import ROW_BY_ROW, clusters, comparable, same, table_difference, top_leads
 
 from diversion.config import load_settings
 from diversion.demo import generate_demo, load_demo
 from diversion.engine import Engine, open_engine
 from diversion.flows import FlowQuery, compute_flows, make_filter
 from diversion.pipeline import run_pipeline
+from tests.engine.parity import ROW_BY_ROW, clusters, comparable, same, table_difference, top_leads
 
 pytestmark = pytest.mark.spark
 

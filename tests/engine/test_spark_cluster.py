@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parity import ROW_BY_ROW, clusters, same, table_difference, top_leads
-from spark_cluster import SparkCluster, cluster_environ, spark_cluster, write_spark_defaults
 
 import diversion
 from diversion.config import load_settings
 from diversion.demo import generate_demo, load_demo
 from diversion.engine import DuckDBEngine, Engine, open_engine
 from diversion.pipeline import run_pipeline
+from tests.engine.parity import ROW_BY_ROW, clusters, same, table_difference, top_leads
+from tests.engine.spark_cluster import SparkCluster, cluster_environ, spark_cluster, write_spark_defaults
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

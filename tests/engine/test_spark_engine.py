@@ -70,6 +70,19 @@ def test_parquet_round_trip_between_engines(spark_engine, tmp_path):
     assert back.fetch_all(sql) == duck.fetch_all(sql)
 
 
+def test_json_columns_of_a_duckdb_export_import_into_spark(spark_engine, tmp_path):
+    """DuckDB writes JSON columns to Parquet as Arrow's json extension type, which Spark cannot convert."""
+    duck = DuckDBEngine(tmp_path / "j.duckdb")
+    duck.execute("INSERT INTO sanctions (entity_id, schema, name, list_name, properties, source_id, line, "
+                 "record_hash) VALUES ('ofac-1', 'Company', 'AMG', 'us_ofac_sdn', '{\"inn\": [\"7728123456\"]}', "
+                 "'s', 1, 'h')")
+    export_parquet(duck, tmp_path / "pqj")
+    duck.close()
+    import_parquet(spark_engine, tmp_path / "pqj")
+    assert spark_engine.fetch_all("SELECT entity_id, properties FROM sanctions") == [
+        ("ofac-1", '{"inn": ["7728123456"]}')]
+
+
 @pytest.mark.parametrize("replace", [
     lambda eng: eng.execute("DELETE FROM distributors WHERE brand = 'Tsugami'"),
     lambda eng: eng.execute("UPDATE distributors SET country = 'XX'"),

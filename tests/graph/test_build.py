@@ -18,8 +18,8 @@ def test_trade_edges_aggregate_shipments_with_evidence(case_engine):
     assert evidence["hs_codes"] == ["84581100"]
 
 
-def test_every_edge_kind_is_built(case_engine):
-    engine, case = case_engine
+def test_every_edge_kind_is_built(case_on_each_engine):
+    engine, case = case_on_each_engine
     kinds = {k for (k,) in engine.fetch_all("SELECT DISTINCT kind FROM edges")}
     assert kinds == {"trade", "ownership", "link", "sanction", "website", "supplies", "brand", "country",
                      "commissioning"}
@@ -37,8 +37,8 @@ def test_nodes_cover_entities_brands_domains_countries(case_engine):
     assert engine.scalar("SELECT label FROM nodes WHERE node_id = 'country:JP'") == "Japan"
 
 
-def test_rebuild_is_idempotent(case_engine):
-    engine, _ = case_engine
+def test_rebuild_is_idempotent(case_on_each_engine):
+    engine, _ = case_on_each_engine
     before = engine.fetch_all("SELECT * FROM edges ORDER BY edge_id")
     build_graph(engine, Settings())
     assert engine.fetch_all("SELECT * FROM edges ORDER BY edge_id") == before

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from diversion.engine import DuckDBEngine, Engine
-
-# The one shipment/rate factory lives in tests/flows/conftest.py; load it by path (tests are not a package).
-_spec = importlib.util.spec_from_file_location("flows_factory", Path(__file__).parents[1] / "flows" / "conftest.py")
-assert _spec and _spec.loader
-_factory = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_factory)
-add_rates, add_shipments = _factory.add_rates, _factory.add_shipments
+from diversion.engine import Engine
+from tests.flows.factory import add_rates, add_shipments
 
 MONTHS = [f"{y}-{m:02d}" for y in (2021, 2022, 2023) for m in range(1, 13)]
 
@@ -126,17 +117,16 @@ def build_case(engine: Engine) -> None:
 
 
 @pytest.fixture
-def case_engine() -> Iterator[DuckDBEngine]:
-    eng = DuckDBEngine(":memory:")
-    build_case(eng)
-    yield eng
-    eng.close()
+def case_engine(engine: Engine) -> Engine:
+    """The report case in the test's warehouse."""
+    build_case(engine)
+    return engine
 
 
 @pytest.fixture
-def make_case_shipments_only(tmp_path) -> Iterator[DuckDBEngine]:
+def make_case_shipments_only(engine: Engine, tmp_path) -> Engine:
     """Only ingest has run: shipments and rates; also saved as ship.parquet for CLI tests."""
-    eng = DuckDBEngine(":memory:")
+    eng = engine
     add_rates(eng, "GBP", 0.8, MONTHS)
     add_shipments(
         eng,
@@ -146,5 +136,4 @@ def make_case_shipments_only(tmp_path) -> Iterator[DuckDBEngine]:
         ],
     )
     eng.execute(f"COPY shipments TO '{tmp_path / 'ship.parquet'}' (FORMAT parquet)")
-    yield eng
-    eng.close()
+    return eng

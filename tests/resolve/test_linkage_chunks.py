@@ -6,8 +6,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from diversion.engine import DuckDBEngine
-from diversion.resolve.backends import close, db_api, duckdb_connection, memory_limit
+from diversion.engine import DuckDBEngine, InProcessLinkage
+from diversion.engine.linkage import in_memory_connection, memory_limit
 from diversion.resolve.linkage import predict_chunks, score_pairs, training_sample
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions
@@ -49,7 +49,7 @@ def test_chunks_grow_with_the_mentions() -> None:
 
 def test_splink_database_has_a_memory_limit_and_spills() -> None:
     assert memory_limit("6GB") == "6GB"
-    con = duckdb_connection("1GB")
+    con = in_memory_connection("1GB")
     limit, temp = con.execute(
         "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
     ).fetchone()
@@ -64,10 +64,10 @@ def test_large_inputs_train_on_the_smallest_ids(linkage_input: pa.Table) -> None
 
 
 def test_closing_frees_the_splink_database() -> None:
-    api = db_api("duckdb")
-    close(api)
+    backend = InProcessLinkage()
+    backend.close()
     with pytest.raises(duckdb.ConnectionException):
-        api.duckdb_con.execute("SELECT 1")
+        backend.api.duckdb_con.execute("SELECT 1")
 
 
 def test_splink_temporary_folders_are_removed_when_the_process_ends() -> None:
@@ -75,12 +75,12 @@ def test_splink_temporary_folders_are_removed_when_the_process_ends() -> None:
     import sys
     from pathlib import Path
 
-    code = ("from diversion.resolve.backends import _checkpoint_directory, _spill_directory\n"
-            "print(_checkpoint_directory()); print(_spill_directory())\n"
-            "assert _checkpoint_directory() == _checkpoint_directory()")
+    code = ("from diversion.engine.linkage import spill_directory\n"
+            "print(spill_directory())\n"
+            "assert spill_directory() == spill_directory()")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert len(out) == 2 and "diversion-splink-" in out[0]
-    assert not any(Path(p).exists() for p in out)  # Spark's checkpoints are GBs at scale: never left behind
+    assert len(out) == 1 and "diversion-duckdb-spill-" in out[0]
+    assert not any(Path(p).exists() for p in out)  # spill files are GBs at scale: never left behind
 
 
 def test_identical_records_scored_once_give_every_mentions_pairs(linkage_input: pa.Table) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from diversion.resolve import backends
+from diversion.engine import linkage
 
 SRC = str(Path(__file__).parents[2] / "src")
-CHILD = ("import os, signal; from diversion.resolve.backends import _spill_directory; "
-         "print(_spill_directory(), flush=True); os.kill(os.getpid(), signal.SIGKILL)")
+CHILD = ("import os, signal; from diversion.engine.linkage import spill_directory; "
+         "print(spill_directory(), flush=True); os.kill(os.getpid(), signal.SIGKILL)")
 
 
 def test_folders_of_killed_processes_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,7 +23,7 @@ def test_folders_of_killed_processes_are_removed(tmp_path: Path, monkeypatch: py
     left = Path(child.stdout.strip())
     assert child.returncode < 0 and left.is_dir() and left.parent == tmp_path  # killed: atexit never ran
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    mine = Path(backends._process_temp_directory("diversion-duckdb-spill-"))
+    mine = Path(linkage.process_temp_directory("diversion-duckdb-spill-"))
     assert not left.exists() and mine.is_dir()
-    Path(backends._process_temp_directory("diversion-duckdb-spill-"))
+    Path(linkage.process_temp_directory("diversion-duckdb-spill-"))
     assert mine.is_dir()  # a live process's folder is kept

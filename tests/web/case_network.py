@@ -19,6 +19,9 @@ from diversion.engine import DuckDBEngine
 from diversion.engine.schema import STAGE_TABLES, create_sql
 
 API_KEY = "test-key-5b0e2c7d9a41"
+
+#: TestClient sends ``Host: testserver``; the app answers only the hosts it is told to.
+TEST_ENV = {"DIVERSION_WEB__ALLOWED_HOSTS": "testserver"}
 AMG, AMEGINO, ELE, TSUGAMI, URAL, OTHER = "e-amg", "e-amegino", "e-ele", "e-tsugami", "e-ural", "e-other"
 AMG_NAME = 'ООО "АМГ"'
 

@@ -7,14 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from case_network import API_KEY, make_case_warehouse
 from fastapi.testclient import TestClient
 
 from diversion.config import load_settings
 from diversion.web import create_app
-
-#: TestClient sends ``Host: testserver``; the app answers only the hosts it is told to.
-TEST_ENV = {"DIVERSION_WEB__ALLOWED_HOSTS": "testserver"}
+from tests.web.case_network import API_KEY, TEST_ENV, make_case_warehouse
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from case_network import AMEGINO, AMG, AMG_NAME, API_KEY, ELE
 from fastapi.testclient import TestClient
 
 from diversion.config import describe, load_settings
+from tests.web.case_network import AMEGINO, AMG, AMG_NAME, API_KEY, ELE
 
 
 def match(client: TestClient, queries: dict, dataset: str = "default", **params: object):
@@ -301,11 +301,10 @@ def test_security_headers_and_local_assets(client: TestClient) -> None:
 
 def test_decision_is_what_the_next_resolve_reads(writer: TestClient) -> None:
     from diversion.resolve.decisions import current_decisions
-    from diversion.web.warehouse import CursorEngine
 
     decision = {"left_id": "m-ele-1", "right_id": "m-oth-1", "judgement": "different", "reason": "other address"}
     assert writer.post("/review", json=decision, headers={"X-API-Key": API_KEY}).status_code == 201
     wh = writer.app.state.diversion.wh
-    with wh.cursor() as cur:
-        same, different = current_decisions(CursorEngine(cur, wh.path))
+    with wh.read_engine() as engine:
+        same, different = current_decisions(engine)
     assert same == [] and different == [("m-ele-1", "m-oth-1")]

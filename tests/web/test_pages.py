@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from case_network import AMEGINO, AMG
-from conftest import TEST_ENV
 from fastapi.testclient import TestClient
 
 from diversion.config import load_settings
 from diversion.engine import DuckDBEngine
 from diversion.read.stages import mark_synthetic
 from diversion.web import create_app
+from tests.web.case_network import AMEGINO, AMG, TEST_ENV
 
 PAGES = ["/", "/ui/leads", f"/ui/entities/{AMG}", "/ui/search?q=AMG", "/ui/flows", "/ui/review", "/login",
          "/ui/records/amegino-amg-000"]

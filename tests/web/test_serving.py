@@ -13,12 +13,11 @@ from pathlib import Path
 import duckdb
 import httpx
 import pytest
-from case_network import AMG, API_KEY
-from conftest import TEST_ENV
 from fastapi.testclient import TestClient
 
 from diversion.config import load_settings
 from diversion.web import create_app
+from tests.web.case_network import AMG, API_KEY, TEST_ENV
 
 HEAVY = {  # many queries of many names: seconds of screening
     "queries": {

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from case_network import AMEGINO, AMG, AMG_NAME, API_KEY
 
 from diversion.config import load_settings
 from diversion.report.export import HEADLESS_ARGS
 from diversion.web import create_app
+from tests.web.case_network import AMEGINO, AMG, AMG_NAME, API_KEY
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -68,7 +68,7 @@ def changes(
                       "context entities left out (--all lists them).")
 
 
-def _print_runs(rows: list[dict], fmt: str) -> None:
+def _print_runs(rows: list[dict[str, Any]], fmt: str) -> None:
     fields = ["run_id", "command", "started_at", "finished_at", "status", "stages", "changes", "counts"]
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -124,8 +125,8 @@ def flows(
         typer.echo(text)
 
 
-def _mirror(settings: Settings, hs: list[str], tier: list[str], machine_tools: bool, origin: list[str],
-            importer_country: list[str], date_from: str | None, date_to: str | None, before: str | None,
+def _mirror(settings: Settings, hs: Sequence[str], tier: Sequence[str], machine_tools: bool, origin: Sequence[str],
+            importer_country: Sequence[str], date_from: str | None, date_to: str | None, before: str | None,
             after: str | None, currency: str | None, classification: str | None, via: list[str] | None,
             fmt: str, table: str, top: int, out: Path | None) -> None:
     """``flows --mirror``: the mirror pairs and, with periods, the re-export route to the destination."""

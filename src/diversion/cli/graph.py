@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -41,7 +41,7 @@ def graph(settings: Settings) -> None:
     console.print(table)
 
 
-def _ids(edge: dict) -> str:
+def _ids(edge: dict[str, Any]) -> str:
     ev = edge.get("evidence") or {}
     ids = ev.get("shipment_ids") or ev.get("link_ids") or ev.get("sanction_entity_ids") or []
     shown = ", ".join(map(str, ids[:5])) + (f" (+{len(ids) - 5} more)" if len(ids) > 5 else "")

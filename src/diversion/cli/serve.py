@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for
+from diversion.engine import engine_class
 from diversion.errors import DiversionError
 
 
@@ -24,10 +25,11 @@ def serve(
     from diversion.web import serve as run
 
     settings = settings_for(db, config=config)
-    if settings.engine != "duckdb":
+    if not engine_class(settings.engine).interactive:
         # The web app answers single-entity lookups in milliseconds: a job engine cannot.
         raise DiversionError(
-            f"serve reads a DuckDB warehouse, not {settings.engine}; copy the Spark warehouse over first: "
-            "`diversion export --engine spark --to parquet DIR`, then `diversion export --from parquet DIR`")
+            f"serve reads a warehouse whose engine answers lookups in milliseconds (DuckDB), not "
+            f"{settings.engine}; copy the warehouse over first: `diversion export --engine {settings.engine} "
+            "--to parquet DIR`, then `diversion export --from parquet DIR`")
     run(settings, host=host, port=port, announce=lambda line: console.print(line, highlight=False), workers=workers,
         config=config)

@@ -41,7 +41,8 @@ class Goods:
 
 def _split_values(rng: np.random.Generator, total: float, n: int) -> np.ndarray:
     values = rng.lognormal(0.0, 1.0, n)
-    return values * (total / values.sum())
+    shares: np.ndarray = values * (total / values.sum())
+    return shares
 
 
 def _currencies(rng: np.random.Generator, countries: np.ndarray) -> np.ndarray:

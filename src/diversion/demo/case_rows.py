@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,9 +24,9 @@ def case_rows(world: World, rng: np.random.Generator) -> dict[str, Rows]:
     brand = scenario.brand
     machines = [p for p in brand.products if p.unit_value_gbp >= 20_000]
     parts = [p for p in brand.products if p.unit_value_gbp < 20_000]
-    by_month: dict[str, list[dict]] = defaultdict(list)
+    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for flow_no, flow in enumerate(scenario.flows):
-        rows: list[dict] = []
+        rows: list[dict[str, Any]] = []
         total = 0.0
         # Weights rise through the months: the intermediaries' business grows.
         month_w = np.linspace(1.0, 2.0, len(flow.months))
@@ -59,7 +60,7 @@ def case_rows(world: World, rng: np.random.Generator) -> dict[str, Rows]:
     return {month: _to_rows(world, rng, rows) for month, rows in sorted(by_month.items())}
 
 
-def _to_rows(world: World, rng: np.random.Generator, rows: list[dict]) -> Rows:
+def _to_rows(world: World, rng: np.random.Generator, rows: list[dict[str, Any]]) -> Rows:
     scenario, pool = world.scenario, world.pool
     flows = scenario.flows
     n = len(rows)

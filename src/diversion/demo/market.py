@@ -61,7 +61,7 @@ def market_targets(
 
     def flex_factor(i: int, rest_target: float) -> float:
         fixed = raw[i, ~flex].sum() + case_rest[i]
-        factor = (rest_target - fixed) / raw[i, flex].sum()
+        factor = float((rest_target - fixed) / raw[i, flex].sum())
         if factor <= 0:
             raise ValueError(f"market in {months[i]}: non-flex origins already exceed the target")
         return factor

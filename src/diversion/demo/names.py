@@ -93,7 +93,8 @@ class FrozenPool:
     def pick_variants(self, rng: np.random.Generator, company: np.ndarray) -> np.ndarray:
         """A variant slot for each row, by each company's variant weights."""
         u = rng.random(len(company))
-        return (u[:, None] > self.variant_cum[company]).sum(axis=1).astype(np.int64)
+        slots: np.ndarray = (u[:, None] > self.variant_cum[company]).sum(axis=1).astype(np.int64)
+        return slots
 
 
 def _encodable(text: str) -> bool:
@@ -143,7 +144,7 @@ def _stdlib_rng(rng: np.random.Generator) -> random.Random:
     return random.Random(int(rng.integers(2**62)))
 
 
-def _pick(rnd: random.Random, seq: tuple) -> Any:
+def _pick(rnd: random.Random, seq: tuple[Any, ...]) -> Any:
     return rnd.choice(seq)
 
 
@@ -173,7 +174,9 @@ def _stem(rnd: random.Random) -> str:
     return str(_pick(rnd, w.STEM_HEADS)) + str(_pick(rnd, w.STEM_TAILS))
 
 
-def _foreign(rnd: random.Random, country: str, unique: _Unique, domains: _Unique) -> tuple:
+def _foreign(
+    rnd: random.Random, country: str, unique: _Unique, domains: _Unique
+) -> tuple[list[str], str, str, str | None]:
     forms, cities, tld = w.FOREIGN.get(country, (("Ltd.",), ("Capital",), "com"))
     form = str(_pick(rnd, forms))
     city = str(_pick(rnd, cities))
@@ -201,7 +204,7 @@ def _foreign(rnd: random.Random, country: str, unique: _Unique, domains: _Unique
     return variants, address, domain, brand.upper() if brand else None
 
 
-def _chinese(rnd: random.Random, unique: _Unique, domains: _Unique) -> tuple:
+def _chinese(rnd: random.Random, unique: _Unique, domains: _Unique) -> tuple[list[str], str, str, str | None]:
     for _ in range(6):
         city, word, industry = _pick(rnd, w.CN_CITIES), _pick(rnd, w.CN_WORDS), _pick(rnd, w.CN_INDUSTRY)
         english = f"{city[0]} {word[0]} {industry[0]}"
@@ -219,7 +222,7 @@ def _chinese(rnd: random.Random, unique: _Unique, domains: _Unique) -> tuple:
     return variants, address, domain, word[0].upper()
 
 
-def _russian(rnd: random.Random, unique: _Unique, inns: _Unique) -> tuple:
+def _russian(rnd: random.Random, unique: _Unique, inns: _Unique) -> tuple[list[str], str, str]:
     for _ in range(6):
         head, tail, mod = _pick(rnd, w.RU_HEADS), _pick(rnd, w.RU_TAILS), _pick(rnd, w.RU_MODIFIERS)
         cyr, lat = head[0] + tail[0] + mod[0], head[1] + tail[1] + mod[1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from followthemoney import model
@@ -40,7 +41,7 @@ def _person(rng: np.random.Generator) -> tuple[str, str]:
     return f"{first[0]} {last[0]}{'а' if female else ''}", f"{first[1]} {last[1]}{'a' if female else ''}"
 
 
-def _entity(schema: str, eid: str, **props: object) -> dict:
+def _entity(schema: str, eid: str, **props: object) -> dict[str, Any]:
     entity = model.make_entity(schema)
     entity.id = eid
     for prop, value in props.items():
@@ -82,7 +83,7 @@ def write_registry(out: Path, world: World, rng: np.random.Generator) -> tuple[l
     return mentions, {FTM_FILE: bad}
 
 
-def _case_records(scenario: Scenario) -> tuple[list[dict], list[Mention]]:
+def _case_records(scenario: Scenario) -> tuple[list[dict[str, Any]], list[Mention]]:
     records, mentions = [], []
     for party in scenario.parties:
         eid = ftm_id(party.key)

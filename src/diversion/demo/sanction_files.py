@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from followthemoney import model
 
@@ -90,7 +91,7 @@ def _stamp(day: date) -> str:
     return f"{day.isoformat()}T00:00:00"
 
 
-def ftm_records(scenario: Scenario) -> tuple[list[dict], list[Mention]]:
+def ftm_records(scenario: Scenario) -> tuple[list[dict[str, Any]], list[Mention]]:
     """Entities as OpenSanctions publishes them, and the name mentions they carry."""
     records, mentions = [], []
     for n, item in enumerate(_listed(scenario)):
@@ -104,7 +105,7 @@ def ftm_records(scenario: Scenario) -> tuple[list[dict], list[Mention]]:
         entity.add("topics", list(item.topics) or ["sanction"])
         if item.inn:
             entity.add("innCode", item.inn)
-        extra: list[dict] = []
+        extra: list[dict[str, Any]] = []
         if isinstance(item, Party):
             if item.ogrn:
                 entity.add("ogrnCode", item.ogrn)
@@ -146,7 +147,7 @@ def ftm_records(scenario: Scenario) -> tuple[list[dict], list[Mention]]:
     return records, mentions
 
 
-def _wrap(data: dict, caption: str, listings: Iterable[Listing], target: bool) -> dict:
+def _wrap(data: dict[str, Any], caption: str, listings: Iterable[Listing], target: bool) -> dict[str, Any]:
     listings = list(listings)
     first = min(listing.listing_date for listing in listings)
     return {
@@ -157,7 +158,7 @@ def _wrap(data: dict, caption: str, listings: Iterable[Listing], target: bool) -
     }
 
 
-def write_ftm(path: Path, records: list[dict], bad_lines: tuple[str, ...]) -> int:
+def write_ftm(path: Path, records: list[dict[str, Any]], bad_lines: tuple[str, ...]) -> int:
     """Write JSON lines with ``bad_lines`` (invalid JSON) among them; returns how many were planted."""
     lines = [json.dumps(r, ensure_ascii=False, sort_keys=False) for r in records]
     for i, bad in enumerate(bad_lines):

@@ -32,7 +32,9 @@ class Group:
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` company indices, drawn by weight."""
-        return self.index[np.searchsorted(self.cum, rng.random(n), side="right").clip(0, len(self.index) - 1)]
+        slots = np.searchsorted(self.cum, rng.random(n), side="right").clip(0, len(self.index) - 1)
+        picks: np.ndarray = self.index[slots]
+        return picks
 
 
 def _group(rng: np.random.Generator, index: np.ndarray) -> Group:

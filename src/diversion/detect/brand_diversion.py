@@ -5,7 +5,7 @@ from __future__ import annotations
 from diversion.config import Settings
 from diversion.detect.common import OLD_MACHINES, old_machines
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -70,10 +70,10 @@ def find(ctx: DetectContext) -> list[Finding]:
         summary = (f"{ctx.name(r['entity_id'])} shipped {r['shipments']} {r['brand']} consignment(s) "
                    f"({ctx.money(r['value'])}, {r['first_date']} to {r['last_date']}){dest}{where}{old} without "
                    f"being an authorised {r['brand']} distributor.")
-        evidence = {k: r[k] for k in ("brand", "shipments", "value_usd", "value", "shipment_ids", "authorised",
+        evidence = {k: r[k] for k in ("brand", "shipments", "value_usd", "value", "authorised",
                                       "authorised_countries", "origins", "first_date", "last_date")}
         evidence.update(exporter_country=country, third_country=third, to_destination=bool(r["to_destination"]),
-                        currency=ctx.currency, **old_evidence)
+                        currency=ctx.currency, **old_evidence, **RecordIds(shipment_ids=r["shipment_ids"]))
         evidence["facts"] = {"Brand": r["brand"], "Authorised distributors": ", ".join(r["authorised"] or []),
                              "Shipper's country": country or "unknown", "Third country": "yes" if third else "no",
                              "Shipments": r["shipments"], "Value": ctx.money(r["value"]),

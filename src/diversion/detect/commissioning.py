@@ -6,7 +6,7 @@ import json
 
 from diversion.config import Settings
 from diversion.detect.context import DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -48,7 +48,7 @@ def find(ctx: DetectContext) -> list[Finding]:
                  "Shipments": e["count"], "Value": amount, "First and last": period,
                  "Basis": "named in the declaration" if named else "trading country only (inferred)",
                  "Trading country": trading or "not declared"}
-        evidence = {"edge_ids": [e["edge_id"]], "shipment_ids": ev.get("shipment_ids", [])[:10],
+        evidence = {**RecordIds(edge_ids=[e["edge_id"]], shipment_ids=ev.get("shipment_ids", [])[:10]),
                     "basis": ev.get("basis", []), "named_as": ev.get("named_as", []), "currency": ctx.currency,
                     "value": value, "value_usd": e["value_usd"], "facts": facts}
         findings.append(Finding(NAME, e["source"], score,

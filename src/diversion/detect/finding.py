@@ -4,8 +4,50 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
+
+
+class RecordIds(TypedDict, total=False):
+    """The records behind a finding, by kind: every id a reader can look up, declared once.
+
+    Detectors put these keys in their evidence (``{**RecordIds(shipment_ids=...), ...}``)
+    next to their own detail; leads, the evidence tables and the report read ids
+    from these keys only, whatever the detector.
+    """
+
+    shipment_ids: list[str]  # shipments.record_id
+    sanction_ids: list[str]  # sanctions.entity_id: the list entries
+    edge_ids: list[str]  # edges.edge_id: registry links, ownership, trade and path steps
+    domains: list[str]  # web_evidence.domain
+    entity_ids: list[str]  # other resolved entities the finding rests on (e.g. listed owners)
+
+
+#: The record-id keys of a finding's evidence, in the order a reader is shown them.
+RECORD_ID_KEYS: tuple[str, ...] = tuple(RecordIds.__annotations__)
+
+
+def record_ids(evidence: Mapping[str, Any]) -> RecordIds:
+    """The ids under ``RECORD_ID_KEYS`` in ``evidence``, as non-empty strings.
+
+    Raises ``TypeError`` when a key holds something else than a list of ids: a
+    detector bug, which would otherwise hide the records behind a finding.
+    """
+    return cast(RecordIds, record_id_lists(evidence))  # keys from RECORD_ID_KEYS, values lists of text
+
+
+def record_id_lists(evidence: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``record_ids`` as a plain mapping, in ``RECORD_ID_KEYS`` order, for readers that take every kind alike."""
+    out: dict[str, list[str]] = {}
+    for key in RECORD_ID_KEYS:
+        value = evidence.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list | tuple) or not all(v is None or isinstance(v, str) for v in value):
+            raise TypeError(f"evidence {key!r} must be a list of ids (text), not {value!r}")
+        out[key] = [v for v in value if v]
+    return out
 
 
 @dataclass(frozen=True)
@@ -13,9 +55,8 @@ class Finding:
     """One red flag raised on one entity, with everything an analyst needs to check it.
 
     ``score`` is the detector's confidence in 0..1; ``summary`` is one human
-    sentence; ``evidence`` holds the record ids (``shipment_ids``, ``edge_ids``,
-    ``sanction_ids``, ``domains``), labelled ``facts`` for the evidence
-    table, and the detector's own detail.
+    sentence; ``evidence`` holds the record ids (the keys of ``RecordIds``),
+    labelled ``facts`` for the evidence table, and the detector's own detail.
     """
 
     detector: str
@@ -29,8 +70,14 @@ class Finding:
 
         if self.detector not in flags():
             raise ValueError(f"unknown detector flag {self.detector!r}; use one of {', '.join(flags())}")
+        record_ids(self.evidence)  # a detector that writes ids another way fails here, not in a reader
         # Scores are clipped rather than rejected: detectors combine factors that may overshoot.
         object.__setattr__(self, "score", round(min(1.0, max(0.0, float(self.score))), 4))
+
+    @property
+    def records(self) -> RecordIds:
+        """The ids of the records behind this finding (``record_ids`` of its evidence)."""
+        return record_ids(self.evidence)
 
     @property
     def finding_id(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from diversion.config import Settings
 from diversion.detect.context import DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -40,7 +40,7 @@ def find(ctx: DetectContext) -> list[Finding]:
         what = " and ".join(w for w, on in (("hosted", hosted), ("registered", registered)) if on)
         evidence = {k: r[k] for k in ("domain", "hosting_country", "registrant_country", "claimed_country",
                                       "claimed_address", "fetched_at")}
-        evidence["domains"] = [r["domain"]]
+        evidence.update(RecordIds(domains=[r["domain"]]))
         evidence["facts"] = {"Website": r["domain"], "Hosted in": r["hosting_country"] or "unknown",
                              "Registrant in": r["registrant_country"] or "unknown",
                              "Claims to be in": r["claimed_country"], "Claimed address": r["claimed_address"] or "",

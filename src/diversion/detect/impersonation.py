@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 
 from diversion.config import Settings
 from diversion.detect.context import DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -197,8 +197,8 @@ def find(ctx: DetectContext) -> list[Finding]:
         signal_rows = [s[2] for s in sigs]
         findings.append(Finding(NAME, entity_id, 1.0 - miss, summary, {
             "signals": signal_rows,
-            "domains": sorted({str(x["domain"]) for x in signal_rows} | {str(x["copied_domain"]) for x in signal_rows
-                                                                        if x.get("copied_domain")}),
+            **RecordIds(domains=sorted({str(x["domain"]) for x in signal_rows}
+                                       | {str(x["copied_domain"]) for x in signal_rows if x.get("copied_domain")})),
             "facts": {s[2]["signal"].replace("_", " "): s[1] for s in sigs},
         }))
     return findings

@@ -12,7 +12,7 @@ import pyarrow as pa
 from diversion.config import Settings
 from diversion.detect.common import OLD_MACHINES, old_machines, split_tags
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -154,25 +154,26 @@ def find(ctx: DetectContext) -> list[Finding]:
                    f"growth in {best['flow_label']} ({ctx.money(best['before_value'])} before → "
                    f"{ctx.money(best['after_value'])} after){old}.")
         findings.append(Finding(NAME, entity_id, best["score"], summary, {
-            "flow": best, "other_flows": flows[1:6], "shipment_ids": list(sample.get("shipment_ids") or []),
+            "flow": best, "other_flows": flows[1:6], **RecordIds(shipment_ids=list(sample.get("shipment_ids") or [])),
             "cutoff_date": str(cut), "currency": ctx.currency, **old_evidence,
             "facts": {"Flow": best["flow_label"], "Before the cut-off": ctx.money(best["before_value"]),
                       "After the cut-off": ctx.money(best["after_value"]),
                       "Growth factor": f"×{best['growth_factor']:.1f}",
                       "Its share of the growth": f"{best['share_of_growth']:.0%}", "Cut-off": str(cut)}}))
-    for importer, flow in importers.items():
-        flow["flow_label"] = _label(flow["flow"], flow["flow_key"], ctx.labels, brands)
-        names = ", ".join(ctx.name(c) for c in flow["new_counterparts"][:3])
-        findings.append(Finding(NAME, importer, flow["score"],
+    for importer, surge in importers.items():
+        surge["flow_label"] = _label(surge["flow"], surge["flow_key"], ctx.labels, brands)
+        names = ", ".join(ctx.name(c) for c in surge["new_counterparts"][:3])
+        findings.append(Finding(NAME, importer, surge["score"],
                                 f"Counterparts new after {cut} ({names}) carry "
-                                f"{flow['new_counterparts_share']:.0%} of the growth in {flow['flow_label']} "
-                                f"({ctx.money(flow['before_value'])} before → {ctx.money(flow['after_value'])} after).",
-                                {"flow": flow, "role": "importer", "cutoff_date": str(cut), "currency": ctx.currency,
-                                 "facts": {"Flow": flow["flow_label"],
-                                           "Before the cut-off": ctx.money(flow["before_value"]),
-                                           "After the cut-off": ctx.money(flow["after_value"]),
+                                f"{surge['new_counterparts_share']:.0%} of the growth in {surge['flow_label']} "
+                                f"({ctx.money(surge['before_value'])} before → "
+                                f"{ctx.money(surge['after_value'])} after).",
+                                {"flow": surge, "role": "importer", "cutoff_date": str(cut), "currency": ctx.currency,
+                                 "facts": {"Flow": surge["flow_label"],
+                                           "Before the cut-off": ctx.money(surge["before_value"]),
+                                           "After the cut-off": ctx.money(surge["after_value"]),
                                            "New counterparts": names,
-                                           "Their share of the growth": f"{flow['new_counterparts_share']:.0%}",
+                                           "Their share of the growth": f"{surge['new_counterparts_share']:.0%}",
                                            "Cut-off": str(cut)}}))
     return findings
 

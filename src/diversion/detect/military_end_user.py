@@ -10,7 +10,7 @@ import pyarrow as pa
 from diversion.config import Settings
 from diversion.detect.common import split_tags
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext, listing_text
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -171,8 +171,8 @@ def find(ctx: DetectContext) -> list[Finding]:
         if best["tie"] in ("owned_by", "linked", "supplies_linked"):
             facts["Registry link"] = _window(best.get("start_date"), best.get("end_date"))
         findings.append(Finding(NAME, entity_id, TIES[best["tie"]], text, {
-            "ties": found[:10], "currency": ctx.currency, "shipment_ids": ids,
-            "edge_ids": sorted({t["edge_id"] for t in found if t.get("edge_id")}), "facts": facts}))
+            "ties": found[:10], "currency": ctx.currency, "facts": facts,
+            **RecordIds(shipment_ids=ids, edge_ids=sorted({t["edge_id"] for t in found if t.get("edge_id")}))}))
     return findings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from diversion.config import Settings
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -48,8 +48,8 @@ def find(ctx: DetectContext) -> list[Finding]:
         roles = set(r["roles"])
         verb = "exported to" if roles == {"exporter"} else "imported into" if roles == {"importer"} else "traded with"
         evidence = {k: r[k] for k in ("tier", "shipments", "value_usd", "value", "roles", "hs_codes",
-                                      "shipment_ids", "first_date", "last_date")}
-        evidence["currency"] = ctx.currency
+                                      "first_date", "last_date")}
+        evidence.update(RecordIds(shipment_ids=r["shipment_ids"]), currency=ctx.currency)
         evidence["facts"] = {"CHPL tier": r["tier"], "HS codes": ", ".join(r["hs_codes"]),
                              "Role": ", ".join(sorted(roles)), "Shipments": r["shipments"],
                              "Value": ctx.money(r["value"]), "First and last": f"{r['first_date']} to {r['last_date']}"}

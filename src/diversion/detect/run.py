@@ -58,9 +58,7 @@ def write_findings(engine: Engine, findings: list[Finding]) -> None:
         "summary": pa.array([f.summary for f in unique.values()], pa.string()),
         "evidence": pa.array([f.evidence_json() for f in unique.values()], pa.string()),
     })
-    with engine.transaction():
-        engine.reset_table("findings")
-        engine.insert_arrow("findings", data)
+    engine.replace_arrow("findings", data)
 
 
 def load_findings(engine: Engine) -> list[Finding]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from diversion.config import Settings
 from diversion.detect.context import DetectContext, listing_text
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -105,7 +105,7 @@ def find(ctx: DetectContext) -> list[Finding]:
             f"{name} matches the listed entity \"{best['matched_name']}\" on {', '.join(lists) or 'a sanctions list'}"
             f" (score {float(best['score']):.2f}; {listing_text(listed)}).",  # type: ignore[arg-type]
             {"rule": "listed", "matches": rows, "lists": lists, "programs": programs, "listed_on": listed,
-             "sanction_ids": sorted({str(r["sanction_entity_id"]) for r in rows}),
+             **RecordIds(sanction_ids=sorted({str(r["sanction_entity_id"]) for r in rows})),
              "facts": {"Rule": "listed", "Lists": ", ".join(lists), "Programs": ", ".join(programs),
                        "Listed on": listed or "not given by the list"}},
         ))
@@ -119,7 +119,8 @@ def find(ctx: DetectContext) -> list[Finding]:
             NAME, entity_id, 1.0,
             f"{name} is blocked under the OFAC 50% rule: listed parties own {b.share:.0%} of it ({owner_text}).",
             {"rule": "ofac_50", "share": b.share, "owners": owners,
-             "edge_ids": [edges[(o, entity_id)] for o, _ in b.owners if (o, entity_id) in edges],
+             **RecordIds(edge_ids=[edges[(o, entity_id)] for o, _ in b.owners if (o, entity_id) in edges],
+                         entity_ids=[o for o, _ in b.owners]),
              "facts": {"Rule": "OFAC 50% rule", "Listed ownership": f"{b.share:.0%}", "Owners": owner_text}},
         ))
     return findings

@@ -10,7 +10,7 @@ import pyarrow as pa
 from diversion.config import Settings
 from diversion.detect.common import value_factor
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext, listing_text
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.detect.sanctioned import sanctioned_ids
@@ -82,7 +82,9 @@ def _linked_sources(ctx: DetectContext) -> list[dict[str, Any]]:
               GROUP BY j.node)""")
 
 
-def _trade_in_time(ctx: DetectContext, steps: list[tuple[str, str, date | None]]) -> dict[tuple[str, str], dict]:
+def _trade_in_time(
+    ctx: DetectContext, steps: list[tuple[str, str, date | None]]
+) -> dict[tuple[str, str], dict[str, Any]]:
     """For each trade step ``(a, b, since)``: value and shipments between a and b on or after ``since``."""
     if not steps:
         return {}
@@ -140,9 +142,11 @@ def find(ctx: DetectContext) -> list[Finding]:
     by_node.update({r["node"]: r for r in rows if r["hop"] > 0 and r["node"] not in by_node})
     reached = [r for r in rows if r["hop"] > 0 and r["node"] != r["prev"] and r["node"] != r["origin"]
                and not str(r["node"]).startswith(("brand:", "domain:"))]
-    chains: dict[str, list[dict[str, Any]]] = {}
+    chains: dict[int, list[dict[str, Any]]] = {}  # by id() of the reached row
     for r in reached:
-        chain, node, step = [], r["node"], r
+        chain: list[dict[str, Any]] = []
+        node = r["node"]
+        step: dict[str, Any] | None = r
         while step is not None and step["hop"] > 0 and len(chain) < d.proximity_max_hops:
             chain.append({"from": node, "from_name": ctx.name(node), "to": step["prev"],
                           "to_name": ctx.name(step["prev"]), "kind": step["kind"], "edge_id": step["edge_id"],
@@ -184,7 +188,7 @@ def find(ctx: DetectContext) -> list[Finding]:
         findings.append(Finding(NAME, r["node"], score, summary, {
             "hops": r["hop"], "sanctioned_entity": r["origin"], "sanctioned_name": origin,
             "listed_on": r["listed"], "path": chain, "currency": ctx.currency,
-            "shipment_ids": ids[:10], "edge_ids": [c["edge_id"] for c in chain],
+            **RecordIds(shipment_ids=ids[:10], edge_ids=[c["edge_id"] for c in chain if c["edge_id"]]),
             "facts": {"Sanctioned party": origin, "Listed on": r["listed"] or "not given by the list",
                       "Hops": r["hop"], "Chain": " → ".join([name] + [c["to_name"] for c in chain])},
         }))

@@ -6,7 +6,7 @@ from diversion.config import Settings
 from diversion.detect import mirror_gap
 from diversion.detect.common import OLD_MACHINES, old_machines
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext
-from diversion.detect.finding import Finding
+from diversion.detect.finding import Finding, RecordIds
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -77,7 +77,7 @@ def find(ctx: DetectContext) -> list[Finding]:
         findings.append(Finding(NAME, r["entity_id"], score, summary, {
             "routes": r["routes"], "shipments": r["shipments"], "value_usd": r["value_usd"], "value": r["value"],
             "currency": ctx.currency, "share_of_value": round(share, 4), "hub_weight": r["weight"],
-            "shipment_ids": r["shipment_ids"], "first_date": r["first_date"], "last_date": r["last_date"],
+            **RecordIds(shipment_ids=r["shipment_ids"]), "first_date": r["first_date"], "last_date": r["last_date"],
             "hubs": sorted(h for h in hubs if any(h in route for route in r["routes"])), **old_evidence,
             "facts": {"Routes (origin>dispatch>seller)": routes, "Shipments": r["shipments"],
                       "Value": ctx.money(r["value"]), "Share of its value to the destination": f"{share:.0%}",

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from diversion.engine.base import Engine
 from diversion.engine.duckdb import DuckDBEngine
+from diversion.engine.linkage import InProcessLinkage, LinkageBackend
 from diversion.errors import EngineUnavailable
 
-__all__ = ["DuckDBEngine", "Engine", "open_engine", "spark_root"]
+__all__ = ["DuckDBEngine", "Engine", "InProcessLinkage", "LinkageBackend", "engine_class", "open_engine",
+           "spark_root"]
 
 
 def spark_root(db_path: str | Path) -> Path:
@@ -17,16 +19,26 @@ def spark_root(db_path: str | Path) -> Path:
     return path.with_suffix(".spark") if path.suffix == ".duckdb" else path
 
 
+def engine_class(engine: str) -> type[Engine]:
+    """The class ``open_engine`` opens for the engine named ``engine`` (``duckdb`` or ``spark``)."""
+    if engine == "duckdb":
+        return DuckDBEngine
+    if engine == "spark":
+        from diversion.engine.spark import SparkEngine
+
+        return SparkEngine
+    raise EngineUnavailable(f"unknown engine {engine!r}; choose duckdb or spark")
+
+
 def open_engine(
     db_path: str | Path, engine: str = "duckdb", read_only: bool = False, spark_master: str = "local[2]",
     spark_driver_memory: str = "4g",
 ) -> Engine:
     """Open the warehouse at ``db_path`` with the named engine (``duckdb`` or ``spark``)."""
-    if engine == "duckdb":
+    cls = engine_class(engine)
+    if cls is DuckDBEngine:
         return DuckDBEngine(db_path, read_only=read_only)
-    if engine == "spark":
-        from diversion.engine.spark import SparkEngine
+    from diversion.engine.spark import SparkEngine
 
-        return SparkEngine(spark_root(db_path), master=spark_master, read_only=read_only,
-                           driver_memory=spark_driver_memory)
-    raise EngineUnavailable(f"unknown engine {engine!r}; choose duckdb or spark")
+    return SparkEngine(spark_root(db_path), master=spark_master, read_only=read_only,
+                       driver_memory=spark_driver_memory)

@@ -8,17 +8,30 @@ the same statements after transpiling them with sqlglot.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from diversion.engine.linkage import LinkageBackend
+    from diversion.errors import WarehouseError
 
 
 class Engine(ABC):
     """The narrow contract every backend implements."""
 
     name: str = "abstract"
+    #: Whether single-row lookups answer in milliseconds (an embedded database), so that a web server can
+    #: read through it; a job engine (Spark) takes seconds per query.
+    interactive: bool = False
+    #: Whether the warehouse is the one file at ``--db``, so that its size and modification time tell
+    #: whether it changed (caches derived from it are keyed on them).
+    single_file: bool = False
+    #: When set, a failed statement raises what this returns for ``(sql, error)`` instead of the engine's
+    #: own message, which quotes the SQL (a server logs the SQL and tells its user what to do).
+    on_error: Callable[[str, Exception], WarehouseError] | None = None
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -45,10 +58,6 @@ class Engine(ABC):
         """
 
     @abstractmethod
-    def replace_arrow(self, table: str, data: pa.Table) -> None:
-        """Replace the whole content of ``table`` with ``data``."""
-
-    @abstractmethod
     def reset_table(self, table: str) -> None:
         """Drop contract table ``table`` and create it again, empty, from its contract DDL.
 
@@ -66,13 +75,50 @@ class Engine(ABC):
         """All writes inside commit together or not at all."""
 
     @abstractmethod
+    def linkage(self, memory_limit: str = "") -> LinkageBackend:
+        """A fresh Splink backend for resolve's linkage, running beside this engine.
+
+        ``memory_limit``: of an in-process linkage database (empty: automatic);
+        engines that link on their own cluster ignore it.
+        """
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 
     # Helpers shared by every engine ------------------------------------------
+    @contextmanager
+    def worker(self) -> Iterator[Engine]:
+        """An engine for one worker thread of a server, over this engine's open warehouse; released after use.
+
+        An engine that is safe to share between threads (the default) is its own worker.
+        """
+        yield self
+
+    def replace_arrow(self, table: str, data: pa.Table) -> int:
+        """Rewrite contract table ``table`` with ``data`` (columns matched by name); returns the rows written.
+
+        The table is recreated from its contract DDL first (``reset_table``), so a
+        warehouse made by an older version gains new columns and types and keys
+        stay as declared; both steps commit together.
+        """
+        with self.transaction():
+            self.reset_table(table)
+            return self.insert_arrow(table, data)
+
+    def fetch_batches(self, sql: str, params: Sequence[Any] | None = None,
+                      rows: int = 50_000) -> Iterator[pa.RecordBatch]:
+        """Run a query and yield its result in Arrow batches of at most ``rows`` rows.
+
+        Engines that can stream (DuckDB) never hold the whole result; the
+        default fetches it whole, then slices it.
+        """
+        yield from self.fetch_arrow(sql, params).to_batches(max_chunksize=rows)
+
     def fetch_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return its rows as dictionaries."""
-        return self.fetch_arrow(sql, params).to_pylist()
+        rows: list[dict[str, Any]] = self.fetch_arrow(sql, params).to_pylist()
+        return rows
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         """The first column of the first row, or ``None``."""

@@ -11,6 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from diversion.engine.base import Engine
+from diversion.engine.linkage import InProcessLinkage
 from diversion.engine.schema import STAGE_TABLES, TABLES, create_sql
 from diversion.errors import WarehouseError
 
@@ -32,14 +33,26 @@ class DuckDBEngine(Engine):
     """Runs the pipeline's SQL on a DuckDB database file (or ``:memory:``)."""
 
     name = "duckdb"
+    interactive = True
+    single_file = True
 
-    def __init__(self, path: str | Path = ":memory:", read_only: bool = False) -> None:
+    def __init__(self, path: str | Path = ":memory:", read_only: bool = False, *,
+                 connection: duckdb.DuckDBPyConnection | None = None) -> None:
+        """Open the warehouse file at ``path``, creating every missing contract table unless ``read_only``.
+
+        ``connection``: run on this connection (a cursor of another engine's,
+        see ``worker``) instead of opening the file; nothing is created.
+        """
         self.path = str(path)
+        self.read_only = read_only
+        self._depth = 0
+        if connection is not None:
+            self.con = connection
+            return
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise WarehouseError(_open_error(self.path, read_only, exc)) from exc
-        self._depth = 0
         if not read_only:
             # Every contract table exists from the start (empty until its stage runs),
             # so readers never special-case a missing table.
@@ -50,6 +63,8 @@ class DuckDBEngine(Engine):
         try:
             return self.con.execute(sql, list(params) if params is not None else None)
         except duckdb.Error as exc:
+            if self.on_error is not None:
+                raise self.on_error(sql, exc) from exc
             short = " ".join(sql.split())[:300]
             raise WarehouseError(f"query failed: {exc}\n  SQL: {short}") from exc
 
@@ -61,6 +76,13 @@ class DuckDBEngine(Engine):
         # duckdb 1.5 names it to_arrow_table (fetch_arrow_table is deprecated); .arrow() may be a reader.
         data = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
         return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+
+    def fetch_batches(self, sql: str, params: Sequence[Any] | None = None,
+                      rows: int = 50_000) -> Iterator[pa.RecordBatch]:
+        result = self._run(sql, params)
+        # duckdb 1.5 names it to_arrow_reader (fetch_record_batch is deprecated)
+        reader = result.to_arrow_reader(rows) if hasattr(result, "to_arrow_reader") else result.fetch_record_batch(rows)
+        yield from reader
 
     def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return self._run(sql, params).fetchall()
@@ -74,7 +96,7 @@ class DuckDBEngine(Engine):
             self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _diversion_insert", None)
         finally:
             self.con.unregister("_diversion_insert")
-        return data.num_rows
+        return int(data.num_rows)
 
     def insert_new(self, table: str, data: pa.Table, key: str) -> int:
         if data.num_rows == 0:
@@ -96,13 +118,6 @@ class DuckDBEngine(Engine):
         finally:
             self.con.unregister("_diversion_incoming")
         return self.count(table) - before
-
-    def replace_arrow(self, table: str, data: pa.Table) -> None:
-        self.con.register("_diversion_replace", data)
-        try:
-            self._run(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _diversion_replace", None)
-        finally:
-            self.con.unregister("_diversion_replace")
 
     def reset_table(self, table: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {table}", None)
@@ -135,6 +150,24 @@ class DuckDBEngine(Engine):
             self.con.execute("COMMIT")
         finally:
             self._depth = 0
+
+    @contextmanager
+    def worker(self) -> Iterator[DuckDBEngine]:
+        """An engine on its own cursor of this connection: DuckDB cursors are safe to use from one thread each."""
+        try:
+            cursor = self.con.cursor()
+        except duckdb.Error as exc:  # closed meanwhile (a server shutting down)
+            raise WarehouseError(f"warehouse {self.path} is closed ({exc})") from exc
+        engine = DuckDBEngine(self.path, self.read_only, connection=cursor)
+        engine.on_error = self.on_error
+        try:
+            yield engine
+        finally:
+            cursor.close()
+
+    def linkage(self, memory_limit: str = "") -> InProcessLinkage:
+        # Splink's own in-memory database, not the warehouse file: its tables are scratch, and GBs at scale.
+        return InProcessLinkage(memory_limit)
 
     def close(self) -> None:
         self.con.close()

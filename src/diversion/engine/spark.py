@@ -30,6 +30,7 @@ import sqlglot
 from sqlglot import exp
 
 from diversion.engine.base import Engine
+from diversion.engine.linkage import SparkSessionLinkage
 from diversion.engine.schema import STAGE_TABLES, TABLES, columns, create_sql
 from diversion.engine.spark_sql import transpile
 from diversion.errors import EngineUnavailable, WarehouseError
@@ -75,6 +76,20 @@ def _spark_errors(method: Callable[..., Any]) -> Callable[..., Any]:
             raise spark_error(exc, args[0] if args and isinstance(args[0], str) else "") from exc
 
     return wrapper
+
+
+def _plain_types(data: pa.Table) -> pa.Table:
+    """``data`` with extension columns as their storage (Spark converts no Arrow extension type).
+
+    DuckDB writes its JSON columns to Parquet as ``arrow.json`` (text underneath): a
+    warehouse exported by DuckDB is imported into Spark as that text.
+    """
+    for i, field in enumerate(data.schema):
+        if isinstance(field.type, pa.BaseExtensionType):
+            column = data.column(i)
+            storage = pa.chunked_array([chunk.storage for chunk in column.chunks], type=field.type.storage_type)
+            data = data.set_column(i, pa.field(field.name, field.type.storage_type), storage)
+    return data
 
 
 def recover_interrupted_swaps(root: Path, tables: list[str]) -> list[str]:
@@ -164,6 +179,7 @@ class SparkEngine(Engine):
         """An Arrow table as a Spark DataFrame in the column order of ``table``."""
         from pyspark.sql import functions as F
 
+        data = _plain_types(data)
         schema = self.spark.table(table).schema
         view = f"_incoming_{uuid.uuid4().hex[:8]}"
         incoming = self.spark.createDataFrame(data) if data.num_rows else None
@@ -286,7 +302,7 @@ class SparkEngine(Engine):
             return 0
         frame, _ = self._frame(data, table)
         frame.write.insertInto(table)
-        return data.num_rows
+        return int(data.num_rows)
 
     @_spark_errors
     def insert_new(self, table: str, data: pa.Table, key: str) -> int:
@@ -304,13 +320,6 @@ class SparkEngine(Engine):
         self.spark.catalog.dropTempView(view)
         self._sql(f"REFRESH TABLE {table}")
         return self.count(table) - before
-
-    @_spark_errors
-    def replace_arrow(self, table: str, data: pa.Table) -> None:
-        frame = self.spark.createDataFrame(data) if data.num_rows else None
-        if frame is None:
-            frame, _ = self._frame(data, table)
-        self._swap(table, frame)
 
     def _swap(self, table: str, frame: Any) -> None:
         """Write ``frame`` as the new content of ``table`` and swap directories."""
@@ -386,6 +395,10 @@ class SparkEngine(Engine):
             backups, self._backups = self._backups, None
             for folder in backups.values():
                 shutil.rmtree(folder, ignore_errors=True)
+
+    def linkage(self, memory_limit: str = "") -> SparkSessionLinkage:
+        # Splink on this session: the pairs are computed where the warehouse lives (local mode or the cluster).
+        return SparkSessionLinkage(self.spark)
 
     def close(self) -> None:
         # The SparkSession is shared by the process (getOrCreate); keep it for reuse.

@@ -74,6 +74,7 @@ def _mixed_sort(agg: exp.Expression, descending: list[bool]) -> exp.Expression:
         after = "-1" if desc else "1"
         whens.append(f"WHEN _l.k{i} < _r.k{i} THEN {before} WHEN _l.k{i} > _r.k{i} THEN {after}")
     sort = sqlglot.parse_one(f"ARRAY_SORT(_agg, (_l, _r) -> CASE {' '.join(whens)} ELSE 0 END)", read="spark")
+    assert isinstance(sort, exp.ArraySort)  # parse_one is typed as returning any expression
     sort.set("this", agg)
     return sort
 
@@ -155,7 +156,8 @@ def _rewrite_scalar(node: exp.Expression) -> exp.Expression:
         name = node.name.lower()
         if name == "list_slice":
             start, end = node.expressions[1], node.expressions[2]
-            return _slice(exp.Bracket(this=node.expressions[0], expressions=[exp.Slice(this=start, expression=end)]))
+            bracket = exp.Bracket(this=node.expressions[0], expressions=[exp.Slice(this=start, expression=end)])
+            return _slice(bracket) or node
         if name == "list_bool_or":
             return _fn("EXISTS", node.expressions[0], _lambda(exp.column("_b"), "_b"))
     return node

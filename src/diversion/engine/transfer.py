@@ -57,7 +57,6 @@ def import_parquet(engine: Engine, in_dir: Path) -> dict[str, int]:
                 continue
             data = pq.ParquetDataset([str(f) for f in files]).read()
             wanted = [c for c in columns(name) if c in data.column_names]
-            engine.execute(f"DELETE FROM {name}")
-            engine.insert_arrow(name, data.select(wanted))
+            engine.replace_arrow(name, data.select(wanted))
             counts[name] = data.num_rows
     return counts

@@ -19,16 +19,9 @@ _SCHEMATA = {"Company", "Person", "Organization", "LegalEntity"}
 
 
 def _batches(engine: Engine, sql: str) -> Iterator[list[dict[str, Any]]]:
-    """Rows of ``sql`` in batches; streamed on DuckDB so 10M shipments never sit in memory at once."""
-    con = getattr(engine, "con", None)
-    if con is not None:
-        result = con.execute(sql)
-        reader = (result.to_arrow_reader(50_000) if hasattr(result, "to_arrow_reader")
-                  else result.fetch_record_batch(50_000))
-        for batch in reader:
-            yield batch.to_pylist()
-    else:
-        yield engine.fetch_arrow(sql).to_pylist()
+    """Rows of ``sql`` in batches; streamed where the engine can, so 10M shipments never sit in memory at once."""
+    for batch in engine.fetch_batches(sql, rows=50_000):
+        yield batch.to_pylist()
 
 
 _FTM_ID = re.compile(r"^[a-zA-Z0-9.-]{1,128}$")
@@ -39,11 +32,20 @@ def ftm_id(value: str) -> str:
     return value if _FTM_ID.match(value) else make_entity_id(value) or value
 
 
+def _hashed_id(*parts: str) -> str:
+    """FtM's hashed id of ``parts`` (``make_entity_id`` gives ``None`` only when every part is empty)."""
+    key = make_entity_id(*parts)
+    if key is None:
+        raise DiversionError(f"cannot make an FtM id from {parts!r}: every part is empty")
+    return key
+
+
 def _make(schema: str, entity_id: str, **props: Any) -> dict[str, Any]:
     proxy = model.make_entity(schema)
     proxy.id = ftm_id(entity_id)
     for prop, values in props.items():
-        is_ref = proxy.schema.get(prop) is not None and proxy.schema.get(prop).type.name == "entity"
+        schema_prop = proxy.schema.get(prop)
+        is_ref = schema_prop is not None and schema_prop.type.name == "entity"
         for value in values if isinstance(values, list | tuple) else [values]:
             if value is not None and value != "":
                 proxy.add(prop, ftm_id(str(value)) if is_ref else str(value), quiet=True)
@@ -68,7 +70,7 @@ def ftm_entities(engine: Engine) -> Iterator[dict[str, Any]]:
             SELECT s.*, se.exporter_entity_id, se.importer_entity_id
             FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id"""):
         for s in batch:
-            yield _make("EconomicActivity", make_entity_id("shipment", s["record_id"]),
+            yield _make("EconomicActivity", _hashed_id("shipment", s["record_id"]),
                         sender=s["exporter_entity_id"], receiver=s["importer_entity_id"], vedCode=s["hs_code"],
                         goodsDescription=s["description"], description=" ".join(filter(None, (s["brand"],
                                                                                              s["model"]))),
@@ -84,18 +86,18 @@ def ftm_entities(engine: Engine) -> Iterator[dict[str, Any]]:
             schema, left, right = edge_schema[e["kind"]]
             ev = json.loads(e["evidence"]) if e["evidence"] else {}
             extra = {"percentage": round(e["share"] * 100, 2)} if e["share"] is not None else {}
-            yield _make(schema, make_entity_id(e["edge_id"]), **{left: e["source"], right: e["target"]},
+            yield _make(schema, _hashed_id(e["edge_id"]), **{left: e["source"], right: e["target"]},
                         role=ev.get("roles") or [], startDate=e["first_date"], recordId=ev.get("link_ids") or [],
                         **extra)
     for batch in _batches(engine, "SELECT * FROM sanctions_matches"):
         for m in batch:
-            yield _make("Sanction", make_entity_id("sanction", m["entity_id"], m["sanction_entity_id"]),
+            yield _make("Sanction", _hashed_id("sanction", m["entity_id"], m["sanction_entity_id"]),
                         entity=m["entity_id"], authority=m["list_name"], program=m["programs"] or [],
                         listingDate=m["listing_date"], summary=m["explanation"])
     if engine.table_exists("findings"):
         for batch in _batches(engine, "SELECT * FROM findings"):
             for f in batch:
-                yield _make("Risk", make_entity_id("finding", f["finding_id"]), entity=f["entity_id"],
+                yield _make("Risk", _hashed_id("finding", f["finding_id"]), entity=f["entity_id"],
                             reason=f["detector"], summary=f["summary"], status=f"score {f['score']:.2f}",
                             description=f["evidence"])
 
@@ -134,7 +136,7 @@ def export_network(engine: Engine, fmt: str, out: IO[str]) -> int:
     graph = network_graph(engine)
     for line in nx.generate_graphml(graph):
         out.write(line + "\n")
-    return graph.number_of_nodes()
+    return int(graph.number_of_nodes())
 
 
 __all__ = ["FORMATS", "export_network", "ftm_entities", "network_graph"]

@@ -35,7 +35,8 @@ def _has_sections(engine: Engine) -> bool:
 
 def _where(engine: Engine, section: str, threshold: float | None, flag: str | None, country: str | None,
            ) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if _has_sections(engine):
         clauses.append("coalesce(section, 'lead') = ?")
         params.append(section)

@@ -89,7 +89,7 @@ def hs_description(hs_code: str) -> str | None:
 
 def is_machine_tool(hs_code: str | None) -> bool:
     """Whether the code falls in headings 8456–8466 (machine tools and parts)."""
-    return bool(hs_code) and len(hs_code) >= 4 and "8456" <= hs_code[:4] <= "8466"
+    return hs_code is not None and len(hs_code) >= 4 and "8456" <= hs_code[:4] <= "8466"
 
 
 @dataclass(frozen=True)

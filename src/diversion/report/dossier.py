@@ -75,8 +75,8 @@ def _trade(engine: Engine, settings: Settings, d: Dossier, role: str, key: str, 
     for r in monthly.series:
         years = table.setdefault(r["group"], {})
         years[r["period"].year] = years.get(r["period"].year, 0.0) + (r["value"] or 0.0)
-    d.yearly = sorted(({"counterpart": g, "years": v, "total": sum(v.values())} for g, v in table.items()),
-                      key=lambda row: -row["total"])[:12]
+    biggest = sorted(table.items(), key=lambda item: -sum(item[1].values()))[:12]
+    d.yearly = [{"counterpart": g, "years": v, "total": sum(v.values())} for g, v in biggest]
     # The case comparison: the last full year before the cut-off against the last full year of data,
     # seen from the importer's side (for an intermediary: its largest customer's purchases).
     if not monthly.series:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from diversion.resolve.backends import duckdb_connection
+from diversion.engine.linkage import in_memory_connection
 
 #: Suffix of a representative's twin (never a mention id: those are ``m-`` + hex).
 TWIN = "#twin"
@@ -43,7 +43,7 @@ class Collapsed:
 def collapse(table: pa.Table) -> Collapsed:
     """Group the rows of ``table`` (``linkage_input``) that are equal in every column but ``unique_id``."""
     same = ", ".join(f'"{c}"' for c in table.column_names if c != "unique_id")
-    con = duckdb_connection()
+    con = in_memory_connection()
     try:
         con.register("linkage_rows", table)
         members = con.execute(
@@ -80,7 +80,7 @@ def expand(pairs: pa.Table, twin_pairs: pa.Table, members: pa.Table) -> pa.Table
     ``pairs`` and ``twin_pairs``: ``mention_id_l``, ``mention_id_r``, ``match_probability``, ``match_weight``;
     a twin pair is ``(rep, rep + TWIN)``. Ids come out ordered per pair (l < r), rows sorted by them.
     """
-    con = duckdb_connection()
+    con = in_memory_connection()
     try:
         con.register("rep_pairs", pairs)
         con.register("twin_pairs", twin_pairs)

@@ -96,7 +96,8 @@ def current_decisions(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple
     rows = engine.fetch_all("SELECT left_id, right_id, judgement, decided_at FROM decisions ORDER BY decided_at")
     latest: dict[tuple[str, str], str] = {}
     for left, right, judgement, _ in rows:
-        latest[tuple(sorted((left, right)))] = judgement  # type: ignore[index]
+        low, high = sorted((left, right))
+        latest[(low, high)] = judgement
     same = sorted(pair for pair, j in latest.items() if j == "same")
     different = sorted(pair for pair, j in latest.items() if j == "different")
     return same, different

@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
-from diversion.engine import Engine
+from diversion.engine import Engine, InProcessLinkage
 from diversion.errors import DiversionError
 from diversion.names.rarity import WordCounts
 from diversion.resolve.decisions import find_mention
@@ -156,14 +156,16 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
         reasons = [m.get("unresolved_reason") for m in (left, right) if m.get("unresolved_reason")]
         out.unresolved = "; ".join(r for r in reasons if r) or "a name has no matchable form"
         return out
-    api = DuckDBAPI()
-    sdf = api.register(table)
-    linker = Linker(sdf, settings(params.prior, params.levels, explain=True, calibrated=True),
-                    log_level=logging.ERROR)
-    register_same_name_lookup(linker, api, table, params.prior)
-    rows = {r["unique_id"]: r for r in table.to_pylist()}  # sorted by id: left and right picked by id
-    pair = linker.inference.score_pair(rows[left["mention_id"]], rows[right["mention_id"]])
-    scored = pair.as_pandas_dataframe().to_dict("records")[0]
+    backend = InProcessLinkage()  # two mentions: always in process, whatever the warehouse's engine
+    try:
+        linker = Linker(backend.register(table, "explain_input"),
+                        settings(params.prior, params.levels, explain=True, calibrated=True), log_level=logging.ERROR)
+        register_same_name_lookup(linker, backend, table, params.prior)
+        rows = {r["unique_id"]: r for r in table.to_pylist()}  # sorted by id: left and right picked by id
+        pair = linker.inference.score_pair(rows[left["mention_id"]], rows[right["mention_id"]])
+        scored = pair.as_record_list()[0]
+    finally:
+        backend.close()
     for comp, labels in PRIORS.items():
         gamma = int(scored[f"gamma_{comp}"])
         col = _SHOWN[comp]

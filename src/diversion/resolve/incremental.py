@@ -28,8 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
-from diversion.engine import Engine
-from diversion.resolve.backends import close, db_api, register
+from diversion.engine import Engine, InProcessLinkage
 from diversion.resolve.explain import load_params
 from diversion.resolve.linkage import (
     PAIRS_SCHEMA,
@@ -87,19 +86,19 @@ def score_new_pairs(
                                          pc.is_in(previous.pairs.column("mention_id_r"), value_set=ids)))
     found = [kept]
     model = settings(previous.params.prior, previous.params.levels, calibrated=True)
-    api = db_api("duckdb", engine, limit=memory_limit)
+    backend = InProcessLinkage(memory_limit)  # new mentions and their blocking partners: one machine's worth
     try:
         if new.num_rows >= 2:  # the new mentions among themselves
-            linker = Linker(register(api, new, "new_mentions"), model, log_level=logging.ERROR)
-            register_same_name_lookup(linker, api, table, previous.params.prior)
+            linker = Linker(backend.register(new, "new_mentions"), model, log_level=logging.ERROR)
+            register_same_name_lookup(linker, backend, table, previous.params.prior)
             found.append(scored_pairs(predict(linker, min_probability, predict_chunks(new.num_rows))))
         if new.num_rows and known.num_rows:  # each new mention against every known one sharing a key
-            linker = Linker([register(api, new, "new_mentions"), register(api, known, "known_mentions")],
+            linker = Linker([backend.register(new, "new_mentions"), backend.register(known, "known_mentions")],
                             dataclasses.replace(model, link_type="link_only"), log_level=logging.ERROR)
-            register_same_name_lookup(linker, api, table, previous.params.prior)
+            register_same_name_lookup(linker, backend, table, previous.params.prior)
             found.append(scored_pairs(predict(linker, min_probability)))
     finally:
-        close(api)
+        backend.close()
     pairs = pa.concat_tables(found).sort_by([("mention_id_l", "ascending"), ("mention_id_r", "ascending")])
     params = dataclasses.replace(previous.params, notes=[
         *previous.params.notes, f"incremental: {new.num_rows:,} new mentions scored against {known.num_rows:,} "

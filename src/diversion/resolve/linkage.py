@@ -12,8 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
-from diversion.engine import Engine
-from diversion.resolve.backends import close, db_api, register
+from diversion.engine import Engine, InProcessLinkage, LinkageBackend
 from diversion.resolve.collapse import Collapsed, collapse, expand, twins
 from diversion.resolve.model import SAME_NAME_COLUMN, same_name_tf, settings
 from diversion.resolve.training import TrainedParams, train
@@ -87,56 +86,60 @@ def predict(linker: Linker, min_probability: float, chunks: int = 1) -> Any:
 
 
 def score_pairs(
-    table: pa.Table, min_probability: float, backend: str = "duckdb", engine: Engine | None = None,
-    params: TrainedParams | None = None, master: str = "local[2]", seed: int = 42, chunks: int = 0,
-    memory_limit: str = "", collapse_identical: bool = True,
+    table: pa.Table, min_probability: float, engine: Engine | None = None, params: TrainedParams | None = None,
+    seed: int = 42, chunks: int = 0, memory_limit: str = "", collapse_identical: bool = True,
 ) -> Linkage:
     """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given, then predict.
 
     Returns pairs with ``match_probability >= min_probability``, ids ordered
     (``mention_id_l < mention_id_r``) and sorted, so runs are comparable.
-    ``chunks``: chunks per side of the DuckDB predict (0: from the row count,
-    ``predict_chunks``); Spark predicts in one go (it spills on its own).
-    ``memory_limit``: of Splink's DuckDB database (empty: automatic, see
-    ``backends.memory_limit``); beyond it DuckDB spills to disk.
+    Splink runs where ``engine.linkage()`` puts it (without an engine: an
+    in-process DuckDB database).
+    ``chunks``: chunks per side of a chunked predict (0: from the row count,
+    ``predict_chunks``); a backend that spills on its own (Spark) predicts in one go.
+    ``memory_limit``: of an in-process linkage database (empty: automatic, see
+    ``engine.linkage.memory_limit``); beyond it DuckDB spills to disk.
     ``collapse_identical``: predict once per group of identical records (``collapse``; the same pairs, fewer
-    comparisons; DuckDB backend); off, every mention is a record (the benchmark's baseline).
+    comparisons; backends that ``collapses``); off, every mention is a record (the benchmark's baseline).
     """
     quiet_splink()
     if table.num_rows < 2:
         return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
     started = time.perf_counter()
-    api = None
+
+    def fresh_backend() -> LinkageBackend:
+        return engine.linkage(memory_limit) if engine is not None else InProcessLinkage(memory_limit)
+
+    backend: LinkageBackend | None = None
     if params is None:  # the training database is set up inside the training time
-        api = db_api(backend, engine, master, memory_limit)
-        params = train(api, training_sample(table), seed)
+        backend = fresh_backend()
+        params = train(backend, training_sample(table), seed)
         if table.num_rows > TRAIN_MAX_MENTIONS:
             params.notes.append(f"trained on {TRAIN_MAX_MENTIONS:,} of {table.num_rows:,} mentions (smallest ids)")
-    fresh = api is None or backend == "duckdb"  # DuckDB predicts on a clean database, without training's tables
-    if fresh:
-        close(api)  # freeing training's database is part of training
+        if backend.predict_apart:
+            backend.close()  # freeing training's database is part of training
+            backend = None
     trained = time.perf_counter()
-    if fresh:
-        api = db_api(backend, engine, master, memory_limit)
+    if backend is None:
+        backend = fresh_backend()
     # Identical records are scored once (``collapse``); training above saw every mention, so the model
     # is the one every mention gives.
-    # Not on Spark yet: PySpark types a list column it sees only nulls of (a small twin table) as VOID.
-    collapsed = (collapse(table) if collapse_identical and backend == "duckdb"
+    collapsed = (collapse(table) if collapse_identical and backend.collapses
                  else Collapsed(table, table.select([]), 0))
-    linker = Linker(register(api, collapsed.records, "mentions_input"),
+    linker = Linker(backend.register(collapsed.records, "mentions_input"),
                     settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
-    register_same_name_lookup(linker, api, table, params.prior)
-    parts = predict_chunks(collapsed.records.num_rows, chunks) if backend == "duckdb" else 1
+    register_same_name_lookup(linker, backend, table, params.prior)
+    parts = predict_chunks(collapsed.records.num_rows, chunks) if backend.chunked_predict else 1
     found = scored_pairs(predict(linker, min_probability, parts))
     twin_input = twins(collapsed) if collapsed.collapsed else None
     if twin_input is not None and twin_input.num_rows:
-        twin_linker = Linker(register(api, twin_input, "twins_input"),
+        twin_linker = Linker(backend.register(twin_input, "twins_input"),
                              settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
-        register_same_name_lookup(twin_linker, api, table, params.prior)
+        register_same_name_lookup(twin_linker, backend, table, params.prior)
         found = expand(found, scored_pairs(predict(twin_linker, min_probability)), collapsed.members)
     elif collapsed.collapsed:
         found = expand(found, PAIRS_SCHEMA.empty_table(), collapsed.members)
-    close(api)
+    backend.close()
     timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
     return Linkage(found, params, records=collapsed.records.num_rows, **timing)
 
@@ -171,9 +174,9 @@ def same_name_lookup(table: pa.Table, prior: float) -> pa.Table:
     return pa.table({SAME_NAME_COLUMN: keys, f"tf_{SAME_NAME_COLUMN}": pa.array(tf, pa.float64())})
 
 
-def register_same_name_lookup(linker: Linker, api: Any, table: pa.Table, prior: float) -> None:
+def register_same_name_lookup(linker: Linker, backend: LinkageBackend, table: pa.Table, prior: float) -> None:
     """Register ``same_name_lookup`` with ``linker``, so Splink never counts the names itself."""
-    lookup = register(api, same_name_lookup(table, prior), "same_name_tf")
+    lookup = backend.register(same_name_lookup(table, prior), "same_name_tf")
     linker.table_management.register_term_frequency_lookup(lookup, SAME_NAME_COLUMN)
 
 

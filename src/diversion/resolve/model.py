@@ -205,7 +205,7 @@ def settings(
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons(params, calibrated),
+        comparisons=[*comparisons(params, calibrated)],  # SettingsCreator takes a wider list type
         blocking_rules_to_generate_predictions=[blocking_rule()],
         probability_two_random_records_match=prior_match_probability,
         retain_matching_columns=explain,

@@ -45,7 +45,8 @@ class ResolveReport:
     decisions: int = 0
     method: str = "priors"
     notes: list[str] = field(default_factory=list)
-    backend: str = "duckdb"
+    #: The engine Splink ran beside (``Engine.linkage``).
+    backend: str = ""
     seconds: float = 0.0
     unresolved_reasons: dict[str, int] = field(default_factory=dict)
     #: Seconds per step: mentions, linkage_input, train, predict, cluster, entities, sanctions, write.
@@ -54,15 +55,13 @@ class ResolveReport:
     scored_mentions: int = 0
 
 
-def _rewrite(engine: Engine, table: str, data: pa.Table) -> None:
-    """Replace the content of ``table``.
-
-    The table is recreated from its contract DDL (so a warehouse made by an
-    older version gains new columns, and types and keys stay as declared).
-    """
-    engine.reset_table(table)
-    if data.num_rows:
-        engine.insert_arrow(table, data)
+def _links_in_process(engine: Engine, memory_limit: str) -> bool:
+    """Whether the engine's Splink backend runs in this process (what an incremental resolve needs)."""
+    backend = engine.linkage(memory_limit)
+    try:
+        return backend.in_process
+    finally:
+        backend.close()
 
 
 @contextmanager
@@ -89,20 +88,20 @@ def _cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
     return out
 
 
-def resolve(engine: Engine, settings: Settings, backend: str | None = None, incremental: bool = False) -> ResolveReport:
+def resolve(engine: Engine, settings: Settings, incremental: bool = False) -> ResolveReport:
     """Link every party mention in the warehouse into entities and rebuild the resolve tables.
 
-    ``backend`` picks Splink's backend (``duckdb`` or ``spark``; default: the
-    settings' engine). Decisions in ``decisions`` are honoured; the same data
-    gives the same entity ids. ``incremental``: score only the mentions the
-    last resolve did not see, with its model (``resolve.incremental``; DuckDB
-    backend; a warehouse never resolved is resolved in full).
+    Splink runs where the engine puts it (``Engine.linkage``). Decisions in
+    ``decisions`` are honoured; the same data gives the same entity ids.
+    ``incremental``: score only the mentions the last resolve did not see, with
+    its model (``resolve.incremental``; engines whose linkage runs in this
+    process; a warehouse never resolved is resolved in full).
     """
     with _gc_paused():
-        return _resolve(engine, settings, backend, incremental)
+        return _resolve(engine, settings, incremental)
 
 
-def _resolve(engine: Engine, settings: Settings, backend: str | None, incremental: bool = False) -> ResolveReport:
+def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> ResolveReport:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     clock = [started]
@@ -113,21 +112,21 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None, incrementa
         clock[0] = now
 
     rs = settings.resolve
-    backend = backend or settings.engine
     mentions = collect_mentions(engine, rs.max_name_length)
     lap("mentions")
     table = linkage_table(mentions, rs.max_name_length, rs.max_block_size)
     lap("linkage_input")
-    previous = previous_resolve(engine) if incremental and backend == "duckdb" else None
+    in_process = _links_in_process(engine, rs.predict_memory_limit) if incremental else False
+    previous = previous_resolve(engine) if incremental and in_process else None
     if previous is not None:
         linkage = score_new_pairs(table, previous, rs.review_low, engine, memory_limit=rs.predict_memory_limit)
     else:
-        linkage = score_pairs(table, rs.review_low, backend, engine, master=settings.spark_master, seed=rs.seed,
-                              chunks=rs.predict_chunks, memory_limit=rs.predict_memory_limit)
+        linkage = score_pairs(table, rs.review_low, engine, seed=rs.seed, chunks=rs.predict_chunks,
+                              memory_limit=rs.predict_memory_limit)
         if incremental:
             linkage.params.notes.append("incremental: " + (
-                "the warehouse was never resolved: resolved in full" if backend == "duckdb"
-                else f"runs on the DuckDB backend only: resolved in full on {backend}"))
+                "the warehouse was never resolved: resolved in full" if in_process
+                else f"needs linkage in this process: resolved in full on {engine.name}"))
     timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
     clock[0] = time.perf_counter()
     same, different = current_decisions(engine)
@@ -146,13 +145,13 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None, incrementa
         "model_json": [json.dumps(linkage.params.as_dict(), sort_keys=True)],
     })
     with engine.transaction():
-        _rewrite(engine, "mentions", mentions_table(mentions))
-        _rewrite(engine, "entities", ents)
-        _rewrite(engine, "entity_mentions", entity_mentions_table(ids, assignments))
-        _rewrite(engine, "resolve_pairs", linkage.pairs)
+        engine.replace_arrow("mentions", mentions_table(mentions))
+        engine.replace_arrow("entities", ents)
+        engine.replace_arrow("entity_mentions", entity_mentions_table(ids, assignments))
+        engine.replace_arrow("resolve_pairs", linkage.pairs)
         if previous is None:  # an incremental run keeps the model it scored with
-            _rewrite(engine, "resolve_model", model)
-        _rewrite(engine, "sanctions_matches", matches_table(matches))
+            engine.replace_arrow("resolve_model", model)
+        engine.replace_arrow("sanctions_matches", matches_table(matches))
         engine.reset_table("shipment_entities")  # straight from the warehouse's own tables, in its SQL
         engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")
     lap("write")
@@ -166,6 +165,6 @@ def _resolve(engine: Engine, settings: Settings, backend: str | None, incrementa
         merged_entities=pc.sum(pc.greater(ents.column("mention_count"), 1)).as_py() or 0,
         sanctions_matches=len(matches),
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
-        backend=backend, seconds=round(time.perf_counter() - started, 2), unresolved_reasons=reasons,
+        backend=engine.name, seconds=round(time.perf_counter() - started, 2), unresolved_reasons=reasons,
         timings=timings, scored_mentions=linkage.records if previous is not None else table.num_rows,
     )

@@ -98,16 +98,15 @@ def screening_index(settings: Settings, **build: Any) -> ScreeningIndex:
 
     ``build``: extra arguments of ``screening.build_index``.
     """
+    from diversion.engine import engine_class, open_engine
     from diversion.resolve.screening import build_index
 
     rs = settings.resolve
     db_path = Path(settings.db_path)
-    cacheable = settings.engine == "duckdb" and db_path.is_file()
+    cacheable = engine_class(settings.engine).single_file and db_path.is_file()
     saved = _read(cache_path(db_path)) if cacheable else None
     if saved is not None and saved.file_key == _file_key(db_path):
         return saved.index
-    from diversion.engine import open_engine
-
     engine = open_engine(db_path, settings.engine, read_only=True, spark_master=settings.spark_master,
                          spark_driver_memory=settings.spark_driver_memory)
     try:

@@ -144,7 +144,7 @@ class _Postings:
             self.ids.extend(sorted(set(postings[key])))
             self.offsets.append(len(self.ids))
 
-    def get(self, key: str) -> array | None:
+    def get(self, key: str) -> array[int] | None:
         """The name ids under ``key``, or ``None``."""
         i = bisect_left(self.keys, key)
         if i == len(self.keys) or self.keys[i] != key:

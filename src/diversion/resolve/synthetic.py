@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 
@@ -50,22 +51,28 @@ def _spell(rng: random.Random, core: str, country: str) -> str:
     return name
 
 
-def synthetic_shipments(n_companies: int, mentions_per_company: int = 4, seed: int = 7) -> tuple[pa.Table, dict]:
+#: A synthetic mention as the truth map keys it: role, raw name, address, country, id.
+MentionKey = tuple[str, str, str | None, str, str | None]
+
+
+def synthetic_shipments(
+    n_companies: int, mentions_per_company: int = 4, seed: int = 7
+) -> tuple[pa.Table, dict[MentionKey, int]]:
     """Shipments naming ``n_companies`` importers and exporters, and the truth.
 
     Returns the ``shipments`` rows and a map from (role, raw name, address,
     country, id) to the true company number.
     """
     rng = random.Random(seed)
-    companies = []
+    companies: list[tuple[str, str, str, str | None]] = []
     for i in range(n_companies):
         country = rng.choice(list(_FORMS))
         inn = str(7700000000 + i) if country == "RU" else None
         addr = f"{rng.randint(1, 99)} {rng.choice(_SYLLABLES).capitalize()} Street, {rng.choice(_CITIES[country])}"
         companies.append((_name(rng), country, addr, inn))
-    rows: dict[str, list] = {k: [] for k in ("record_id", "exporter_name", "exporter_address", "exporter_country",
+    rows: dict[str, list[Any]] = {k: [] for k in ("record_id", "exporter_name", "exporter_address", "exporter_country",
                                              "importer_name", "importer_address", "importer_country", "importer_id")}
-    truth: dict[tuple, int] = {}
+    truth: dict[MentionKey, int] = {}
     n = 0
     for i, (core, country, addr, inn) in enumerate(companies):
         for _ in range(mentions_per_company):
@@ -108,7 +115,9 @@ PLANTED = {
 _PLANTED_SYLLABLES = ["zq", "xu", "qor", "vyx", "jyv", "zuk", "wex", "qim"]
 
 
-def property_warehouse(size: int, singleton_share: float, seed: int) -> tuple[dict[str, list[dict]], dict]:
+def property_warehouse(
+    size: int, singleton_share: float, seed: int
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, tuple[str, str]]]:
     """A random warehouse for the linkage properties of issue #14, as rows per contract table.
 
     ``size`` background parties of which ``singleton_share`` appear once and
@@ -118,7 +127,7 @@ def property_warehouse(size: int, singleton_share: float, seed: int) -> tuple[di
     the two listed entity ids.
     """
     rng = random.Random(seed)
-    rows: dict[str, list[dict]] = {"shipments": [], "sanctions": [], "sanction_names": []}
+    rows: dict[str, list[dict[str, Any]]] = {"shipments": [], "sanctions": [], "sanction_names": []}
 
     def ship(record_id: str, importer: str, country: str, address: str | None = None) -> None:
         rows["shipments"].append({
@@ -140,11 +149,11 @@ def property_warehouse(size: int, singleton_share: float, seed: int) -> tuple[di
         return "".join(rng.choice(_PLANTED_SYLLABLES) for _ in range(3)).capitalize()
 
     planted: dict[str, tuple[str, str]] = {}
-    a, b, c, d = word(), word(), word(), word()
+    a, b, form_word, tr = word(), word(), word(), word()
     pairs = {
         "same distinctive name, one country": (f"{a} {b} LLC", f"{a.upper()} {b.upper()} LLC", "RU"),
-        "legal form before / after": (f"JSC {c}", f"{c} JSC", "KZ"),
-        "Turkish Ltd. Sti. / Limited Sirketi": (f"{d} Makina Ltd. Sti.", f"{d.upper()} MAKINA LIMITED SIRKETI", "TR"),
+        "legal form before / after": (f"JSC {form_word}", f"{form_word} JSC", "KZ"),
+        "Turkish Ltd. Sti. / Limited Sirketi": (f"{tr} Makina Ltd. Sti.", f"{tr.upper()} MAKINA LIMITED SIRKETI", "TR"),
         "a name of generic words only": ("Trade LLC", "TRADE LLC", "RU"),
         "a distinctive extra word": (f"{a}mash", f"{a}mash-Servis", "RU"),
     }
@@ -166,7 +175,7 @@ def property_warehouse(size: int, singleton_share: float, seed: int) -> tuple[di
     return rows, planted
 
 
-def check_planted(engine: object, planted: dict) -> dict[str, bool]:
+def check_planted(engine: object, planted: dict[str, tuple[str, str]]) -> dict[str, bool]:
     """Per planted kind, whether resolve treated the pair as ``PLANTED`` says (True: as it should)."""
     out = {}
     for kind, (left, right) in planted.items():

@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 from splink import Linker, block_on
 
-from diversion.resolve.backends import register
+from diversion.engine import LinkageBackend
 from diversion.resolve.model import NEGATIVE_LEVELS, PRIOR_MATCH_PROBABILITY, PRIORS, settings
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,10 @@ def _u_sample(table: pa.Table, max_rows: int) -> pa.Table:
     return table.sort_by("unique_id").slice(0, max_rows)
 
 
-def _estimate_u(api: Any, table: pa.Table, seed: int, params: TrainedParams) -> None:
+def _estimate_u(backend: LinkageBackend, table: pa.Table, seed: int, params: TrainedParams) -> None:
     """u values from every pair of a fixed sample: identical on every backend and every run."""
     sample = _u_sample(table, U_SAMPLE_ROWS)
-    linker = Linker(register(api, sample, "u_sample"), settings(), log_level=logging.ERROR)
+    linker = Linker(backend.register(sample, "u_sample"), settings(), log_level=logging.ERROR)
     pairs = sample.num_rows * (sample.num_rows - 1) / 2
     linker.training.estimate_u_using_random_sampling(
         max_pairs=pairs + 1, seed=seed, min_count_per_level=None, num_chunks=1
@@ -111,7 +111,7 @@ def _estimate_u(api: Any, table: pa.Table, seed: int, params: TrainedParams) -> 
                 params.levels[comp][label] = (m, max(float(u), _U_FLOOR))
 
 
-def train(api: Any, table: pa.Table, seed: int = 42) -> TrainedParams:
+def train(backend: LinkageBackend, table: pa.Table, seed: int = 42) -> TrainedParams:
     """Estimate the model on ``table`` (linkage input) and return checked parameters."""
     params = TrainedParams()
     n_rows = table.num_rows
@@ -119,10 +119,10 @@ def train(api: Any, table: pa.Table, seed: int = 42) -> TrainedParams:
         params.notes.append(f"{n_rows} mentions are too few to estimate the model; using the documented priors")
         return params
     try:
-        _estimate_u(api, table, seed, params)
+        _estimate_u(backend, table, seed, params)
     except Exception as exc:  # noqa: BLE001 - Splink raises many kinds; the fallback is documented
         params.notes.append(f"u not estimated ({type(exc).__name__}); using prior u")
-    linker = Linker(register(api, table, "training_input"), settings(params.prior, params.levels),
+    linker = Linker(backend.register(table, "training_input"), settings(params.prior, params.levels),
                     log_level=logging.ERROR)
     try:
         linker.training.estimate_probability_two_random_records_match(

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -53,7 +54,7 @@ class RunRecorder:
         if not changes:
             return
 
-        def text(values: list[dict | None]) -> pa.Array:
+        def text(values: list[dict[str, Any] | None]) -> pa.Array:
             return pa.array([None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
                              for v in values], pa.string())
 

@@ -18,6 +18,7 @@ A row failing a check goes to quarantine with the field and the reason, so
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,7 +31,7 @@ RATE_COLUMNS = {("rates", "per_usd")}
 SHARE_COLUMNS = {"share"}
 
 
-def _reason(table: str, column: str, value: float, row: dict, limits: IngestSettings) -> str | None:
+def _reason(table: str, column: str, value: float, row: dict[str, Any], limits: IngestSettings) -> str | None:
     """Why one value cannot be true, or ``None``."""
     if not math.isfinite(value):
         return f"{column}: not a finite number"

@@ -165,7 +165,7 @@ def parse_timestamp(value: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        stamp: datetime | None = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         day = parse_date(text)  # "01.08.2023" and friends; raises ValueError when not a date
         stamp = None if day is None else datetime(day.year, day.month, day.day)

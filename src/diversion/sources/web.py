@@ -34,7 +34,8 @@ FIELDS = ("domain", "company_name", "claimed_address", "hosting_country", "regis
 def _us_states() -> dict[str, str]:
     """US state and territory names and two-letter codes, upper case, for addresses like ``IL 60601``."""
     out: dict[str, str] = {}
-    for sub in pycountry.subdivisions.get(country_code="US") or []:
+    # pycountry wraps get() in an unannotated lazy-loading decorator, so mypy sees an untyped call
+    for sub in pycountry.subdivisions.get(country_code="US") or []:  # type: ignore[no-untyped-call]
         out[sub.code.split("-")[1]] = "US"
         out[sub.name.upper()] = "US"
     return out

@@ -35,7 +35,8 @@ def plotly_js() -> bytes:
     """plotly.js as shipped inside the plotly wheel (served locally: no CDN)."""
     from plotly.offline import get_plotlyjs
 
-    return get_plotlyjs().encode("utf-8")
+    script: str = get_plotlyjs()
+    return script.encode("utf-8")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     >>> create_app(load_settings(db_path="missing.duckdb"))  # doctest: +SKIP
     """
     settings = settings or load_settings()
-    wh = WebWarehouse(settings.db_path, writable=bool(settings.web.api_key))
+    wh = WebWarehouse(settings.db_path, settings.engine, writable=bool(settings.web.api_key))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     add_filters(templates.env)
 
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # loc/msg/type only: the input is not echoed (it may be a lone surrogate that JSON cannot carry).
         errors = [{k: _printable(v) for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
         if _wants_html(request):
-            detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+            detail = "; ".join(f"{'.'.join(str(part) for part in _parts(e['loc']))}: {e['msg']}" for e in errors)
             return _error_page(request, 422, "Invalid request", detail)
         return JSONResponse({"detail": errors}, status_code=422)
 
@@ -146,6 +147,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _wants_html(request: Request) -> bool:
     return request.url.path.startswith(("/ui/", "/login", "/logout")) or request.url.path == "/"
+
+
+def _parts(loc: object) -> list[object]:
+    """An error location (a list or tuple of keys) as a list."""
+    return list(loc) if isinstance(loc, list | tuple) else [loc]
 
 
 def _printable(value: object) -> object:

@@ -30,7 +30,6 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-import duckdb
 from followthemoney import model
 from normality import ascii_text
 
@@ -405,7 +404,7 @@ class Catalog:
         """Build both name indexes now (the app calls this in a background thread at start-up)."""
         try:
             _ = self.listed, self.entities
-        except (duckdb.Error, WarehouseError) as exc:  # the app shut down while indexing
+        except WarehouseError as exc:  # the app shut down while indexing
             log.info("name indexes not built: %s", exc)
 
     def datasets(self) -> list[DatasetInfo]:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from followthemoney import model, registry
 
@@ -160,7 +161,7 @@ def search_dataset(catalog: Catalog, dataset: str, p: SearchParams) -> EntitySea
         keep = [r for r in keep if r.id in scores]
     keep.sort(key=lambda r: (-scores.get(r.id, 0.0), r.caption, r.id))
     for key, desc in reversed(sorts):  # stable sorts, last key first
-        keep.sort(key=lambda r, k=key: _sort_value(r, k, scores), reverse=desc)
+        keep.sort(key=partial(_sort_value, key=key, scores=scores), reverse=desc)
     page = keep[p.offset : p.offset + p.limit] if p.limit else []
     results = [EntityResponse.model_validate(entity_fields(r)) for r in page]
     facets = {name: _facet(name, keep) for name in p.facets}

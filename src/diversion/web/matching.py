@@ -130,7 +130,8 @@ class Query:
 
     def echo(self) -> EntityExample:
         """The query as yente echoes it: properties cleaned by FtM (``country: ["ru"]``)."""
-        return EntityExample(id=self.example.id, schema=self.proxy.schema.name, properties=self.proxy.properties)
+        return EntityExample(id=self.example.id, schema=self.proxy.schema.name,
+                             properties={prop: list(values) for prop, values in self.proxy.properties.items()})
 
 
 @dataclass

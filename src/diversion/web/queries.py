@@ -2,8 +2,8 @@
 
 Every function takes the ``WebWarehouse`` and plain values and returns plain
 dictionaries, as the JSON API and the pages expect; the reading itself is the
-read layer's, the same code the CLI and the report call, on a ``CursorEngine``
-over the request's cursor. A table a stage has not written yet gives an empty
+read layer's, the same code the CLI and the report call, on the request's
+worker engine (``WebWarehouse.read_engine``). A table a stage has not written yet gives an empty
 answer rather than an error.
 """
 

@@ -19,7 +19,9 @@ from diversion.web.warehouse import WebWarehouse
 _MENTION_COLUMNS = "m.mention_id, m.source_table, m.role, m.name, m.country, m.address, m.identifiers, m.domain"
 
 
-def queue(wh: WebWarehouse, settings: ResolveSettings, offset: int = 0, limit: int = 25) -> tuple[int, list[dict]]:
+def queue(
+    wh: WebWarehouse, settings: ResolveSettings, offset: int = 0, limit: int = 25
+) -> tuple[int, list[dict[str, Any]]]:
     """Undecided uncertain pairs from ``resolve_pairs``, closest to 50/50 first, and how many there are."""
     if not (wh.has("resolve_pairs") and wh.has("mentions")):
         return 0, []

@@ -69,12 +69,11 @@ def serve(
     mode = "read-write for API-key holders" if settings.web.api_key else "read-only"
     line = f"Serving {settings.db_path} on http://{host}:{port}/ ({mode}"
     line += f", {workers} processes); API docs at /docs" if workers > 1 else "); API docs at /docs"
-    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": False, "server_header": False}
     if workers <= 1:
         app = create_app(settings)
         (announce or log.info)(line)
         # proxy_headers off: the app is meant for loopback or behind a proxy the operator configures.
-        uvicorn.run(app, **common)  # type: ignore[arg-type]
+        uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False)
         return
     # Worker processes rebuild the settings from the environment: the command line's choices go there.
     os.environ["DIVERSION_DB"] = str(settings.db_path)
@@ -86,5 +85,6 @@ def serve(
     # A worker answers the supervisor's health pings only once it has imported the app and built its name
     # indexes: seconds, and more on a busy machine. With uvicorn's default of 5 s it was killed and restarted
     # over and over, and the server never answered.
-    uvicorn.run("diversion.web.serve:app_from_env", factory=True, workers=workers,  # type: ignore[arg-type]
-                timeout_worker_healthcheck=WORKER_STARTUP_S, **common)
+    uvicorn.run("diversion.web.serve:app_from_env", factory=True, workers=workers,
+                timeout_worker_healthcheck=WORKER_STARTUP_S, host=host, port=port, log_level=log_level,
+                proxy_headers=False, server_header=False)

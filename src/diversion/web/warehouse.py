@@ -1,20 +1,21 @@
-"""The web app's hold on the warehouse: one read-only DuckDB connection, one cursor per request.
+"""The web app's hold on the warehouse: one read-only ``Engine``, one worker engine per request.
 
-``diversion serve`` never holds the write lock. It opens the file read-only,
-so the read-only CLI commands (``status``, ``lead``, ``path``, ``screen``...)
-run beside it; a command that writes (``resolve``, ``ingest``) is told that
-``serve`` holds the file (``engine.duckdb`` turns DuckDB's lock conflict into
-that message). The one write the app makes, an analyst's review decision,
-waits for the requests in flight, closes the read-only connection, writes
-through a short-lived read-write one and reopens read-only.
+``diversion serve`` never holds the write lock. It opens the warehouse
+read-only, so the read-only CLI commands (``status``, ``lead``, ``path``,
+``screen``...) run beside it; a command that writes (``resolve``, ``ingest``)
+is told that ``serve`` holds the file (the DuckDB engine turns the lock
+conflict into that message). The one write the app makes, an analyst's review
+decision, waits for the requests in flight, closes the read-only engine,
+writes through a short-lived read-write one and reopens read-only.
 
 When the file changes on disk (another process wrote it while the server was
 stopped, or between two writes), the next request reopens it and
 ``on_change`` callbacks run (the name catalog reloads).
 
 Errors carry no SQL: the statement goes to the server log, the user gets what
-to do. Each request gets its own cursor, which DuckDB makes safe to use from
-the thread-pool worker that serves it. Every query is parameterised.
+to do. Each request gets its own engine, which is safe to use from
+the thread-pool worker that serves it (``Engine.worker``: a DuckDB cursor).
+Every query is parameterised.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from diversion.engine.duckdb import DuckDBEngine
+from diversion.engine import Engine, open_engine
 from diversion.engine.schema import create_sql
 from diversion.errors import WarehouseError
 
@@ -40,26 +39,7 @@ log = logging.getLogger(__name__)
 CHANGE_CHECK_S = 1.0
 
 
-class CursorEngine(DuckDBEngine):
-    """A ``DuckDBEngine`` over one cursor of the app's shared connection.
-
-    Lets stage library functions that take an ``Engine`` (e.g. recording an
-    analyst decision) run inside a request without opening the file again.
-    """
-
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, path: str) -> None:  # noqa: D107
-        self.path = path
-        self.con = cursor
-        self._depth = 0
-
-    def _run(self, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
-        try:
-            return self.con.execute(sql, list(params) if params is not None else None)
-        except duckdb.Error as exc:
-            raise _query_error(sql, exc) from exc
-
-
-def _query_error(sql: str, exc: duckdb.Error) -> WarehouseError:
+def _query_error(sql: str, exc: Exception) -> WarehouseError:
     """A user-facing error for a failed query; the SQL and DuckDB's text go to the log only."""
     log.warning("warehouse query failed: %s\n  SQL: %s", exc, " ".join(sql.split())[:500])
     return WarehouseError(
@@ -107,10 +87,12 @@ class _ReadWriteLock:
 
 
 class WebWarehouse:
-    """Read-only connection to the warehouse file, handing out per-request cursors."""
+    """Read-only engine on the warehouse, handing out one worker engine per request."""
 
-    def __init__(self, path: str | Path, writable: bool = False) -> None:
+    def __init__(self, path: str | Path, engine: str, writable: bool = False) -> None:
         self.path = str(path)
+        #: The engine that opens the warehouse (``Settings.engine``; ``serve`` accepts interactive ones only).
+        self.engine_name = engine
         #: Whether review decisions may be written (the operator configured an API key).
         self.writable = writable
         if not Path(self.path).is_file():
@@ -119,7 +101,7 @@ class WebWarehouse:
             )
         self._rw = _ReadWriteLock()
         self._open_lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._engine: Engine | None = None
         self._stamp: tuple[float, int] | None = None
         self._checked = 0.0
         self._tables: dict[str, set[str]] = {}
@@ -128,7 +110,7 @@ class WebWarehouse:
             # The review queue writes here; the resolve stage reads it on its next run.
             with self.engine() as eng:
                 eng.execute(create_sql("decisions"))
-        if self._con is None:
+        if self._engine is None:
             self._open()
 
     # --- connection ---------------------------------------------------------------------------------
@@ -140,32 +122,31 @@ class WebWarehouse:
             return None
         return st.st_mtime, st.st_size
 
-    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+    def _connect(self, read_only: bool) -> Engine:
+        """The warehouse's engine; its failed queries raise ``_query_error`` (no SQL for the user)."""
         try:
-            return duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseError(
-                    f"warehouse {self.path} is locked by another process (a diversion command writing it, "
-                    "or one reading it while this server records a decision); retry when it has finished"
-                ) from exc
-            raise WarehouseError(f"cannot open warehouse {self.path}: not a diversion (DuckDB) warehouse file") from exc
+            engine = open_engine(self.path, self.engine_name, read_only=read_only)
+        except WarehouseError as exc:
+            if read_only:
+                raise
+            raise WarehouseError(
+                f"warehouse {self.path} is locked by another process (a diversion command writing it, "
+                "or one reading it while this server records a decision); retry when it has finished"
+            ) from exc
+        engine.on_error = _query_error
+        return engine
 
     def _open(self) -> None:
-        con = self._connect(read_only=True)
-        rows = con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
+        engine = self._connect(read_only=True)
+        rows = engine.fetch_all("SELECT table_name, column_name FROM information_schema.columns")
         tables: dict[str, set[str]] = {}
         for table, column in rows:
             tables.setdefault(table, set()).add(column)
-        self._con, self._tables, self._stamp = con, tables, self._file_stamp()
+        self._engine, self._tables, self._stamp = engine, tables, self._file_stamp()
 
     def _has_decisions(self) -> bool:
-        con = self._connect(read_only=True)
-        try:
-            found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'decisions'")
-            return bool(found.fetchone()[0])  # type: ignore[index]
-        finally:
-            con.close()
+        with self._connect(read_only=True) as engine:
+            return engine.table_exists("decisions")
 
     def _check_changed(self) -> None:
         """Reopen when the file changed on disk since it was opened (checked at most once a second)."""
@@ -180,9 +161,9 @@ class WebWarehouse:
             if self._file_stamp() == self._stamp:
                 return
             log.info("warehouse %s changed on disk: reopening", self.path)
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
             self._open()
         for callback in self.on_change:
             callback()
@@ -201,28 +182,21 @@ class WebWarehouse:
         return set(self._tables.get(table, set()))
 
     @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor for one request; closed afterwards."""
+    def read_engine(self) -> Iterator[Engine]:
+        """An ``Engine`` for one request (its own worker of the shared read-only engine); released afterwards."""
         self._check_changed()
-        with self._rw.read():
-            with self._open_lock:  # creating cursors is cheap but not documented as thread-safe
-                if self._con is None:
+        with self._rw.read(), ExitStack() as stack:
+            with self._open_lock:  # creating a worker (a cursor) is cheap but not documented as thread-safe
+                if self._engine is None:
                     self._open()
-                cur = self._con.cursor()  # type: ignore[union-attr]
-            try:
-                yield cur
-            finally:
-                cur.close()
+                assert self._engine is not None  # _open sets it or raises
+                engine = stack.enter_context(self._engine.worker())
+            yield engine
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run a read query and return its rows as dictionaries."""
-        with self.cursor() as cur:
-            try:
-                result = cur.execute(sql, list(params))
-                cols = [d[0] for d in result.description or []]
-                return [dict(zip(cols, row, strict=True)) for row in result.fetchall()]
-            except duckdb.Error as exc:
-                raise _query_error(sql, exc) from exc
+        with self.read_engine() as engine:
+            return engine.fetch_dicts(sql, params)
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or ``None``."""
@@ -230,34 +204,28 @@ class WebWarehouse:
         return next(iter(rows[0].values())) if rows else None
 
     @contextmanager
-    def read_engine(self) -> Iterator[CursorEngine]:
-        """An ``Engine`` for a stage library function that only reads (e.g. flows)."""
-        with self.cursor() as cur:
-            yield CursorEngine(cur, self.path)
-
-    @contextmanager
-    def engine(self) -> Iterator[CursorEngine]:
+    def engine(self) -> Iterator[Engine]:
         """An ``Engine`` that writes (the review queue only): the file is held read-write only meanwhile."""
         if not self.writable:
             raise WarehouseError("the app was started read-only (no API key configured)")
         with self._rw.write():
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
             try:
-                con = self._connect(read_only=False)
+                writer = self._connect(read_only=False)
             except WarehouseError:
                 self._open()
                 raise
             try:
-                yield CursorEngine(con, self.path)
+                yield writer
             finally:
-                con.close()
+                writer.close()
                 self._open()
 
     def close(self) -> None:
         """Close the shared connection."""
         with self._open_lock:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
