@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from parity import comparable, same
 from typer.testing import CliRunner
 
 from diversion.cli import app
 from diversion.engine import DuckDBEngine, open_engine
+from tests.engine.parity import comparable, same
 
 pytestmark = pytest.mark.spark
 

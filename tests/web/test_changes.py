@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from case_network import AMEGINO
-from conftest import TEST_ENV
 from fastapi.testclient import TestClient
 
 from diversion.config import load_settings
 from diversion.engine import DuckDBEngine
 from diversion.runs import recorded_run
 from diversion.web import create_app
+from tests.web.case_network import AMEGINO, TEST_ENV
 
 
 @pytest.fixture
