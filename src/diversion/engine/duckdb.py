@@ -73,9 +73,12 @@ class DuckDBEngine(Engine):
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         result = self._run(sql, params)
-        # duckdb 1.5 names it to_arrow_table (fetch_arrow_table is deprecated); .arrow() may be a reader.
-        data = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
-        return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+        try:
+            # duckdb 1.5 names it to_arrow_table (fetch_arrow_table is deprecated); .arrow() may be a reader.
+            data = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+            return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+        except duckdb.Error as exc:  # e.g. the connection closed under a reader thread (a server shutting down)
+            raise WarehouseError(f"query failed while reading its result: {exc}") from exc
 
     def fetch_batches(self, sql: str, params: Sequence[Any] | None = None,
                       rows: int = 50_000) -> Iterator[pa.RecordBatch]:
