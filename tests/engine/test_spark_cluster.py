@@ -125,7 +125,8 @@ def warehouses(cluster_run: ClusterRun, tmp_path_factory: pytest.TempPathFactory
     db = tmp_path_factory.mktemp("duckdb") / "duckdb.duckdb"
     duck = DuckDBEngine(db)
     load_demo(duck, files)
-    run_pipeline(duck, load_settings(db_path=db, engine="duckdb", environ={}))
+    # As the cluster ran it (`diversion demo`): the run log names the command.
+    run_pipeline(duck, load_settings(db_path=db, engine="duckdb", environ={}), command="demo")
     spark = open_engine(cluster_run.db, "spark")
     yield {"duckdb": duck, "spark": spark}
     spark.close()
