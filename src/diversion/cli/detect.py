@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,11 +14,11 @@ from rich.text import Text
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
 from diversion.errors import DiversionError
-from diversion.leads import build_leads, shown_leads
-from diversion.read.dossier import Dossier, dossier
-from diversion.read.evidence import Evidence
-from diversion.read.leads import lead_counts
 from diversion.read.money import amount, money
+
+if TYPE_CHECKING:  # the detect stage (and the graph, FtM) loads when a command runs, not with the CLI
+    from diversion.read.dossier import Dossier
+    from diversion.read.evidence import Evidence
 
 COLUMNS = ["rank", "entity_id", "name", "country", "score", "flags", "evidence"]
 
@@ -60,6 +60,9 @@ def leads(
     if fmt not in ("table", "csv", "json"):
         raise DiversionError(f"unknown format {fmt!r}; choose table, csv or json")
     section = "context" if context else "lead"
+    from diversion.leads import build_leads, shown_leads
+    from diversion.read.leads import lead_counts
+
     with warehouse(settings) as engine:
         from diversion.runs import recorded_run
 
@@ -97,6 +100,8 @@ def lead(
     as_json: Annotated[bool, typer.Option("--json", help="Print the dossier as JSON.")] = False,
 ) -> None:
     """Print one entity's dossier: findings with the records behind them, counterparts, matches, links."""
+    from diversion.read.dossier import dossier
+
     with warehouse(settings, read_only=settings.db_path.exists()) as engine:  # read-only: runs beside serve
         found = dossier(engine, settings, entity)
     if as_json:
