@@ -38,6 +38,11 @@ def to_csv(result: FlowResult, what: str = "series") -> str:
         "series": result.series, "growth": result.growth,
         "attribution": result.attribution.get("counterparts", []),
     }[what]
+    return _csv_with_currency(rows, result.currency)
+
+
+def _csv_with_currency(rows: list[dict[str, Any]], currency: str) -> str:
+    """Rows as CSV, each with a ``currency`` column (a header alone when there are none)."""
     out = io.StringIO()
     if not rows:
         out.write("currency\n")
@@ -45,7 +50,7 @@ def to_csv(result: FlowResult, what: str = "series") -> str:
     writer = csv.DictWriter(out, fieldnames=[*rows[0].keys(), "currency"], lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "currency": result.currency})
+        writer.writerow({**row, "currency": currency})
     return out.getvalue()
 
 
@@ -156,12 +161,4 @@ def mirror_csv(result: MirrorResult, what: str = "pairs") -> str:
     """Mirror pairs or routes as CSV with a ``currency`` column."""
     rows = [p.to_dict() for p in result.pairs] if what == "pairs" else [
         {k: v for k, v in r.to_dict().items() if k != "sources"} for r in result.routes]
-    out = io.StringIO()
-    if not rows:
-        out.write("currency\n")
-        return out.getvalue()
-    writer = csv.DictWriter(out, fieldnames=[*rows[0].keys(), "currency"], lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "currency": result.currency})
-    return out.getvalue()
+    return _csv_with_currency(rows, result.currency)
