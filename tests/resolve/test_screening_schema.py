@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,23 @@ def test_saved_index_answers_without_opening_the_warehouse(tmp_path: Path, monke
     Case(engine).sanctioned("ofac-2", "KOMETA JSC")
     engine.close()
     assert [e.entity_id for e in screen_cache.screening_index(settings).entities] == ["ofac-1", "ofac-2"]
+
+
+def test_a_cold_screen_with_a_saved_index_loads_no_warehouse_engine(tmp_path: Path) -> None:
+    """`diversion screen` from a cold shell must stay under 1 s: no pyarrow, DuckDB or Splink imports."""
+    db = tmp_path / "w.duckdb"
+    engine = DuckDBEngine(db)
+    Case(engine).sanctioned("ofac-1", "STROYTRANSGAZ LLC")
+    engine.close()
+    screen_cache.screening_index(load_settings(environ={}, db_path=db))  # saves the index
+    probe = (
+        "import sys\n"
+        "from diversion.cli import main\n"
+        f"sys.argv = ['diversion', 'screen', 'Stroytransgaz', '--db', {str(db)!r}, '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = sorted(m for m in ('pyarrow', 'duckdb', 'splink', 'diversion.engine') if m in sys.modules)\n"
+        "print('LOADED', loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert "ofac-1" in done.stdout
+    assert "LOADED []" in done.stdout, done.stdout[-500:]

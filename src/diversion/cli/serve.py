@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from diversion.cli.app import ConfigOption, DbOption, app, console, settings_for
-from diversion.engine import engine_class
 from diversion.errors import DiversionError
 
 
@@ -23,6 +22,8 @@ def serve(
 ) -> None:
     """Serve the warehouse in a browser and as a JSON API (read-only unless DIVERSION_WEB__API_KEY is set)."""
     from diversion.web import serve as run
+
+    from diversion.engine import engine_class  # loaded when serve runs: keeps every other command's start fast
 
     settings = settings_for(db, config=config)
     if not engine_class(settings.engine).interactive:

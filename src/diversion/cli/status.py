@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from diversion.cli.app import app, console, err_console, warehouse, warehouse_command
 from diversion.config import Settings
-from diversion.sources.integrity import Problem, check_warehouse, repair_warehouse
+
+if TYPE_CHECKING:  # the integrity checks load the warehouse engine: imported when a command runs
+    from diversion.sources.integrity import Problem
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -62,6 +64,8 @@ def check(
     repair: Annotated[bool, typer.Option("--repair", help="Remove rows of files not recorded in sources.")] = False,
 ) -> None:
     """Check that every loaded row belongs to a recorded file and each file's counts add up (exit 1 if not)."""
+    from diversion.sources.integrity import check_warehouse, repair_warehouse
+
     with warehouse(settings, read_only=not repair and settings.db_path.exists()) as engine:
         if repair:
             removed = repair_warehouse(engine)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from diversion.resolve.screening import ScreeningIndex
 
 #: Bumped whenever the index's pickled form or its normalisation changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 #: Per table, the columns the index is built from (a warehouse made by an older version may lack a table).
 _FINGERPRINTED = {"sanctions": "entity_id, schema, name, list_name", "sanction_names": "entity_id, name, name_type",
@@ -41,6 +41,8 @@ _FINGERPRINTED = {"sanctions": "entity_id, schema, name, list_name", "sanction_n
 @dataclass
 class _Saved:
     version: int
+    #: The engine that built it (``Settings.engine``): only single-file engines save one.
+    engine: str
     file_key: tuple[int, int]
     fingerprint: str
     index: ScreeningIndex
@@ -75,12 +77,12 @@ def _read(path: Path) -> _Saved | None:
     return saved if isinstance(saved, _Saved) and saved.version == FORMAT_VERSION else None
 
 
-def save_index(db_path: Path, index: ScreeningIndex, engine: Engine, max_name_length: int) -> bool:
+def save_index(db_path: Path, index: ScreeningIndex, engine: Engine, engine_name: str, max_name_length: int) -> bool:
     """Save ``index`` beside the warehouse; False when the folder cannot be written."""
     key = _file_key(db_path)
     if key is None:
         return False
-    saved = _Saved(FORMAT_VERSION, key, fingerprint(engine, max_name_length), index)
+    saved = _Saved(FORMAT_VERSION, engine_name, key, fingerprint(engine, max_name_length), index)
     target = cache_path(db_path)
     partial = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
@@ -98,15 +100,17 @@ def screening_index(settings: Settings, **build: Any) -> ScreeningIndex:
 
     ``build``: extra arguments of ``screening.build_index``.
     """
+    rs = settings.resolve
+    db_path = Path(settings.db_path)
+    saved = _read(cache_path(db_path)) if db_path.is_file() else None
+    if saved is not None and saved.engine == settings.engine and saved.file_key == _file_key(db_path):
+        return saved.index  # before the engines are imported (pyarrow, DuckDB: 0.1 s of a cold call)
     from diversion.engine import engine_class, open_engine
     from diversion.resolve.screening import build_index
 
-    rs = settings.resolve
-    db_path = Path(settings.db_path)
     cacheable = engine_class(settings.engine).single_file and db_path.is_file()
-    saved = _read(cache_path(db_path)) if cacheable else None
-    if saved is not None and saved.file_key == _file_key(db_path):
-        return saved.index
+    if not cacheable or (saved is not None and saved.engine != settings.engine):
+        saved = None
     engine = open_engine(db_path, settings.engine, read_only=True, spark_master=settings.spark_master,
                          spark_driver_memory=settings.spark_driver_memory)
     try:
@@ -115,7 +119,7 @@ def screening_index(settings: Settings, **build: Any) -> ScreeningIndex:
         else:
             index = build_index(engine, rs.max_name_length, **build)
         if cacheable:
-            save_index(db_path, index, engine, rs.max_name_length)
+            save_index(db_path, index, engine, settings.engine, rs.max_name_length)
     finally:
         engine.close()
     return index
