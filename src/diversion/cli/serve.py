@@ -21,9 +21,8 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the warehouse in a browser and as a JSON API (read-only unless DIVERSION_WEB__API_KEY is set)."""
-    from diversion.web import serve as run
-
     from diversion.engine import engine_class  # loaded when serve runs: keeps every other command's start fast
+    from diversion.web import serve as run
 
     settings = settings_for(db, config=config)
     if not engine_class(settings.engine).interactive:
