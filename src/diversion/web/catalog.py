@@ -23,10 +23,12 @@ import json
 import logging
 import re
 import threading
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import PurePath
 from typing import Any
 
@@ -74,9 +76,12 @@ class Record:
     entity_id: str | None = None
     _text: str | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def countries(self) -> list[str]:
-        """Country codes of every country-typed property (lower case, as FtM writes them)."""
+        """Country codes of every country-typed property (lower case, as FtM writes them).
+
+        Cached: every search filters and facets on it; ``_absorb`` clears it.
+        """
         schema = model.get(self.schema)
         out: list[str] = []
         for prop, values in self.properties.items():
@@ -111,6 +116,32 @@ class Collection:
         if entity_id in self.records:
             return entity_id
         return self.redirects.get(entity_id)
+
+    @cached_property
+    def _corpus(self) -> tuple[str, list[int], list[Record]]:
+        # Every record's text in one string (NUL between records: no query word spans two), so that
+        # finding a word is one C-level scan instead of a Python loop over every record.
+        recs = list(self.records.values())
+        starts, pos = [], 0
+        for rec in recs:
+            starts.append(pos)
+            pos += len(rec.text()) + 1
+        return "\0".join(r.text() for r in recs), starts, recs
+
+    def containing(self, words: list[str]) -> list[Record]:
+        """Records whose text (``Record.text``) contains every one of ``words`` (folded, lower case)."""
+        if not words:
+            return []
+        corpus, starts, recs = self._corpus
+        probe = max(words, key=len)  # the longest word: the fewest places to check
+        found: list[Record] = []
+        at = corpus.find(probe)
+        while at != -1:
+            k = bisect_right(starts, at) - 1
+            if all(w in recs[k].text() for w in words):
+                found.append(recs[k])
+            at = corpus.find(probe, starts[k + 1]) if k + 1 < len(starts) else -1
+        return found
 
 
 @dataclass(frozen=True)
@@ -322,6 +353,8 @@ def _absorb(into: Record, other: Record) -> None:
     into.last_seen = max(filter(None, (into.last_seen, other.last_seen)), default=None)
     into.last_change = max(filter(None, (into.last_change, other.last_change)), default=None)
     into.entity_id = into.entity_id or other.entity_id
+    into.__dict__.pop("countries", None)  # cached from the properties before the merge
+    into._text = None
 
 
 def load_entities(wh: WebWarehouse) -> Collection:

@@ -13,7 +13,7 @@ yente's: ``schema``, ``countries``, ``topics``, ``datasets``,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -69,6 +69,7 @@ def _any_or_all(wanted: list[str], have: list[str], op: str) -> bool:
 
 
 def _predicates(p: SearchParams) -> list[Callable[[Record], bool]]:
+    """The filters the search asks for, only those that can reject a record (each runs on every record)."""
     schema = model.get(p.schema)
     if schema is None:
         raise SearchError(f"Invalid schema {p.schema!r}")
@@ -84,22 +85,31 @@ def _predicates(p: SearchParams) -> list[Callable[[Record], bool]]:
         if not sep or not key.startswith("properties.") or not value:
             raise SearchError(f"filter {item!r}: write properties.<property>:<value>")
         props.append((key.split(".", 1)[1], value))
+    # The schema filters as one set of allowed schema names: FtM's hierarchy is walked once, not per record.
+    allowed = {s.name for s in model.schemata.values() if s.is_a(schema) and not any(s.is_a(x) for x in excluded)}
+    preds: list[Callable[[Record], bool]] = [lambda r: r.schema in allowed]
     countries = [c.lower() for c in p.countries]
-    preds: list[Callable[[Record], bool]] = [
-        lambda r: (s := model.get(r.schema)) is not None and s.is_a(schema),
-        lambda r: _any_or_all(countries, r.countries, p.filter_op),
-        lambda r: _any_or_all(p.topics, r.topics, p.filter_op),
-        lambda r: _any_or_all(p.datasets, r.datasets, p.filter_op),
-        lambda r: not p.include_dataset or any(d in r.datasets for d in p.include_dataset),
-        lambda r: not any(d in r.datasets for d in p.exclude_dataset),
-        lambda r: not any(model.get(r.schema).is_a(s) for s in excluded),  # type: ignore[union-attr]
-        lambda r: p.changed_since is None or (r.last_change is not None and r.last_change >= p.changed_since),
-        lambda r: p.target is None or r.target == p.target,
-    ]
+    for wanted, values in ((countries, lambda r: r.countries), (p.topics, lambda r: r.topics),
+                           (p.datasets, lambda r: r.datasets)):
+        if wanted:
+            preds.append(partial(_has, wanted=wanted, values=values, op=p.filter_op))
+    if p.include_dataset:
+        preds.append(lambda r: any(d in r.datasets for d in p.include_dataset))
+    if p.exclude_dataset:
+        preds.append(lambda r: not any(d in r.datasets for d in p.exclude_dataset))
+    if p.changed_since is not None:
+        since = p.changed_since
+        preds.append(lambda r: r.last_change is not None and r.last_change >= since)
+    if p.target is not None:
+        preds.append(lambda r: r.target == p.target)
     if props:
         preds.append(lambda r: _any_or_all([f"{k}\0{v}" for k, v in props],
                                            [f"{k}\0{v}" for k, vs in r.properties.items() for v in vs], p.filter_op))
     return preds
+
+
+def _has(rec: Record, wanted: list[str], values: Callable[[Record], list[str]], op: str) -> bool:
+    return _any_or_all(wanted, values(rec), op)
 
 
 def _facet(name: str, records: list[Record]) -> SearchFacet:
@@ -144,21 +154,21 @@ def search_dataset(catalog: Catalog, dataset: str, p: SearchParams) -> EntitySea
         sorts.append((key, direction == "desc"))
     collection, in_dataset = selection
     preds = _predicates(p)
-    keep = [r for r in collection.records.values()
-            if (in_dataset is None or in_dataset(r)) and all(f(r) for f in preds)]
+    if in_dataset is not None:
+        preds.insert(0, in_dataset)
     scores: dict[str, float] = {}
     q = p.q.strip()
-    if q:
+    candidates: Iterable[Record] = collection.records.values()
+    if q:  # the records the query finds first (name index, then words in any value), then the filters on those
         try:
             for hit in collection.index.lookup(q, limit=max(50, p.offset + p.limit), cutoff=NAME_CUTOFF):
                 scores[hit.key] = hit.score
         except UnusableName:
             pass
-        words = _fold(q).split()
-        for rec in keep:
-            if rec.id not in scores and words and all(w in rec.text() for w in words):
-                scores[rec.id] = TEXT_SCORE
-        keep = [r for r in keep if r.id in scores]
+        for rec in collection.containing(_fold(q).split()):
+            scores.setdefault(rec.id, TEXT_SCORE)
+        candidates = [collection.records[k] for k in scores if k in collection.records]
+    keep = [r for r in candidates if all(f(r) for f in preds)]
     keep.sort(key=lambda r: (-scores.get(r.id, 0.0), r.caption, r.id))
     for key, desc in reversed(sorts):  # stable sorts, last key first
         keep.sort(key=partial(_sort_value, key=key, scores=scores), reverse=desc)
