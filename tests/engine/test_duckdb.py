@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
@@ -45,3 +47,39 @@ def test_file_warehouse_persists(tmp_path):
         eng.execute("INSERT INTO distributors VALUES ('B', 'D', 'US', 'd.com', 's', 1, 'h1')")
     with DuckDBEngine(path, read_only=True) as eng:
         assert eng.count("distributors") == 1
+
+
+def test_rows_as_dictionaries_hold_the_values_arrow_would_give(tmp_path: Path) -> None:
+    """fetch_dicts reads DuckDB's own rows (4x cheaper than through Arrow) with the same values."""
+    engine = DuckDBEngine(tmp_path / "w.duckdb")
+    sql = ("SELECT DATE '2023-02-01' AS d, TIMESTAMP '2023-02-01 10:00:00' AS ts, ['a', NULL] AS l, "
+           "{'k': 1, 'v': [2.5]} AS st, '{\"x\": 1}'::JSON AS j, 1.5::DOUBLE AS f, NULL AS n, "
+           "sum(x) AS total, 'é' AS text FROM range(4) t(x)")
+    fast = engine.fetch_dicts(sql)
+    through_arrow = engine.fetch_arrow(sql).to_pylist()
+    assert fast == through_arrow
+    assert isinstance(fast[0]["total"], int)  # not Decimal: JSON-serialisable as it is
+    assert engine.fetch_dicts("SELECT 1 AS a WHERE false") == []
+    engine.close()
+
+
+def test_a_read_only_engine_remembers_tables_but_not_temporary_ones(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    DuckDBEngine(db).close()
+    engine = DuckDBEngine(db, read_only=True)
+    assert engine.table_exists("shipments") and not engine.table_exists("nothing_here")
+    with engine.worker() as worker:
+        worker.execute("CREATE TEMP TABLE _scratch (a INTEGER)")
+        assert worker.table_exists("_scratch")
+        worker.execute("DROP TABLE _scratch")
+        assert not worker.table_exists("_scratch")
+        assert worker.table_exists("shipments")
+    assert "shipments" in engine._tables_found and "_scratch" not in engine._tables_found
+    engine.close()
+
+
+def test_queries_can_be_limited_to_one_thread(tmp_path: Path) -> None:
+    engine = DuckDBEngine(tmp_path / "w.duckdb")
+    engine.limit_threads(1)
+    assert engine.scalar("SELECT current_setting('threads')") == 1
+    engine.close()

@@ -95,6 +95,13 @@ class Engine(ABC):
         """
         yield self
 
+    def limit_threads(self, threads: int) -> None:
+        """Run each query on at most ``threads`` threads (a server answering many small queries at once).
+
+        Engines that schedule work on their own (a cluster) ignore it.
+        """
+        return  # a no-op by default, on purpose
+
     def replace_arrow(self, table: str, data: pa.Table) -> int:
         """Rewrite contract table ``table`` with ``data`` (columns matched by name); returns the rows written.
 

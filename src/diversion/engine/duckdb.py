@@ -91,6 +91,17 @@ class DuckDBEngine(Engine):
         reader = result.to_arrow_reader(rows) if hasattr(result, "to_arrow_reader") else result.fetch_record_batch(rows)
         yield from reader
 
+    def fetch_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        # DuckDB's own row conversion: 4x less CPU than through Arrow for the small results the web app and
+        # the report read (1.1 → 0.25 ms a lookup; the web app makes ten per entity page).
+        result = self._run(sql, params)
+        try:
+            rows = result.fetchall()
+        except duckdb.Error as exc:
+            raise WarehouseError(f"query failed while reading its result: {exc}") from exc
+        columns = [d[0] for d in result.description or []]
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
     def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return self._run(sql, params).fetchall()
 
@@ -134,7 +145,7 @@ class DuckDBEngine(Engine):
         if table in self._tables_found:
             return True
         row = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [table]
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_catalog <> 'temp'", [table]
         ).fetchone()
         if row and row[0]:
             if self.read_only:
@@ -181,6 +192,9 @@ class DuckDBEngine(Engine):
             yield engine
         finally:
             cursor.close()
+
+    def limit_threads(self, threads: int) -> None:
+        self._run(f"SET threads = {max(1, int(threads))}", None)
 
     def linkage(self, memory_limit: str = "") -> InProcessLinkage:
         # Splink's own in-memory database, not the warehouse file: its tables are scratch, and GBs at scale.

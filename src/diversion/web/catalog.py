@@ -111,6 +111,9 @@ class Collection:
     index: NameIndex
     redirects: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._corpus  # noqa: B018 - built with the name index, not by the first search that needs it
+
     def canonical(self, entity_id: str) -> str | None:
         """The id a record is kept under: itself, the record that merged it, or ``None``."""
         if entity_id in self.records:

@@ -89,8 +89,10 @@ class _ReadWriteLock:
 class WebWarehouse:
     """Read-only engine on the warehouse, handing out one worker engine per request."""
 
-    def __init__(self, path: str | Path, engine: str, writable: bool = False) -> None:
+    def __init__(self, path: str | Path, engine: str, writable: bool = False, query_threads: int = 0) -> None:
         self.path = str(path)
+        #: Threads per query (``WebSettings.query_threads``; 0: the engine's default).
+        self.query_threads = query_threads
         #: The engine that opens the warehouse (``Settings.engine``; ``serve`` accepts interactive ones only).
         self.engine_name = engine
         #: Whether review decisions may be written (the operator configured an API key).
@@ -134,6 +136,8 @@ class WebWarehouse:
                 "or one reading it while this server records a decision); retry when it has finished"
             ) from exc
         engine.on_error = _query_error
+        if self.query_threads > 0:
+            engine.limit_threads(self.query_threads)
         return engine
 
     def _open(self) -> None:

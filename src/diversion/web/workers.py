@@ -13,6 +13,13 @@ share of the interpreter at every switch interval.
   503 (``Busy``); one that needs more than its budget to compute, 422
   (``OverBudget``: send fewer queries or names per request).
 
+- **Interactive first**: the pool's thread shares one interpreter with the
+  threads answering ``/search``, ``/entities`` and the pages, and a page makes
+  ten warehouse reads, taking the interpreter back after each. While such a
+  request is in flight (``Interactive`` counts them), the screening thread
+  waits before its next job, up to ``yield_s`` per job: a user opening a
+  page keeps a quick answer while a batch client screens at full speed.
+
 More threads would not add throughput (one interpreter runs Python on one core
 at a time); ``diversion serve --workers N`` runs N processes for that.
 """
@@ -25,6 +32,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 T = TypeVar("T")
 
@@ -60,11 +69,52 @@ class Deadline:
             )
 
 
+class Interactive:
+    """How many interactive requests (anything but screening) the server is answering now."""
+
+    def __init__(self) -> None:  # noqa: D107
+        self._lock = threading.Lock()
+        self.in_flight = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+
+#: Paths that are no interactive work: screening itself, and answers that cost no interpreter time to speak of.
+NOT_INTERACTIVE = ("/match", "/healthz", "/readyz", "/static/", "/assets/")
+
+
+class InteractiveMiddleware:
+    """Pure ASGI middleware: counts the interactive requests in flight for the screening pool's ``Interactive``."""
+
+    def __init__(self, app: ASGIApp, interactive: Interactive) -> None:  # noqa: D107
+        self.app = app
+        self.interactive = interactive
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: D102
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(NOT_INTERACTIVE):
+            await self.app(scope, receive, send)
+            return
+        with self.interactive:
+            await self.app(scope, receive, send)
+
+
 class Workers:
     """A fixed pool of threads with an admission limit."""
 
-    def __init__(self, threads: int, queue: int, budget_s: float) -> None:  # noqa: D107
+    #: Pause of the screening thread while interactive requests are in flight, checked this often.
+    YIELD_STEP_S = 0.0005
+
+    def __init__(self, threads: int, queue: int, budget_s: float, yield_s: float = 0.0) -> None:  # noqa: D107
         self.budget_s = budget_s
+        #: Longest a job waits for interactive requests before it starts (0: never waits).
+        self.yield_s = yield_s
+        self.interactive = Interactive()
         self._pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="diversion-match")
         self._slots = threading.BoundedSemaphore(max(1, threads) + max(0, queue))
 
@@ -75,6 +125,7 @@ class Workers:
         deadline = Deadline(self.budget_s)
 
         def call() -> T:
+            self._yield()
             deadline.check()  # waited its whole budget in the queue: do not start
             deadline.started = True
             return job(deadline)
@@ -87,6 +138,12 @@ class Workers:
         # The slot frees when the job ends, not when the client goes away: the pool's count stays true.
         future.add_done_callback(lambda _f: self._slots.release())
         return await asyncio.wrap_future(future)
+
+    def _yield(self) -> None:
+        """Let interactive requests in flight run first, up to ``yield_s`` (sleeping frees the interpreter)."""
+        until = time.monotonic() + self.yield_s
+        while self.interactive.in_flight > 0 and time.monotonic() < until:
+            time.sleep(self.YIELD_STEP_S)
 
     def close(self) -> None:
         """Stop taking jobs; running ones finish."""
