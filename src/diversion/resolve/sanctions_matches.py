@@ -39,13 +39,20 @@ def match_rows(
     for m in mentions.select(_MENTION_COLUMNS).to_pylist():
         members[assignments[m["mention_id"]].entity_id].append(m)
     rows: list[dict[str, Any]] = []
-    # The same spelling recurs across many mentions (one per address or id): screen it once.
+    index.postings.for_bulk()
+    # The same spelling recurs across many mentions (one per address or id), and spellings that normalise
+    # alike (case, punctuation, legal form written out or not) get the same answer: each is screened once.
     cache: dict[tuple[str, str | None, str | None], list[Any]] = {}
+    by_forms: dict[tuple[Any, ...], list[Any]] = {}
 
     def search(name: str, country: str | None, schema: str | None) -> list[Any]:
         key = (name, country, schema)
         if key not in cache:
-            cache[key] = index.search(name, country, schema, threshold, limit)
+            queries = index.query_forms(name)
+            same = (index.forms_key(queries), country, schema)
+            if same not in by_forms:
+                by_forms[same] = index.search_forms(queries, country, schema, threshold, limit)
+            cache[key] = by_forms[same]
         return cache[key]
 
     for eid in sorted(members):

@@ -144,8 +144,24 @@ class _Postings:
             self.ids.extend(sorted(set(postings[key])))
             self.offsets.append(len(self.ids))
 
+        self._where: dict[str, int] | None = None
+
+    def for_bulk(self) -> None:
+        """Look keys up in a hash table from now on (for thousands of queries; never saved)."""
+        if self._where is None:
+            self._where = {key: i for i, key in enumerate(self.keys)}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_where": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({"_where": None, **state})
+
     def get(self, key: str) -> array[int] | None:
         """The name ids under ``key``, or ``None``."""
+        if self._where is not None:
+            found = self._where.get(key)
+            return None if found is None else self.ids[self.offsets[found]:self.offsets[found + 1]]
         i = bisect_left(self.keys, key)
         if i == len(self.keys) or self.keys[i] != key:
             return None
@@ -247,14 +263,30 @@ class ScreeningIndex:
         """
         if not self.names:  # no list loaded: nothing to find
             return []
+        return self.search_forms(self.query_forms(name), country, schema, threshold, limit)
+
+    def query_forms(self, name: str) -> dict[str, list[NameForms]]:
+        """The usable forms of a query name, as each kind of listed entity reads names (person, object, org)."""
+        return {kind: [f for f in name_variants(name, kind_schema, self.max_name_length) if f.usable]
+                for kind, kind_schema in _KIND_SCHEMA.items()}
+
+    @staticmethod
+    def forms_key(queries: dict[str, list[NameForms]]) -> tuple[Any, ...]:
+        """What a search's result depends on in ``query_forms``: names that normalise alike share it."""
+        return tuple((kind, tuple((f.core, f.tokens, f.legal_forms, f.scripts, f.person) for f in forms))
+                     for kind, forms in queries.items())
+
+    def search_forms(
+        self, queries: dict[str, list[NameForms]], country: str | None = None, schema: str | None = None,
+        threshold: float = 0.0, limit: int = 10,
+    ) -> list[ScreenHit]:
+        """``search`` for a name's ``query_forms``."""
+        if not self.names or not any(queries.values()):
+            return []
         try:
             allowed = self.matchable[self.query_schema(schema)]
         except ValueError:
             allowed = self.matchable[DEFAULT_QUERY_SCHEMA]
-        queries = {kind: [f for f in name_variants(name, kind_schema, self.max_name_length) if f.usable]
-                   for kind, kind_schema in _KIND_SCHEMA.items()}
-        if not any(queries.values()):
-            return []
         everything = list({f.core: f for forms in queries.values() for f in forms}.values())
         best: dict[int, tuple[float, int, str]] = {}
         for ni in self._shortlist(everything, self._candidates(everything)):
