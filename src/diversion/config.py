@@ -252,6 +252,9 @@ class Settings:
     spark_master: str = "local[2]"
     #: Driver heap in local mode (the driver is the executor there); a cluster uses its spark-defaults.conf.
     spark_driver_memory: str = "4g"
+    #: DuckDB ``memory_limit`` of the warehouse (``"6GB"``); empty: a third of the machine's memory, at most
+    #: 6 GiB. Beyond it DuckDB spills to ``<warehouse>.tmp``: each stage's peak memory stays bounded.
+    memory_limit: str = ""
     #: Currency that flows and reports are stated in (converted via the rates table).
     report_currency: str = "GBP"
     ingest: IngestSettings = field(default_factory=IngestSettings)

@@ -83,3 +83,15 @@ def test_queries_can_be_limited_to_one_thread(tmp_path: Path) -> None:
     engine.limit_threads(1)
     assert engine.scalar("SELECT current_setting('threads')") == 1
     engine.close()
+
+
+def test_the_warehouse_memory_is_bounded(tmp_path: Path) -> None:
+    """DuckDB's own default (80 % of RAM) let one stage of a 10M-row run take 15 GiB: ours is bounded."""
+    from diversion.engine.duckdb import MAX_WAREHOUSE_MEMORY_GIB, warehouse_memory_limit
+
+    auto = warehouse_memory_limit()
+    assert auto.endswith("GiB") and 0.5 <= float(auto[:-3]) <= MAX_WAREHOUSE_MEMORY_GIB
+    assert warehouse_memory_limit("3GB") == "3GB"
+    engine = open_engine(tmp_path / "w.duckdb", memory_limit="1GB")
+    assert engine.scalar("SELECT current_setting('memory_limit')") == "953.6 MiB"
+    engine.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -91,3 +93,29 @@ def test_decisions_are_honoured(batches: tuple[pa.Table, pa.Table]) -> None:
     assert _entity_of(engine, singles[0]) == _entity_of(engine, singles[1])
     assert pc.sum(pc.equal(engine.fetch_arrow("SELECT entity_id FROM entity_mentions").column(0),
                            _entity_of(engine, singles[0]))).as_py() == 2
+
+
+def test_a_resolve_made_on_another_basis_is_not_built_on(batches: tuple[pa.Table, pa.Table]) -> None:
+    """Stored pairs depend on settings (review_low keeps pairs, max_block_size picks them) and the version."""
+    first, second = batches
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", first)
+    resolve(engine, S)
+    engine.insert_arrow("shipments", second)
+    other = Settings(resolve=dataclasses.replace(S.resolve, review_low=0.3))
+    report = resolve(engine, other, incremental=True)
+    assert report.scored_mentions > 30  # every mention, not the ~30 new ones
+    assert any("other settings or an older version (review_low)" in n for n in report.notes), report.notes
+    # the full run stored its basis: the next run with the same settings builds on it
+    assert resolve(engine, other, incremental=True).scored_mentions == 0
+
+
+def test_a_warehouse_resolved_before_the_basis_was_stored_is_resolved_in_full(
+        batches: tuple[pa.Table, pa.Table]) -> None:
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", batches[0])
+    resolve(engine, S)
+    engine.execute("UPDATE resolve_model SET model_json = json_object('prior', model_json->'prior', "
+                   "'levels', model_json->'levels')")
+    report = resolve(engine, S, incremental=True)
+    assert report.scored_mentions > 0 and any("older version" in n for n in report.notes), report.notes

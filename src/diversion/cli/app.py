@@ -108,7 +108,7 @@ def warehouse(settings: Settings, read_only: bool = False) -> Iterator[Engine]:
     from diversion.engine import open_engine
 
     engine = open_engine(settings.db_path, settings.engine, read_only=read_only, spark_master=settings.spark_master,
-                         spark_driver_memory=settings.spark_driver_memory)
+                         spark_driver_memory=settings.spark_driver_memory, memory_limit=settings.memory_limit)
     try:
         if not read_only:
             from diversion.sources.integrity import remove_interrupted_loads

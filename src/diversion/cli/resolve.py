@@ -19,16 +19,24 @@ from diversion.errors import DiversionError
 @warehouse_command
 def resolve(
     settings: Settings,
-    incremental: Annotated[bool, typer.Option("--incremental", help="Score only the mentions the last resolve did "
-                                              "not see, with its model (DuckDB); unchanged entities keep their ids.")
-                           ] = False,
+    full: Annotated[bool, typer.Option("--full", help="Score every mention again and re-estimate the model "
+                                       "(default: build on the last resolve).")] = False,
+    incremental: Annotated[bool, typer.Option("--incremental", hidden=True,
+                                              help="The default; kept for scripts written before it was.")] = False,
 ) -> None:
-    """Link every party mention into entities (Splink) and match entities against sanctions lists."""
+    """Link every party mention into entities (Splink) and match entities against sanctions lists.
+
+    Builds on the last resolve (DuckDB): only the mentions it did not see are scored, with its model, and
+    unchanged entities keep their ids. A warehouse never resolved, one resolved with other settings or an
+    older version, or `--full`, is resolved in full.
+    """
+    if full and incremental:
+        raise DiversionError("--full and --incremental contradict each other; give one")
     from diversion.resolve import resolve as run_resolve
     from diversion.runs import recorded_run
 
     with warehouse(settings) as eng, recorded_run(eng, "resolve") as log, log.stage("resolve"):
-        report = run_resolve(eng, settings, incremental=incremental)
+        report = run_resolve(eng, settings, incremental=not full)
     console.print(
         f"{report.mentions:,} mentions → {report.entities:,} entities "
         f"({report.merged_entities:,} with several mentions); {report.links:,} links at "

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from diversion.cli.app import app, console, warehouse, warehouse_command
 from diversion.config import Settings
+from diversion.errors import DiversionError
 
 if TYPE_CHECKING:  # the pipeline (every stage) is imported when it runs: the CLI starts without it
     from diversion.pipeline import PipelineRun
@@ -43,10 +44,19 @@ def run_and_print(settings: Settings, report: Path | None, what: str = "the pipe
 def run(
     settings: Settings,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML report to this folder.")] = None,
-    incremental: Annotated[bool, typer.Option("--incremental", help="Resolve only the mentions the last resolve "
-                                              "did not see (`diversion resolve --incremental`).")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Resolve every mention again and re-estimate the model "
+                                       "(default: only the mentions the last resolve did not see are scored).")
+                    ] = False,
+    incremental: Annotated[bool, typer.Option("--incremental", hidden=True,
+                                              help="The default; kept for scripts written before it was.")] = False,
 ) -> None:
-    """Resolve entities, build the network, detect red flags and rank leads (optionally report)."""
-    run_and_print(settings, report, incremental=incremental)
+    """Resolve entities, build the network, detect red flags and rank leads (optionally report).
+
+    Resolve builds on the last one: after a new month is ingested only its new mentions are scored (see
+    `diversion resolve`); `--full` rebuilds from scratch.
+    """
+    if full and incremental:
+        raise DiversionError("--full and --incremental contradict each other; give one")
+    run_and_print(settings, report, incremental=not full)
     console.print("Next: `diversion leads`, `diversion lead NAME`, `diversion path BRAND END-USER`, "
                   "`diversion serve`.")

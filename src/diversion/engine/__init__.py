@@ -32,12 +32,15 @@ def engine_class(engine: str) -> type[Engine]:
 
 def open_engine(
     db_path: str | Path, engine: str = "duckdb", read_only: bool = False, spark_master: str = "local[2]",
-    spark_driver_memory: str = "4g",
+    spark_driver_memory: str = "4g", memory_limit: str = "",
 ) -> Engine:
-    """Open the warehouse at ``db_path`` with the named engine (``duckdb`` or ``spark``)."""
+    """Open the warehouse at ``db_path`` with the named engine (``duckdb`` or ``spark``).
+
+    ``memory_limit``: of a DuckDB warehouse (``Settings.memory_limit``; empty: automatic).
+    """
     cls = engine_class(engine)
     if cls is DuckDBEngine:
-        return DuckDBEngine(db_path, read_only=read_only)
+        return DuckDBEngine(db_path, read_only=read_only, memory_limit=memory_limit)
     from diversion.engine.spark import SparkEngine
 
     return SparkEngine(spark_root(db_path), master=spark_master, read_only=read_only,

@@ -15,19 +15,28 @@ What differs from a full rebuild, by design: the model is not re-estimated,
 and known pairs keep the scores they had (a name's commonness and the
 blocking keys' rarity move a little as data is added). ``diversion resolve
 --full`` (or a run without ``incremental``) re-estimates everything.
+
+A stored resolve is only built on when it was made on the same basis: the
+settings that decide which pairs were scored and kept (``review_low``,
+``max_block_size``, ``max_name_length``) and ``RESOLVE_FORMAT``, bumped when
+normalisation or the linkage model change in a way that makes stored pairs
+stale. Otherwise the run is a full one and says why.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
+from diversion.config import ResolveSettings
 from diversion.engine import Engine, InProcessLinkage
 from diversion.resolve.explain import load_params
 from diversion.resolve.linkage import (
@@ -42,6 +51,15 @@ from diversion.resolve.linkage import (
 from diversion.resolve.model import settings
 from diversion.resolve.training import TrainedParams
 
+#: Bumped when name normalisation, blocking or the comparisons change: stored pairs are then stale.
+RESOLVE_FORMAT = 1
+
+
+def resolve_basis(rs: ResolveSettings) -> dict[str, Any]:
+    """What a resolve's stored pairs depend on besides the data (stored with its model)."""
+    return {"format": RESOLVE_FORMAT, "review_low": rs.review_low, "max_block_size": rs.max_block_size,
+            "max_name_length": rs.max_name_length}
+
 
 @dataclass(frozen=True)
 class Previous:
@@ -50,6 +68,18 @@ class Previous:
     mention_ids: pa.Array
     pairs: pa.Table
     params: TrainedParams
+
+
+def stale_reason(engine: Engine, basis: dict[str, Any]) -> str | None:
+    """Why the last resolve cannot be built on (never resolved, other settings or version), or ``None``."""
+    if not engine.scalar("SELECT count(*) FROM resolve_model") or not engine.scalar("SELECT count(*) FROM mentions"):
+        return "the warehouse was never resolved"
+    stored = json.loads(engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1"))
+    before = stored.get("basis") if isinstance(stored, dict) else None
+    if before != basis:
+        changed = sorted(k for k in basis if (before or {}).get(k) != basis[k])
+        return "the last resolve was made with other settings or an older version (" + ", ".join(changed) + ")"
+    return None
 
 
 def previous_resolve(engine: Engine) -> Previous | None:

@@ -18,7 +18,7 @@ from diversion.engine import Engine
 from diversion.resolve.clustering import cluster, listing_keys
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
-from diversion.resolve.incremental import previous_resolve, score_new_pairs
+from diversion.resolve.incremental import previous_resolve, resolve_basis, score_new_pairs, stale_reason
 from diversion.resolve.linkage import score_pairs
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions, mentions_table
@@ -116,8 +116,10 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
     lap("mentions")
     table = linkage_table(mentions, rs.max_name_length, rs.max_block_size)
     lap("linkage_input")
+    basis = resolve_basis(rs)
     in_process = _links_in_process(engine, rs.predict_memory_limit) if incremental else False
-    previous = previous_resolve(engine) if incremental and in_process else None
+    stale = stale_reason(engine, basis) if incremental and in_process else None
+    previous = previous_resolve(engine) if incremental and in_process and stale is None else None
     if previous is not None:
         linkage = score_new_pairs(table, previous, rs.review_low, engine, memory_limit=rs.predict_memory_limit)
     else:
@@ -125,7 +127,7 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
                               memory_limit=rs.predict_memory_limit)
         if incremental:
             linkage.params.notes.append("incremental: " + (
-                "the warehouse was never resolved: resolved in full" if in_process
+                f"{stale}: resolved in full" if in_process
                 else f"needs linkage in this process: resolved in full on {engine.name}"))
     timings["train"], timings["predict"] = round(linkage.train_seconds, 3), round(linkage.predict_seconds, 3)
     clock[0] = time.perf_counter()
@@ -142,7 +144,7 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
     model = pa.table({
         "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
         "method": [linkage.params.method], "note": ["; ".join(linkage.params.notes) or None],
-        "model_json": [json.dumps(linkage.params.as_dict(), sort_keys=True)],
+        "model_json": [json.dumps({**linkage.params.as_dict(), "basis": basis}, sort_keys=True)],
     })
     with engine.transaction():
         engine.replace_arrow("mentions", mentions_table(mentions))

@@ -112,7 +112,7 @@ def screening_index(settings: Settings, **build: Any) -> ScreeningIndex:
     if not cacheable or (saved is not None and saved.engine != settings.engine):
         saved = None
     engine = open_engine(db_path, settings.engine, read_only=True, spark_master=settings.spark_master,
-                         spark_driver_memory=settings.spark_driver_memory)
+                         spark_driver_memory=settings.spark_driver_memory, memory_limit=settings.memory_limit)
     try:
         if saved is not None and saved.fingerprint == fingerprint(engine, rs.max_name_length):
             index = saved.index
