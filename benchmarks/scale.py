@@ -16,6 +16,16 @@ JVM together), sampled every 0.2 s.
 
 A stage that fails or runs past ``--stage-timeout`` is reported as such and
 the stages after it on that engine are skipped (they need its tables).
+
+``--new-months K`` adds the monthly-update scenario (DuckDB): the last K months
+of ``shipments_2023.csv`` are held back, the pipeline runs on the rest as
+above, then the held-back months are ingested and every stage runs again as
+``diversion run`` runs it (resolve builds on the last one), each timed as a
+"new" row; last, a copy of that warehouse is rebuilt from scratch (``resolve
+--full`` → leads) and the two are compared: mentions grouped differently,
+entity ids kept, findings, and the order of the top 20 leads.
+
+    .venv/bin/python benchmarks/scale.py --rows 1000000 --engines duckdb --new-months 4
 """
 
 from __future__ import annotations
@@ -37,27 +47,31 @@ DEMO_ROWS_PER_SCALE = 30_500  # shipment rows the demo writes at --scale 1
 
 
 # --- worker: one stage, in its own process ----------------------------------------------------------
-def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str) -> str:
-    """Run one pipeline stage on the warehouse at ``db``; return a one-line summary."""
+def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, plan: str = "plan.json",
+              mode: str = "") -> str:
+    """Run one pipeline stage on the warehouse at ``db``; return a one-line summary.
+
+    ``plan``: the file list ingest loads; ``mode``: ``incremental`` or ``full`` for resolve (default: full).
+    """
     from diversion.config import load_settings
     from diversion.engine import open_engine
 
     settings = load_settings(db_path=db, engine=engine_name, spark_master=master)
-    engine = open_engine(db, engine_name, spark_master=master)
+    engine = open_engine(db, engine_name, spark_master=master, memory_limit=settings.memory_limit)
     try:
         if stage == "ingest":
             from diversion.sources import ingest_file
 
-            plan = json.loads((data / "plan.json").read_text())
+            files = json.loads((data / plan).read_text())
             results = [ingest_file(engine, kind, Path(path), strict=False, mapping=Path(m) if m else None)
-                       for kind, path, m in plan]
+                       for kind, path, m in files]
             return f"{sum(r.rows_loaded for r in results):,} rows loaded, " \
                    f"{sum(r.rows_quarantined for r in results):,} quarantined"
         if stage == "resolve":
             from diversion.resolve.pipeline import resolve
 
-            r = resolve(engine, settings)
-            return f"{r.mentions:,} mentions → {r.entities:,} entities"
+            r = resolve(engine, settings, incremental=mode == "incremental")
+            return f"{r.mentions:,} mentions → {r.entities:,} entities, {r.scored_mentions:,} scored"
         if stage == "graph":
             from diversion.graph import build_graph
 
@@ -144,9 +158,73 @@ def measure(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
     return time.perf_counter() - started, peak / 2**30, proc.returncode, tail
 
 
+def hold_back(data: Path, months: int) -> tuple[str, str, int]:
+    """Split the plan: the last ``months`` months of ``shipments_2023.csv`` go to a file of their own.
+
+    Returns the plan files (base, new) written in ``data`` and the rows held back.
+    """
+    import csv
+
+    base_name, new_name = f"plan_base_{months}.json", f"plan_new_{months}.json"
+    count_file = data / f"held_back_{months}.txt"
+    if (data / base_name).exists() and count_file.exists():
+        return base_name, new_name, int(count_file.read_text())
+    plan = json.loads((data / "plan.json").read_text())
+    src = next(Path(p) for kind, p, _ in plan if kind == "shipments" and Path(p).name == "shipments_2023.csv")
+    with src.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        at = header.index("date")
+        last = sorted({row[at][:7] for row in reader})[-months:]
+    before, after = src.with_name("shipments_2023_before.csv"), src.with_name(f"shipments_2023_last{months}.csv")
+    held = 0
+    with src.open(encoding="utf-8", newline="") as handle, before.open("w", encoding="utf-8", newline="") as b, \
+            after.open("w", encoding="utf-8", newline="") as a:
+        reader, wb, wa = csv.reader(handle), csv.writer(b), csv.writer(a)
+        header = next(reader)
+        wb.writerow(header)
+        wa.writerow(header)
+        for row in reader:
+            if row[at][:7] in last:
+                wa.writerow(row)
+                held += 1
+            else:
+                wb.writerow(row)
+    base = [[k, str(before) if p == str(src) else p, m] for k, p, m in plan]
+    (data / base_name).write_text(json.dumps(base))
+    (data / new_name).write_text(json.dumps([["shipments", str(after), None]]))
+    count_file.write_text(str(held))
+    return base_name, new_name, held
+
+
+def _compare(incremental: Path, rebuilt: Path) -> str:
+    """How the warehouse built month by month differs from the one rebuilt from scratch."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{incremental}' AS i (READ_ONLY)")
+    con.execute(f"ATTACH '{rebuilt}' AS f (READ_ONLY)")
+
+    def groups(db: str) -> str:
+        return (f"(SELECT list(mention_id ORDER BY mention_id) AS ms, entity_id FROM {db}.entity_mentions "
+                "GROUP BY entity_id)")
+
+    moved = con.execute(f"SELECT count(*) FROM (SELECT ms FROM {groups('i')} EXCEPT SELECT ms FROM {groups('f')})"
+                        ).fetchone()[0]
+    entities = con.execute("SELECT (SELECT count(*) FROM i.entities), (SELECT count(*) FROM f.entities)").fetchone()
+    same_id = con.execute(f"SELECT count(*) FROM {groups('i')} a JOIN {groups('f')} b USING (ms) "
+                          "WHERE a.entity_id = b.entity_id").fetchone()[0]
+    findings = con.execute("SELECT (SELECT count(*) FROM i.findings), (SELECT count(*) FROM f.findings)").fetchone()
+    top = [con.execute(f"SELECT list(name ORDER BY rank) FROM (SELECT * FROM {db}.leads ORDER BY rank LIMIT 20)"
+                       ).fetchone()[0] for db in ("i", "f")]
+    return (f"entities {entities[0]:,} vs {entities[1]:,} rebuilt; {moved:,} groups differ; {same_id:,} with the "
+            f"same id; findings {findings[0]:,} vs {findings[1]:,}; top-20 leads "
+            + ("identical" if top[0] == top[1] else f"differ: {top[0][:5]} vs {top[1][:5]}"))
+
+
 def bench_size(rows: int, engines: list[str], stages: list[str], master: str, timeout: float,
-               work: Path, record: Path | None = None) -> list[dict[str, object]]:
-    """Generate the demo at ``rows`` and time every stage on every engine."""
+               work: Path, record: Path | None = None, new_months: int = 0) -> list[dict[str, object]]:
+    """Generate the demo at ``rows`` and time every stage on every engine (and the new months' update)."""
     from diversion.demo import generate_demo
 
     scale = max(1, math.ceil(rows / DEMO_ROWS_PER_SCALE))
@@ -159,7 +237,26 @@ def bench_size(rows: int, engines: list[str], stages: list[str], master: str, ti
         plan = [[kind, str(path), str(mapping) if mapping else None] for kind, path, mapping in files.plan()]
         (data / "plan.json").write_text(json.dumps(plan))
         print(f"\n== {rows:,} rows (demo --scale {scale}); generated in {time.perf_counter() - t:.0f} s", flush=True)
+    plan_base, plan_new, held = ("plan.json", "", 0)
+    if new_months:
+        plan_base, plan_new, held = hold_back(data, new_months)
+        print(f"   {held:,} rows of the last {new_months} month(s) held back for the update", flush=True)
     results = []
+
+    def timed(engine_name: str, db: Path, stage: str, phase: str, plan: str, mode: str) -> bool:
+        cmd = [sys.executable, __file__, "--worker", stage, "--engine-name", engine_name, "--db", str(db),
+               "--data", str(data), "--spark-master", master, "--plan", plan, "--mode", mode]
+        seconds, peak, code, summary = measure(cmd, timeout)
+        status = "ok" if code == 0 else ("timed out" if code == -9 else "failed")
+        results.append({"rows": rows, "engine": engine_name, "phase": phase, "stage": stage, "status": status,
+                        "seconds": round(seconds, 1), "peak_gib": round(peak, 2), "summary": summary})
+        print(f"  {engine_name:7} {phase + ' ' + stage:14} {status:9} {seconds:8.1f} s  peak {peak:5.2f} GiB  "
+              f"{summary}", flush=True)
+        if record is not None:  # one JSON line per stage as it ends: a long run keeps what it measured
+            with record.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(results[-1]) + "\n")
+        return status == "ok"
+
     for engine_name in engines:
         db = work / f"{engine_name}-{rows}.duckdb"
         if "ingest" in stages:  # a timed ingest starts from an empty warehouse; later stages alone reuse it
@@ -168,20 +265,27 @@ def bench_size(rows: int, engines: list[str], stages: list[str], master: str, ti
         failed = False
         for stage in stages:
             if failed:
-                results.append({"rows": rows, "engine": engine_name, "stage": stage, "status": "skipped"})
+                results.append({"rows": rows, "engine": engine_name, "phase": "", "stage": stage,
+                                "status": "skipped"})
                 continue
-            cmd = [sys.executable, __file__, "--worker", stage, "--engine-name", engine_name, "--db", str(db),
-                   "--data", str(data), "--spark-master", master]
-            seconds, peak, code, summary = measure(cmd, timeout)
-            status = "ok" if code == 0 else ("timed out" if code == -9 else "failed")
-            failed = status != "ok"
-            results.append({"rows": rows, "engine": engine_name, "stage": stage, "status": status,
-                            "seconds": round(seconds, 1), "peak_gib": round(peak, 2), "summary": summary})
-            print(f"  {engine_name:7} {stage:8} {status:9} {seconds:8.1f} s  peak {peak:5.2f} GiB  {summary}",
-                  flush=True)
-            if record is not None:  # one JSON line per stage as it ends: a long run keeps what it measured
-                with record.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(results[-1]) + "\n")
+            failed = not timed(engine_name, db, stage, "", plan_base, "full")
+        if not new_months or failed or engine_name != "duckdb":
+            continue
+        for stage in stages:  # the update, as `diversion ingest` then `diversion run` do it
+            if not timed(engine_name, db, stage, "new", plan_new if stage == "ingest" else plan_base,
+                         "incremental"):
+                break
+        else:
+            rebuilt = db.with_name(db.stem + "-rebuilt.duckdb")
+            shutil.copyfile(db, rebuilt)
+            for stage in [s for s in stages if s not in ("ingest", "flows")]:
+                if not timed(engine_name, rebuilt, stage, "rebuilt", plan_base, "full"):
+                    break
+            else:
+                comparison = _compare(db, rebuilt)
+                results.append({"rows": rows, "engine": engine_name, "phase": "compare", "stage": "compare",
+                                "status": "ok", "summary": comparison})
+                print(f"  update vs rebuild: {comparison}", flush=True)
     return results
 
 
@@ -190,11 +294,15 @@ def print_table(results: list[dict[str, object]], engines: list[str]) -> None:
     print("\n| rows | stage | " + " | ".join(f"{e} s | {e} peak GiB" for e in engines)
           + (f" | {engines[1]} / {engines[0]} time" if len(engines) > 1 else "") + " |")
     print("|---" * (2 + 2 * len(engines) + (1 if len(engines) > 1 else 0)) + "|")
-    keys = sorted({(r["rows"], r["stage"]) for r in results}, key=lambda k: (k[0], STAGES.index(k[1])))
-    for rows, stage in [*keys, *[(n, "total") for n in sorted({r["rows"] for r in results})]]:
+    phases = ["", "new", "rebuilt"]
+    timed = [r for r in results if r.get("phase", "") in phases]
+    keys = sorted({(r["rows"], r.get("phase", ""), r["stage"]) for r in timed},
+                  key=lambda k: (k[0], phases.index(k[1]), STAGES.index(k[2])))
+    totals = sorted({(r["rows"], r.get("phase", "")) for r in timed}, key=lambda k: (k[0], phases.index(k[1])))
+    for rows, phase, stage in [*keys, *[(n, p, "total") for n, p in totals]]:
         cells, times = [], []
         for e in engines:
-            mine = [r for r in results if r["rows"] == rows and r["engine"] == e
+            mine = [r for r in timed if r["rows"] == rows and r["engine"] == e and r.get("phase", "") == phase
                     and (stage == "total" or r["stage"] == stage)]
             if stage == "total":
                 ok = all(r["status"] == "ok" for r in mine) and mine
@@ -211,7 +319,11 @@ def print_table(results: list[dict[str, object]], engines: list[str]) -> None:
         ratio = ""
         if len(engines) > 1:
             ratio = f" | {times[1] / times[0]:.1f}×" if times[0] and times[1] else " | -"
-        print(f"| {rows:,} | {stage} | " + " | ".join(cells) + ratio + " |")
+        label = {"": stage, "new": f"new months: {stage}", "rebuilt": f"rebuilt after: {stage}"}[phase]
+        print(f"| {rows:,} | {label} | " + " | ".join(cells) + ratio + " |")
+    for r in results:
+        if r.get("phase") == "compare":
+            print(f"\nupdate vs rebuild at {r['rows']:,} rows: {r['summary']}")
 
 
 def main() -> None:
@@ -228,9 +340,15 @@ def main() -> None:
     parser.add_argument("--engine-name", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--plan", default="plan.json", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--new-months", type=int, default=0, help="also time an update: the last N months of "
+                        "shipments_2023.csv held back, then ingested and run again (DuckDB), and compared with a "
+                        "rebuild")
     args = parser.parse_args()
     if args.worker:
-        print("RESULT " + run_stage(args.worker, args.engine_name, args.db, args.data, args.spark_master))
+        print("RESULT " + run_stage(args.worker, args.engine_name, args.db, args.data, args.spark_master,
+                                    args.plan, args.mode))
         return
     tmp = None if args.work else tempfile.TemporaryDirectory(prefix="diversion-scale-")
     work = args.work or Path(tmp.name)  # type: ignore[union-attr]
@@ -240,7 +358,7 @@ def main() -> None:
     try:
         for rows in args.rows:
             results += bench_size(rows, args.engines, args.stages, args.spark_master, args.stage_timeout, work,
-                                  work / "stages.jsonl")
+                                  work / "stages.jsonl", args.new_months)
             if not args.work:  # a --work folder keeps the generated files for the next run
                 shutil.rmtree(work / f"demo-{rows}", ignore_errors=True)
     finally:

@@ -119,3 +119,47 @@ def test_a_warehouse_resolved_before_the_basis_was_stored_is_resolved_in_full(
                    "'levels', model_json->'levels')")
     report = resolve(engine, S, incremental=True)
     assert report.scored_mentions > 0 and any("older version" in n for n in report.notes), report.notes
+
+
+def _matches(engine: DuckDBEngine) -> list[tuple]:
+    rows = engine.fetch_all("SELECT entity_id, sanction_entity_id, score, matched_name, programs FROM "
+                            "sanctions_matches ORDER BY ALL")
+    return [(*row[:4], tuple(row[4] or ())) for row in rows]
+
+
+def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from diversion.resolve import sanctions_matches
+    from tests.resolve.conftest import Case
+
+    engine = DuckDBEngine(":memory:")
+    case = Case(engine)
+    case.sanctioned("ofac-1", "STROYTRANSGAZ LLC")
+    case.shipment("s1", "Stroytransgaz", "OOO Kometa")
+    case.shipment("s2", "Nexino Machinery GmbH", "OOO Kometa", exporter_country="AT")
+    resolve(engine, S)
+    first = _matches(engine)
+    assert any(m[1] == "ofac-1" for m in first)
+    searched: list[str] = []
+    real = sanctions_matches.ScreeningIndex.search_forms
+
+    def counting(self: object, queries: dict, *args: object, **kwargs: object) -> list:
+        searched.extend(f.core for forms in queries.values() for f in forms)
+        return real(self, queries, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sanctions_matches.ScreeningIndex, "search_forms", counting)
+    case.shipment("s3", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN")
+    resolve(engine, S, incremental=True)
+    assert searched and all("stroytransgaz" not in core and "nexino" not in core for core in searched), searched
+    assert set(first) <= set(_matches(engine))  # the unchanged entities keep their rows
+    # a listing changes (another program): every entity is screened again, rows carry the new program
+    engine.execute("UPDATE sanctions SET programs = ['RUSSIA-EO14024', 'UKRAINE-EO13662']")
+    searched.clear()
+    resolve(engine, S, incremental=True)
+    assert any("nexino" in core for core in searched)
+    assert [m[4] for m in _matches(engine) if m[1] == "ofac-1"][0] == ("RUSSIA-EO14024", "UKRAINE-EO13662")
+    full = DuckDBEngine(":memory:")
+    for table in ("sanctions", "sanction_names", "shipments"):
+        full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))
+    resolve(full, S)
+    assert _matches(full) == _matches(engine)

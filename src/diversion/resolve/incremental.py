@@ -82,6 +82,34 @@ def stale_reason(engine: Engine, basis: dict[str, Any]) -> str | None:
     return None
 
 
+def lists_fingerprint(engine: Engine) -> str:
+    """What screening results depend on in the lists: every listed entity's fields and names, as one string."""
+    row = engine.fetch_all(
+        "SELECT (SELECT count(*) FROM sanctions), (SELECT sum(hash(entity_id, schema, name, list_name, programs, "
+        "listing_date, countries)) FROM sanctions), (SELECT count(*) FROM sanction_names), "
+        "(SELECT sum(hash(entity_id, name, name_type)) FROM sanction_names)")[0]
+    return repr(tuple(row))
+
+
+def reusable_matches(engine: Engine, groups: dict[str, tuple[str, ...]], lists: str) -> dict[str, list[dict[str, Any]]]:
+    """The last resolve's screening results of entities it holds exactly as ``groups`` does, by entity id.
+
+    Only when the lists are those it screened against (``lists_fingerprint``, stored with its model):
+    an entity whose mentions did not change has the same names, countries and schema, so the same hits.
+    """
+    stored = json.loads(engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1"))
+    if not isinstance(stored, dict) or stored.get("lists") != lists:
+        return {}
+    before = {eid: tuple(ms) for eid, ms in engine.fetch_all(
+        "SELECT entity_id, list(mention_id ORDER BY mention_id) FROM entity_mentions GROUP BY entity_id")}
+    same = {eid for eid, ms in groups.items() if before.get(eid) == ms}
+    out: dict[str, list[dict[str, Any]]] = {eid: [] for eid in same}
+    for row in engine.fetch_dicts("SELECT * FROM sanctions_matches"):
+        if row["entity_id"] in out:
+            out[row["entity_id"]].append(row)
+    return out
+
+
 def previous_resolve(engine: Engine) -> Previous | None:
     """The last resolve's mentions, pairs and model, or ``None`` when the warehouse was never resolved."""
     if not engine.scalar("SELECT count(*) FROM resolve_model") or not engine.scalar("SELECT count(*) FROM mentions"):

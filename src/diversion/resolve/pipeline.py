@@ -15,10 +15,17 @@ import pyarrow.compute as pc
 
 from diversion.config import Settings
 from diversion.engine import Engine
-from diversion.resolve.clustering import cluster, listing_keys
+from diversion.resolve.clustering import Assignment, cluster, listing_keys
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
-from diversion.resolve.incremental import previous_resolve, resolve_basis, score_new_pairs, stale_reason
+from diversion.resolve.incremental import (
+    lists_fingerprint,
+    previous_resolve,
+    resolve_basis,
+    reusable_matches,
+    score_new_pairs,
+    stale_reason,
+)
 from diversion.resolve.linkage import score_pairs
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions, mentions_table
@@ -88,6 +95,14 @@ def _cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
     return out
 
 
+def _groups(assignments: dict[str, Assignment]) -> dict[str, tuple[str, ...]]:
+    """Each entity's mention ids, sorted."""
+    out: dict[str, list[str]] = {}
+    for mid, a in assignments.items():
+        out.setdefault(a.entity_id, []).append(mid)
+    return {eid: tuple(sorted(ms)) for eid, ms in out.items()}
+
+
 def resolve(engine: Engine, settings: Settings, incremental: bool = False) -> ResolveReport:
     """Link every party mention in the warehouse into entities and rebuild the resolve tables.
 
@@ -139,20 +154,27 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
     ents = entities_frame(mentions, assignments)
     lap("entities")
     index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
-    matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit)
+    lists = lists_fingerprint(engine)
+    # An incremental run screens only the entities whose mentions changed, when the lists did not.
+    screened = reusable_matches(engine, _groups(assignments), lists) if previous is not None else {}
+    matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened)
     lap("sanctions")
+    model_json = json.dumps({**linkage.params.as_dict(), "basis": basis, "lists": lists}, sort_keys=True)
     model = pa.table({
         "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
         "method": [linkage.params.method], "note": ["; ".join(linkage.params.notes) or None],
-        "model_json": [json.dumps({**linkage.params.as_dict(), "basis": basis}, sort_keys=True)],
+        "model_json": [model_json],
     })
     with engine.transaction():
         engine.replace_arrow("mentions", mentions_table(mentions))
         engine.replace_arrow("entities", ents)
         engine.replace_arrow("entity_mentions", entity_mentions_table(ids, assignments))
         engine.replace_arrow("resolve_pairs", linkage.pairs)
-        if previous is None:  # an incremental run keeps the model it scored with
+        if previous is None:  # an incremental run keeps the model it scored with, and notes the lists screened
             engine.replace_arrow("resolve_model", model)
+        else:
+            engine.execute("UPDATE resolve_model SET model_json = ?", [json.dumps(
+                {**previous.params.as_dict(), "basis": basis, "lists": lists}, sort_keys=True)])
         engine.replace_arrow("sanctions_matches", matches_table(matches))
         engine.reset_table("shipment_entities")  # straight from the warehouse's own tables, in its SQL
         engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")

@@ -24,14 +24,18 @@ _MENTION_COLUMNS = ["mention_id", "source_table", "source_key", "unresolved_reas
 
 def match_rows(
     mentions: pa.Table, assignments: dict[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
+    screened: dict[str, list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Sanctions matches per entity.
 
     An entity that contains a listed entity's mention matches it with the
     mention's link probability ("resolved"). An entity without one is screened:
     each of its names, with its countries, against every listed name and alias;
-    hits at or above ``threshold`` are kept ("screened").
+    hits at or above ``threshold`` are kept ("screened"). ``screened``: rows
+    already screened for some entities (an incremental run's unchanged ones),
+    used instead of screening them again.
     """
+    screened = screened or {}
     if not index.entities:  # no sanctions list loaded: nothing to match
         return []
     listed = {e.entity_id: e for e in index.entities}
@@ -64,6 +68,9 @@ def match_rows(
             how = "is the listed entity" if len(ms) == 1 else f"linked by entity resolution (p={p:.2f})"
             rows.append(_row(eid, ent, p, ent.caption, f"{how}: {ent.caption!r} on {ent.list_name}"))
         if direct:
+            continue
+        if eid in screened:
+            rows.extend(r for r in screened[eid] if r["sanction_entity_id"] in listed)
             continue
         seen: dict[str, dict[str, Any]] = {}
         for m in ms:
