@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from diversion.engine.base import Engine
-from diversion.engine.linkage import InProcessLinkage
+from diversion.engine.linkage import InProcessLinkage, ram_share
 from diversion.engine.schema import STAGE_TABLES, TABLES, create_sql
 from diversion.errors import WarehouseError
 
@@ -26,13 +25,7 @@ def warehouse_memory_limit(configured: str = "") -> str:
     DuckDB's own default (80 % of RAM) let one stage of a 10M-row run take 10 to 15 GiB; bounded, DuckDB
     spills its large joins and aggregates to ``<warehouse>.tmp`` and the Python side keeps its share.
     """
-    if configured:
-        return configured
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError, AttributeError):  # not POSIX: DuckDB's own default
-        return ""
-    return f"{min(MAX_WAREHOUSE_MEMORY_GIB, max(total / 3, 0.5)):.1f}GiB"
+    return configured or ram_share(3, MAX_WAREHOUSE_MEMORY_GIB)
 
 
 def _open_error(path: str, read_only: bool, exc: duckdb.Error) -> str:

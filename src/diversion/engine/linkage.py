@@ -101,13 +101,17 @@ class SparkSessionLinkage(LinkageBackend):
 
 def memory_limit(configured: str = "") -> str:
     """DuckDB ``memory_limit`` for Splink: ``configured`` (``"6GB"``), else a quarter of RAM up to 4 GiB."""
-    if configured:
-        return configured
+    return configured or ram_share(4, MAX_MEMORY_LIMIT_GIB)
+
+
+def ram_share(divisor: float, cap_gib: float) -> str:
+    """A DuckDB ``memory_limit``: the machine's memory divided by ``divisor``, at least 0.5 and at most ``cap_gib``
+    GiB; empty where the memory cannot be read (not POSIX: DuckDB's own default then)."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError, AttributeError):  # not POSIX: DuckDB's own default
+    except (ValueError, OSError, AttributeError):
         return ""
-    return f"{min(MAX_MEMORY_LIMIT_GIB, max(total / 4, 0.5)):.1f}GiB"
+    return f"{min(cap_gib, max(total / divisor, 0.5)):.1f}GiB"
 
 
 def in_memory_connection(limit: str = "") -> Any:
