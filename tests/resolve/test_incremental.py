@@ -158,6 +158,16 @@ def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
     resolve(engine, S, incremental=True)
     assert any("nexino" in core for core in searched)
     assert [m[4] for m in _matches(engine) if m[1] == "ofac-1"][0] == ("RUSSIA-EO14024", "UKRAINE-EO13662")
+    # another screening threshold: the stored results are not those it would give, every entity is screened
+    searched.clear()
+    resolve(engine, Settings(resolve=dataclasses.replace(S.resolve, screen_threshold=0.95)), incremental=True)
+    assert any("nexino" in core for core in searched)
+    resolve(engine, S, incremental=True)
+    # another screening threshold: the stored results are not those it would give, every entity is screened
+    searched.clear()
+    resolve(engine, Settings(resolve=dataclasses.replace(S.resolve, screen_threshold=0.95)), incremental=True)
+    assert any("nexino" in core for core in searched)
+    resolve(engine, S, incremental=True)
     full = DuckDBEngine(":memory:")
     for table in ("sanctions", "sanction_names", "shipments"):
         full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))

@@ -18,11 +18,11 @@ def _started_after(workers: Workers) -> float:
 
 
 def test_a_job_waits_for_interactive_requests_up_to_its_yield_time() -> None:
-    workers = Workers(1, 4, budget_s=10, yield_s=0.2)
+    workers = Workers(1, 4, budget_s=10, yield_s=0.6)
     try:
-        assert _started_after(workers) < 0.1  # nothing interactive: starts at once
+        assert _started_after(workers) < 0.5  # nothing interactive: starts at once, not after the yield time
         with workers.interactive:
-            assert 0.2 <= _started_after(workers) < 1.0  # waits, but not for ever
+            assert 0.6 <= _started_after(workers) < 3.0  # waits, but not for ever
     finally:
         workers.close()
 

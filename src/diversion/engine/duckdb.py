@@ -112,12 +112,15 @@ class DuckDBEngine(Engine):
         # DuckDB's own row conversion: 4x less CPU than through Arrow for the small results the web app and
         # the report read (1.1 → 0.25 ms a lookup; the web app makes ten per entity page).
         result = self._run(sql, params)
+        columns = [d[0] for d in result.description or []]
+        out: list[dict[str, Any]] = []
         try:
-            rows = result.fetchall()
+            # In slices: a large result never holds its rows twice (as tuples and as dictionaries).
+            while rows := result.fetchmany(10_000):
+                out.extend(dict(zip(columns, row, strict=True)) for row in rows)
         except duckdb.Error as exc:
             raise WarehouseError(f"query failed while reading its result: {exc}") from exc
-        columns = [d[0] for d in result.description or []]
-        return [dict(zip(columns, row, strict=True)) for row in rows]
+        return out
 
     def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return self._run(sql, params).fetchall()

@@ -154,7 +154,8 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
     ents = entities_frame(mentions, assignments)
     lap("entities")
     index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
-    lists = lists_fingerprint(engine)
+    # What the stored screening results depend on: the lists, and how they were screened.
+    lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
     # An incremental run screens only the entities whose mentions changed, when the lists did not.
     screened = reusable_matches(engine, _groups(assignments), lists) if previous is not None else {}
     matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened)
