@@ -109,7 +109,9 @@ def _child(mode: str, csv_path: Path, db_path: Path) -> dict[str, float]:
 def _run_child(mode: str, csv_path: Path, work: Path, index: int) -> dict[str, float]:
     db = work / f"{mode}-{index}.duckdb"
     out = subprocess.run([sys.executable, __file__, "--child", mode, "--csv", str(csv_path), "--db", str(db)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise SystemExit(f"the {mode} run failed:\n{out.stderr[-4000:]}")
     db.unlink(missing_ok=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

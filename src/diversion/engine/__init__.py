@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from diversion.engine.base import Engine
+from diversion.engine.base import Engine, Staged
 from diversion.engine.duckdb import DuckDBEngine
 from diversion.engine.linkage import InProcessLinkage, LinkageBackend
 from diversion.errors import EngineUnavailable
 
-__all__ = ["DuckDBEngine", "Engine", "InProcessLinkage", "LinkageBackend", "engine_class", "open_engine",
+__all__ = ["DuckDBEngine", "Engine", "InProcessLinkage", "LinkageBackend", "Staged", "engine_class", "open_engine",
            "spark_root"]
 
 

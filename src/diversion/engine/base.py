@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -17,6 +18,28 @@ import pyarrow as pa
 if TYPE_CHECKING:
     from diversion.engine.linkage import LinkageBackend
     from diversion.errors import WarehouseError
+
+
+@dataclass
+class Staged:
+    """Rows a parser left in the warehouse's own DuckDB database (a scratch catalog, ``Engine.scratch``).
+
+    ``load_parsed`` inserts them with one statement inside the database: a
+    million rows are not copied out to Arrow and back in (a third of a bare
+    ingest's time). ``relation`` is the qualified table name; ``con`` the
+    scratch connection that owns it.
+    """
+
+    con: Any
+    relation: str
+    columns: list[str]
+    num_rows: int
+
+    def to_arrow(self) -> pa.Table:
+        """The rows as an Arrow table (for an engine that cannot read the scratch catalog)."""
+        cols = ", ".join(f'"{c}"' for c in self.columns)
+        table: pa.Table = self.con.execute(f"SELECT {cols} FROM {self.relation}").to_arrow_table()
+        return table
 
 
 class Engine(ABC):
@@ -50,11 +73,12 @@ class Engine(ABC):
         """Append an Arrow table to ``table`` (columns matched by name)."""
 
     @abstractmethod
-    def insert_new(self, table: str, data: pa.Table, key: str) -> int:
+    def insert_new(self, table: str, data: pa.Table | Staged, key: str) -> int:
         """Append the rows of ``data`` whose ``key`` is not yet in ``table``.
 
         Rows repeating a key inside ``data`` are written once. Returns the
-        number of rows written.
+        number of rows written. ``Staged`` rows come only from this engine's
+        own ``scratch``.
         """
 
     @abstractmethod
@@ -87,6 +111,15 @@ class Engine(ABC):
         """Release the connection."""
 
     # Helpers shared by every engine ------------------------------------------
+    @contextmanager
+    def scratch(self) -> Iterator[Any]:
+        """A DuckDB connection whose default catalog is private and in memory, inside the warehouse's own
+        database, for a parser's working tables (``Staged``); closed with everything in it after use.
+
+        ``None`` where the warehouse is not a DuckDB database: parsers then work in one of their own.
+        """
+        yield None
+
     @contextmanager
     def worker(self) -> Iterator[Engine]:
         """An engine for one worker thread of a server, over this engine's open warehouse; released after use.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from diversion.engine.base import Engine
+from diversion.engine.base import Engine, Staged
 from diversion.engine.linkage import InProcessLinkage, ram_share
 from diversion.engine.schema import STAGE_TABLES, TABLES, create_sql
 from diversion.errors import WarehouseError
@@ -39,6 +40,10 @@ def _open_error(path: str, read_only: bool, exc: duckdb.Error) -> str:
                 "writes, so stop that process first (read-only commands such as status, lead, path and "
                 "screen work beside it)")
     return f"cannot open warehouse {path}: {exc}"
+
+
+#: Names of scratch catalogs: unique in the process (catalogs are shared by every connection of a database).
+_SCRATCH_IDS = itertools.count(1)
 
 
 class DuckDBEngine(Engine):
@@ -136,26 +141,52 @@ class DuckDBEngine(Engine):
             self.con.unregister("_diversion_insert")
         return int(data.num_rows)
 
-    def insert_new(self, table: str, data: pa.Table, key: str) -> int:
+    def insert_new(self, table: str, data: pa.Table | Staged, key: str) -> int:
         if data.num_rows == 0:
             return 0
         before = self.count(table)
-        cols = ", ".join(f'"{c}"' for c in data.column_names)
+        if isinstance(data, Staged):
+            self._insert_new_from(table, data.relation, data.columns, key, before)
+            return self.count(table) - before
         self.con.register("_diversion_incoming", data)
         try:
-            # The window and the anti-join are the costly parts of a large load: run
-            # each only when it can change the result.
-            repeats = self.scalar(f"SELECT count({key}) - count(DISTINCT {key}) FROM _diversion_incoming")
-            source = "_diversion_incoming"
-            if repeats:
-                source = (f"(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key}) AS _n"
-                          f" FROM _diversion_incoming) WHERE _n = 1)")
-            if before:
-                source = f"(SELECT i.* FROM {source} i ANTI JOIN {table} t ON i.{key} = t.{key})"
-            self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source}", None)
+            self._insert_new_from(table, "_diversion_incoming", data.column_names, key, before)
         finally:
             self.con.unregister("_diversion_incoming")
         return self.count(table) - before
+
+    def _insert_new_from(self, table: str, incoming: str, columns: list[str], key: str, before: int) -> None:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        # The window and the anti-join are the costly parts of a large load: run
+        # each only when it can change the result.
+        repeats = self.scalar(f"SELECT count({key}) - count(DISTINCT {key}) FROM {incoming}")
+        source = incoming
+        if repeats:  # the first of a file's repeated rows is kept (by line, where rows have one)
+            order = " ORDER BY line" if "line" in columns else ""
+            source = (f"(SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key}{order}) AS _n"
+                      f" FROM {incoming}) WHERE _n = 1)")
+        if before:
+            source = f"(SELECT i.* FROM {source} i ANTI JOIN {table} t ON i.{key} = t.{key})"
+        self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source}", None)
+
+    @contextmanager
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # An in-memory catalog of the warehouse's database: bounded by its memory limit (spilling to
+        # ``<db>.tmp``), and readable by the warehouse connection, so parsed rows never leave DuckDB.
+        name = f"_diversion_scratch_{next(_SCRATCH_IDS)}"
+        home = self.con.execute("SELECT current_database()").fetchone()
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(f"ATTACH ':memory:' AS {name}")
+            cursor.execute(f"USE {name}")
+            yield cursor
+        finally:
+            try:
+                catalog = (home[0] if home else "memory").replace('"', '""')
+                cursor.execute(f'USE "{catalog}"')
+                cursor.execute(f"DETACH DATABASE IF EXISTS {name}")
+            finally:
+                cursor.close()
 
     def reset_table(self, table: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {table}", None)

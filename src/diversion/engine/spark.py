@@ -29,7 +29,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from diversion.engine.base import Engine
+from diversion.engine.base import Engine, Staged
 from diversion.engine.linkage import SparkSessionLinkage
 from diversion.engine.schema import STAGE_TABLES, TABLES, columns, create_sql
 from diversion.engine.spark_sql import transpile
@@ -305,16 +305,19 @@ class SparkEngine(Engine):
         return int(data.num_rows)
 
     @_spark_errors
-    def insert_new(self, table: str, data: pa.Table, key: str) -> int:
+    def insert_new(self, table: str, data: pa.Table | Staged, key: str) -> int:
         if data.num_rows == 0:
             return 0
+        if isinstance(data, Staged):
+            data = data.to_arrow()
         frame, view = self._frame(data, table)
         frame.createOrReplaceTempView(view)
         before = self.count(table)
         names = ", ".join(f"`{c}`" for c in columns(table))
+        order = "`line`" if "line" in data.column_names else f"`{key}`"  # the first of a file's repeated rows
         self._sql(
             f"INSERT INTO {table} SELECT {names} FROM ("
-            f" SELECT *, row_number() OVER (PARTITION BY `{key}` ORDER BY `{key}`) AS _n FROM {view}) i"
+            f" SELECT *, row_number() OVER (PARTITION BY `{key}` ORDER BY {order}) AS _n FROM {view}) i"
             f" WHERE _n = 1 AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.`{key}` = i.`{key}`)"
         )
         self.spark.catalog.dropTempView(view)

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from diversion.config import IngestSettings
 from diversion.engine import Engine
@@ -40,6 +41,9 @@ class ParseOptions:
     profile: str | None = None
     #: The file's encoding when it is not UTF-8 (``--encoding``); see ``textcodec`` for the policy.
     encoding: str | None = None
+    #: ``Engine.scratch``'s connection (a DuckDB warehouse): a parser may leave its rows there (``Staged``)
+    #: instead of copying them out to Arrow. ``None``: it works in a database of its own.
+    scratch: Any = None
 
 
 Parser = Callable[[Path, ParseOptions], ParsedFile]
@@ -91,26 +95,28 @@ def ingest_file(
     remove_interrupted_loads(engine)
     if already_loaded(engine, source_id):
         return LoadResult(str(path), kind, "-", source_id, already_loaded=True)
-    parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, profile=profile,
-                                                encoding=encoding))
-    enforce_bounds(parsed, limits or IngestSettings())
-    # The pending mark is committed first and removed after the load's commit: after a kill it stays, and the
-    # next ingest or write open removes whatever of the file was written (``integrity``).
-    begin_load(engine, source_id, str(path))
-    try:
-        # One transaction for the rows, their sources row and the value_usd they give.
-        with engine.transaction():
-            result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
-            if kind in ("shipments", "rates"):
-                from diversion.sources.rates import fill_value_usd
+    # Parsed rows may stay in the warehouse's own database until they are written (``Staged``).
+    with engine.scratch() as scratch:
+        parsed = _parsers()[kind](path, ParseOptions(source_id=source_id, mapping=mapping, profile=profile,
+                                                    encoding=encoding, scratch=scratch))
+        enforce_bounds(parsed, limits or IngestSettings())
+        # The pending mark is committed first and removed after the load's commit: after a kill it stays, and the
+        # next ingest or write open removes whatever of the file was written (``integrity``).
+        begin_load(engine, source_id, str(path))
+        try:
+            # One transaction for the rows, their sources row and the value_usd they give.
+            with engine.transaction():
+                result = load_parsed(engine, path, kind, parsed, source_id, strict=strict)
+                if kind in ("shipments", "rates"):
+                    from diversion.sources.rates import fill_value_usd
 
-                fill_value_usd(engine)
-            reached("commit")
-        reached("committed")
-    except BaseException:
-        with contextlib.suppress(Exception):  # the load's own error is the one to report
-            end_load(engine, source_id)
-        raise
+                    fill_value_usd(engine)
+                reached("commit")
+            reached("committed")
+        except BaseException:
+            with contextlib.suppress(Exception):  # the load's own error is the one to report
+                end_load(engine, source_id)
+            raise
     end_load(engine, source_id)
     return result
 

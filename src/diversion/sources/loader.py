@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from diversion.engine import Engine
+from diversion.engine import Engine, Staged
 from diversion.engine.schema import CHILD_TABLES, LOADED_TABLES, columns
 from diversion.errors import SourceError, StrictModeError
 from diversion.sources.textcodec import shown
@@ -72,6 +72,9 @@ class ParsedFile:
     counted_tables: frozenset[str] | None = None
     #: Placeholder records with nothing to load (OFAC's all-empty add.csv rows): skipped, counted as loaded.
     rows_empty: int = 0
+    #: Tables whose rows the parser left in the warehouse's own database (``Engine.scratch``), written
+    #: after ``tables``; a parser given no scratch connection puts everything in ``tables``.
+    staged: dict[str, Staged] = field(default_factory=dict)
 
     def counts(self, table: str) -> bool:
         """Whether rows of ``table`` are records of this file (for ``rows_loaded``)."""
@@ -154,6 +157,13 @@ def _with_provenance(table: pa.Table, name: str, source_id: str) -> pa.Table:
     return table.select(wanted)
 
 
+def _staged_provenance(rows: Staged, name: str) -> Staged:
+    """Staged rows keep only the contract's columns (the parser wrote ``source_id`` with them)."""
+    if "source_id" in columns(name) and "source_id" not in rows.columns:
+        raise SourceError(rows.relation, f"staged {name} rows carry no source_id")
+    return Staged(rows.con, rows.relation, [c for c in columns(name) if c in rows.columns], rows.num_rows)
+
+
 def load_parsed(
     engine: Engine,
     path: Path,
@@ -181,11 +191,14 @@ def load_parsed(
         )
     with engine.transaction():
         reached("begin")
-        for name, table in parsed.tables.items():
-            table = _with_provenance(table, name, source_id)
+        incoming: list[tuple[str, pa.Table | Staged]] = [
+            *((name, _with_provenance(table, name, source_id)) for name, table in parsed.tables.items()),
+            *((name, _staged_provenance(rows, name)) for name, rows in parsed.staged.items()),
+        ]
+        for name, table in incoming:
             key = LOADED_TABLES.get(name)
             if key is None:
-                engine.insert_arrow(name, table)
+                engine.insert_arrow(name, table.to_arrow() if isinstance(table, Staged) else table)
                 continue
             # Duplicates inside the file and against the warehouse are both skipped.
             written = engine.insert_new(name, table, key)

@@ -7,6 +7,9 @@ strings, countries to ISO alpha-2 (through a lookup built from the file's
 distinct values), dates, numbers with the file's separators, currencies to
 ISO-4217. The same pass names each row's first bad field; good rows become
 the ``shipments`` Arrow table, bad rows go to quarantine with the raw record.
+Given the warehouse's scratch connection (a DuckDB warehouse), all of this
+runs inside the warehouse's database and the good rows stay there
+(``Staged``) until ``load_parsed`` inserts them: no copy through Arrow.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from diversion.engine import Staged
 from diversion.errors import SourceError
 from diversion.sources.loader import ParsedFile, Quarantined
 from diversion.sources.mapping import STANDARD_COLUMNS, Mapping, load_mapping, resolve_columns, resolve_keep
@@ -60,14 +64,15 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     """
     mapping = load_mapping(options.mapping) if options.mapping else Mapping()
     refuse_non_hs(mapping, path)
-    con = duckdb.connect()
+    con = options.scratch or duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
         raw = read_raw(con, path, mapping, check=lambda header: resolve_columns(header, mapping, str(path)))
         header = raw.header
         sources = resolve_columns(header, mapping, str(path))
         keep = keep_sql(resolve_keep(header, mapping, str(path)), header)
-        parsed = _normalise(con, header, sources, mapping, options.source_id, raw.numeric, keep)
+        parsed = _normalise(con, header, sources, mapping, options.source_id, raw.numeric, keep,
+                            staged=options.scratch is not None)
         parsed.format, parsed.encoding = raw.format, raw.encoding
         parsed.rows_read = raw.rows + len(raw.rejects)
         structural = [Quarantined(line, None, reason, raw_line) for line, reason, raw_line in raw.rejects]
@@ -76,7 +81,8 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     except duckdb.Error as exc:
         raise SourceError(str(path), f"cannot read shipments ({' '.join(str(exc).split())[:200]})") from exc
     finally:
-        con.close()
+        if options.scratch is None:
+            con.close()
 
 
 def refuse_non_hs(mapping: Mapping, path: Path) -> None:
@@ -199,7 +205,9 @@ def _scaled(number: str, mapping: Mapping, column: str) -> str:
 
 def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[str, str],
                mapping: Mapping, source_id: str, numeric: set[str],
-               keep: list[KeepCheck] | None = None) -> ParsedFile:
+               keep: list[KeepCheck] | None = None, staged: bool = False) -> ParsedFile:
+    """Normalise ``raw``: good rows to ``tables`` (Arrow) or, with ``staged``, left in ``con``'s database
+    (``parsed.staged``: ``con`` is the warehouse's scratch connection); bad rows to quarantine."""
     for name, kind, columns in (("_countries", "country", COUNTRY_COLUMNS), ("_currencies", "currency", ("currency",))):
         exprs = [_source_column(c, header, sources, mapping) for c in columns]
         if kind == "currency" and mapping.currency:
@@ -207,9 +215,22 @@ def _normalise(con: duckdb.DuckDBPyConnection, header: list[str], sources: dict[
         # One scan for all columns of a kind: their distinct values are few.
         distinct = f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM raw"
         register_lookup(con, name, (row[0] for row in con.execute(distinct).fetchall()), kind)
-    table = _materialise(con.execute(normalise_sql(header, sources, mapping, source_id, numeric, keep)))
-    reasons = table.column("_reason")
+    query = normalise_sql(header, sources, mapping, source_id, numeric, keep)
     parsed = ParsedFile(format="")
+    if staged:
+        con.execute(f"CREATE TABLE parsed AS {query}")
+        bad = con.execute("SELECT line, _reason FROM parsed WHERE _reason IS NOT NULL").to_arrow_table()
+        if bad.num_rows:
+            parsed.quarantined = quarantined_rows(con, header, bad)
+            con.execute("DELETE FROM parsed WHERE _reason IS NOT NULL")
+        # The file as read (temporary tables) served the quarantine above: its memory is the insert's now.
+        for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+            con.execute(f'DROP TABLE temp."{name}"')
+        catalog, total = con.execute("SELECT current_database(), (SELECT count(*) FROM parsed)").fetchone() or ("", 0)
+        parsed.staged["shipments"] = Staged(con, f'"{catalog}".main.parsed', list(_OUTPUT), int(total))
+        return parsed
+    table = _materialise(con.execute(query))
+    reasons = table.column("_reason")
     if reasons.null_count == table.num_rows:
         parsed.tables["shipments"] = table.drop_columns(["_reason"])
         return parsed
