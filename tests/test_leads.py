@@ -8,11 +8,13 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from diversion.cli import app
 from diversion.config import Settings
-from diversion.detect import run_detection
+from diversion.detect import load_findings, run_detection, write_findings
 from diversion.detect.finding import Finding
 from diversion.detect.registry import weights as flag_weights
 from diversion.engine import DuckDBEngine
@@ -124,3 +126,20 @@ def test_a_statistics_finding_is_named_by_its_country(mini_db):
     kg = next(lead for lead in leads if lead.entity_id == "country:KG")
     assert kg.name == "Kyrgyzstan (country, trade statistics)" and kg.country == "KG"
     assert kg.section == "context"
+
+
+_FLAGS = ["sanctioned", "priority_goods", "transshipment", "brand_diversion"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_FLAGS), st.sampled_from("abcd"), st.sampled_from([0.2, 0.5, 0.9, 1.0]),
+                          st.sampled_from("xyz"), st.lists(st.sampled_from(["s1", "s2", "ofac-1"]), max_size=3)),
+                max_size=30))
+def test_leads_from_the_best_finding_per_flag_equal_leads_from_all(rows):
+    engine = DuckDBEngine(":memory:")
+    write_findings(engine, [Finding(d, e, s, f"{e} {d} {t}", {"shipment_ids": ids}) for d, e, s, t, ids in rows])
+    labels = {e: (e.upper(), "RU") for e in "abcd"}
+    weights = flag_weights(S)
+    every, best = load_findings(engine), load_findings(engine, best_only=True)
+    assert len(best) <= len(every)
+    assert rank_leads(best, labels, weights) == rank_leads(every, labels, weights)

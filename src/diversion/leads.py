@@ -71,8 +71,8 @@ def combine(findings: Iterable[Finding], weights: dict[str, float]) -> dict[str,
     for entity_id, found in best.items():
         parts = {flag: round(weights.get(flag, 0.0) * s, 4) for flag, s in found.items()}
         miss = 1.0
-        for c in parts.values():
-            miss *= 1.0 - min(1.0, c)
+        for flag in sorted(parts):  # one order, whatever order the findings came in: the same last bits
+            miss *= 1.0 - min(1.0, parts[flag])
         ordered = dict(sorted(parts.items(), key=lambda kv: (-kv[1], order.index(kv[0]))))
         out[entity_id] = (round(1.0 - miss, 4), ordered)
     return out
@@ -158,7 +158,7 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
     """
     if findings is None:
         require_stage(engine, "leads")
-        findings = load_findings(engine)
+        findings = load_findings(engine, best_only=True)  # the same ranking (tested), a fraction of the memory
     leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
     rows = [{**lead.row(), "section": lead.section} for lead in leads]
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),

@@ -61,10 +61,16 @@ def write_findings(engine: Engine, findings: list[Finding]) -> None:
     engine.replace_arrow("findings", data)
 
 
-def load_findings(engine: Engine) -> list[Finding]:
-    """The findings the last detection run wrote (a flag no detector declares any more is skipped)."""
+def load_findings(engine: Engine, best_only: bool = False) -> list[Finding]:
+    """The findings the last detection run wrote (a flag no detector declares any more is skipped).
+
+    ``best_only``: one finding per entity and flag, its highest score (then the last summary in sort
+    order): all that lead ranking reads (``leads.rank_leads``), without holding every finding's evidence.
+    """
     if not engine.table_exists("findings"):
         return []
     known = set(registry())
-    rows = engine.fetch_all("SELECT detector, entity_id, score, summary, evidence FROM findings")
+    best = (" QUALIFY row_number() OVER (PARTITION BY entity_id, detector "
+            "ORDER BY score DESC, summary DESC, finding_id) = 1") if best_only else ""
+    rows = engine.fetch_all(f"SELECT detector, entity_id, score, summary, evidence FROM findings{best}")
     return [Finding(d, e, s, t, json.loads(ev) if ev else {}) for d, e, s, t, ev in rows if d in known]

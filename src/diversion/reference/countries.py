@@ -48,6 +48,15 @@ def to_iso2(value: str | None) -> str | None:
     return None
 
 
+def load_tables() -> None:
+    """Load the name tables ``to_iso2`` reads (countrynames builds its index on first use: ~0.3 s).
+
+    Ingest calls it in a thread while DuckDB reads a file, so the load overlaps the read.
+    """
+    _ru_names()
+    countrynames.to_code("China", fuzzy=False)
+
+
 @cache
 def country_name(code: str | None) -> str:
     """English short name of an alpha-2 code (the code itself when unknown)."""

@@ -15,6 +15,7 @@ runs inside the warehouse's database and the good rows stay there
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ import pyarrow.compute as pc
 
 from diversion.engine import Staged
 from diversion.errors import SourceError
+from diversion.reference.countries import load_tables
 from diversion.sources.loader import ParsedFile, Quarantined
 from diversion.sources.mapping import STANDARD_COLUMNS, Mapping, load_mapping, resolve_columns, resolve_keep
 from diversion.sources.normalise import (
@@ -66,8 +68,12 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     refuse_non_hs(mapping, path)
     con = options.scratch or duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    # Country names are mapped after the read: their tables load meanwhile (DuckDB releases the GIL).
+    tables = threading.Thread(target=load_tables, daemon=True)
+    tables.start()
     try:
         raw = read_raw(con, path, mapping, check=lambda header: resolve_columns(header, mapping, str(path)))
+        tables.join()
         header = raw.header
         sources = resolve_columns(header, mapping, str(path))
         keep = keep_sql(resolve_keep(header, mapping, str(path)), header)
