@@ -163,13 +163,53 @@ def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
     resolve(engine, Settings(resolve=dataclasses.replace(S.resolve, screen_threshold=0.95)), incremental=True)
     assert any("nexino" in core for core in searched)
     resolve(engine, S, incremental=True)
-    # another screening threshold: the stored results are not those it would give, every entity is screened
-    searched.clear()
-    resolve(engine, Settings(resolve=dataclasses.replace(S.resolve, screen_threshold=0.95)), incremental=True)
-    assert any("nexino" in core for core in searched)
-    resolve(engine, S, incremental=True)
     full = DuckDBEngine(":memory:")
     for table in ("sanctions", "sanction_names", "shipments"):
         full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))
     resolve(full, S)
     assert _matches(full) == _matches(engine)
+
+
+def _entities(engine: DuckDBEngine) -> list[tuple]:
+    return engine.fetch_all("SELECT * FROM entities ORDER BY entity_id")
+
+
+def test_unchanged_entities_keep_their_rows_and_listed_ones_are_worked_out_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from diversion.resolve import entities
+    from tests.resolve.conftest import Case
+
+    engine = DuckDBEngine(":memory:")
+    case = Case(engine)
+    case.sanctioned("ofac-1", "STROYTRANSGAZ LLC")
+    case.shipment("s1", "Stroytransgaz", "OOO Kometa")
+    case.shipment("s2", "Nexino Machinery GmbH", "OOO Kometa", exporter_country="AT")
+    case.shipment("s3", "NEXINO MACHINERY G.M.B.H.", "OOO Kometa", exporter_country="AT")
+    resolve(engine, S)
+    nexino = engine.scalar("SELECT entity_id FROM entities WHERE canonical_name ILIKE 'nexino%'")
+    assert engine.scalar("SELECT mention_count FROM entities WHERE entity_id = ?", [nexino]) == 2
+    picked: list[list[str]] = []
+    real = entities.pick_name
+
+    def counting(names: list[str]) -> str | None:
+        picked.append(names)
+        return real(names)
+
+    monkeypatch.setattr(entities, "pick_name", counting)
+    case.shipment("s4", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN")
+    resolve(engine, S, incremental=True)
+    assert not [names for names in picked if any("NEXINO" in n.upper() for n in names)], picked
+    listed = engine.scalar("SELECT entity_id FROM entity_mentions m JOIN mentions USING (mention_id) "
+                           "WHERE source_table = 'sanctions'")
+    full = DuckDBEngine(":memory:")
+    for table in ("sanctions", "sanction_names", "shipments"):
+        full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))
+    resolve(full, S)
+    assert _entities(full) == _entities(engine)
+    # a listed party's names come from the list too: an alias added there shows although its mention id is
+    # the same, because entities with a listed mention are always worked out again
+    engine.execute("INSERT INTO sanction_names (entity_id, name, name_type) "
+                   "VALUES ('ofac-1', 'STROYTRANSGAZ-M LLC', 'alias')")
+    resolve(engine, S, incremental=True)
+    names = engine.scalar("SELECT names FROM entities WHERE entity_id = ?", [listed])
+    assert "STROYTRANSGAZ-M LLC" in names

@@ -33,13 +33,16 @@ def _display(name: str | None, unresolved: str | None) -> str | None:
     return " ".join(name.split()) if name and name.strip() and not unresolved else None
 
 
-def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment]) -> pa.Table:
+def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
+                   kept: dict[str, dict[str, Any]] | None = None) -> pa.Table:
     """The ``entities`` table: one row per entity, sorted by id.
 
     Its canonical name is rigour's ``pick_name`` of its names, with all names,
     countries and ids. The mention columns are read once as lists; an entity of
-    one mention with one name (most of them) takes them as they are.
+    one mention with one name (most of them) takes them as they are. ``kept``:
+    rows known to be current (an incremental run's unchanged entities), by id.
     """
+    kept = kept or {}
     members: dict[str, list[int]] = defaultdict(list)
     for i, mid in enumerate(mentions.column("mention_id").to_pylist()):
         members[assignments[mid].entity_id].append(i)
@@ -50,6 +53,10 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment]) -> pa
     out: dict[str, list[Any]] = {c: [] for c in _SCHEMA.names}
     for eid in sorted(members):
         idx = members[eid]
+        if eid in kept:
+            for column in _SCHEMA.names:
+                out[column].append(kept[eid][column])
+            continue
         out["entity_id"].append(eid)
         out["mention_count"].append(len(idx))
         if len(idx) == 1 and not aliases[idx[0]]:  # one mention, one name: its values as they are

@@ -91,23 +91,44 @@ def lists_fingerprint(engine: Engine) -> str:
     return repr(tuple(row))
 
 
-def reusable_matches(engine: Engine, groups: dict[str, tuple[str, ...]], lists: str) -> dict[str, list[dict[str, Any]]]:
+def previous_groups(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """The last resolve's entities: each one's mention ids, sorted."""
+    return {eid: tuple(ms) for eid, ms in engine.fetch_all(
+        "SELECT entity_id, list(mention_id ORDER BY mention_id) FROM entity_mentions GROUP BY entity_id")}
+
+
+def reusable_matches(engine: Engine, groups: dict[str, tuple[str, ...]], lists: str,
+                     before: dict[str, tuple[str, ...]]) -> dict[str, list[dict[str, Any]]]:
     """The last resolve's screening results of entities it holds exactly as ``groups`` does, by entity id.
 
     Only when the lists are those it screened against (``lists_fingerprint``, stored with its model):
     an entity whose mentions did not change has the same names, countries and schema, so the same hits.
+    ``before``: ``previous_groups``.
     """
     stored = json.loads(engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1"))
     if not isinstance(stored, dict) or stored.get("lists") != lists:
         return {}
-    before = {eid: tuple(ms) for eid, ms in engine.fetch_all(
-        "SELECT entity_id, list(mention_id ORDER BY mention_id) FROM entity_mentions GROUP BY entity_id")}
     same = {eid for eid, ms in groups.items() if before.get(eid) == ms}
     out: dict[str, list[dict[str, Any]]] = {eid: [] for eid in same}
     for row in engine.fetch_dicts("SELECT * FROM sanctions_matches"):
         if row["entity_id"] in out:
             out[row["entity_id"]].append(row)
     return out
+
+
+def reusable_entities(engine: Engine, groups: dict[str, tuple[str, ...]], before: dict[str, tuple[str, ...]],
+                      shipment_mentions: set[str]) -> dict[str, dict[str, Any]]:
+    """The last resolve's ``entities`` rows of entities it holds exactly as ``groups`` does, every mention
+    a shipment party's, by entity id.
+
+    A shipment party's mention id hashes everything the mention says (name, address, country, id), so the
+    same ids give the same row; a listed or registered party's names and countries also come from other
+    rows (aliases, a list's countries) and are worked out again.
+    """
+    same = {eid for eid, ms in groups.items() if before.get(eid) == ms and shipment_mentions.issuperset(ms)}
+    if not same:
+        return {}
+    return {row["entity_id"]: row for row in engine.fetch_dicts("SELECT * FROM entities") if row["entity_id"] in same}
 
 
 def previous_resolve(engine: Engine) -> Previous | None:
