@@ -52,7 +52,8 @@ def _warm(state: AppState) -> None:
         first = next(iter(state.catalog.entities.records), None)
         if first is not None:
             api.entity_detail(state, first)
-    except DiversionError as exc:  # the app shut down meanwhile, or an old warehouse: the page will say
+    except Exception as exc:  # noqa: BLE001 - best effort: the app shut down meanwhile (its connection closed
+        # under this thread), or an old warehouse; the page itself will say what is wrong
         log.info("entity reads not warmed: %s", exc)
     # The indexes are millions of long-lived objects: left to the collector, every full collection walks
     # them all (a pause of every request of 100 ms and more). Frozen, collections see only new objects.
