@@ -19,7 +19,7 @@ from diversion.detect.finding import Finding
 from diversion.detect.registry import weights as flag_weights
 from diversion.engine import DuckDBEngine
 from diversion.graph import build_graph
-from diversion.leads import build_leads, combine, lead_dossier, rank_leads, shown_leads
+from diversion.leads import build_leads, combine, lead_dossier, quoted_evidence, rank_leads, shown_leads
 from tests.detect.minicase import build_minicase
 
 S = Settings()
@@ -131,15 +131,20 @@ def test_a_statistics_finding_is_named_by_its_country(mini_db):
 _FLAGS = ["sanctioned", "priority_goods", "transshipment", "brand_diversion"]
 
 
-@settings(max_examples=40, deadline=None)
+_IDS = st.lists(st.sampled_from(["s1", "s2", "s3", "s4", "ofac-1", ""]), max_size=9)
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(_FLAGS), st.sampled_from("abcd"), st.sampled_from([0.2, 0.5, 0.9, 1.0]),
-                          st.sampled_from("xyz"), st.lists(st.sampled_from(["s1", "s2", "ofac-1"]), max_size=3)),
-                max_size=30))
+                          st.sampled_from("xyz"), _IDS, _IDS, _IDS), max_size=30))
 def test_leads_from_the_best_finding_per_flag_equal_leads_from_all(rows):
     engine = DuckDBEngine(":memory:")
-    write_findings(engine, [Finding(d, e, s, f"{e} {d} {t}", {"shipment_ids": ids}) for d, e, s, t, ids in rows])
+    write_findings(engine, [Finding(d, e, s, f"{e} {d} {t}", {"shipment_ids": ships, "sanction_ids": listed,
+                                                               "entity_ids": related, "facts": {"n": 1}})
+                            for d, e, s, t, ships, listed, related in rows])
     labels = {e: (e.upper(), "RU") for e in "abcd"}
     weights = flag_weights(S)
-    every, best = load_findings(engine), load_findings(engine, best_only=True)
+    every = load_findings(engine)
+    best = load_findings(engine, best_only=True, keep=quoted_evidence)
     assert len(best) <= len(every)
     assert rank_leads(best, labels, weights) == rank_leads(every, labels, weights)

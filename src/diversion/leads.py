@@ -78,7 +78,11 @@ def combine(findings: Iterable[Finding], weights: dict[str, float]) -> dict[str,
     return out
 
 
-def evidence_ids(finding: Finding, limit: int = 3) -> list[str]:
+#: Shipment ids a lead quotes per flag (``evidence_ids``).
+EVIDENCE_SHIPMENTS = 3
+
+
+def evidence_ids(finding: Finding, limit: int = EVIDENCE_SHIPMENTS) -> list[str]:
     """The record ids a reader can look up for a finding (its ``RecordIds``), ``limit + 2`` at most.
 
     Up to ``limit`` shipments first, then list entries, registry links, domains and related entities.
@@ -86,6 +90,18 @@ def evidence_ids(finding: Finding, limit: int = 3) -> list[str]:
     lists = record_id_lists(finding.evidence)
     ids = lists.pop("shipment_ids", [])[:limit] + [i for kind in lists.values() for i in kind]
     return list(dict.fromkeys(ids))[: limit + 2]
+
+
+def quoted_evidence(evidence: dict[str, Any]) -> dict[str, list[str]]:
+    """The part of a finding's evidence a lead quotes: ``evidence_ids`` gives the same ids from it.
+
+    Each kind's first distinct ids, as many as ``evidence_ids`` can show; what leads hold of a
+    finding instead of its whole evidence (every shipment id of a large flow).
+    """
+    lists = record_id_lists(evidence)
+    shown = EVIDENCE_SHIPMENTS + 2
+    return {key: ids[:EVIDENCE_SHIPMENTS] if key == "shipment_ids" else list(dict.fromkeys(ids))[:shown]
+            for key, ids in lists.items()}
 
 
 def _evidence_text(findings: list[Finding], order: list[str]) -> str:
@@ -158,7 +174,8 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
     """
     if findings is None:
         require_stage(engine, "leads")
-        findings = load_findings(engine, best_only=True)  # the same ranking (tested), a fraction of the memory
+        # The same ranking as from every finding with all its evidence (tested), in a fraction of the memory.
+        findings = load_findings(engine, best_only=True, keep=quoted_evidence)
     leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
     rows = [{**lead.row(), "section": lead.section} for lead in leads]
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),

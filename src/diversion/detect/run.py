@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pyarrow as pa
 
@@ -61,16 +62,25 @@ def write_findings(engine: Engine, findings: list[Finding]) -> None:
     engine.replace_arrow("findings", data)
 
 
-def load_findings(engine: Engine, best_only: bool = False) -> list[Finding]:
+def load_findings(engine: Engine, best_only: bool = False,
+                  keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[Finding]:
     """The findings the last detection run wrote (a flag no detector declares any more is skipped).
 
     ``best_only``: one finding per entity and flag, its highest score (then the last summary in sort
-    order): all that lead ranking reads (``leads.rank_leads``), without holding every finding's evidence.
+    order): all that lead ranking reads (``leads.rank_leads``). ``keep``: what of each finding's evidence
+    to hold (the rest is dropped as each is read: a million findings' evidence is gigabytes).
     """
     if not engine.table_exists("findings"):
         return []
     known = set(registry())
     best = (" QUALIFY row_number() OVER (PARTITION BY entity_id, detector "
             "ORDER BY score DESC, summary DESC, finding_id) = 1") if best_only else ""
-    rows = engine.fetch_all(f"SELECT detector, entity_id, score, summary, evidence FROM findings{best}")
-    return [Finding(d, e, s, t, json.loads(ev) if ev else {}) for d, e, s, t, ev in rows if d in known]
+    out = []
+    for batch in engine.fetch_batches(f"SELECT detector, entity_id, score, summary, evidence FROM findings{best}"):
+        for row in batch.to_pylist():
+            if row["detector"] not in known:
+                continue
+            evidence = json.loads(row["evidence"]) if row["evidence"] else {}
+            out.append(Finding(row["detector"], row["entity_id"], row["score"], row["summary"],
+                               keep(evidence) if keep is not None else evidence))
+    return out
