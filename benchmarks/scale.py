@@ -78,9 +78,9 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
             g = build_graph(engine, settings)
             return f"{g.nodes:,} nodes, {g.edges:,} edges"
         if stage == "detect":
-            from diversion.detect import run_detection
+            from diversion.detect import detect_counts
 
-            return f"{len(run_detection(engine, settings)):,} findings"
+            return f"{sum(detect_counts(engine, settings).values()):,} findings"
         if stage == "leads":
             from diversion.leads import build_leads
 

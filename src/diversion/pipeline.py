@@ -72,7 +72,7 @@ def _run_stages(
 ) -> None:
     # Imported here: each stage pulls heavy libraries (Splink, plotly) that
     # commands which never run the pipeline should not pay for.
-    from diversion.detect import run_detection
+    from diversion.detect import detect_counts
     from diversion.graph import build_graph
     from diversion.leads import build_leads
     from diversion.resolve.pipeline import resolve
@@ -95,8 +95,8 @@ def _run_stages(
         return f"{g.nodes:,} nodes, {g.edges:,} edges"
 
     def do_detect() -> str:
-        findings = run_detection(engine, settings)
-        return f"{len(findings):,} findings from {len({f.detector for f in findings})} detectors"
+        counts = detect_counts(engine, settings)
+        return f"{sum(counts.values()):,} findings from {sum(1 for n in counts.values() if n)} detectors"
 
 
     def do_leads() -> str:

@@ -9,6 +9,7 @@ from diversion.detect import (
     DETECTORS,
     FLAGS,
     brand_diversion,
+    detect_counts,
     hosting_mismatch,
     impersonation,
     intermediary_surge,
@@ -188,3 +189,19 @@ def test_run_detection_writes_findings_idempotently(case_on_each_engine):
     assert len(rows) == len({f.finding_id for f in first}) > 20
     run_detection(engine, S)
     assert engine.fetch_all("SELECT * FROM findings ORDER BY finding_id") == rows
+
+
+def test_detect_counts_writes_what_run_detection_writes(case_on_each_engine):
+    """The streaming write (one detector's findings held at a time) gives the same table, counted per detector."""
+    engine, _ = case_on_each_engine
+    findings = run_detection(engine, S)
+    rows = engine.fetch_all("SELECT * FROM findings ORDER BY finding_id")
+    engine.execute("DELETE FROM findings")
+    counts = detect_counts(engine, S)
+    assert engine.fetch_all("SELECT * FROM findings ORDER BY finding_id") == rows
+    expected: dict[str, int] = {}
+    for f in {f.finding_id: f for f in findings}.values():
+        expected[f.detector] = expected.get(f.detector, 0) + 1
+    assert {k: v for k, v in counts.items() if v} == expected
+    assert detect_counts(engine, S, only=["sanctioned", "sanctioned"]) == {"sanctioned": expected["sanctioned"]}
+    assert engine.scalar("SELECT count(DISTINCT detector) FROM findings") == 1

@@ -31,17 +31,15 @@ def detect(
 ) -> None:
     """Run the red-flag detectors on the network (run `diversion graph` first) and write the findings table."""
     with warehouse(settings) as engine:
-        from diversion.detect import run_detection
+        from diversion.detect import detect_counts
         from diversion.runs import recorded_run
 
         with recorded_run(engine, "detect") as log, log.stage("detect"):
-            findings = run_detection(engine, settings, only=only)
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.detector] = counts.get(f.detector, 0) + 1
-    table = Table("detector", "findings", title=f"{len(findings):,} findings")
+            counts = detect_counts(engine, settings, only=only)
+    table = Table("detector", "findings", title=f"{sum(counts.values()):,} findings")
     for name, n in counts.items():
-        table.add_row(name, f"{n:,}")
+        if n:
+            table.add_row(name, f"{n:,}")
     console.print(table)
     console.print("Next: `diversion leads`.")
 

@@ -25,7 +25,7 @@ from diversion.detect import (
 from diversion.detect.context import DetectContext
 from diversion.detect.finding import Finding
 from diversion.detect.registry import Detector, detector, flags, registry, weights
-from diversion.detect.run import load_findings, run_detection, run_one, write_findings
+from diversion.detect.run import detect_counts, load_findings, run_detection, run_one, write_findings
 
 #: The flag vocabulary (from the registry), in report order.
 FLAGS: tuple[str, ...] = flags()
@@ -39,6 +39,6 @@ def method_text(name: str) -> str:
 
 
 __all__ = ["DETECTORS", "FLAGS", "DetectContext", "Detector", "Finding", "brand_diversion", "commissioning",
-           "hosting_mismatch", "impersonation", "intermediary_surge", "load_findings", "method_text",
+           "detect_counts", "hosting_mismatch", "impersonation", "intermediary_surge", "load_findings", "method_text",
            "military_end_user", "priority_goods", "registry", "run_detection", "run_one", "sanctioned",
            "sanctions_proximity", "transshipment", "weights", "write_findings"]
