@@ -13,6 +13,7 @@ from diversion.engine import DuckDBEngine
 from diversion.resolve import resolve
 from diversion.resolve.decisions import record_decision
 from diversion.resolve.synthetic import synthetic_shipments
+from tests.resolve.conftest import Case
 
 S = Settings()
 
@@ -127,16 +128,30 @@ def _matches(engine: DuckDBEngine) -> list[tuple]:
     return [(*row[:4], tuple(row[4] or ())) for row in rows]
 
 
-def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from diversion.resolve import sanctions_matches
-    from tests.resolve.conftest import Case
-
+def _listed_case() -> tuple[DuckDBEngine, Case]:
+    """A listed party, a shipment naming it, and an unrelated exporter: resolved once."""
     engine = DuckDBEngine(":memory:")
     case = Case(engine)
     case.sanctioned("ofac-1", "STROYTRANSGAZ LLC")
     case.shipment("s1", "Stroytransgaz", "OOO Kometa")
     case.shipment("s2", "Nexino Machinery GmbH", "OOO Kometa", exporter_country="AT")
+    return engine, case
+
+
+def _rebuilt(engine: DuckDBEngine) -> DuckDBEngine:
+    """The same lists and shipments in a fresh warehouse, resolved in full."""
+    full = DuckDBEngine(":memory:")
+    for table in ("sanctions", "sanction_names", "shipments"):
+        full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))
+    resolve(full, S)
+    return full
+
+
+def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from diversion.resolve import sanctions_matches
+
+    engine, case = _listed_case()
     resolve(engine, S)
     first = _matches(engine)
     assert any(m[1] == "ofac-1" for m in first)
@@ -163,11 +178,7 @@ def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
     resolve(engine, Settings(resolve=dataclasses.replace(S.resolve, screen_threshold=0.95)), incremental=True)
     assert any("nexino" in core for core in searched)
     resolve(engine, S, incremental=True)
-    full = DuckDBEngine(":memory:")
-    for table in ("sanctions", "sanction_names", "shipments"):
-        full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))
-    resolve(full, S)
-    assert _matches(full) == _matches(engine)
+    assert _matches(_rebuilt(engine)) == _matches(engine)
 
 
 def _entities(engine: DuckDBEngine) -> list[tuple]:
@@ -177,13 +188,8 @@ def _entities(engine: DuckDBEngine) -> list[tuple]:
 def test_unchanged_entities_keep_their_rows_and_listed_ones_are_worked_out_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from diversion.resolve import entities
-    from tests.resolve.conftest import Case
 
-    engine = DuckDBEngine(":memory:")
-    case = Case(engine)
-    case.sanctioned("ofac-1", "STROYTRANSGAZ LLC")
-    case.shipment("s1", "Stroytransgaz", "OOO Kometa")
-    case.shipment("s2", "Nexino Machinery GmbH", "OOO Kometa", exporter_country="AT")
+    engine, case = _listed_case()
     case.shipment("s3", "NEXINO MACHINERY G.M.B.H.", "OOO Kometa", exporter_country="AT")
     resolve(engine, S)
     nexino = engine.scalar("SELECT entity_id FROM entities WHERE canonical_name ILIKE 'nexino%'")
@@ -201,11 +207,7 @@ def test_unchanged_entities_keep_their_rows_and_listed_ones_are_worked_out_again
     assert not [names for names in picked if any("NEXINO" in n.upper() for n in names)], picked
     listed = engine.scalar("SELECT entity_id FROM entity_mentions m JOIN mentions USING (mention_id) "
                            "WHERE source_table = 'sanctions'")
-    full = DuckDBEngine(":memory:")
-    for table in ("sanctions", "sanction_names", "shipments"):
-        full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))
-    resolve(full, S)
-    assert _entities(full) == _entities(engine)
+    assert _entities(_rebuilt(engine)) == _entities(engine)
     # a listed party's names come from the list too: an alias added there shows although its mention id is
     # the same, because entities with a listed mention are always worked out again
     engine.execute("INSERT INTO sanction_names (entity_id, name, name_type) "
