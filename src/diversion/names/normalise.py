@@ -235,8 +235,6 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
 def _name_forms(name: str | None, schema: str | None = None, max_length: int = MAX_NAME_LENGTH) -> NameForms:
     """All matching forms of ``name`` (``name_forms``, cached for a long-lived process).
 
-    >>> name_forms('ООО "АМГ"').core, name_forms("AMG L.L.C.").core
-    ('amg', 'amg')
     >>> name_forms("Общество с ограниченной ответственностью «АМГ»").legal_forms
     ('llc',)
     """

@@ -14,6 +14,7 @@ runs inside the warehouse's database and the good rows stay there
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from pathlib import Path
@@ -69,7 +70,7 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     con = options.scratch or duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     # Country names are mapped after the read: their tables load meanwhile (DuckDB releases the GIL).
-    tables = threading.Thread(target=load_tables, daemon=True)
+    tables = threading.Thread(target=_load_tables_quietly, daemon=True)
     tables.start()
     try:
         raw = read_raw(con, path, mapping, check=lambda header: resolve_columns(header, mapping, str(path)))
@@ -89,6 +90,12 @@ def parse_shipments(path: Path, options: ParseOptions) -> ParsedFile:
     finally:
         if options.scratch is None:
             con.close()
+
+
+def _load_tables_quietly() -> None:
+    """``load_tables`` in a helper thread: a failure there is reported where the tables are read."""
+    with contextlib.suppress(Exception):
+        load_tables()
 
 
 def refuse_non_hs(mapping: Mapping, path: Path) -> None:
