@@ -75,6 +75,10 @@ class DuckDBEngine(Engine):
         limit = warehouse_memory_limit(memory_limit)
         if limit:
             config["memory_limit"] = limit
+        if not read_only:
+            # A new file gets DuckDB's current format: its dictionary+FSST strings make writes ~20 % cheaper
+            # (compression analysis is most of a large insert). An existing file keeps the format it has.
+            config["storage_compatibility_version"] = "latest"
         try:
             self.con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.Error as exc:
