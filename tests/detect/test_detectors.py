@@ -205,3 +205,40 @@ def test_detect_counts_writes_what_run_detection_writes(case_on_each_engine):
     assert {k: v for k, v in counts.items() if v} == expected
     assert detect_counts(engine, S, only=["sanctioned", "sanctioned"]) == {"sanctioned": expected["sanctioned"]}
     assert engine.scalar("SELECT count(DISTINCT detector) FROM findings") == 1
+
+
+def test_detect_counts_writes_a_yielding_detector_in_chunks_and_keeps_the_last_of_a_repeat(
+        case_on_each_engine, monkeypatch):
+    """Findings a detector yields are written a chunk at a time; one repeated in a later chunk replaces the first."""
+    import diversion.detect.run as run
+    from diversion.detect.registry import Detector
+
+    engine, _ = case_on_each_engine
+
+    def find(ctx):
+        for i, score in enumerate([0.1, 0.2, 0.3, 0.4]):
+            yield Finding("priority_goods", f"e{i}", score, f"finding {i}", {"shipment_ids": [f"s{i}"]})
+        yield Finding("priority_goods", "e0", 0.9, "finding 0", {"shipment_ids": ["s9"]})  # e0's again
+
+    fake = Detector("priority_goods", find, weight=0.25, severity="supporting")
+    monkeypatch.setattr(run, "detector", lambda name: fake)
+    monkeypatch.setattr(run, "WRITE_CHUNK", 3)
+    assert detect_counts(engine, S, only=["priority_goods"]) == {"priority_goods": 4}
+    rows = engine.fetch_all("SELECT entity_id, score, evidence FROM findings ORDER BY entity_id")
+    assert [(e, s) for e, s, _ in rows] == [("e0", 0.9), ("e1", 0.2), ("e2", 0.3), ("e3", 0.4)]
+    assert '"s9"' in rows[0][2]
+    expected = engine.fetch_all("SELECT * FROM findings ORDER BY finding_id")
+    run_detection(engine, S, only=["priority_goods"])
+    assert engine.fetch_all("SELECT * FROM findings ORDER BY finding_id") == expected
+
+
+def test_detect_counts_in_small_chunks_writes_what_run_detection_writes(case_on_each_engine, monkeypatch):
+    """The real detectors through chunks of two findings: the same table as holding them all."""
+    import diversion.detect.run as run
+
+    engine, _ = case_on_each_engine
+    run_detection(engine, S)
+    rows = engine.fetch_all("SELECT * FROM findings ORDER BY finding_id")
+    monkeypatch.setattr(run, "WRITE_CHUNK", 2)
+    detect_counts(engine, S)
+    assert engine.fetch_all("SELECT * FROM findings ORDER BY finding_id") == rows

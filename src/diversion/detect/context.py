@@ -20,7 +20,7 @@ Lookups (temporary tables of this connection):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
@@ -36,6 +36,9 @@ from diversion.graph import keys
 from diversion.read.money import money
 from diversion.reference import load_chpl, load_hubs
 from diversion.reference.hs import TIER_ORDER
+
+#: Rows turned into dictionaries at a time by ``DetectContext.stream``.
+STREAM_BATCH = 10_000
 
 #: Value in the report currency, and the join it reads (defined with the other shared keys).
 VALUE, FX_JOIN = keys.VALUE, keys.FX_JOIN
@@ -154,6 +157,18 @@ class DetectContext:
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a detector query (settings as bound parameters) and return its rows."""
         return self.engine.fetch_dicts(sql, params or [])
+
+    def stream(self, sql: str, params: list[Any] | None = None, batch: int = STREAM_BATCH) -> Iterator[dict[str, Any]]:
+        """``rows`` one at a time, for a query with very many rows (one per entity of a large warehouse).
+
+        The result is held as Arrow (columnar: a small part of what the same rows take as Python
+        dictionaries) and turned into dictionaries ``batch`` rows at a time, so a detector that yields its
+        findings never holds them all. Labels are read first: the detector may name entities meanwhile.
+        """
+        self.labels  # noqa: B018  (read before the stream: a lookup while it is read would be a second query)
+        table = self.engine.fetch_arrow(sql, params or [])
+        for part in table.to_batches(batch):
+            yield from part.to_pylist()
 
 
 def listing_text(listed: date | None) -> str:

@@ -10,7 +10,7 @@ modules in report order; nothing else names the flags.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from functools import cache
 from importlib import import_module
@@ -46,7 +46,8 @@ class Detector:
     """One red flag: what it is called, what it reads, how much it weighs, and the function that finds it."""
 
     name: str
-    find: Callable[[DetectContext], list[Finding]]
+    #: Returns the findings, or yields them (a detector with very many findings: they are written as they come).
+    find: Callable[[DetectContext], Iterable[Finding]]
     #: Default weight of the flag in the lead score (``leads.weights`` overrides it).
     weight: float
     severity: str

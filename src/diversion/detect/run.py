@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 import pyarrow as pa
@@ -15,16 +16,24 @@ from diversion.detect.registry import Detector, detector, registry
 from diversion.engine import Engine
 from diversion.read.stages import record_stage, require_stage
 
+#: Findings written at a time by ``detect_counts``: a detector that yields its findings is never held whole.
+WRITE_CHUNK = 20_000
+
 
 def run_one(found: Detector, engine: Engine, settings: Settings, ctx: DetectContext | None = None) -> list[Finding]:
     """Run one detector: build the lookups it declares, then call it with the context."""
+    return list(iter_one(found, engine, settings, ctx))
+
+
+def iter_one(found: Detector, engine: Engine, settings: Settings,
+             ctx: DetectContext | None = None) -> Iterator[Finding]:
+    """``run_one``, finding by finding as the detector yields them (a list-returning detector gives its list)."""
     ctx = ctx or DetectContext(engine, settings)
     ctx.need(*found.tables)
-    findings = found.find(ctx)
-    for f in findings:
+    for f in found.find(ctx):
         if f.detector != found.name:
             raise ValueError(f"detector {found.name} returned a {f.detector} finding")
-    return findings
+        yield f
 
 
 def run_detection(engine: Engine, settings: Settings, only: Iterable[str] | None = None) -> list[Finding]:
@@ -53,10 +62,16 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
     """
     counts: dict[str, int] = {}
 
-    def write(name: str, found: list[Finding]) -> None:
-        unique = _unique(found)
-        engine.insert_arrow("findings", findings_table(unique))
-        counts[name] = len(unique)
+    def write(name: str, found: Iterable[Finding]) -> None:
+        written: set[str] = set()
+        while chunk := list(islice(found, WRITE_CHUNK)):
+            unique = _unique(chunk)
+            again = [f.finding_id for f in unique if f.finding_id in written]
+            if again:  # the same finding in an earlier chunk: the last one is kept, as in ``run_detection``
+                engine.execute(f"DELETE FROM findings WHERE finding_id IN ({', '.join('?' * len(again))})", again)
+            engine.insert_arrow("findings", findings_table(unique))
+            written.update(f.finding_id for f in unique)
+        counts[name] = len(written)
 
     with engine.transaction():
         engine.reset_table("findings")
@@ -66,13 +81,13 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
 
 
 def _run(engine: Engine, settings: Settings, only: Iterable[str] | None,
-         sink: Callable[[str, list[Finding]], None]) -> int:
+         sink: Callable[[str, Iterator[Finding]], None]) -> int:
     """Run the chosen detectors with one context, giving each one's findings to ``sink``; how many ran."""
     chosen = [detector(n) for n in dict.fromkeys(only)] if only else list(registry().values())
     require_stage(engine, "detect")
     ctx = DetectContext(engine, settings)
     for found in chosen:
-        sink(found.name, run_one(found, engine, settings, ctx))
+        sink(found.name, iter_one(found, engine, settings, ctx))
     return len(chosen)
 
 
