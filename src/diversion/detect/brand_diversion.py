@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from diversion.config import Settings
 from diversion.detect.common import OLD_MACHINES, old_machines
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext
@@ -42,7 +44,7 @@ _SQL = f"""
 """
 
 
-def find(ctx: DetectContext) -> list[Finding]:
+def find(ctx: DetectContext) -> Iterator[Finding]:
     """Ships a brand while not on that brand's authorised-distributor list.
 
     Only brands with a distributor list are judged, and the brand's maker (an
@@ -57,9 +59,7 @@ def find(ctx: DetectContext) -> list[Finding]:
     are what a diverter buys on the second-hand market.
     """
     d = ctx.settings.detect
-    rows = ctx.rows(_SQL, [d.destination_country])
-    findings = []
-    for r in rows:
+    for r in ctx.stream(_SQL, [d.destination_country]):  # yielded: written as they come
         country = r["exporter_country"] or ctx.labels.get(r["entity_id"], ("", None))[1]
         third = bool(country) and country not in (r["authorised_countries"] or [])
         score = d.brand_base_score + (d.brand_third_country_bonus if third else 0.0)
@@ -78,8 +78,7 @@ def find(ctx: DetectContext) -> list[Finding]:
                              "Shipper's country": country or "unknown", "Third country": "yes" if third else "no",
                              "Shipments": r["shipments"], "Value": ctx.money(r["value"]),
                              "First and last": f"{r['first_date']} to {r['last_date']}"}
-        findings.append(Finding(NAME, r["entity_id"], score, summary, evidence))
-    return findings
+        yield Finding(NAME, r["entity_id"], score, summary, evidence)
 
 
 def detect(engine: Engine, settings: Settings) -> list[Finding]:

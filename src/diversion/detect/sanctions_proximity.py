@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -110,7 +111,7 @@ def _trade_in_time(
     return {(r["a"], r["b"]): r for r in rows}
 
 
-def find(ctx: DetectContext) -> list[Finding]:
+def find(ctx: DetectContext) -> Iterator[Finding]:
     """Within ``detect.proximity_max_hops`` (default 2) hops of a sanctioned entity, at a time that counts.
 
     Starting from every sanctioned entity (listed, or blocked by the OFAC 50%
@@ -132,7 +133,7 @@ def find(ctx: DetectContext) -> list[Finding]:
     d = ctx.settings.detect
     listed = sanctioned_ids(ctx.engine, ctx.settings)
     if not listed or d.proximity_max_hops < 1:
-        return []
+        return
     dates = ctx.listed_on
     sources = sorted((s, dates.get(s)) for s in listed)
     _reach(ctx, sources, d.proximity_max_hops)
@@ -156,8 +157,7 @@ def find(ctx: DetectContext) -> list[Finding]:
         chains[id(r)] = chain
     trade = _trade_in_time(ctx, sorted({(c["from"], c["to"], c["since"]) for chain in chains.values()
                                         for c in chain if c["kind"] == "trade"}, key=str))
-    findings = []
-    for r in reached:
+    for r in reached:  # yielded: written as they come (``detect_counts``)
         chain = chains[id(r)]
         if not chain or any(c["from"] == c["to"] for c in chain):
             continue
@@ -185,14 +185,13 @@ def find(ctx: DetectContext) -> list[Finding]:
         summary = (f"{name}{itself} {how} {first['to_name']}, which is sanctioned ({when})." if r["hop"] == 1 else
                    f"{name} is {r['hop']} hops from the sanctioned {origin} ({when}): it {how} {first['to_name']}.")
         ids = [i for c in chain for i in c["shipment_ids"]]
-        findings.append(Finding(NAME, r["node"], score, summary, {
+        yield Finding(NAME, r["node"], score, summary, {
             "hops": r["hop"], "sanctioned_entity": r["origin"], "sanctioned_name": origin,
             "listed_on": r["listed"], "path": chain, "currency": ctx.currency,
             **RecordIds(shipment_ids=ids[:10], edge_ids=[c["edge_id"] for c in chain if c["edge_id"]]),
             "facts": {"Sanctioned party": origin, "Listed on": r["listed"] or "not given by the list",
                       "Hops": r["hop"], "Chain": " → ".join([name] + [c["to_name"] for c in chain])},
-        }))
-    return findings
+        })
 
 
 def detect(engine: Engine, settings: Settings) -> list[Finding]:
