@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 import pyarrow as pa
@@ -17,54 +16,73 @@ from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
 from diversion.flows.attribution import growth_attribution
-from diversion.graph.keys import VALUE_USD, brand_key_sql
+from diversion.graph.keys import VALUE_USD
 
 NAME = "intermediary_surge"
 
-#: SQL for each kind of flow: its key and label, over shipments ``s`` and their parties ``se``.
-#: Most specific first: on equal scores the evidence names the narrowest flow (an importer's brand).
+#: SQL for each kind of flow: its key, over shipments ``s``, their parties ``se`` and the brand map ``bm``
+#: (joined for the brand kinds). Most specific first: on equal scores the evidence names the narrowest flow
+#: (an importer's brand).
 FLOW_KEYS: dict[str, str] = {
-    "importer_brand": "se.importer_entity_id || '|' || " + brand_key_sql("s.brand"),
+    "importer_brand": "se.importer_entity_id || '|' || bm.brand_key",
     "importer": "se.importer_entity_id",
-    "brand": brand_key_sql("s.brand"),
+    "brand": "bm.brand_key",
     "hs4": "substr(s.hs_code, 1, 4)",
 }
 
 
-def _flow_rows_sql(kinds: list[str], destination: str, cutoff: date) -> tuple[str, list[Any]]:
-    """Monthly value (US dollars and report currency) per flow, counterpart and month; with its parameters."""
-    # Monthly buckets, except that a month straddling the cut-off is split at it.
-    bucket = ("CASE WHEN s.date < CAST(? AS DATE) THEN date_trunc('month', s.date)::DATE "
-              "ELSE greatest(date_trunc('month', s.date)::DATE, CAST(? AS DATE)) END")
+def _brand_join(kind: str) -> str:
+    """The brand map joined for a brand kind of flow (``bm`` in its key; a join, not ``brand_key_sql``'s
+    subquery: Spark refuses a correlated subquery in a join condition, where the flows that grew are joined)."""
+    return "LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if "brand" in kind else ""
+
+
+def _flow_sql(kinds: list[str], destination: str, select: str, select_params: list[Any],
+              join: str = "") -> tuple[str, list[Any]]:
+    """``select`` over shipments ``s`` and their parties ``se``, grouped by flow, for each kind of flow.
+
+    ``select`` and ``join`` (added to each part's ``FROM``) may hold ``{key}``, the flow's key expression;
+    ``select_params`` are the select's parameters, and a ``join`` reads the kind's name as its one parameter.
+    """
     where = "AND s.importer_country = ?" if destination else ""
     parts, params = [], []
     for kind in kinds:
         key = FLOW_KEYS[kind]
         brand_only = "AND s.brand IS NOT NULL AND trim(s.brand) <> ''" if "brand" in kind else ""
         parts.append(f"""
-            SELECT CAST(? AS VARCHAR) AS flow, {key} AS flow_key, se.exporter_entity_id AS counterpart,
-                   {bucket} AS month, sum({VALUE_USD}) AS value, sum({VALUE}) AS value_rc
-            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {FX_JOIN}
+            SELECT CAST(? AS VARCHAR) AS flow, {key} AS flow_key, {select.replace("{key}", key)}
+            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {_brand_join(kind)}
+                 {join.replace("{key}", key)}
             WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where} {brand_only}
             GROUP BY ALL""")
-        params += [kind, cutoff, cutoff] + ([destination] if destination else [])
+        params += [kind, *select_params, *([kind] if join else []), *([destination] if destination else [])]
     return " UNION ALL ".join(parts), params
 
 
 def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any]]:
-    """Monthly rows of the flows that grew enough to look at (the rest never leave SQL)."""
+    """Monthly value (US dollars and report currency) per counterpart of each flow that grew enough.
+
+    Two passes: the flows' totals before and after the cut-off pick the flows that grew (few), then only
+    their shipments are summed by counterpart and month. At 10M shipments the monthly rows of every flow
+    are tens of millions of groups; those of the flows that grew, thousands.
+    """
     d = ctx.settings.detect
-    flow_sql, params = _flow_rows_sql(kinds, d.destination_country, d.cutoff_date)
-    ctx.engine.execute(f"CREATE OR REPLACE TEMP TABLE _flow_rows AS {flow_sql}", params)
-    return ctx.rows("""
-        WITH totals AS (
-            SELECT flow, flow_key,
-                   sum(value) FILTER (WHERE month < CAST(? AS DATE)) AS before,
-                   sum(value) FILTER (WHERE month >= CAST(? AS DATE)) AS after
-            FROM _flow_rows GROUP BY flow, flow_key)
-        SELECT r.* FROM _flow_rows r JOIN totals t USING (flow, flow_key)
-        WHERE t.before > 0 AND t.after - t.before >= ? AND t.after / t.before >= ?
-    """, [d.cutoff_date, d.cutoff_date, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
+    cut = d.cutoff_date
+    totals, params = _flow_sql(kinds, d.destination_country, (
+        f"sum({VALUE_USD}) FILTER (WHERE s.date < CAST(? AS DATE)) AS before, "
+        f"sum({VALUE_USD}) FILTER (WHERE s.date >= CAST(? AS DATE)) AS after"), [cut, cut])
+    ctx.engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE _surge_flows AS SELECT flow, flow_key FROM ({totals}) "
+        "WHERE before > 0 AND after - before >= ? AND after / before >= ?",
+        [*params, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
+    # Monthly buckets, except that a month straddling the cut-off is split at it.
+    bucket = ("CASE WHEN s.date < CAST(? AS DATE) THEN date_trunc('month', s.date)::DATE "
+              "ELSE greatest(date_trunc('month', s.date)::DATE, CAST(? AS DATE)) END")
+    monthly, params = _flow_sql(
+        kinds, d.destination_country,
+        f"se.exporter_entity_id AS counterpart, {bucket} AS month, sum({VALUE_USD}) AS value, sum({VALUE}) AS value_rc",
+        [cut, cut], join=f"JOIN _surge_flows f ON f.flow = ? AND f.flow_key = {{key}} {FX_JOIN}")
+    return ctx.rows(monthly, params)
 
 
 def _label(flow: str, key: str, labels: dict[str, tuple[str, str | None]], brands: dict[str, str]) -> str:
@@ -203,7 +221,7 @@ def _samples(ctx: DetectContext, picks: list[tuple[str, str, str]]) -> dict[str,
     for kind, key in FLOW_KEYS.items():
         parts.append(f"""SELECT p.entity_id, s.record_id, s.date, s.manufacture_year FROM _surge_picks p
             JOIN shipment_entities se ON se.exporter_entity_id = p.entity_id
-            JOIN shipments s ON s.record_id = se.record_id
+            JOIN shipments s ON s.record_id = se.record_id {_brand_join(kind)}
             WHERE p.flow = ? AND {key} = p.flow_key AND s.date >= CAST(? AS DATE)""")
         params += [kind, d.cutoff_date]
     rows = ctx.rows(f"""
