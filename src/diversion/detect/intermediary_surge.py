@@ -37,26 +37,23 @@ def _brand_join(kind: str) -> str:
     return "LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if "brand" in kind else ""
 
 
-def _flow_sql(kinds: list[str], destination: str, select: str, select_params: list[Any],
+def _flow_sql(kind: str, destination: str, select: str, select_params: list[Any],
               join: str = "") -> tuple[str, list[Any]]:
-    """``select`` over shipments ``s`` and their parties ``se``, grouped by flow, for each kind of flow.
+    """``select`` over shipments ``s`` and their parties ``se``, grouped by flow, for one kind of flow.
 
-    ``select`` and ``join`` (added to each part's ``FROM``) may hold ``{key}``, the flow's key expression;
-    ``select_params`` are the select's parameters, and a ``join`` reads the kind's name as its one parameter.
+    ``join`` (added to the ``FROM``) may hold ``{key}``, the flow's key expression, and reads the kind's
+    name as its one parameter; ``select_params`` are the select's parameters.
     """
+    key = FLOW_KEYS[kind]
     where = "AND s.importer_country = ?" if destination else ""
-    parts, params = [], []
-    for kind in kinds:
-        key = FLOW_KEYS[kind]
-        brand_only = "AND s.brand IS NOT NULL AND trim(s.brand) <> ''" if "brand" in kind else ""
-        parts.append(f"""
-            SELECT CAST(? AS VARCHAR) AS flow, {key} AS flow_key, {select.replace("{key}", key)}
-            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {_brand_join(kind)}
-                 {join.replace("{key}", key)}
-            WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where} {brand_only}
-            GROUP BY ALL""")
-        params += [kind, *select_params, *([kind] if join else []), *([destination] if destination else [])]
-    return " UNION ALL ".join(parts), params
+    brand_only = "AND s.brand IS NOT NULL AND trim(s.brand) <> ''" if "brand" in kind else ""
+    sql = f"""
+        SELECT CAST(? AS VARCHAR) AS flow, {key} AS flow_key, {select}
+        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {_brand_join(kind)}
+             {join.replace("{key}", key)}
+        WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where} {brand_only}
+        GROUP BY ALL"""
+    return sql, [kind, *select_params, *([kind] if join else []), *([destination] if destination else [])]
 
 
 def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any]]:
@@ -64,25 +61,32 @@ def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any
 
     Two passes: the flows' totals before and after the cut-off pick the flows that grew (few), then only
     their shipments are summed by counterpart and month. At 10M shipments the monthly rows of every flow
-    are tens of millions of groups; those of the flows that grew, thousands.
+    are tens of millions of groups; those of the flows that grew, thousands. One kind of flow at a time:
+    each query joins every shipment to its parties, and a union of the kinds held a join per kind at once.
     """
     d = ctx.settings.detect
     cut = d.cutoff_date
-    totals, params = _flow_sql(kinds, d.destination_country, (
-        f"sum({VALUE_USD}) FILTER (WHERE s.date < CAST(? AS DATE)) AS before, "
-        f"sum({VALUE_USD}) FILTER (WHERE s.date >= CAST(? AS DATE)) AS after"), [cut, cut])
-    ctx.engine.execute(
-        f"CREATE OR REPLACE TEMP TABLE _surge_flows AS SELECT flow, flow_key FROM ({totals}) "
-        "WHERE before > 0 AND after - before >= ? AND after / before >= ?",
-        [*params, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
+    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _surge_flows (flow VARCHAR, flow_key VARCHAR)")
+    for kind in kinds:
+        totals, params = _flow_sql(kind, d.destination_country, (
+            f"sum({VALUE_USD}) FILTER (WHERE s.date < CAST(? AS DATE)) AS before, "
+            f"sum({VALUE_USD}) FILTER (WHERE s.date >= CAST(? AS DATE)) AS after"), [cut, cut])
+        ctx.engine.execute(
+            f"INSERT INTO _surge_flows SELECT flow, flow_key FROM ({totals}) "
+            "WHERE before > 0 AND after - before >= ? AND after / before >= ?",
+            [*params, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
     # Monthly buckets, except that a month straddling the cut-off is split at it.
     bucket = ("CASE WHEN s.date < CAST(? AS DATE) THEN date_trunc('month', s.date)::DATE "
               "ELSE greatest(date_trunc('month', s.date)::DATE, CAST(? AS DATE)) END")
-    monthly, params = _flow_sql(
-        kinds, d.destination_country,
-        f"se.exporter_entity_id AS counterpart, {bucket} AS month, sum({VALUE_USD}) AS value, sum({VALUE}) AS value_rc",
-        [cut, cut], join=f"JOIN _surge_flows f ON f.flow = ? AND f.flow_key = {{key}} {FX_JOIN}")
-    return ctx.rows(monthly, params)
+    rows: list[dict[str, Any]] = []
+    for kind in kinds:
+        monthly, params = _flow_sql(
+            kind, d.destination_country,
+            f"se.exporter_entity_id AS counterpart, {bucket} AS month, sum({VALUE_USD}) AS value, "
+            f"sum({VALUE}) AS value_rc", [cut, cut],
+            join=f"JOIN _surge_flows f ON f.flow = ? AND f.flow_key = {{key}} {FX_JOIN}")
+        rows += ctx.rows(monthly, params)
+    return rows
 
 
 def _label(flow: str, key: str, labels: dict[str, tuple[str, str | None]], brands: dict[str, str]) -> str:
