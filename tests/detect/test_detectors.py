@@ -43,6 +43,21 @@ def test_finding_rejects_unknown_flags_and_clips_scores():
     assert Finding("sanctioned", "e", 1.7, "x").score == 1.0
 
 
+def test_evidence_rounds_sums_the_same_whatever_order_they_were_added_in():
+    """Ten significant digits, through twelve: a tie at ten digits no longer rounds by the sum's last bits."""
+    import numpy as np
+
+    amounts = [0.1 * i + 1234.56789 for i in range(1, 60)]
+    forward, backward = sum(amounts), sum(reversed(amounts))
+    tie_low, tie_high = 100272.68974999999, 100272.68975000001  # one exact tie, summed two ways
+    for a, b in ((forward, backward), (tie_low, tie_high)):
+        one = Finding("priority_goods", "e", 0.5, "x", {"value": a, "more": [{"v": b}]}).evidence_json()
+        two = Finding("priority_goods", "e", 0.5, "x", {"value": b, "more": [{"v": a}]}).evidence_json()
+        assert one == two
+    found = Finding("priority_goods", "e", 0.5, "x", {"v": [np.float64(1 / 3), (2.0, "s"), True, None]})
+    assert found.evidence_json() == '{"v": [0.3333333333, [2.0, "s"], true, null]}'
+
+
 def test_finding_rejects_record_ids_that_are_not_lists_of_text():
     with pytest.raises(TypeError, match="shipment_ids"):
         Finding("priority_goods", "e", 0.5, "x", {"shipment_ids": "s-1"})

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypedDict, cast
 
 
@@ -79,7 +80,7 @@ class Finding:
         """The ids of the records behind this finding (``record_ids`` of its evidence)."""
         return record_ids(self.evidence)
 
-    @property
+    @cached_property  # read several times per finding when findings are written (a million at 10M rows)
     def finding_id(self) -> str:
         """Stable id: the same finding on the same data gets the same id."""
         key = json.dumps([self.detector, self.entity_id, self.summary], ensure_ascii=False)
@@ -88,8 +89,8 @@ class Finding:
     def evidence_json(self) -> str:
         """The evidence as JSON text (dates and other values as strings).
 
-        Floats keep ten significant digits: sums over many shipments differ in
-        the last bits with the order an engine adds them in.
+        Floats keep ten significant digits (rounded through twelve): sums over
+        many shipments differ in the last bits with the order an engine adds them in.
         """
         evidence = dict(self.evidence)
         if isinstance(evidence.get("facts"), dict):  # labelled facts keep the detector's order
@@ -98,10 +99,17 @@ class Finding:
 
 
 def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return float(f"{value:.10g}")
-    if isinstance(value, dict):
+    kind = type(value)
+    # Exact types first (text and ids are most of any evidence), then their subclasses (numpy floats).
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is float or isinstance(value, float):
+        # To 12 digits first: two sums of the same amounts in another order differ in the last bits, and
+        # when the exact value is a tie at 10 digits (money sums often are) those bits decided which way
+        # it rounded (priority_goods' values changed between two runs on the same warehouse).
+        return float(f"{float(f'{value:.12g}'):.10g}")
+    if kind is dict or isinstance(value, dict):
         return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if kind is list or isinstance(value, list | tuple):
         return [_rounded(v) for v in value]
     return value
