@@ -257,3 +257,20 @@ def test_detect_counts_in_small_chunks_writes_what_run_detection_writes(case_on_
     monkeypatch.setattr(run, "WRITE_CHUNK", 2)
     detect_counts(engine, S)
     assert engine.fetch_all("SELECT * FROM findings ORDER BY finding_id") == rows
+
+
+def test_stream_gives_the_rows_that_rows_gives(case_engine):
+    """``DetectContext.stream`` (Arrow, by the batch) reads the same values as ``rows`` (DuckDB's own rows):
+    lists, dates, doubles and counts of the detectors that stream."""
+    from diversion.detect.context import DetectContext
+
+    engine, _ = case_engine
+    ctx = DetectContext(engine, S)
+    for module in (priority_goods, brand_diversion):
+        ctx.need(*module.DETECTOR.tables)
+        params = [S.detect.destination_country]
+        expected = ctx.rows(module._SQL, params)
+        assert expected
+        key = lambda r: (r["entity_id"], str(r.get("brand_key")))  # noqa: E731
+        for batch in (1, 2, 10_000):
+            assert sorted(ctx.stream(module._SQL, params, batch=batch), key=key) == sorted(expected, key=key)
