@@ -39,6 +39,9 @@ class LinkageBackend:
     #: Score each group of identical records once (``resolve.collapse``). Not on Spark yet: PySpark types a
     #: list column it sees only nulls of (a small twin table) as VOID.
     collapses = False
+    #: Score only the blocked pairs whose match weight could reach the threshold (``resolve.candidates``: its
+    #: pair generation runs on an in-process DuckDB).
+    bounds_pairs = False
     #: Runs in this process: an incremental resolve (new mentions against the known ones) can use it.
     in_process = False
 
@@ -66,6 +69,7 @@ class InProcessLinkage(LinkageBackend):
     chunked_predict = True
     predict_apart = True  # a clean database, without training's tables
     collapses = True
+    bounds_pairs = True
     in_process = True
 
     def __init__(self, limit: str = "") -> None:

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from splink import Linker
 
 from diversion.engine import Engine, InProcessLinkage, LinkageBackend
+from diversion.resolve.candidates import candidate_filter, candidate_records
 from diversion.resolve.collapse import Collapsed, collapse, expand, twins
 from diversion.resolve.model import SAME_NAME_COLUMN, same_name_tf, settings
 from diversion.resolve.training import TrainedParams, train
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 #: Automatic chunking: Splink's predict is split so that each part blocks about this many mentions'
 #: worth of pairs (chunks per side: ceil(sqrt(mentions / this)); 1 below it, 4 at 1M mentions).
 MENTIONS_PER_CHUNK = 100_000
+
+#: With candidate pairs (``resolve.candidates``), Splink's predict is chunked when they are more than this many
+#: (chunks per side: ceil(sqrt(pairs / this))).
+PAIRS_PER_CHUNK = 5_000_000
 
 #: Above this many mentions the model is trained on a fixed sample of this many: those with the smallest ids
 #: (ids are hashes: a random draw that every run and backend draws alike; the u sample of ``training`` is
@@ -44,6 +49,8 @@ class Linkage:
     train_seconds: float = 0.0  # estimating the model (0 when parameters were given)
     predict_seconds: float = 0.0  # Splink's blocking and scoring
     records: int = 0  # linkage records Splink compared: one per group of identical mentions (``collapse``)
+    blocked: int | None = None  # distinct record pairs sharing a blocking key (when ``candidates`` counted them)
+    compared: int | None = None  # of those, the pairs Splink scored (``candidates``: whose weight could reach)
 
 
 def quiet_splink() -> None:
@@ -88,6 +95,7 @@ def predict(linker: Linker, min_probability: float, chunks: int = 1) -> Any:
 def score_pairs(
     table: pa.Table, min_probability: float, engine: Engine | None = None, params: TrainedParams | None = None,
     seed: int = 42, chunks: int = 0, memory_limit: str = "", collapse_identical: bool = True,
+    bound_pairs: bool = True,
 ) -> Linkage:
     """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given, then predict.
 
@@ -101,6 +109,8 @@ def score_pairs(
     ``engine.linkage.memory_limit``); beyond it DuckDB spills to disk.
     ``collapse_identical``: predict once per group of identical records (``collapse``; the same pairs, fewer
     comparisons; backends that ``collapses``); off, every mention is a record (the benchmark's baseline).
+    ``bound_pairs``: score only the blocked pairs whose match weight could reach ``min_probability``
+    (``candidates``; the same pairs come out; backends that ``bounds_pairs``); off, every blocked pair.
     """
     quiet_splink()
     if table.num_rows < 2:
@@ -126,22 +136,37 @@ def score_pairs(
     # is the one every mention gives.
     collapsed = (collapse(table) if collapse_identical and backend.collapses
                  else Collapsed(table, table.select([]), 0))
-    linker = Linker(backend.register(collapsed.records, "mentions_input"),
-                    settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
-    register_same_name_lookup(linker, backend, table, params.prior)
-    parts = predict_chunks(collapsed.records.num_rows, chunks) if backend.chunked_predict else 1
-    found = scored_pairs(predict(linker, min_probability, parts))
+    # Only the blocked pairs whose match weight could reach ``min_probability`` are scored (``candidates``).
+    condition = (candidate_filter(params.levels, params.prior, min_probability)
+                 if bound_pairs and backend.bounds_pairs else None)
+    chosen = candidate_records(collapsed.records, condition, memory_limit) if condition is not None else None
+    if chosen is None:
+        parts = predict_chunks(collapsed.records.num_rows, chunks) if backend.chunked_predict else 1
+        found = _predict(backend, collapsed.records, params, table, min_probability, parts)
+    elif chosen.pairs:
+        parts = chunks or max(1, math.ceil(math.sqrt(chosen.pairs / PAIRS_PER_CHUNK)))
+        found = _predict(backend, chosen.records, params, table, min_probability, parts, candidates=True)
+    else:
+        found = PAIRS_SCHEMA.empty_table()
     twin_input = twins(collapsed) if collapsed.collapsed else None
     if twin_input is not None and twin_input.num_rows:
-        twin_linker = Linker(backend.register(twin_input, "twins_input"),
-                             settings(params.prior, params.levels, calibrated=True), log_level=logging.ERROR)
-        register_same_name_lookup(twin_linker, backend, table, params.prior)
-        found = expand(found, scored_pairs(predict(twin_linker, min_probability)), collapsed.members)
+        found = expand(found, _predict(backend, twin_input, params, table, min_probability, 1), collapsed.members)
     elif collapsed.collapsed:
         found = expand(found, PAIRS_SCHEMA.empty_table(), collapsed.members)
     backend.close()
-    timing = {"train_seconds": trained - started, "predict_seconds": time.perf_counter() - trained}
-    return Linkage(found, params, records=collapsed.records.num_rows, **timing)
+    return Linkage(found, params, train_seconds=trained - started, predict_seconds=time.perf_counter() - trained,
+                   records=collapsed.records.num_rows, blocked=chosen.blocked if chosen is not None else None,
+                   compared=chosen.pairs if chosen is not None else None)
+
+
+def _predict(backend: LinkageBackend, records: pa.Table, params: TrainedParams, table: pa.Table,
+             min_probability: float, parts: int, candidates: bool = False) -> pa.Table:
+    """Splink's pairs of ``records`` at ``min_probability`` (``candidates``: the pairs ``PAIR_KEYS`` names)."""
+    linker = Linker(backend.register(records, "mentions_input"),
+                    settings(params.prior, params.levels, calibrated=True, candidates=candidates),
+                    log_level=logging.ERROR)
+    register_same_name_lookup(linker, backend, table, params.prior)
+    return scored_pairs(predict(linker, min_probability, parts))
 
 
 def scored_pairs(predicted: Any) -> pa.Table:

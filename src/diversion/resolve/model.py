@@ -64,6 +64,11 @@ PRIORS: dict[str, list[tuple[str, float, float]]] = {
 }
 
 
+#: Jaro-Winkler similarity of two names at or above which they are "very similar" / "similar" spellings.
+NAME_VERY_SIMILAR, NAME_SIMILAR = 0.95, 0.88
+#: Jaro-Winkler similarity of two address fingerprints from which (with the same numbers) they are one address.
+ADDRESS_SAME = 0.92
+
 # One primary name's words (two or more) all appear in the other's: "ELE Technology" / "Shenzhen ELE Technology".
 _CONTAINED = (
     'array_length(array_intersect("name_tokens_l", "name_tokens_r")) = '
@@ -123,12 +128,18 @@ def _unless_claimed(null: Any, disagree: str) -> Any:
 Levels = dict[str, dict[str, tuple[float, float]]]
 
 
+def level_m_u(params: Levels | None) -> dict[str, dict[str, tuple[float, float]]]:
+    """Every level's m and u as the model uses them: trained where ``params`` has the level, else the prior."""
+    return {name: {label: (params[name][label] if params and label in params.get(name, {}) else (m, u))
+                   for label, m, u in levels} for name, levels in PRIORS.items()}
+
+
 def _levels(name: str, conditions: list[Any], null: Any, params: Levels | None,
             calibrated: bool = False) -> cl.CustomComparison:
     levels = [null.configure(is_null_level=True, label_for_charts="missing")]
-    for condition, (label, m, u) in zip(conditions, PRIORS[name], strict=True):
-        if params and label in params.get(name, {}):
-            m, u = params[name][label]
+    m_u = level_m_u(params)[name]
+    for condition, (label, _, _) in zip(conditions, PRIORS[name], strict=True):
+        m, u = m_u[label]
         if calibrated and (name, label) == ("name", "same name"):
             # Splink adds log2(u) - log2(tf) to this level's weight log2(m/u): the weight becomes log2(m / tf),
             # tf from the lookup ``same_name_lookup`` registers (never from the data's own name counts).
@@ -165,15 +176,15 @@ def comparisons(params: Levels | None = None, calibrated: bool = False) -> list[
             cll.ArrayIntersectLevel("names_core", 1),
             cll.Or(cll.ArrayIntersectLevel("names_compact", 1), cll.ArrayIntersectLevel("names_sorted", 1)),
             cll.CustomLevel(DISTINCT_WORD, base_dialect_str="duckdb"),
-            cll.Or(jw("names_core", "jaro_winkler", 0.95), cll.ArrayIntersectLevel("names_phonetic", 1)),
-            jw("names_core", "jaro_winkler", 0.88),
+            cll.Or(jw("names_core", "jaro_winkler", NAME_VERY_SIMILAR), cll.ArrayIntersectLevel("names_phonetic", 1)),
+            jw("names_core", "jaro_winkler", NAME_SIMILAR),
             cll.CustomLevel(_CONTAINED, base_dialect_str="duckdb"),
             cll.ElseLevel(),
         ], cll.NullLevel("names_core"), params, calibrated),
         _levels("country", [cll.ArrayIntersectLevel("countries", 1), cll.ElseLevel()],
                 _unless_claimed(cll.NullLevel("countries"), _NO_COUNTRY_IN_COMMON), params),
         _levels("address", [
-            cll.And(cll.JaroWinklerLevel("address_fp", 0.92),
+            cll.And(cll.JaroWinklerLevel("address_fp", ADDRESS_SAME),
                     cll.CustomLevel(_SAME_NUMBERS, base_dialect_str="duckdb")),
             cll.ArrayIntersectLevel("address_tokens", 3),
             cll.ArrayIntersectLevel("address_tokens", 1),
@@ -187,26 +198,66 @@ def comparisons(params: Levels | None = None, calibrated: bool = False) -> list[
     ]
 
 
+# What must hold for a pair to reach each level (``resolve.candidates`` bounds a pair's match weight with it).
+# SQL over the candidate columns of both sides (``l.``/``r.``): the comparison columns, and ``core1``, a
+# mention's only name (``names_core[1]``; NULL when it has several names or none: such pairs are never pruned).
+# A level that is not listed can always be reached; so can the null level (weight 0). Keep these in step
+# with ``comparisons``: ``tests/resolve/test_candidates.py`` checks that no pair Splink scores exceeds them.
+_JW_NAME = "jaro_winkler_similarity(l.core1, r.core1)"
+NECESSARY: dict[str, dict[str, str]] = {
+    "name": {
+        "same name": "l.core1 = r.core1",
+        "same letters or same words reordered": "list_has_any(l.names_compact, r.names_compact) "
+                                                "OR list_has_any(l.names_sorted, r.names_sorted)",
+        "very similar spelling or same sound": f"{_JW_NAME} >= {NAME_VERY_SIMILAR} "
+                                               "OR list_has_any(l.names_phonetic, r.names_phonetic)",
+        "similar spelling": f"{_JW_NAME} >= {NAME_SIMILAR}",
+        "all words of one name in the other": "least(len(l.name_tokens), len(r.name_tokens)) >= 2 AND "
+        "(list_has_all(l.name_tokens, r.name_tokens) OR list_has_all(r.name_tokens, l.name_tokens))",
+    },
+    "country": {"same country": "list_has_any(l.countries, r.countries)"},
+    "address": {
+        "same address": f"jaro_winkler_similarity(l.address_fp, r.address_fp) >= {ADDRESS_SAME}",
+        "three address words in common": "len(list_intersect(l.address_tokens, r.address_tokens)) >= 3",
+        "an address word in common": "list_has_any(l.address_tokens, r.address_tokens)",
+    },
+    "identifiers": {"an identifier in common": "list_has_any(l.identifiers, r.identifiers)"},
+    "domain": {"same domain": "l.domain = r.domain"},
+}
+#: Levels whose weight has no bound: the same name's weight grows with the name's rarity (term frequency).
+UNBOUNDED = frozenset({("name", "same name")})
+
+
 def blocking_rule() -> Any:
     """Pairs sharing a blocking key (rare word, sound, glued prefix, identifier, domain) and a kind
     (person, organisation, asset)."""
     return block_on("block_keys", "kind", arrays_to_explode=["block_keys"])
 
 
+#: The column of ``resolve.candidates`` rows that names the candidate pairs a row is in.
+PAIR_KEYS = "pair_keys"
+
+
+def pair_rule() -> Any:
+    """Pairs that ``resolve.candidates`` chose: rows sharing a pair number (each number is on exactly two rows)."""
+    return block_on(PAIR_KEYS, arrays_to_explode=[PAIR_KEYS])
+
+
 def settings(
     prior_match_probability: float = PRIOR_MATCH_PROBABILITY, params: Levels | None = None, explain: bool = False,
-    calibrated: bool = False,
+    calibrated: bool = False, candidates: bool = False,
 ) -> SettingsCreator:
     """Backend-neutral Splink settings of the model (priors unless trained ``params`` are given).
 
     ``calibrated``: with the same-name calibration (``same_name_tf``); the
-    caller registers its lookup before predicting.
+    caller registers its lookup before predicting. ``candidates``: compare the
+    pairs ``resolve.candidates`` chose (``pair_rule``) instead of blocking on the keys.
     """
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[*comparisons(params, calibrated)],  # SettingsCreator takes a wider list type
-        blocking_rules_to_generate_predictions=[blocking_rule()],
+        blocking_rules_to_generate_predictions=[pair_rule() if candidates else blocking_rule()],
         probability_two_random_records_match=prior_match_probability,
         retain_matching_columns=explain,
         retain_intermediate_calculation_columns=explain,

@@ -1,0 +1,246 @@
+"""Candidate pairs: the blocked pairs whose match weight could reach the threshold (issue #19).
+
+Blocking pairs every two mentions that share a rare word, a sound, a glued
+prefix, an identifier or a domain: about 120 pairs per linkage record at 1M
+shipment rows, of which fewer than 1 % score ``review_low`` or more. Splink
+evaluates every comparison of every blocked pair (list lambdas over every
+name form, both sides), which is most of resolve's time.
+
+Before Splink, each blocked pair gets a cheap **upper bound of its match
+weight**: per comparison, the weight of the best level the pair can still
+reach, read off conditions that every pair at that level meets
+(``model.NECESSARY``: two names can only be "similar spellings" if their
+Jaro-Winkler similarity is at least 0.88, an identifier in common needs a
+shared identifier...). The bound is the prior's weight plus each
+comparison's best reachable weight, where a level whose condition fails is
+out of reach and a missing value weighs 0. A pair whose bound is below the
+weight of ``min_probability`` cannot be kept, so Splink never scores it: the
+pairs that come out are exactly those that scoring every blocked pair gives
+(tested, ``tests/resolve/test_candidates.py``). The same name has no bound (its
+weight grows with the name's rarity), and a mention with several names (or
+none) is never pruned.
+
+Splink then compares only the candidates: each row carries the numbers of the
+pairs it is in (``model.PAIR_KEYS``) and Splink's blocking joins on them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from diversion.engine.linkage import in_memory_connection
+from diversion.resolve.model import (
+    NAME_VERY_SIMILAR,
+    NECESSARY,
+    PAIR_KEYS,
+    PRIORS,
+    UNBOUNDED,
+    Levels,
+    level_m_u,
+)
+
+#: Stands for an unbounded weight in SQL (the same name's, a mention with several names).
+UNBOUNDED_WEIGHT = 1e9
+#: Added below the cut: a pair at the threshold is kept whatever the order Splink sums its weights in.
+MARGIN = 1e-6
+#: Blocked pairs are generated and bounded in parts of about this many linkage records (memory).
+RECORDS_PER_PART = 40_000
+
+
+def level_weights(params: Levels | None) -> dict[str, dict[str, float]]:
+    """Each level's match weight log2(m/u); ``UNBOUNDED_WEIGHT`` for ``model.UNBOUNDED`` levels."""
+    return {name: {label: UNBOUNDED_WEIGHT if (name, label) in UNBOUNDED else math.log2(m / u)
+                   for label, (m, u) in levels.items()}
+            for name, levels in level_m_u(params).items()}
+
+
+# Looser conditions for the first, cheap pass: every list test becomes a test on 64-bit masks of the lists'
+# values (a value in common → a bit in common; a shared bit that is a collision only loosens the bound).
+# Scalars and bit operations are cheap on millions of pairs; the lists are read only in the second pass.
+def _overlap(mask: str) -> str:
+    return f"(l.{mask} & r.{mask}) <> 0"
+
+
+LOOSE = {
+    ("name", "same letters or same words reordered"):
+        f"{_overlap('names_compact_mask')} OR {_overlap('names_sorted_mask')}",
+    ("name", "very similar spelling or same sound"):
+        f"jaro_winkler_similarity(l.core1, r.core1) >= {NAME_VERY_SIMILAR} OR {_overlap('names_phonetic_mask')}",
+    ("name", "all words of one name in the other"):
+        "least(l.name_tokens_count, r.name_tokens_count) >= 2 AND ((l.name_tokens_mask & r.name_tokens_mask) "
+        "IN (l.name_tokens_mask, r.name_tokens_mask))",
+    ("country", "same country"): _overlap("countries_mask"),
+    ("address", "three address words in common"): _overlap("address_mask"),
+    ("address", "an address word in common"): _overlap("address_mask"),
+    ("identifiers", "an identifier in common"): _overlap("identifiers_mask"),
+}
+#: The mask columns ``LOOSE`` reads, and the list column each is made from.
+MASKED = {"names_compact_mask": "names_compact", "names_sorted_mask": "names_sorted",
+          "names_phonetic_mask": "names_phonetic", "name_tokens_mask": "name_tokens",
+          "countries_mask": "countries", "address_mask": "address_tokens", "identifiers_mask": "identifiers"}
+
+
+def comparison_bound(name: str, weights: dict[str, float], rungs: int | None = None, loose: bool = False) -> str:
+    """SQL: the best weight comparison ``name`` can give a pair, from the first ``rungs`` level conditions.
+
+    Levels without a condition (and the null level, weight 0) can always be
+    reached; the others are tested from the heaviest down, and the first one
+    whose condition holds bounds the weight. With ``rungs`` only the first
+    ``rungs`` conditions are tested (a looser, cheaper bound); ``loose`` tests
+    the ``LOOSE`` conditions where there are.
+
+    >>> comparison_bound("domain", {"same domain": 16.0, "different domains": -4.0})
+    'CASE WHEN l.domain = r.domain THEN 16.0::DOUBLE ELSE 0.0::DOUBLE END'
+    """
+    conditions = NECESSARY.get(name, {})
+    floor = max([0.0] + [w for label, w in weights.items() if label not in conditions])
+    ladder = sorted(((w, label) for label, w in weights.items() if label in conditions and w > floor), reverse=True)
+    tested, rest = (ladder, []) if rungs is None else (ladder[:rungs], ladder[rungs:])
+    otherwise = max([floor] + [w for w, _ in rest])
+    whens = [f"WHEN {LOOSE.get((name, label), conditions[label]) if loose else conditions[label]} THEN {_sql(w)}"
+             for w, label in tested]
+    if name == "name" and otherwise < UNBOUNDED_WEIGHT:  # several names or none: not bounded here
+        whens.insert(0, f"WHEN l.core1 IS NULL OR r.core1 IS NULL THEN {_sql(UNBOUNDED_WEIGHT)}")
+    return f"CASE {' '.join(whens)} ELSE {_sql(otherwise)} END" if whens else _sql(otherwise)
+
+
+def _sql(weight: float) -> str:
+    """A weight as a SQL double (DuckDB reads ``9.64`` as a DECIMAL)."""
+    return f"{weight!r}::DOUBLE"
+
+
+def weight_bound(params: Levels | None, rungs: dict[str, int] | None = None, loose: bool = False) -> str:
+    """SQL: an upper bound of a pair's match weight without the prior (the sum of ``comparison_bound``)."""
+    weights = level_weights(params)
+    return " + ".join(f"({comparison_bound(name, weights[name], (rungs or {}).get(name), loose)})"
+                      for name in PRIORS)
+
+
+def weight_cut(prior: float, min_probability: float) -> float:
+    """The weight without the prior that a pair needs to reach ``min_probability``.
+
+    >>> round(weight_cut(0.5, 0.5), 6)
+    -1e-06
+    """
+    needed = math.log2(min_probability / (1.0 - min_probability)) if min_probability < 1.0 else math.inf
+    return needed - math.log2(prior / (1.0 - prior)) - MARGIN
+
+
+@dataclass(frozen=True)
+class Filter:
+    """SQL conditions on a blocked pair (``l.``, ``r.``) that hold when its weight can reach the threshold."""
+
+    cheap: str  # first pass, on every blocked pair: the ``LOOSE`` conditions
+    full: str  # second pass, on the pairs the first keeps: every condition of ``model.NECESSARY``
+
+
+def candidate_filter(params: Levels | None, prior: float, min_probability: float) -> Filter | None:
+    """The conditions a blocked pair must meet to reach ``min_probability``, with the model ``params``/``prior``.
+
+    ``None`` when nothing could be pruned (every pair's bound reaches the cut)
+    or the threshold is 0.
+    """
+    if min_probability <= 0.0:
+        return None
+    cut = weight_cut(prior, min_probability)
+    weights = level_weights(params)
+    lowest = sum(max([0.0] + [w for label, w in levels.items() if label not in NECESSARY.get(name, {})])
+                 for name, levels in weights.items())
+    if lowest >= cut:
+        return None
+    return Filter(f"({weight_bound(params, loose=True)}) >= {_sql(cut)}", f"({weight_bound(params)}) >= {_sql(cut)}")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Linkage records that are in at least one candidate pair, each with its pairs' numbers."""
+
+    records: pa.Table  # the input's columns and ``PAIR_KEYS`` (list of pair numbers), sorted by id
+    blocked: int  # distinct pairs sharing a blocking key and a kind
+    pairs: int  # of those, the candidates (bound at or above the cut)
+
+
+def candidate_records(table: pa.Table, condition: Filter, memory_limit: str = "") -> Candidates:
+    """The rows of ``table`` (``linkage_input`` rows) in a blocked pair meeting ``condition`` (``candidate_filter``).
+
+    Pairs are generated from ``block_keys`` and ``kind`` as the blocking rule
+    does, by parts of the left record, each part bounded before the next, so
+    only the candidates are ever held together.
+    """
+    con = in_memory_connection(memory_limit)
+    try:
+        _prepare(con, table)
+        con.execute("CREATE TEMP TABLE cand (a INTEGER, b INTEGER)")
+        parts = max(1, math.ceil(table.num_rows / RECORDS_PER_PART))
+        blocked = 0
+        for part in range(parts):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE blocked AS {_BLOCKED}", [parts, part])
+            blocked += _count(con, "blocked")
+            # Two passes: the cheap conditions on every blocked pair, the exact ones on the few left.
+            con.execute(f"CREATE OR REPLACE TEMP TABLE kept AS SELECT p.a, p.b FROM blocked p {_SIDES} "
+                        f"WHERE {condition.cheap}")
+            con.execute(f"INSERT INTO cand SELECT p.a, p.b FROM kept p {_SIDES} WHERE {condition.full}")
+        pairs = _count(con, "cand")
+        records = con.execute(
+            f"WITH numbered AS (SELECT row_number() OVER (ORDER BY a, b) AS i, a, b FROM cand), "
+            f"ends AS (SELECT a AS n, i FROM numbered UNION ALL SELECT b AS n, i FROM numbered), "
+            f"keys AS (SELECT n, list(i ORDER BY i) AS {PAIR_KEYS} FROM ends GROUP BY n) "
+            f"SELECT recs.* EXCLUDE (n, {', '.join(_DERIVED)}), keys.{PAIR_KEYS} FROM recs "
+            f"JOIN keys USING (n) ORDER BY recs.unique_id"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return Candidates(records.cast(_schema(table)), blocked, pairs)
+
+
+def pair_bounds(table: pa.Table, params: Levels | None) -> pa.Table:
+    """Every blocked pair of ``table`` with its two bounds (weights without the prior): for checking the bound.
+
+    Columns ``unique_id_l`` < ``unique_id_r``, ``cheap`` (the first pass's,
+    ``LOOSE`` conditions) and ``full`` (``model.NECESSARY``'s).
+    """
+    con = in_memory_connection()
+    try:
+        _prepare(con, table)
+        return con.execute(
+            f"WITH p AS ({_BLOCKED}) SELECT l.unique_id AS unique_id_l, r.unique_id AS unique_id_r, "
+            f"{weight_bound(params, loose=True)} AS cheap, {weight_bound(params)} AS full FROM p {_SIDES} "
+            f"ORDER BY 1, 2", [1, 0]).to_arrow_table()
+    finally:
+        con.close()
+
+
+# A part of the distinct pairs of records sharing a blocking key and a kind (parameters: parts, part).
+_BLOCKED = ("SELECT DISTINCT x.n AS a, y.n AS b FROM block x JOIN block y ON x.key = y.key AND x.kind = y.kind "
+            "AND x.n < y.n WHERE x.n % ? = ?")
+# Both sides of a pair ``p`` (``a``, ``b``) as ``l`` and ``r``.
+_SIDES = "JOIN recs l ON l.n = p.a JOIN recs r ON r.n = p.b"
+# Columns ``_prepare`` adds for the bound's conditions.
+_DERIVED = ("core1", "name_tokens_count", *MASKED)
+
+
+def _prepare(con: Any, table: pa.Table) -> None:
+    """Tables ``recs`` (the rows, numbered in id order, with the columns the conditions read) and ``block``."""
+    masks = ", ".join(
+        f"CASE WHEN len({column}) > 0 THEN list_reduce(list_transform({column}, "
+        f"v -> (1::UBIGINT << (hash(v) % 64)::INTEGER)), (a, b) -> a | b) ELSE 0::UBIGINT END AS {mask}"
+        for mask, column in MASKED.items())
+    table = table.sort_by("unique_id")  # so that ``n`` < ``n`` is ``unique_id`` < ``unique_id``, as Splink pairs
+    con.register("linkage_rows", table.append_column("n", pa.array(range(table.num_rows), pa.int32())))
+    con.execute(f"CREATE TEMP TABLE recs AS SELECT *, CASE WHEN len(names_core) = 1 THEN names_core[1] END "
+                f"AS core1, len(name_tokens) AS name_tokens_count, {masks} FROM linkage_rows")
+    con.unregister("linkage_rows")
+    con.execute("CREATE TEMP TABLE block AS SELECT DISTINCT n, kind, unnest(block_keys) AS key FROM recs")
+
+
+def _count(con: Any, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _schema(table: pa.Table) -> pa.Schema:
+    return table.schema.append(pa.field(PAIR_KEYS, pa.list_(pa.int64())))

@@ -1,0 +1,142 @@
+"""Candidate pairs (``resolve.candidates``): the weight bound never prunes a pair Splink would keep."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import pyarrow as pa
+import pytest
+from splink import Linker
+
+from diversion.engine import DuckDBEngine, InProcessLinkage
+from diversion.resolve.candidates import (
+    UNBOUNDED_WEIGHT,
+    candidate_filter,
+    candidate_records,
+    comparison_bound,
+    level_weights,
+    pair_bounds,
+    weight_cut,
+)
+from diversion.resolve.linkage import register_same_name_lookup, score_pairs
+from diversion.resolve.linkage_input import linkage_table
+from diversion.resolve.mentions import collect_mentions
+from diversion.resolve.model import PAIR_KEYS, settings
+from diversion.resolve.synthetic import synthetic_shipments
+from diversion.resolve.training import TrainedParams
+from tests.resolve.conftest import Case, build_minicase
+
+
+def _linkage_input(companies: int, per_company: int, seed: int) -> pa.Table:
+    """The mini case (lists with aliases, registries, web sites, people) and synthetic shipment parties."""
+    engine = DuckDBEngine(":memory:")
+    build_minicase(Case(engine))
+    table, _ = synthetic_shipments(companies, per_company, seed=seed)
+    engine.insert_arrow("shipments", table)
+    return linkage_table(collect_mentions(engine, 500))
+
+
+@pytest.fixture(scope="module")
+def linkage_input() -> pa.Table:
+    return _linkage_input(150, 4, 7)
+
+
+@pytest.fixture(scope="module")
+def trained(linkage_input: pa.Table) -> TrainedParams:
+    params = score_pairs(linkage_input, 0.5).params
+    assert params.method == "em"
+    return params
+
+
+def _splink_weights(table: pa.Table, params: TrainedParams) -> dict[tuple[str, str], float]:
+    """Splink's match weight of every blocked pair (the model's own blocking, no threshold)."""
+    backend = InProcessLinkage()
+    try:
+        linker = Linker(backend.register(table, "all_pairs"), settings(params.prior, params.levels, calibrated=True),
+                        log_level=logging.ERROR)
+        register_same_name_lookup(linker, backend, table, params.prior)
+        rows = linker.inference.predict().as_pandas_dataframe()
+    finally:
+        backend.close()
+    return {(min(a, b), max(a, b)): w for a, b, w in zip(rows.unique_id_l, rows.unique_id_r, rows.match_weight,
+                                                          strict=True)}
+
+
+@pytest.mark.parametrize("which", ["priors", "trained"])
+def test_no_blocked_pair_weighs_more_than_its_bound(linkage_input: pa.Table, trained: TrainedParams,
+                                                     which: str) -> None:
+    params = TrainedParams() if which == "priors" else trained
+    weights = _splink_weights(linkage_input, params)
+    bounds = pair_bounds(linkage_input, params.levels).to_pylist()
+    assert {(b["unique_id_l"], b["unique_id_r"]) for b in bounds} == set(weights)  # the same blocked pairs
+    prior = math.log2(params.prior / (1 - params.prior))
+    for b in bounds:
+        weight = weights[(b["unique_id_l"], b["unique_id_r"])] - prior
+        assert weight <= b["full"] + 1e-9, b
+        assert b["full"] <= b["cheap"] + 1e-9, b
+    # Not vacuous: the bound rules out most pairs at the review threshold, and is tight for some.
+    cut = weight_cut(params.prior, 0.5)
+    assert sum(b["full"] < cut for b in bounds) > len(bounds) / 2
+    assert any(abs(weights[(b["unique_id_l"], b["unique_id_r"])] - prior - b["full"]) < 1e-6 for b in bounds)
+
+
+@pytest.mark.parametrize("threshold", [0.05, 0.5, 0.9])
+@pytest.mark.parametrize("which", ["priors", "trained"])
+def test_candidates_give_the_pairs_of_every_blocked_pair(linkage_input: pa.Table, trained: TrainedParams,
+                                                         which: str, threshold: float) -> None:
+    params = TrainedParams() if which == "priors" else trained
+    every = score_pairs(linkage_input, threshold, params=params, bound_pairs=False)
+    bounded = score_pairs(linkage_input, threshold, params=params)
+    assert every.pairs.num_rows > 20
+    assert bounded.pairs.equals(every.pairs)
+    assert bounded.blocked is not None and bounded.compared is not None
+    assert bounded.compared < bounded.blocked
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_candidates_on_other_random_parties(seed: int) -> None:
+    table = _linkage_input(60 + 40 * seed, 2 + seed, seed)
+    trained = score_pairs(table, 0.5, seed=seed)
+    every = score_pairs(table, 0.5, params=trained.params, bound_pairs=False)
+    assert trained.pairs.equals(every.pairs)
+
+
+def test_candidate_rows_name_each_pair_on_both_sides(linkage_input: pa.Table, trained: TrainedParams) -> None:
+    condition = candidate_filter(trained.levels, trained.prior, 0.5)
+    assert condition is not None
+    chosen = candidate_records(linkage_input, condition)
+    ends: dict[int, int] = {}
+    for keys in chosen.records.column(PAIR_KEYS).to_pylist():
+        for key in keys:
+            ends[key] = ends.get(key, 0) + 1
+    assert len(ends) == chosen.pairs and set(ends.values()) == {2}
+    ids = chosen.records.column("unique_id").to_pylist()
+    assert ids == sorted(ids) and chosen.records.schema.names[:-1] == linkage_input.schema.names
+
+
+def test_mentions_with_several_names_are_never_pruned(linkage_input: pa.Table) -> None:
+    bounds = pair_bounds(linkage_input, None).to_pylist()
+    several = {i for i, names in zip(linkage_input.column("unique_id").to_pylist(),
+                                     linkage_input.column("names_core").to_pylist(), strict=True)
+               if names is None or len(names) != 1}
+    assert several  # the lists' aliases
+    pairs = [b for b in bounds if b["unique_id_l"] in several or b["unique_id_r"] in several]
+    assert pairs and all(b["full"] >= UNBOUNDED_WEIGHT for b in pairs)
+
+
+def test_ladder_tests_the_heaviest_level_first() -> None:
+    weights = level_weights(None)["address"]
+    sql = comparison_bound("address", weights)
+    order = [sql.index(label) for label in ("jaro_winkler_similarity", "len(list_intersect", "list_has_any")]
+    assert order == sorted(order)
+    assert sql.endswith("ELSE 0.0::DOUBLE END")  # "different addresses" weighs less than a missing address
+    # Only the first condition tested: the others' best weight is the fallback.
+    fallback = weights["three address words in common"]
+    assert comparison_bound("address", weights, rungs=1).endswith(f"ELSE {fallback!r}::DOUBLE END")
+
+
+def test_nothing_is_pruned_without_a_threshold_or_when_every_pair_could_reach_it() -> None:
+    assert candidate_filter(None, 0.002, 0.0) is None
+    assert candidate_filter(None, 0.9, 0.5) is None  # a prior this high reaches 0.5 on its own
+    assert candidate_filter(None, 0.002, 0.5) is not None
