@@ -6,6 +6,7 @@ import logging
 import math
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from splink import Linker
 
@@ -19,6 +20,7 @@ from diversion.resolve.candidates import (
     pair_bounds,
     weight_cut,
 )
+from diversion.resolve.incremental import Previous, score_new_pairs
 from diversion.resolve.linkage import register_same_name_lookup, score_pairs
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions
@@ -140,3 +142,20 @@ def test_nothing_is_pruned_without_a_threshold_or_when_every_pair_could_reach_it
     assert candidate_filter(None, 0.002, 0.0) is None
     assert candidate_filter(None, 0.9, 0.5) is None  # a prior this high reaches 0.5 on its own
     assert candidate_filter(None, 0.002, 0.5) is not None
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5])
+def test_an_incremental_resolve_scores_the_pairs_of_a_full_one(linkage_input: pa.Table, trained: TrainedParams,
+                                                                share: float) -> None:
+    ids = linkage_input.column("unique_id")
+    # A fixed part of the mentions is new: those whose id hash falls below ``share``.
+    is_new = pa.array([int(i[2:6], 16) / 0x10000 < share for i in ids.to_pylist()])
+    known = linkage_input.filter(pc.invert(is_new))
+    before = score_pairs(known, 0.5, params=trained)
+    previous = Previous(known.column("unique_id").combine_chunks(), before.pairs, trained)
+    bounded = score_new_pairs(linkage_input, previous, 0.5)
+    blocked = score_new_pairs(linkage_input, previous, 0.5, bound_pairs=False)
+    whole = score_pairs(linkage_input, 0.5, params=trained)
+    assert bounded.pairs.num_rows > before.pairs.num_rows
+    assert bounded.pairs.equals(blocked.pairs)
+    assert bounded.pairs.equals(whole.pairs)

@@ -221,6 +221,8 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
     >>> name_forms('ООО "АМГ"').core, name_forms("AMG L.L.C.").core
     ('amg', 'amg')
     """
+    # The forms depend on the schema only through its kind (person, object, organisation): one entry per kind.
+    schema = _KIND_SCHEMA[_kind_of(schema)]
     remembered = _REMEMBERED
     if remembered is None:
         return _name_forms(name, schema, max_length)
@@ -229,6 +231,16 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
     if found is None:
         found = remembered[key] = _name_forms(name, schema, max_length)
     return found
+
+
+# One schema standing for each kind of name ``_name_forms`` tells apart.
+_KIND_SCHEMA: dict[str, str | None] = {"person": "Person", "object": "Vessel", "org": None}
+
+
+def _kind_of(schema: str | None) -> str:
+    if schema in _PERSON_SCHEMATA:
+        return "person"
+    return "object" if schema in OBJECT_SCHEMATA else "org"
 
 
 @lru_cache(maxsize=200_000)
@@ -247,10 +259,9 @@ def _name_forms(name: str | None, schema: str | None = None, max_length: int = M
     text = _HAN_ADMIN_PREFIX.sub("", text)
     text = " ".join(_tokens(text))
     found: list[str] = []
-    is_person = schema in _PERSON_SCHEMATA
     # People lose honorifics, organisations their legal forms; an aircraft's or a vessel's name is a mark
     # or a plain name ("YK-ATA": YK is no Japanese legal form there).
-    is_org = not is_person and schema not in OBJECT_SCHEMATA
+    is_person, is_org = _kind_of(schema) == "person", _kind_of(schema) == "org"
     if is_person:
         text = remove_person_prefixes(text) or text
     elif is_org:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from diversion.engine.linkage import in_memory_connection
 from diversion.resolve.model import (
@@ -164,21 +165,25 @@ class Candidates:
     pairs: int  # of those, the candidates (bound at or above the cut)
 
 
-def candidate_records(table: pa.Table, condition: Filter, memory_limit: str = "") -> Candidates:
+def candidate_records(table: pa.Table, condition: Filter, memory_limit: str = "",
+                      fresh: pa.Array | None = None) -> Candidates:
     """The rows of ``table`` (``linkage_input`` rows) in a blocked pair meeting ``condition`` (``candidate_filter``).
 
     Pairs are generated from ``block_keys`` and ``kind`` as the blocking rule
     does, by parts of the left record, each part bounded before the next, so
-    only the candidates are ever held together.
+    only the candidates are ever held together. ``fresh``: ids of the rows
+    whose pairs are wanted (an incremental resolve's new mentions): only pairs
+    with at least one of them are generated, with each other and with the rest.
     """
     con = in_memory_connection(memory_limit)
     try:
-        _prepare(con, table)
+        _prepare(con, table, fresh)
         con.execute("CREATE TEMP TABLE cand (a INTEGER, b INTEGER)")
-        parts = max(1, math.ceil(table.num_rows / RECORDS_PER_PART))
+        parts = max(1, math.ceil((table.num_rows if fresh is None else len(fresh)) / RECORDS_PER_PART))
         blocked = 0
         for part in range(parts):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE blocked AS {_BLOCKED}", [parts, part])
+            con.execute(f"CREATE OR REPLACE TEMP TABLE blocked AS {_BLOCKED if fresh is None else _BLOCKED_FRESH}",
+                        [parts, part])
             blocked += _count(con, "blocked")
             # Two passes: the cheap conditions on every blocked pair, the exact ones on the few left.
             con.execute(f"CREATE OR REPLACE TEMP TABLE kept AS SELECT p.a, p.b FROM blocked p {_SIDES} "
@@ -217,24 +222,32 @@ def pair_bounds(table: pa.Table, params: Levels | None) -> pa.Table:
 # A part of the distinct pairs of records sharing a blocking key and a kind (parameters: parts, part).
 _BLOCKED = ("SELECT DISTINCT x.n AS a, y.n AS b FROM block x JOIN block y ON x.key = y.key AND x.kind = y.kind "
             "AND x.n < y.n WHERE x.n % ? = ?")
+# The same, only the pairs with a fresh row (``x``): fresh with fresh once, fresh with any other row.
+_BLOCKED_FRESH = (
+    "SELECT DISTINCT least(x.n, y.n) AS a, greatest(x.n, y.n) AS b FROM block x JOIN block y ON x.key = y.key "
+    "AND x.kind = y.kind AND x.n <> y.n AND (NOT y.fresh OR x.n < y.n) WHERE x.fresh AND x.n % ? = ?")
 # Both sides of a pair ``p`` (``a``, ``b``) as ``l`` and ``r``.
 _SIDES = "JOIN recs l ON l.n = p.a JOIN recs r ON r.n = p.b"
 # Columns ``_prepare`` adds for the bound's conditions.
-_DERIVED = ("core1", "name_tokens_count", *MASKED)
+_DERIVED = ("fresh", "core1", "name_tokens_count", *MASKED)
 
 
-def _prepare(con: Any, table: pa.Table) -> None:
-    """Tables ``recs`` (the rows, numbered in id order, with the columns the conditions read) and ``block``."""
+def _prepare(con: Any, table: pa.Table, fresh: pa.Array | None = None) -> None:
+    """Tables ``recs`` (the rows, numbered in id order, with the columns the conditions read) and ``block``
+    (``fresh``: whether the row's id is among ``fresh``; all are without it)."""
     masks = ", ".join(
         f"CASE WHEN len({column}) > 0 THEN list_reduce(list_transform({column}, "
         f"v -> (1::UBIGINT << (hash(v) % 64)::INTEGER)), (a, b) -> a | b) ELSE 0::UBIGINT END AS {mask}"
         for mask, column in MASKED.items())
     table = table.sort_by("unique_id")  # so that ``n`` < ``n`` is ``unique_id`` < ``unique_id``, as Splink pairs
-    con.register("linkage_rows", table.append_column("n", pa.array(range(table.num_rows), pa.int32())))
+    table = table.append_column("n", pa.array(range(table.num_rows), pa.int32()))
+    table = table.append_column("fresh", pa.array([True] * table.num_rows, pa.bool_()) if fresh is None
+                                else pc.is_in(table.column("unique_id"), value_set=fresh))
+    con.register("linkage_rows", table)
     con.execute(f"CREATE TEMP TABLE recs AS SELECT *, CASE WHEN len(names_core) = 1 THEN names_core[1] END "
                 f"AS core1, len(name_tokens) AS name_tokens_count, {masks} FROM linkage_rows")
     con.unregister("linkage_rows")
-    con.execute("CREATE TEMP TABLE block AS SELECT DISTINCT n, kind, unnest(block_keys) AS key FROM recs")
+    con.execute("CREATE TEMP TABLE block AS SELECT DISTINCT n, kind, fresh, unnest(block_keys) AS key FROM recs")
 
 
 def _count(con: Any, table: str) -> int:

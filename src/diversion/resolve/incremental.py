@@ -38,6 +38,7 @@ from splink import Linker
 
 from diversion.config import ResolveSettings
 from diversion.engine import Engine, InProcessLinkage
+from diversion.resolve.candidates import candidate_filter, candidate_records
 from diversion.resolve.explain import load_params
 from diversion.resolve.linkage import (
     PAIRS_SCHEMA,
@@ -148,12 +149,14 @@ def new_mention_ids(table: pa.Table, previous: Previous) -> pa.Array:
 
 def score_new_pairs(
     table: pa.Table, previous: Previous, min_probability: float, engine: Engine | None = None,
-    memory_limit: str = "",
+    memory_limit: str = "", bound_pairs: bool = True,
 ) -> Linkage:
     """The known pairs among ``table``'s mentions, and every new mention's pairs (DuckDB backend).
 
     Pairs come out as ``score_pairs`` gives them: ids ordered per pair, sorted, ``match_probability`` at or
-    above ``min_probability``.
+    above ``min_probability``. ``bound_pairs``: only the pairs whose match weight could reach it are scored
+    (``candidates``: one predict over the new mentions' pairs, with each other and the known ones); off, the
+    new mentions are blocked among themselves and against the known ones (the same pairs, more comparisons).
     """
     quiet_splink()
     started = time.perf_counter()
@@ -166,16 +169,27 @@ def score_new_pairs(
     found = [kept]
     model = settings(previous.params.prior, previous.params.levels, calibrated=True)
     backend = InProcessLinkage(memory_limit)  # new mentions and their blocking partners: one machine's worth
+    condition = (candidate_filter(previous.params.levels, previous.params.prior, min_probability)
+                 if bound_pairs and new.num_rows else None)
     try:
-        if new.num_rows >= 2:  # the new mentions among themselves
-            linker = Linker(backend.register(new, "new_mentions"), model, log_level=logging.ERROR)
-            register_same_name_lookup(linker, backend, table, previous.params.prior)
-            found.append(scored_pairs(predict(linker, min_probability, predict_chunks(new.num_rows))))
-        if new.num_rows and known.num_rows:  # each new mention against every known one sharing a key
-            linker = Linker([backend.register(new, "new_mentions"), backend.register(known, "known_mentions")],
-                            dataclasses.replace(model, link_type="link_only"), log_level=logging.ERROR)
-            register_same_name_lookup(linker, backend, table, previous.params.prior)
-            found.append(scored_pairs(predict(linker, min_probability)))
+        if condition is not None:  # only the pairs with a new mention whose weight could reach the threshold
+            chosen = candidate_records(table, condition, memory_limit, fresh=new_ids)
+            if chosen.pairs:
+                linker = Linker(backend.register(chosen.records, "new_pairs"),
+                                settings(previous.params.prior, previous.params.levels, calibrated=True,
+                                         candidates=True), log_level=logging.ERROR)
+                register_same_name_lookup(linker, backend, table, previous.params.prior)
+                found.append(scored_pairs(predict(linker, min_probability)))
+        else:
+            if new.num_rows >= 2:  # the new mentions among themselves
+                linker = Linker(backend.register(new, "new_mentions"), model, log_level=logging.ERROR)
+                register_same_name_lookup(linker, backend, table, previous.params.prior)
+                found.append(scored_pairs(predict(linker, min_probability, predict_chunks(new.num_rows))))
+            if new.num_rows and known.num_rows:  # each new mention against every known one sharing a key
+                linker = Linker([backend.register(new, "new_mentions"), backend.register(known, "known_mentions")],
+                                dataclasses.replace(model, link_type="link_only"), log_level=logging.ERROR)
+                register_same_name_lookup(linker, backend, table, previous.params.prior)
+                found.append(scored_pairs(predict(linker, min_probability)))
     finally:
         backend.close()
     pairs = pa.concat_tables(found).sort_by([("mention_id_l", "ascending"), ("mention_id_r", "ascending")])
