@@ -196,23 +196,38 @@ def _strip_han_legal_forms(text: str, found: list[str]) -> str:
 
 #: Every name's forms while a ``remembered_forms`` block runs (``None`` outside one).
 _REMEMBERED: dict[tuple[str | None, str | None, int], NameForms] | None = None
+#: Every transliterated text while a ``remembered_forms`` block runs (``None`` outside one).
+_REMEMBERED_ASCII: dict[str, str] | None = None
 
 
 @contextmanager
 def remembered_forms() -> Iterator[None]:
     """Inside the block, each name is normalised once whatever the count of names; forgotten after it.
 
-    A resolve reads every distinct name twice (mentions, then linkage input): past ``name_forms``' own
-    bounded cache (200,000 names, the size a long-lived server keeps) the second read did all the work
-    again (241k names at 1M shipment rows: 12 s).
+    A resolve reads every distinct name three times (mentions, linkage input, screening): past
+    ``name_forms``' own bounded cache (200,000 names, the size a long-lived server keeps) each read did all
+    the work again (241k names at 1M shipment rows: 12 s per read). Transliteration, the costly part, is
+    remembered per text: a name read as a person's and as a vessel's is usually the same text.
     """
-    global _REMEMBERED
-    outer = _REMEMBERED
+    global _REMEMBERED, _REMEMBERED_ASCII
+    outer, outer_ascii = _REMEMBERED, _REMEMBERED_ASCII
     _REMEMBERED = {} if outer is None else outer
+    _REMEMBERED_ASCII = {} if outer_ascii is None else outer_ascii
     try:
         yield
     finally:
-        _REMEMBERED = outer
+        _REMEMBERED, _REMEMBERED_ASCII = outer, outer_ascii
+
+
+def _ascii(text: str) -> str:
+    """``ascii_text``, remembered inside a ``remembered_forms`` block."""
+    remembered = _REMEMBERED_ASCII
+    if remembered is None:
+        return ascii_text(text)
+    found = remembered.get(text)
+    if found is None:
+        found = remembered[text] = ascii_text(text)
+    return found
 
 
 def name_forms(name: str | None, schema: str | None = None, max_length: int = MAX_NAME_LENGTH) -> NameForms:
@@ -266,7 +281,7 @@ def _name_forms(name: str | None, schema: str | None = None, max_length: int = M
         text = remove_person_prefixes(text) or text
     elif is_org:
         text = " ".join(_strip_edge_forms(_strip_legal_forms(text, found).split(), found))
-    latin = " ".join(_tokens(ascii_text(text)))
+    latin = " ".join(_tokens(_ascii(text)))
     if is_org:
         latin = _strip_legal_forms(latin, found)
         if "CJK" in scripts:

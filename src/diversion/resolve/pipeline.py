@@ -121,7 +121,8 @@ def resolve(engine: Engine, settings: Settings, incremental: bool = False) -> Re
     its model (``resolve.incremental``; engines whose linkage runs in this
     process; a warehouse never resolved is resolved in full).
     """
-    with _gc_paused():
+    # Mentions, linkage input and screening all read every name's forms: each is worked out once.
+    with _gc_paused(), remembered_forms():
         return _resolve(engine, settings, incremental)
 
 
@@ -136,11 +137,10 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
         clock[0] = now
 
     rs = settings.resolve
-    with remembered_forms():  # both steps read every name's forms: each is worked out once
-        mentions = collect_mentions(engine, rs.max_name_length)
-        lap("mentions")
-        table = linkage_table(mentions, rs.max_name_length, rs.max_block_size)
-        lap("linkage_input")
+    mentions = collect_mentions(engine, rs.max_name_length)
+    lap("mentions")
+    table = linkage_table(mentions, rs.max_name_length, rs.max_block_size)
+    lap("linkage_input")
     basis = resolve_basis(rs)
     in_process = _links_in_process(engine, rs.predict_memory_limit) if incremental else False
     stale = stale_reason(engine, basis) if incremental and in_process else None
