@@ -1,0 +1,41 @@
+"""Names' forms remembered through a resolve (``remembered_forms``) are the forms worked out afresh."""
+
+from __future__ import annotations
+
+import pytest
+
+from diversion.names import normalise
+from diversion.names.normalise import _name_forms, name_forms, remembered_forms
+
+NAMES = ['ООО "АМГ"', "深圳市易络科技有限公司", "Amegino FZCO", "Ivan Petrovich SIDOROV", "YK-ATA",
+         "Deutsche Bank (Schweiz) AG", "شركة الأمل", "Общество с ограниченной ответственностью «АМГ»"]
+SCHEMAS = [None, "LegalEntity", "Company", "Organization", "Person", "Vessel", "Airplane"]
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_remembered_forms_are_the_forms(schema: str | None) -> None:
+    _name_forms.cache_clear()
+    fresh = [name_forms(n, schema) for n in NAMES]
+    _name_forms.cache_clear()
+    with remembered_forms():
+        remembered = [name_forms(n, schema) for n in NAMES]
+        again = [name_forms(n, schema) for n in NAMES]
+    assert remembered == fresh
+    assert all(a is b for a, b in zip(again, remembered, strict=True))  # worked out once
+
+
+def test_schemata_of_one_kind_share_their_forms() -> None:
+    with remembered_forms():
+        company = name_forms("OOO Promsnab", "Company")
+        assert name_forms("OOO Promsnab", "LegalEntity") is company
+        assert name_forms("OOO Promsnab", None) is company
+        assert name_forms("OOO Promsnab", "Person") is not company
+        assert name_forms("OOO Promsnab", "Vessel").core == "ooo promsnab"  # a vessel keeps its name whole
+        assert company.core == "promsnab"
+
+
+def test_the_block_forgets_what_it_remembered() -> None:
+    with remembered_forms():
+        name_forms("Kometa JSC")
+        assert normalise._REMEMBERED and normalise._REMEMBERED_ASCII
+    assert normalise._REMEMBERED is None and normalise._REMEMBERED_ASCII is None
