@@ -15,6 +15,8 @@ def test_resolve_review_decide_explain(minicase_file: Path) -> None:
     out = run.invoke(app, ["resolve", "--db", str(db)])
     assert out.exit_code == 0, out.output
     assert "mentions" in out.output and "kept unresolved" in out.output
+    said = " ".join(out.output.split())
+    assert "Splink compared" in said and "blocked pairs (the others cannot reach p ≥ 0.5)" in said
     out = run.invoke(app, ["review", "--db", str(db)])
     assert out.exit_code == 0 and "Uncertain pairs" in out.output
     out = run.invoke(app, ["decide", "Amegino FZCO", "AMEGINO F.Z.E.", "--different", "--why", "test",

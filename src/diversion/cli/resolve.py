@@ -43,6 +43,9 @@ def resolve(
         f"p ≥ {settings.resolve.link_threshold}, {report.pairs_scored:,} pairs scored "
         f"({report.backend}, {report.seconds:.1f} s)"
     )
+    if report.pairs_blocked is not None and report.pairs_compared is not None:
+        console.print(f"Splink compared {report.pairs_compared:,} of {report.pairs_blocked:,} blocked pairs (the "
+                      f"others cannot reach p ≥ {settings.resolve.review_low})")
     console.print(f"model: {report.method}" + (f" — {'; '.join(report.notes)}" if report.notes else ""))
     if report.unresolved:
         reasons = ", ".join(f"{k}: {v}" for k, v in report.unresolved_reasons.items())

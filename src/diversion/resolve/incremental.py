@@ -167,6 +167,7 @@ def score_new_pairs(
     kept = previous.pairs.filter(pc.and_(pc.is_in(previous.pairs.column("mention_id_l"), value_set=ids),
                                          pc.is_in(previous.pairs.column("mention_id_r"), value_set=ids)))
     found = [kept]
+    chosen = None
     model = settings(previous.params.prior, previous.params.levels, calibrated=True)
     backend = InProcessLinkage(memory_limit)  # new mentions and their blocking partners: one machine's worth
     condition = (candidate_filter(previous.params.levels, previous.params.prior, min_probability)
@@ -196,4 +197,6 @@ def score_new_pairs(
     params = dataclasses.replace(previous.params, notes=[
         *previous.params.notes, f"incremental: {new.num_rows:,} new mentions scored against {known.num_rows:,} "
         "known ones and each other with the stored model"])
-    return Linkage(pairs, params, predict_seconds=time.perf_counter() - started, records=new.num_rows)
+    return Linkage(pairs, params, predict_seconds=time.perf_counter() - started, records=new.num_rows,
+                   blocked=chosen.blocked if chosen is not None else None,
+                   compared=chosen.pairs if chosen is not None else None)

@@ -63,6 +63,10 @@ class ResolveReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: Mentions scored this run: all of them, or (incremental) the ones the last resolve did not see.
     scored_mentions: int = 0
+    #: Record pairs sharing a blocking key, and those of them Splink compared (``resolve.candidates``: whose
+    #: match weight could reach ``review_low``); ``None`` where the backend compares every blocked pair.
+    pairs_blocked: int | None = None
+    pairs_compared: int | None = None
 
 
 def _links_in_process(engine: Engine, memory_limit: str) -> bool:
@@ -207,4 +211,5 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
         backend=engine.name, seconds=round(time.perf_counter() - started, 2), unresolved_reasons=reasons,
         timings=timings, scored_mentions=linkage.records if previous is not None else table.num_rows,
+        pairs_blocked=linkage.blocked, pairs_compared=linkage.compared,
     )
