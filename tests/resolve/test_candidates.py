@@ -159,3 +159,9 @@ def test_an_incremental_resolve_scores_the_pairs_of_a_full_one(linkage_input: pa
     assert bounded.pairs.num_rows > before.pairs.num_rows
     assert bounded.pairs.equals(blocked.pairs)
     assert bounded.pairs.equals(whole.pairs)
+
+
+def test_levels_that_cannot_be_weighed_are_never_pruned_on() -> None:
+    weights = level_weights({"domain": {"same domain": (0.9, 0.0), "different domains": (0.0, 0.5)}})
+    assert weights["domain"] == {"same domain": UNBOUNDED_WEIGHT, "different domains": -UNBOUNDED_WEIGHT}
+    assert weights["name"]["same name"] == UNBOUNDED_WEIGHT  # the rarity-calibrated level

@@ -53,9 +53,17 @@ RECORDS_PER_PART = 40_000
 
 
 def level_weights(params: Levels | None) -> dict[str, dict[str, float]]:
-    """Each level's match weight log2(m/u); ``UNBOUNDED_WEIGHT`` for ``model.UNBOUNDED`` levels."""
-    return {name: {label: UNBOUNDED_WEIGHT if (name, label) in UNBOUNDED else math.log2(m / u)
-                   for label, (m, u) in levels.items()}
+    """Each level's match weight log2(m/u); ``UNBOUNDED_WEIGHT`` for ``model.UNBOUNDED`` levels.
+
+    A level that never occurs among non-matches (u = 0) is unbounded too; one that never occurs among
+    matches (m = 0) weighs ``-UNBOUNDED_WEIGHT``.
+    """
+    def weight(name: str, label: str, m: float, u: float) -> float:
+        if (name, label) in UNBOUNDED or u <= 0.0:
+            return UNBOUNDED_WEIGHT
+        return math.log2(m / u) if m > 0.0 else -UNBOUNDED_WEIGHT
+
+    return {name: {label: weight(name, label, m, u) for label, (m, u) in levels.items()}
             for name, levels in level_m_u(params).items()}
 
 
