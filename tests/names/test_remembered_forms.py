@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from diversion.names import normalise
-from diversion.names.normalise import _name_forms, name_forms, remembered_forms
+from diversion.names.normalise import _name_forms, name_forms, nothing_new, remembered_forms
 
 NAMES = ['ООО "АМГ"', "深圳市易络科技有限公司", "Amegino FZCO", "Ivan Petrovich SIDOROV", "YK-ATA",
          "Deutsche Bank (Schweiz) AG", "شركة الأمل", "Общество с ограниченной ответственностью «АМГ»"]
@@ -39,3 +39,16 @@ def test_the_block_forgets_what_it_remembered() -> None:
         name_forms("Kometa JSC")
         assert normalise._REMEMBERED and normalise._REMEMBERED_ASCII
     assert normalise._REMEMBERED is None and normalise._REMEMBERED_ASCII is None
+
+
+def test_nothing_new_reads_what_is_remembered_and_keeps_nothing() -> None:
+    with remembered_forms():
+        org = name_forms("OOO Promsnab")
+        kept = len(normalise._REMEMBERED or {})
+        with nothing_new():
+            assert name_forms("OOO Promsnab") is org
+            person = name_forms("OOO Promsnab", "Person")
+            vessel = name_forms("OOO Promsnab", "Vessel")
+            assert len(normalise._REMEMBERED or {}) == kept
+        _name_forms.cache_clear()
+        assert person == name_forms("OOO Promsnab", "Person") and vessel == name_forms("OOO Promsnab", "Vessel")

@@ -133,13 +133,14 @@ def test_ladder_tests_the_heaviest_level_first() -> None:
     order = [sql.index(label) for label in ("jaro_winkler_similarity", "len(list_intersect", "list_has_any")]
     assert order == sorted(order)
     assert sql.endswith("ELSE 0.0::DOUBLE END")  # "different addresses" weighs less than a missing address
-    # Only the first condition tested: the others' best weight is the fallback.
-    fallback = weights["three address words in common"]
-    assert comparison_bound("address", weights, rungs=1).endswith(f"ELSE {fallback!r}::DOUBLE END")
+    # A level weighing no more than the levels always reachable is not tested.
+    flat = {**weights, "an address word in common": -1.0}
+    assert "list_has_any" not in comparison_bound("address", flat)
 
 
 def test_nothing_is_pruned_without_a_threshold_or_when_every_pair_could_reach_it() -> None:
     assert candidate_filter(None, 0.002, 0.0) is None
+    assert candidate_filter(None, 0.002, 1.0) is None
     assert candidate_filter(None, 0.9, 0.5) is None  # a prior this high reaches 0.5 on its own
     assert candidate_filter(None, 0.002, 0.5) is not None
 

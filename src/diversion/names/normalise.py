@@ -219,13 +219,41 @@ def remembered_forms() -> Iterator[None]:
         _REMEMBERED, _REMEMBERED_ASCII = outer, outer_ascii
 
 
+#: Inside ``nothing_new``: what is remembered is read, nothing new is kept.
+_FROZEN = False
+#: The last text transliterated inside ``nothing_new`` (a name read as a person's, then as a vessel's).
+_LAST_ASCII: tuple[str, str] = ("", "")
+
+
+@contextmanager
+def nothing_new() -> Iterator[None]:
+    """Inside a ``remembered_forms`` block: use the forms remembered so far, keep no new ones.
+
+    Screening reads each name as a person's, an object's and an organisation's: the organisation's forms
+    were remembered by the steps before; the other two are read once per name, so keeping them would only
+    grow the memory (three times the names).
+    """
+    global _FROZEN
+    outer = _FROZEN
+    _FROZEN = True
+    try:
+        yield
+    finally:
+        _FROZEN = outer
+
+
 def _ascii(text: str) -> str:
     """``ascii_text``, remembered inside a ``remembered_forms`` block."""
+    global _LAST_ASCII
     remembered = _REMEMBERED_ASCII
     if remembered is None:
         return ascii_text(text)
     found = remembered.get(text)
     if found is None:
+        if _FROZEN:
+            if _LAST_ASCII[0] != text:
+                _LAST_ASCII = (text, ascii_text(text))
+            return _LAST_ASCII[1]
         found = remembered[text] = ascii_text(text)
     return found
 
@@ -244,7 +272,9 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
     key = (name, schema, max_length)
     found = remembered.get(key)
     if found is None:
-        found = remembered[key] = _name_forms(name, schema, max_length)
+        found = _name_forms(name, schema, max_length)
+        if not _FROZEN:
+            remembered[key] = found
     return found
 
 

@@ -93,28 +93,30 @@ MASKED = {"names_compact_mask": "names_compact", "names_sorted_mask": "names_sor
           "countries_mask": "countries", "address_mask": "address_tokens", "identifiers_mask": "identifiers"}
 
 
-def comparison_bound(name: str, weights: dict[str, float], rungs: int | None = None, loose: bool = False) -> str:
-    """SQL: the best weight comparison ``name`` can give a pair, from the first ``rungs`` level conditions.
+def comparison_bound(name: str, weights: dict[str, float], loose: bool = False) -> str:
+    """SQL: the best weight comparison ``name`` can give a pair.
 
     Levels without a condition (and the null level, weight 0) can always be
-    reached; the others are tested from the heaviest down, and the first one
-    whose condition holds bounds the weight. With ``rungs`` only the first
-    ``rungs`` conditions are tested (a looser, cheaper bound); ``loose`` tests
-    the ``LOOSE`` conditions where there are.
+    reached (``_floor``); the others are tested from the heaviest down, and the
+    first one whose condition holds bounds the weight. ``loose`` tests the
+    ``LOOSE`` conditions where there are.
 
     >>> comparison_bound("domain", {"same domain": 16.0, "different domains": -4.0})
     'CASE WHEN l.domain = r.domain THEN 16.0::DOUBLE ELSE 0.0::DOUBLE END'
     """
     conditions = NECESSARY.get(name, {})
-    floor = max([0.0] + [w for label, w in weights.items() if label not in conditions])
+    floor = _floor(name, weights)
     ladder = sorted(((w, label) for label, w in weights.items() if label in conditions and w > floor), reverse=True)
-    tested, rest = (ladder, []) if rungs is None else (ladder[:rungs], ladder[rungs:])
-    otherwise = max([floor] + [w for w, _ in rest])
     whens = [f"WHEN {LOOSE.get((name, label), conditions[label]) if loose else conditions[label]} THEN {_sql(w)}"
-             for w, label in tested]
-    if name == "name" and otherwise < UNBOUNDED_WEIGHT:  # several names or none: not bounded here
+             for w, label in ladder]
+    if name == "name":  # several names or none: not bounded here
         whens.insert(0, f"WHEN l.core1 IS NULL OR r.core1 IS NULL THEN {_sql(UNBOUNDED_WEIGHT)}")
-    return f"CASE {' '.join(whens)} ELSE {_sql(otherwise)} END" if whens else _sql(otherwise)
+    return f"CASE {' '.join(whens)} ELSE {_sql(floor)} END" if whens else _sql(floor)
+
+
+def _floor(name: str, weights: dict[str, float]) -> float:
+    """The weight comparison ``name`` may give any pair: its levels without a condition, or a missing value."""
+    return max([0.0] + [w for label, w in weights.items() if label not in NECESSARY.get(name, {})])
 
 
 def _sql(weight: float) -> str:
@@ -122,11 +124,10 @@ def _sql(weight: float) -> str:
     return f"{weight!r}::DOUBLE"
 
 
-def weight_bound(params: Levels | None, rungs: dict[str, int] | None = None, loose: bool = False) -> str:
+def weight_bound(params: Levels | None, loose: bool = False) -> str:
     """SQL: an upper bound of a pair's match weight without the prior (the sum of ``comparison_bound``)."""
     weights = level_weights(params)
-    return " + ".join(f"({comparison_bound(name, weights[name], (rungs or {}).get(name), loose)})"
-                      for name in PRIORS)
+    return " + ".join(f"({comparison_bound(name, weights[name], loose)})" for name in PRIORS)
 
 
 def weight_cut(prior: float, min_probability: float) -> float:
@@ -135,8 +136,7 @@ def weight_cut(prior: float, min_probability: float) -> float:
     >>> round(weight_cut(0.5, 0.5), 6)
     -1e-06
     """
-    needed = math.log2(min_probability / (1.0 - min_probability)) if min_probability < 1.0 else math.inf
-    return needed - math.log2(prior / (1.0 - prior)) - MARGIN
+    return math.log2(min_probability / (1.0 - min_probability)) - math.log2(prior / (1.0 - prior)) - MARGIN
 
 
 @dataclass(frozen=True)
@@ -151,15 +151,12 @@ def candidate_filter(params: Levels | None, prior: float, min_probability: float
     """The conditions a blocked pair must meet to reach ``min_probability``, with the model ``params``/``prior``.
 
     ``None`` when nothing could be pruned (every pair's bound reaches the cut)
-    or the threshold is 0.
+    or the threshold is not between 0 and 1.
     """
-    if min_probability <= 0.0:
+    if not 0.0 < min_probability < 1.0:
         return None
     cut = weight_cut(prior, min_probability)
-    weights = level_weights(params)
-    lowest = sum(max([0.0] + [w for label, w in levels.items() if label not in NECESSARY.get(name, {})])
-                 for name, levels in weights.items())
-    if lowest >= cut:
+    if sum(_floor(name, levels) for name, levels in level_weights(params).items()) >= cut:
         return None
     return Filter(f"({weight_bound(params, loose=True)}) >= {_sql(cut)}", f"({weight_bound(params)}) >= {_sql(cut)}")
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from diversion.config import Settings
 from diversion.engine import Engine
-from diversion.names.normalise import remembered_forms
+from diversion.names.normalise import nothing_new, remembered_forms
 from diversion.resolve.clustering import Assignment, cluster, listing_keys
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
@@ -172,12 +172,13 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
     kept = reusable_entities(engine, groups, before, _shipment_mentions(mentions)) if previous is not None else {}
     ents = entities_frame(mentions, assignments, kept)
     lap("entities")
-    index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
-    # What the stored screening results depend on: the lists, and how they were screened.
-    lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
-    # An incremental run screens only the entities whose mentions changed, when the lists did not.
-    screened = reusable_matches(engine, groups, lists, before) if previous is not None else {}
-    matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened)
+    with nothing_new():  # screening reads every name's organisation forms remembered above, and others once
+        index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
+        # What the stored screening results depend on: the lists, and how they were screened.
+        lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
+        # An incremental run screens only the entities whose mentions changed, when the lists did not.
+        screened = reusable_matches(engine, groups, lists, before) if previous is not None else {}
+        matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened)
     lap("sanctions")
     model_json = json.dumps({**linkage.params.as_dict(), "basis": basis, "lists": lists}, sort_keys=True)
     model = pa.table({
