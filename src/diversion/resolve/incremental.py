@@ -43,8 +43,10 @@ from diversion.resolve.explain import load_params
 from diversion.resolve.linkage import (
     PAIRS_SCHEMA,
     Linkage,
+    candidate_chunks,
     predict,
     predict_chunks,
+    predict_records,
     quiet_splink,
     register_same_name_lookup,
     scored_pairs,
@@ -176,11 +178,8 @@ def score_new_pairs(
         if condition is not None:  # only the pairs with a new mention whose weight could reach the threshold
             chosen = candidate_records(table, condition, memory_limit, fresh=new_ids)
             if chosen.pairs:
-                linker = Linker(backend.register(chosen.records, "new_pairs"),
-                                settings(previous.params.prior, previous.params.levels, calibrated=True,
-                                         candidates=True), log_level=logging.ERROR)
-                register_same_name_lookup(linker, backend, table, previous.params.prior)
-                found.append(scored_pairs(predict(linker, min_probability)))
+                found.append(predict_records(backend, chosen.records, previous.params, table, min_probability,
+                                             candidate_chunks(chosen.pairs), candidates=True))
         else:
             if new.num_rows >= 2:  # the new mentions among themselves
                 linker = Linker(backend.register(new, "new_mentions"), model, log_level=logging.ERROR)

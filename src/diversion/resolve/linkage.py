@@ -72,6 +72,15 @@ def predict_chunks(mentions: int, configured: int = 0) -> int:
     return max(1, math.ceil(math.sqrt(mentions / MENTIONS_PER_CHUNK)))
 
 
+def candidate_chunks(pairs: int) -> int:
+    """Chunks per side of a predict of ``pairs`` candidate pairs.
+
+    >>> candidate_chunks(1_200_000), candidate_chunks(14_000_000)
+    (1, 2)
+    """
+    return max(1, math.ceil(math.sqrt(pairs / PAIRS_PER_CHUNK)))
+
+
 def training_sample(table: pa.Table, max_rows: int = TRAIN_MAX_MENTIONS) -> pa.Table:
     """The rows the model is trained on: all, or the ``max_rows`` with the smallest ids."""
     if table.num_rows <= max_rows:
@@ -142,15 +151,16 @@ def score_pairs(
     chosen = candidate_records(collapsed.records, condition, memory_limit) if condition is not None else None
     if chosen is None:
         parts = predict_chunks(collapsed.records.num_rows, chunks) if backend.chunked_predict else 1
-        found = _predict(backend, collapsed.records, params, table, min_probability, parts)
+        found = predict_records(backend, collapsed.records, params, table, min_probability, parts)
     elif chosen.pairs:
-        parts = chunks or max(1, math.ceil(math.sqrt(chosen.pairs / PAIRS_PER_CHUNK)))
-        found = _predict(backend, chosen.records, params, table, min_probability, parts, candidates=True)
+        parts = chunks or candidate_chunks(chosen.pairs)
+        found = predict_records(backend, chosen.records, params, table, min_probability, parts, candidates=True)
     else:
         found = PAIRS_SCHEMA.empty_table()
     twin_input = twins(collapsed) if collapsed.collapsed else None
     if twin_input is not None and twin_input.num_rows:
-        found = expand(found, _predict(backend, twin_input, params, table, min_probability, 1), collapsed.members)
+        twin_pairs = predict_records(backend, twin_input, params, table, min_probability, 1)
+        found = expand(found, twin_pairs, collapsed.members)
     elif collapsed.collapsed:
         found = expand(found, PAIRS_SCHEMA.empty_table(), collapsed.members)
     backend.close()
@@ -159,9 +169,13 @@ def score_pairs(
                    compared=chosen.pairs if chosen is not None else None)
 
 
-def _predict(backend: LinkageBackend, records: pa.Table, params: TrainedParams, table: pa.Table,
-             min_probability: float, parts: int, candidates: bool = False) -> pa.Table:
-    """Splink's pairs of ``records`` at ``min_probability`` (``candidates``: the pairs ``PAIR_KEYS`` names)."""
+def predict_records(backend: LinkageBackend, records: pa.Table, params: TrainedParams, table: pa.Table,
+                    min_probability: float, parts: int, candidates: bool = False) -> pa.Table:
+    """Splink's pairs of ``records`` at ``min_probability``, predicted in ``parts`` × ``parts`` chunks.
+
+    ``candidates``: the pairs ``PAIR_KEYS`` names (``resolve.candidates``), else the blocked ones.
+    ``table``: every mention (the same-name calibration's lookup is built from all of them).
+    """
     linker = Linker(backend.register(records, "mentions_input"),
                     settings(params.prior, params.levels, calibrated=True, candidates=candidates),
                     log_level=logging.ERROR)
