@@ -35,7 +35,7 @@ import fingerprints
 from rigour.names import extract_org_types, remove_org_types, remove_person_prefixes
 from rigour.text import is_stopword, metaphone, remove_bracketed_text
 from rigour.text.normalize import Normalize, normalize
-from rigour.text.translit import ascii_text
+from rigour.text.translit import ascii_text, maybe_ascii
 
 from diversion.names.scripts import script_families, unusable_reason
 
@@ -196,8 +196,8 @@ def _strip_han_legal_forms(text: str, found: list[str]) -> str:
 
 #: Every name's forms while a ``remembered_forms`` block runs (``None`` outside one).
 _REMEMBERED: dict[tuple[str | None, str | None, int], NameForms] | None = None
-#: Every transliterated text while a ``remembered_forms`` block runs (``None`` outside one).
-_REMEMBERED_ASCII: dict[str, str] | None = None
+#: Every word transliterated while a ``remembered_forms`` block runs (``None`` outside one).
+_REMEMBERED_WORDS: dict[str, str] | None = None
 
 
 @contextmanager
@@ -207,22 +207,20 @@ def remembered_forms() -> Iterator[None]:
     A resolve reads every distinct name three times (mentions, linkage input, screening): past
     ``name_forms``' own bounded cache (200,000 names, the size a long-lived server keeps) each read did all
     the work again (241k names at 1M shipment rows: 12 s per read). Transliteration, the costly part, is
-    remembered per text: a name read as a person's and as a vessel's is usually the same text.
+    remembered per word (``_ascii``): a name read as a person's repeats the words of its organisation reading.
     """
-    global _REMEMBERED, _REMEMBERED_ASCII
-    outer, outer_ascii = _REMEMBERED, _REMEMBERED_ASCII
+    global _REMEMBERED, _REMEMBERED_WORDS
+    outer, outer_words = _REMEMBERED, _REMEMBERED_WORDS
     _REMEMBERED = {} if outer is None else outer
-    _REMEMBERED_ASCII = {} if outer_ascii is None else outer_ascii
+    _REMEMBERED_WORDS = {} if outer_words is None else outer_words
     try:
         yield
     finally:
-        _REMEMBERED, _REMEMBERED_ASCII = outer, outer_ascii
+        _REMEMBERED, _REMEMBERED_WORDS = outer, outer_words
 
 
 #: Inside ``nothing_new``: what is remembered is read, nothing new is kept.
 _FROZEN = False
-#: The last text transliterated inside ``nothing_new`` (a name read as a person's, then as a vessel's).
-_LAST_ASCII: tuple[str, str] = ("", "")
 
 
 @contextmanager
@@ -231,7 +229,7 @@ def nothing_new() -> Iterator[None]:
 
     Screening reads each name as a person's, an object's and an organisation's: the organisation's forms
     were remembered by the steps before; the other two are read once per name, so keeping them would only
-    grow the memory (three times the names).
+    grow the memory (three times the names). Words' transliterations are still kept: far fewer than names.
     """
     global _FROZEN
     outer = _FROZEN
@@ -242,19 +240,41 @@ def nothing_new() -> Iterator[None]:
         _FROZEN = outer
 
 
+#: ``maybe_ascii`` of single words outside a ``remembered_forms`` block (a long-lived server's).
+_word_ascii = lru_cache(maxsize=100_000)(maybe_ascii)
+
+
 def _ascii(text: str) -> str:
-    """``ascii_text``, remembered inside a ``remembered_forms`` block."""
-    global _LAST_ASCII
-    remembered = _REMEMBERED_ASCII
-    if remembered is None:
+    """``ascii_text`` of ``text``, a word at a time, each word's transliteration remembered.
+
+    rigour transliterates its admitted scripts (Latin, Cyrillic, Greek, Armenian, Georgian, Hangul) a word
+    on its own terms (a Ukrainian word's ``г`` is ``h`` beside a Russian ``Гриценко``'s ``g`` in the same
+    string), and a fresh string costs tens of µs a letter: names repeat their words (legal forms,
+    ``Trading``, ``Плюс``) far more than they repeat whole. A word rigour leaves non-ASCII (Han, Arabic, a
+    symbol) sends the whole text through ``ascii_text``: rigour then hands all of it to normality. So does
+    text in two scripts besides Latin: rigour reads a Cyrillic word after a Greek one otherwise than alone.
+    """
+    if text.isascii():
+        return text
+    if len(script_families(text) - {"Latin"}) > 1:
         return ascii_text(text)
-    found = remembered.get(text)
+    out = []
+    for word in text.split():
+        found = _word(word)
+        if not found.isascii():
+            return ascii_text(text)
+        out.append(found)
+    return " ".join(out)
+
+
+def _word(word: str) -> str:
+    """``maybe_ascii`` of one word, remembered for the ``remembered_forms`` block or in a bounded cache."""
+    remembered = _REMEMBERED_WORDS
+    if remembered is None:
+        return _word_ascii(word)
+    found = remembered.get(word)
     if found is None:
-        if _FROZEN:
-            if _LAST_ASCII[0] != text:
-                _LAST_ASCII = (text, ascii_text(text))
-            return _LAST_ASCII[1]
-        found = remembered[text] = ascii_text(text)
+        found = remembered[word] = maybe_ascii(word)
     return found
 
 
@@ -278,6 +298,28 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
     return found
 
 
+#: The last name ``_prepared`` and what it gave: screening reads each name as each kind, one after the other.
+_LAST_PREPARED: tuple[str | None, int, tuple[str | None, frozenset[str], str]] = (None, -1, (None, frozenset(), ""))
+
+
+def _prepared(name: str | None, max_length: int) -> tuple[str | None, frozenset[str], str]:
+    """The part of ``_name_forms`` every kind of name shares: why it is unusable, its scripts, its tokens."""
+    global _LAST_PREPARED
+    last = _LAST_PREPARED  # one read: another thread may replace it
+    if last[0] == name and last[1] == max_length and name is not None:
+        return last[2]
+    raw = name or ""
+    families = script_families(raw) if raw.strip() and len(raw) <= max_length else set()
+    reason = unusable_reason(name, max_length, families)
+    text = ""
+    if reason is None:
+        text = normalize(raw, Normalize.NFKC | Normalize.STRIP) or ""
+        text = " ".join(_tokens(_HAN_ADMIN_PREFIX.sub("", text)))
+    out = (reason, frozenset(families), text)
+    _LAST_PREPARED = (name, max_length, out)
+    return out
+
+
 # One schema standing for each kind of name ``_name_forms`` tells apart.
 _KIND_SCHEMA: dict[str, str | None] = {"person": "Person", "object": "Vessel", "org": None}
 
@@ -296,13 +338,9 @@ def _name_forms(name: str | None, schema: str | None = None, max_length: int = M
     ('llc',)
     """
     raw = name or ""
-    reason = unusable_reason(name, max_length)
+    reason, scripts, text = _prepared(name, max_length)
     if reason is not None:
         return NameForms(original=raw, reason=reason)
-    scripts = frozenset(script_families(raw))
-    text = normalize(raw, Normalize.NFKC | Normalize.STRIP) or ""
-    text = _HAN_ADMIN_PREFIX.sub("", text)
-    text = " ".join(_tokens(text))
     found: list[str] = []
     # People lose honorifics, organisations their legal forms; an aircraft's or a vessel's name is a mark
     # or a plain name ("YK-ATA": YK is no Japanese legal form there).

@@ -20,7 +20,7 @@ def script_families(text: str) -> set[str]:
     return {"CJK" if s in _CJK else s for s in text_scripts(text)}
 
 
-def unusable_reason(name: str | None, max_length: int) -> str | None:
+def unusable_reason(name: str | None, max_length: int, families: set[str] | None = None) -> str | None:
     """Why ``name`` cannot be matched, in words, or ``None`` when it can.
 
     Empty names, names without a single letter or digit, names longer than
@@ -28,12 +28,14 @@ def unusable_reason(name: str | None, max_length: int) -> str | None:
     (e.g. Latin, Cyrillic and Arabic in one string: usually broken encoding or
     concatenated fields) are kept as mentions but never linked.
     Two systems are normal (``ООО "AMG"``, ``深圳 ELE Technology``) and allowed.
+    ``families``: ``script_families(name)`` when the caller has it already.
     """
     if name is None or not name.strip():
         return "empty name"
     if len(name) > max_length:
         return f"name longer than {max_length} characters ({len(name):,})"
-    families = script_families(name)
+    if families is None:
+        families = script_families(name)
     if not families:
         return "name has no letters or digits"
     if len(families) > MAX_SCRIPT_FAMILIES:

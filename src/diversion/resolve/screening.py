@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
@@ -49,6 +50,8 @@ COUNTRY_PENALTY = 0.05
 SHORTLIST = 30
 #: A word used by more than this share of listed names is only used when nothing rarer is.
 COMMON_WORD_SHARE = 0.02
+#: Words whose postings a screening index remembers (bulk screening reads the same words again and again).
+WORD_HITS = 100_000
 
 
 @dataclass
@@ -88,20 +91,35 @@ class ScreenHit:
         return out
 
 
-def _keys(forms: NameForms) -> set[str]:
-    """Index keys of a name: words, their sounds, their one-letter deletions, the glued prefix and suffix."""
-    keys = {"w:" + t for t in forms.tokens}
-    keys.update("p:" + metaphone(t) for t in forms.tokens if t.isalpha() and len(t) > 2)
+@lru_cache(maxsize=200_000)
+def _word_keys(word: str) -> tuple[str, ...]:
+    """Index keys of one word: itself, its sound, its one-letter deletions (names repeat their words)."""
+    keys = ["w:" + word]
+    if word.isalpha() and len(word) > 2:
+        keys.append("p:" + metaphone(word))
     # A word and its one-letter deletions meet across a typo (SymSpell's idea): "tonzan" and "tozan" share
     # "tozan" (a letter dropped), "urvan" and "urvvan" share "urvan" (one added), "stanro"/"stanlo" "stano".
-    for t in forms.tokens:
-        if 3 <= len(t) <= 14:
-            keys.add("d:" + t)
-            keys.update("d:" + t[:i] + t[i + 1 :] for i in range(len(t)) if len(t) >= 4)
-    # Glued ends meet across a lost space or a stray legal form: "OOOMizansor" / "OOO Mizansor".
-    keys.add("c:" + forms.compact[:5])
+    if 3 <= len(word) <= 14:
+        keys.append("d:" + word)
+        if len(word) >= 4:
+            keys.extend("d:" + word[:i] + word[i + 1 :] for i in range(len(word)))
+    return tuple(dict.fromkeys(keys))
+
+
+def _glued_keys(forms: NameForms) -> list[str]:
+    """Keys of the glued name: its prefix and suffix meet across a lost space or a stray legal form."""
+    # "OOOMizansor" / "OOO Mizansor".
+    keys = ["c:" + forms.compact[:5]]
     if len(forms.compact) >= 6:
-        keys.add("s:" + forms.compact[-6:])
+        keys.append("s:" + forms.compact[-6:])
+    return keys
+
+
+def _keys(forms: NameForms) -> set[str]:
+    """Index keys of a name: words, their sounds, their one-letter deletions, the glued prefix and suffix."""
+    keys = set(_glued_keys(forms))
+    for t in forms.tokens:
+        keys.update(_word_keys(t))
     return keys
 
 
@@ -205,6 +223,13 @@ class ScreeningIndex:
         self.weights = WordWeights.from_counts(df, documents)
         self.common = max(50, int(COMMON_WORD_SHARE * len(self.names)))
         self.max_name_length = max_name_length
+        self._hits: dict[str, list[array[int]]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_hits": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({"_hits": {}, **state})
 
     def __len__(self) -> int:
         return len(self.names)
@@ -218,12 +243,21 @@ class ScreeningIndex:
         found: set[int] = set()
         fallback: set[int] = set()
         for forms in query:
-            for key in _keys(forms):
-                hits = self.postings.get(key)
-                if not hits:
-                    continue
-                (fallback if len(hits) > self.common else found).update(hits)
+            hits = [self.postings.get(key) for key in _glued_keys(forms)]
+            hits.extend(h for t in set(forms.tokens) for h in self._word_hits(t))
+            for ids in hits:
+                if ids:
+                    (fallback if len(ids) > self.common else found).update(ids)
         return found or fallback
+
+    def _word_hits(self, word: str) -> list[array[int]]:
+        """The postings of a word's keys that hold names (remembered for up to ``WORD_HITS`` words)."""
+        hits = self._hits.get(word)
+        if hits is None:
+            if len(self._hits) >= WORD_HITS:
+                self._hits.clear()
+            hits = self._hits[word] = [ids for key in _word_keys(word) if (ids := self.postings.get(key))]
+        return hits
 
     def _shortlist(self, query: list[NameForms], candidates: set[int]) -> list[int]:
         """The candidates closest in spelling (rapidfuzz, in C++) before the full score."""
