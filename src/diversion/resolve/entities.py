@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from multiprocessing import get_context
 from typing import Any
 
 import pyarrow as pa
@@ -33,19 +38,92 @@ def _display(name: str | None, unresolved: str | None) -> str | None:
     return " ".join(name.split()) if name and name.strip() and not unresolved else None
 
 
+#: Entities to name beyond which rigour's ``pick_name`` runs in a worker process beside screening (~0.5 ms an
+#: entity with non-Latin names: 125 s at 3M shipment rows, which screening's time then hides on two cores).
+PICK_IN_WORKER = 5_000
+
+
+def _members(mentions: pa.Table, assignments: dict[str, Assignment]) -> dict[str, list[int]]:
+    """Row numbers of each entity's mentions, by entity id."""
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, mid in enumerate(mentions.column("mention_id").to_pylist()):
+        members[assignments[mid].entity_id].append(i)
+    return members
+
+
+def _shown(idx: list[int], names: list[Any], aliases: list[Any], unresolved: list[Any]) -> list[str]:
+    """An entity's usable names, the most used first."""
+    shown: Counter[str] = Counter()
+    for i in idx:
+        for name in (names[i], *(aliases[i] or ())):
+            clean = _display(name, unresolved[i])
+            if clean:
+                shown[clean] += 1
+    return [n for n, _ in shown.most_common()]
+
+
+def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
+                  kept: dict[str, dict[str, Any]] | None = None) -> list[tuple[str, ...]]:
+    """The name lists ``entities_frame`` hands to ``pick_name``: entities with several names not ``kept``."""
+    kept = kept or {}
+    names, aliases, unresolved = (mentions.column(c).to_pylist() for c in ("name", "aliases", "unresolved_reason"))
+    out = []
+    for eid, idx in _members(mentions, assignments).items():
+        if eid not in kept and (len(idx) > 1 or aliases[idx[0]]):
+            shown = _shown(idx, names, aliases, unresolved)
+            if len(shown) > 1:
+                out.append(tuple(shown))
+    return out
+
+
+def pick_names(lists: list[tuple[str, ...]]) -> dict[tuple[str, ...], str | None]:
+    """rigour's ``pick_name`` of each list."""
+    return {names: pick_name(list(names)) for names in lists}
+
+
+@contextmanager
+def picking(lists: list[tuple[str, ...]]) -> Iterator[Callable[[], dict[tuple[str, ...], str | None]]]:
+    """Pick the canonical names of ``lists`` while the block runs; the block calls what it gets for them.
+
+    More than ``PICK_IN_WORKER`` lists go to a worker process (``pick_name`` holds the GIL), so other work
+    (screening) runs meanwhile; fewer, or a worker that cannot start or fails, are picked here.
+    """
+    if len(lists) <= PICK_IN_WORKER:
+        yield lambda: pick_names(lists)
+        return
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        future = pool.submit(pick_names, lists)
+    except (OSError, RuntimeError):  # no worker to be had: pick here
+        yield lambda: pick_names(lists)
+        return
+
+    def result() -> dict[tuple[str, ...], str | None]:
+        try:
+            return future.result()
+        except (OSError, RuntimeError, BrokenProcessPool):
+            return pick_names(lists)
+
+    try:
+        yield result
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
-                   kept: dict[str, dict[str, Any]] | None = None) -> pa.Table:
+                   kept: dict[str, dict[str, Any]] | None = None,
+                   picked: dict[tuple[str, ...], str | None] | None = None) -> pa.Table:
     """The ``entities`` table: one row per entity, sorted by id.
 
     Its canonical name is rigour's ``pick_name`` of its names, with all names,
     countries and ids. The mention columns are read once as lists; an entity of
     one mention with one name (most of them) takes them as they are. ``kept``:
     rows known to be current (an incremental run's unchanged entities), by id.
+    ``picked``: canonical names already picked (``pick_names``), by name list.
     """
     kept = kept or {}
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, mid in enumerate(mentions.column("mention_id").to_pylist()):
-        members[assignments[mid].entity_id].append(i)
+    picked = picked or {}
+    members = _members(mentions, assignments)
     col = {c: mentions.column(c).to_pylist() for c in
            ("name", "aliases", "unresolved_reason", "countries", "identifiers", "schema")}
     names, aliases, unresolved = col["name"], col["aliases"], col["unresolved_reason"]
@@ -68,19 +146,18 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
             out["identifiers"].append(distinct_sorted(identifiers[i]))
             out["schema"].append(schemas[i] or "LegalEntity")
             continue
-        shown: Counter[str] = Counter()
-        for i in idx:
-            for name in (names[i], *(aliases[i] or ())):
-                clean = _display(name, unresolved[i])
-                if clean:
-                    shown[clean] += 1
-        raw = [n for n, _ in shown.most_common()]
-        canonical = (raw[0] if len(raw) == 1 else pick_name(raw)) if raw else None  # one name: it is the pick
+        raw = _shown(idx, names, aliases, unresolved)
+        canonical = None
+        if len(raw) > 1:
+            key = tuple(raw)
+            canonical = picked[key] if key in picked else pick_name(raw)
+        elif raw:  # one name: it is the pick
+            canonical = raw[0]
         if not canonical:
             first = next((names[i] for i in idx if names[i] and names[i].strip()), None)
             canonical = (first or "(no name)")[:200]
         out["canonical_name"].append(canonical)
-        out["names"].append(sorted(shown) or None)
+        out["names"].append(sorted(raw) or None)
         out["countries"].append(sorted({c for i in idx for c in countries[i] or () if c}) or None)
         out["identifiers"].append(sorted({v for i in idx for v in identifiers[i] or ()}) or None)
         out["schema"].append(_schema([schemas[i] for i in idx]))

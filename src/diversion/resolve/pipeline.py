@@ -18,7 +18,13 @@ from diversion.engine import Engine
 from diversion.names.normalise import nothing_new, remembered_forms
 from diversion.resolve.clustering import Assignment, cluster, listing_keys
 from diversion.resolve.decisions import current_decisions
-from diversion.resolve.entities import entities_frame, entity_mentions_table, shipment_entities_sql
+from diversion.resolve.entities import (
+    entities_frame,
+    entity_mentions_table,
+    names_to_pick,
+    picking,
+    shipment_entities_sql,
+)
 from diversion.resolve.incremental import (
     lists_fingerprint,
     previous_groups,
@@ -170,16 +176,18 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> R
     # An incremental run takes the rows of unchanged entities as they are (their canonical name is the costly
     # part: rigour's pick_name, 10 s at 1M shipment rows).
     kept = reusable_entities(engine, groups, before, _shipment_mentions(mentions)) if previous is not None else {}
-    ents = entities_frame(mentions, assignments, kept)
-    lap("entities")
-    with nothing_new():  # screening reads every name's organisation forms remembered above, and others once
+    # Canonical names are picked in a worker while this process screens (``picking``).
+    with picking(names_to_pick(mentions, assignments, kept)) as picked, nothing_new():
+        # Screening reads every name's organisation forms remembered above, and others once.
         index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
         # What the stored screening results depend on: the lists, and how they were screened.
         lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
         # An incremental run screens only the entities whose mentions changed, when the lists did not.
         screened = reusable_matches(engine, groups, lists, before) if previous is not None else {}
         matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened)
-    lap("sanctions")
+        lap("sanctions")
+        ents = entities_frame(mentions, assignments, kept, picked())
+        lap("entities")
     model_json = json.dumps({**linkage.params.as_dict(), "basis": basis, "lists": lists}, sort_keys=True)
     model = pa.table({
         "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
