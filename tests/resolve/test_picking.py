@@ -1,4 +1,4 @@
-"""Canonical names picked in a worker process (``entities.picking``) are the names picked in this one."""
+"""Canonical names picked in a worker process (``resolve.picking``) are the names picked in this one."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import pytest
 
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
-from diversion.resolve import entities
+from diversion.resolve import entities, picking
 from diversion.resolve.clustering import Assignment
-from diversion.resolve.entities import entities_frame, names_to_pick, pick_names, picking
+from diversion.resolve.entities import entities_frame, names_to_pick
 from diversion.resolve.mentions import collect_mentions
+from diversion.resolve.picking import pick_names
 from diversion.resolve.pipeline import resolve
 
 
@@ -24,16 +25,17 @@ def test_the_worker_picks_what_this_process_picks(minicase: DuckDBEngine, settin
     resolve(minicase, settings)
     here = _entities(minicase)
     started: list[Any] = []
+    real = picking._Worker
 
-    class Spied(entities.ProcessPoolExecutor):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            started.append(kwargs)
-            super().__init__(*args, **kwargs)
+    class Spied(real):  # type: ignore[misc,valid-type]
+        def picks(self) -> Any:
+            started.append(found := super().picks())
+            return found
 
-    monkeypatch.setattr(entities, "PICK_IN_WORKER", 0)  # every list goes to the worker
-    monkeypatch.setattr(entities, "ProcessPoolExecutor", Spied)
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)  # every list goes to the worker
+    monkeypatch.setattr(picking, "_Worker", Spied)
     resolve(minicase, settings)
-    assert started  # the worker ran
+    assert started and started[0]  # the worker answered
     assert _entities(minicase) == here
     assert minicase.scalar("SELECT count(*) FROM entities WHERE len(names) > 1")  # there was picking to do
 
@@ -47,24 +49,44 @@ def test_names_to_pick_are_the_lists_the_frame_picks(minicase: DuckDBEngine, set
     assignments = {m: Assignment(by_mention[m], 1.0) for m in ids}
     lists = names_to_pick(mentions, assignments)
     assert lists and all(len(names) > 1 for names in lists)
-    asked: list[list[str]] = []
-    real = entities.pick_name
-    monkeypatch.setattr(entities, "pick_name", lambda names: asked.append(names) or real(names))
+    asked: list[tuple[str, ...]] = []
+    real_pick = entities.pick_name
+    monkeypatch.setattr(entities, "pick_name", lambda names: asked.append(tuple(names)) or real_pick(names))
     frame = entities_frame(mentions, assignments, picked=pick_names(lists))
-    asked_when_picking = len(asked)
-    assert asked_when_picking == len(lists)  # pick_names asked each list once; the frame asked none again
+    assert asked == []  # every list the frame needed was picked already
     assert entities_frame(mentions, assignments) == frame
-    assert len(asked) == 2 * len(lists)
+    assert sorted(asked) == sorted(lists)  # and those are the lists it picks itself
 
 
-def test_a_worker_that_fails_leaves_the_picking_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    lists = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZCO")]
-    monkeypatch.setattr(entities, "PICK_IN_WORKER", 0)
+LISTS = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZCO"),
+         ("深圳易络科技有限公司", "ELE Technology")]
 
-    class Broken:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+def test_the_worker_answers_for_every_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = pick_names(LISTS)
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
+    monkeypatch.setattr(picking, "pick_names", lambda lists: pytest.fail("picked here, not in the worker"))
+    with picking.picking(LISTS) as picked:
+        assert picked() == expected
+
+
+@pytest.mark.parametrize("how", ["cannot start", "dies", "says nonsense"])
+def test_a_worker_that_fails_leaves_the_picking_here(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
+    real = picking.subprocess.Popen
+
+    def popen(args: list[str], **kwargs: Any) -> Any:
+        if how == "cannot start":
             raise OSError("no processes here")
+        code = "import sys; sys.exit(3)" if how == "dies" else "import sys; sys.stdin.read(); print('hello')"
+        return real([args[0], "-c", code], **kwargs)
 
-    monkeypatch.setattr(entities, "ProcessPoolExecutor", Broken)
-    with picking(lists) as picked:
-        assert picked() == pick_names(lists)
+    monkeypatch.setattr(picking.subprocess, "Popen", popen)
+    with picking.picking(LISTS) as picked:
+        assert picked() == pick_names(LISTS)
+
+
+def test_few_lists_are_picked_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(picking, "_Worker", lambda lists: pytest.fail("a worker for two lists"))
+    with picking.picking(LISTS[:2]) as picked:
+        assert picked() == pick_names(LISTS[:2])

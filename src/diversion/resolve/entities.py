@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from multiprocessing import get_context
 from typing import Any
 
 import pyarrow as pa
@@ -36,11 +31,6 @@ def _schema(values: list[str | None]) -> str:
 def _display(name: str | None, unresolved: str | None) -> str | None:
     """A usable name with its whitespace collapsed, as an entity lists it (``None``: not listed)."""
     return " ".join(name.split()) if name and name.strip() and not unresolved else None
-
-
-#: Entities to name beyond which rigour's ``pick_name`` runs in a worker process beside screening (~0.5 ms an
-#: entity with non-Latin names: 125 s at 3M shipment rows, which screening's time then hides on two cores).
-PICK_IN_WORKER = 5_000
 
 
 def _members(mentions: pa.Table, assignments: dict[str, Assignment]) -> dict[str, list[int]]:
@@ -76,40 +66,6 @@ def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
     return out
 
 
-def pick_names(lists: list[tuple[str, ...]]) -> dict[tuple[str, ...], str | None]:
-    """rigour's ``pick_name`` of each list."""
-    return {names: pick_name(list(names)) for names in lists}
-
-
-@contextmanager
-def picking(lists: list[tuple[str, ...]]) -> Iterator[Callable[[], dict[tuple[str, ...], str | None]]]:
-    """Pick the canonical names of ``lists`` while the block runs; the block calls what it gets for them.
-
-    More than ``PICK_IN_WORKER`` lists go to a worker process (``pick_name`` holds the GIL), so other work
-    (screening) runs meanwhile; fewer, or a worker that cannot start or fails, are picked here.
-    """
-    if len(lists) <= PICK_IN_WORKER:
-        yield lambda: pick_names(lists)
-        return
-    try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        future = pool.submit(pick_names, lists)
-    except (OSError, RuntimeError):  # no worker to be had: pick here
-        yield lambda: pick_names(lists)
-        return
-
-    def result() -> dict[tuple[str, ...], str | None]:
-        try:
-            return future.result()
-        except (OSError, RuntimeError, BrokenProcessPool):
-            return pick_names(lists)
-
-    try:
-        yield result
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
 def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
                    kept: dict[str, dict[str, Any]] | None = None,
                    picked: dict[tuple[str, ...], str | None] | None = None) -> pa.Table:
@@ -119,7 +75,7 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
     countries and ids. The mention columns are read once as lists; an entity of
     one mention with one name (most of them) takes them as they are. ``kept``:
     rows known to be current (an incremental run's unchanged entities), by id.
-    ``picked``: canonical names already picked (``pick_names``), by name list.
+    ``picked``: canonical names already picked (``picking``), by name list.
     """
     kept = kept or {}
     picked = picked or {}

@@ -18,13 +18,7 @@ from diversion.engine import Engine
 from diversion.names.normalise import nothing_new, remembered_forms
 from diversion.resolve.clustering import Assignment, cluster, listing_keys
 from diversion.resolve.decisions import current_decisions
-from diversion.resolve.entities import (
-    entities_frame,
-    entity_mentions_table,
-    names_to_pick,
-    picking,
-    shipment_entities_sql,
-)
+from diversion.resolve.entities import entities_frame, entity_mentions_table, names_to_pick, shipment_entities_sql
 from diversion.resolve.incremental import (
     lists_fingerprint,
     previous_groups,
@@ -38,6 +32,7 @@ from diversion.resolve.incremental import (
 from diversion.resolve.linkage import score_pairs
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions, mentions_table
+from diversion.resolve.picking import picking
 from diversion.resolve.sanctions_matches import match_rows, matches_table
 from diversion.resolve.screening import build_index
 
