@@ -3,7 +3,8 @@
 Pipeline order: ``mentions`` (collect and normalise every party name) →
 ``linkage_input`` (name forms and blocking keys) → ``model``/``training``/
 ``linkage`` (Splink) → ``clustering`` (threshold, decisions, stable ids) →
-``entities`` and ``sanctions_matches``. ``explain``, ``review``,
+``entities`` (canonical names picked in a worker beside screening:
+``picking``) and ``sanctions_matches``. ``explain``, ``review``,
 ``decisions`` and ``screening`` serve the CLI and the web app.
 """
 
