@@ -64,3 +64,24 @@ def test_each_kind_of_name_read_one_after_another_gets_its_own_forms() -> None:
     assert name_forms(name, None, 500).usable
     assert not name_forms(name, None, 10).usable  # the same name under a shorter limit is not reused
     assert name_forms(name, None, 500).usable
+
+
+def _real_list_names() -> list[str]:
+    """Every name and alias of the real OpenSanctions entities kept in ``tests/data/yente`` (Cyrillic, Latin...)."""
+    import json
+    from pathlib import Path
+
+    names = []
+    for path in sorted((Path(__file__).parents[1] / "data" / "yente").glob("**/*.json")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                props = json.loads(line).get("properties", {})
+                names += [n for key in ("name", "alias", "weakAlias", "previousName") for n in props.get(key, [])]
+    return names
+
+
+def test_a_published_list_transliterates_alike_word_by_word() -> None:
+    names = [n for n in _real_list_names() if not n.isascii()]
+    assert len(names) > 100  # the data is there: Russian and Ukrainian spellings of the same people and firms
+    different = [n for n in names if _tokens(_ascii(n)) != _tokens(ascii_text(n))]
+    assert different == []
