@@ -71,7 +71,8 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
             from diversion.resolve.pipeline import resolve
 
             r = resolve(engine, settings, incremental=mode == "incremental")
-            return f"{r.mentions:,} mentions → {r.entities:,} entities, {r.scored_mentions:,} scored"
+            laps = ", ".join(f"{step} {seconds:.0f}" for step, seconds in r.timings.items())
+            return f"{r.mentions:,} mentions → {r.entities:,} entities, {r.scored_mentions:,} scored ({laps} s)"
         if stage == "graph":
             from diversion.graph import build_graph
 

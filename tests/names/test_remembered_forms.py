@@ -52,3 +52,14 @@ def test_nothing_new_reads_what_is_remembered_and_keeps_nothing() -> None:
             assert len(normalise._REMEMBERED or {}) == kept
         _name_forms.cache_clear()
         assert person == name_forms("OOO Promsnab", "Person") and vessel == name_forms("OOO Promsnab", "Vessel")
+
+
+def test_the_block_leaves_the_bounded_cache_alone() -> None:
+    # Inside a resolve the bounded cache would keep the forms ``nothing_new`` drops (200,000 names' worth).
+    _name_forms.cache_clear()
+    with remembered_forms():
+        name_forms("OOO Promsnab")
+        with nothing_new():
+            person = name_forms("OOO Promsnab", "Person")
+    assert _name_forms.cache_info().currsize == 0
+    assert name_forms("OOO Promsnab", "Person") == person

@@ -292,7 +292,9 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
     key = (name, schema, max_length)
     found = remembered.get(key)
     if found is None:
-        found = _name_forms(name, schema, max_length)
+        # Past the bounded cache: inside the block it would only hold a second reference to what the block
+        # remembers, and keep the forms ``nothing_new`` means to forget (200,000 of them).
+        found = _name_forms.__wrapped__(name, schema, max_length)
         if not _FROZEN:
             remembered[key] = found
     return found
