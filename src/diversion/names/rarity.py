@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import combinations
 
 #: The chance that another name uses a word no other name in the data uses (smoothing, in names).
 UNSEEN = 0.01
@@ -37,6 +38,8 @@ GENERIC_COMMONNESS = 1.0
 LONGER_SPELLINGS = 2
 #: Floor of the estimate (a name is never proof on its own).
 MIN_COMMONNESS = 1e-4
+#: Keys of up to this many distinctive words find the shorter keys they hold by their subsets (2**n of them).
+SUBSET_WORDS = 8
 
 
 @lru_cache(maxsize=200_000)
@@ -121,11 +124,51 @@ class WordCounts:
         if not key:
             return GENERIC_COMMONNESS
         names = max(self.names, 1)
-        rarest = min(key, key=lambda t: (len(self.by_word.get(t, ())), t))
-        longer = sum(1 for other in self.by_word.get(rarest, ()) if key < other)
+        longer = self._longer.get(key, 0) if key in self.keys else self._longer_by_scan(key)
         skipped = (1 if key in self.keys else 0) + min(longer, LONGER_SPELLINGS)
         out = float(names)
         for t in key:
             others = max(len(self.by_word.get(t, ())) - skipped, 0)
             out *= (others + UNSEEN) / names
         return max(out, MIN_COMMONNESS)
+
+    @cached_property
+    def _longer(self) -> dict[frozenset[str], int]:
+        """Per key, how many other keys hold all its words and more (keys with none left out).
+
+        Worked out from the longer key's side: each key's proper subsets that are keys themselves. Scanning
+        every key that shares a name's rarest word instead is quadratic where the vocabulary is small
+        (2.8M names at 10M shipment rows: 280 s, against 3 s this way). Keys of more than ``SUBSET_WORDS``
+        words (few) are matched the other way, against their own short word lists.
+        """
+        out: dict[frozenset[str], int] = {}
+        long_by_word: dict[str, list[frozenset[str]]] = {}
+        for other in self.keys:
+            words = tuple(other)
+            if len(words) > SUBSET_WORDS:
+                for t in words:
+                    long_by_word.setdefault(t, []).append(other)
+                continue
+            for size in range(1, len(words)):
+                for part in combinations(words, size):
+                    shorter = frozenset(part)
+                    if shorter in self.keys:
+                        out[shorter] = out.get(shorter, 0) + 1
+        if long_by_word:
+            for key in self.keys:
+                rarest = min(key, key=lambda t: len(long_by_word.get(t, ())))
+                more = sum(1 for other in long_by_word.get(rarest, ()) if key < other)
+                if more:
+                    out[key] = out.get(key, 0) + more
+        return out
+
+    def _longer_by_scan(self, key: frozenset[str]) -> int:
+        """How many keys hold all of ``key``'s words and more (``key`` not among the keys), up to the cap."""
+        rarest = min(key, key=lambda t: (len(self.by_word.get(t, ())), t))
+        found = 0
+        for other in self.by_word.get(rarest, ()):
+            if key < other:
+                found += 1
+                if found == LONGER_SPELLINGS:  # no more is ever counted
+                    break
+        return found

@@ -1,0 +1,53 @@
+"""``WordCounts.commonness``: the longer spellings of a name are counted from the subsets of longer names."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from diversion.names import rarity
+from diversion.names.rarity import LONGER_SPELLINGS, MIN_COMMONNESS, UNSEEN, WordCounts, is_generic_word
+
+# Distinctive made-up words, and generic ones rigour knows (left out of every key).
+WORDS = ["zarn", "ovikt", "amegino", "kometa", "tozan", "urvan", "vektor", "promsnab", "ele", "sadko", "ural",
+         "baltik"]
+GENERIC = ["trading", "technology", "service", "group"]
+
+
+def _plain(counts: WordCounts, tokens: tuple[str, ...]) -> float:
+    """The module docstring's estimate, every longer key found by comparing with every key."""
+    key = frozenset(t for t in tokens if not is_generic_word(t))
+    if not key:
+        return rarity.GENERIC_COMMONNESS
+    names = max(counts.names, 1)
+    longer = sum(1 for other in counts.keys if key < other)
+    skipped = (1 if key in counts.keys else 0) + min(longer, LONGER_SPELLINGS)
+    out = float(names)
+    for t in key:
+        out *= (max(sum(1 for k in counts.keys if t in k) - skipped, 0) + UNSEEN) / names
+    return max(out, MIN_COMMONNESS)
+
+
+_NAME = st.lists(st.sampled_from(WORDS + GENERIC), min_size=1, max_size=11).map(tuple)
+
+
+@settings(max_examples=150, deadline=None)
+@given(names=st.lists(_NAME, min_size=1, max_size=60), queries=st.lists(_NAME, max_size=10),
+       subset_words=st.sampled_from([1, 3, 8]))
+def test_commonness_is_the_plain_estimate(names: list[tuple[str, ...]], queries: list[tuple[str, ...]],
+                                          subset_words: int) -> None:
+    # A small ``SUBSET_WORDS`` sends most keys the other way (long keys matched against the short ones).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rarity, "SUBSET_WORDS", subset_words)
+        counts = WordCounts.of(names)
+        for tokens in [*names, *queries]:  # names of the data, and names that are not (scanned)
+            assert counts.commonness(tokens) == pytest.approx(_plain(counts, tokens), rel=1e-12), tokens
+
+
+def test_a_few_longer_spellings_are_the_same_firm_many_say_the_word_is_popular() -> None:
+    one_longer = WordCounts.of([("amegino",), ("amegino", "zarn"), ("kometa",), ("ural",)])
+    many_longer = WordCounts.of([("kometa",), ("kometa", "zarn"), ("kometa", "ural"), ("kometa", "tozan"),
+                                 ("kometa", "urvan"), ("amegino",)])
+    assert one_longer.commonness(("amegino",)) < 0.05
+    assert many_longer.commonness(("kometa",)) > one_longer.commonness(("amegino",)) * 10
