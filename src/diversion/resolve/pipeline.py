@@ -152,7 +152,7 @@ def _hand_back_freed_memory() -> None:
     try:
         libc = ctypes.CDLL(None)
         trim = libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc
+    except (OSError, AttributeError, TypeError):  # not glibc (Windows cannot open the process itself)
         return
     trim(0)
 
