@@ -140,3 +140,28 @@ def test_stored_answers_are_used_for_the_entities_given() -> None:
     again = match_rows(mentions, assignments, _index(), THRESHOLD, screened=stored)
     assert [r for r in again if r["entity_id"] == eid] == stored[eid]
     assert [r for r in again if r["entity_id"] != eid] == [r for r in fresh if r["entity_id"] != eid]
+
+
+def test_real_list_names_give_the_plain_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real OpenSanctions entities (tests/data/yente): trade-data spellings of their own names (case, a dropped
+    # letter, words reordered) under several countries and schemata, grouped at random into entities.
+    from tests.resolve.test_screening_candidates import _listed
+
+    listed = _listed()
+    index = ScreeningIndex(listed)
+    rng = random.Random(11)
+    rows: list[dict[str, Any]] = []
+    for i in range(400):
+        name = rng.choice(rng.choice(listed).names)[0]
+        spelt = rng.choice([name.upper(), name.lower(), " ".join(reversed(name.split())),
+                            name[:len(name) // 2] + name[len(name) // 2 + 1:]])
+        rows.append({"mention_id": f"m-{i:04d}", "source_table": "shipments", "source_key": f"r{i}",
+                     "unresolved_reason": None, "name": spelt, "aliases": None,
+                     "country": rng.choice([None, "RU", "CN", "AE"]),
+                     "schema": rng.choice([None, "Company", "Person"])})
+    mentions = pa.Table.from_pylist(rows)
+    assignments = {r["mention_id"]: Assignment(f"e-{rng.randrange(150):03d}", 1.0) for r in rows}
+    expected = _plainly(mentions, assignments, index)
+    assert len({r["entity_id"] for r in expected}) > 50  # most entities match something on the real list
+    monkeypatch.setattr(sanctions_matches, "BATCH_ROWS", 13)
+    assert match_rows(mentions, assignments, index, THRESHOLD) == expected

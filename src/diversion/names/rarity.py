@@ -138,7 +138,8 @@ class WordCounts:
 
         Worked out from the longer key's side: each key's proper subsets that are keys themselves. Scanning
         every key that shares a name's rarest word instead is quadratic where the vocabulary is small
-        (2.8M names at 10M shipment rows: 280 s, against 3 s this way). Keys of more than ``SUBSET_WORDS``
+        (1.1M name sets at 10M shipment rows: about 235 s, against 5.6 s this way and 5.2 s for every
+        ``commonness``). Keys of more than ``SUBSET_WORDS``
         words (few) are matched the other way, against their own short word lists.
         """
         out: dict[frozenset[str], int] = {}
