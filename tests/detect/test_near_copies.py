@@ -1,0 +1,57 @@
+"""``impersonation.near_copies`` against the plain method: every LSH candidate checked exactly."""
+
+import random
+
+import pytest
+from datasketch import MinHash, MinHashLSH
+
+from diversion.detect.impersonation import Site, estimate_floor, jaccard, near_copies, shingles
+
+
+def _plain(sites, threshold, size, num_perm):
+    """What near_copies gave before the estimate filter: LSH's candidates (same seed, same bands), all checked."""
+    sets = [shingles(s.text, size) for s in sites]
+    lsh = MinHashLSH(threshold=max(0.05, threshold * 0.8), num_perm=num_perm)
+    hashes = []
+    for i, sh in enumerate(sets):
+        m = MinHash(num_perm=num_perm, seed=1)
+        m.update_batch([x.encode() for x in sh])
+        hashes.append(m)
+        if sh:
+            lsh.insert(str(i), m)
+    pairs = {(min(i, int(j)), max(i, int(j))) for i, m in enumerate(hashes) if sets[i]
+             for j in lsh.query(m) if int(j) != i}
+    return [(i, j, round(jaccard(sets[i], sets[j]), 4)) for i, j in sorted(pairs)
+            if jaccard(sets[i], sets[j]) >= threshold]
+
+
+def _templated_sites(seed: int, count: int = 160) -> list[Site]:
+    """Sites written from a few templates: each copies a share of its template's words, the rest its own."""
+    rng = random.Random(seed)
+    templates = [[f"t{k}w{n}" for n in range(60)] for k in range(4)]
+    sites = []
+    for i in range(count):
+        template = templates[rng.randrange(len(templates))]
+        keep = rng.uniform(0.55, 1.0)  # a kept word leaves its shingles intact; a swapped one breaks three
+        words = [w if rng.random() < keep else f"s{i}x{n}" for n, w in enumerate(template)]
+        sites.append(Site(f"site{i}.example", None, f"Company {i}", " ".join(words), None))
+    sites.append(Site("empty.example", None, "Empty", "", None))
+    return sites
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_near_copies_are_the_plain_methods(seed):
+    sites = _templated_sites(seed)
+    found = near_copies(sites, 0.6, 3, 128)
+    assert found == _plain(sites, 0.6, 3, 128)
+    sets = [shingles(s.text, 3) for s in sites]
+    # The data tests the estimate filter: many pairs just above the threshold, whose estimates scatter below it.
+    close = [(i, j) for i, j, score in found if score < 0.66]
+    assert len(close) >= 20
+    assert all(jaccard(sets[i], sets[j]) >= 0.6 for i, j, _ in found)
+
+
+def test_estimate_floor_is_below_the_threshold():
+    assert estimate_floor(0.6, 128) == pytest.approx(0.6 - 4.5 * (0.24 / 128) ** 0.5)
+    assert estimate_floor(0.9, 512) < 0.9
+    assert estimate_floor(1.0, 128) == 1.0
