@@ -150,6 +150,19 @@ def test_brand_diversion_spares_authorised_distributors(case_engine):
     assert found[case.front].evidence["third_country"] is True and found[case.front].score == pytest.approx(0.9)
 
 
+def test_brand_diversion_names_ten_distributors_and_counts_them_all(case_engine):
+    engine, case = case_engine
+    # A brand sold through many dealers: each finding names ten of them, not the whole list.
+    dealers = [f"Dealer {n:02d} GmbH" for n in range(1, 12)]
+    engine.execute("INSERT INTO distributors (brand, distributor_name, country, record_hash, source_id, line) "
+                   "SELECT 'Hokuto', d, 'AT', 'h-' || d, 'test', 1 FROM unnest(?) AS t(d)", [dealers])
+    found = by_entity(brand_diversion.detect(engine, S))
+    evidence = found[case.front].evidence
+    assert evidence["authorised_count"] == 13
+    assert evidence["authorised"] == dealers[:10]  # in name order: the dealers sort before Hokuto and Lakeside
+    assert evidence["facts"]["Authorised distributors"].endswith("Dealer 10 GmbH and 3 more")
+
+
 def test_transshipment_weights_hubs(case_engine):
     engine, case = case_engine
     found = by_entity(transshipment.detect(engine, S))

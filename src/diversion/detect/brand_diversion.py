@@ -15,6 +15,10 @@ from diversion.graph.keys import VALUE_USD
 
 NAME = "brand_diversion"
 
+#: Authorised distributors a finding names (a brand sold worldwide has hundreds, the same in each of its
+#: findings: the ``distributors`` table holds them all).
+AUTHORISED_SHOWN = 10
+
 _SQL = f"""
     WITH authorised AS (
         SELECT bm.brand_key, list(DISTINCT distributor_name ORDER BY distributor_name) AS names,
@@ -28,7 +32,8 @@ _SQL = f"""
                ORDER BY s.origin_country) FILTER (WHERE s.origin_country IS NOT NULL) AS origins,
            bool_or(s.importer_country = ?) AS to_destination,
            min_by(s.record_id, {{'d': -epoch(s.date), 'id': s.record_id}}, 10) AS shipment_ids,
-           any_value(a.names) AS authorised, any_value(a.countries) AS authorised_countries,
+           any_value(a.names)[1:{AUTHORISED_SHOWN}] AS authorised, any_value(len(a.names)) AS authorised_count,
+           any_value(a.countries) AS authorised_countries,
            min(s.date) AS first_date, max(s.date) AS last_date, {OLD_MACHINES}
     FROM shipments s
     JOIN shipment_entities se ON se.record_id = s.record_id
@@ -56,7 +61,8 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
     (a third country), plus ``brand_destination_bonus`` (0.2) when the goods go
     to the destination country. Machines at least ``old_machine_age`` years old
     when shipped (``manufacture_year``) are listed as evidence: used machines
-    are what a diverter buys on the second-hand market.
+    are what a diverter buys on the second-hand market. The evidence names
+    ``AUTHORISED_SHOWN`` of the brand's distributors and counts them all.
     """
     d = ctx.settings.detect
     for r in ctx.stream(_SQL, [d.destination_country]):  # yielded: written as they come
@@ -70,15 +76,26 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
         summary = (f"{ctx.name(r['entity_id'])} shipped {r['shipments']} {r['brand']} consignment(s) "
                    f"({ctx.money(r['value'])}, {r['first_date']} to {r['last_date']}){dest}{where}{old} without "
                    f"being an authorised {r['brand']} distributor.")
-        evidence = {k: r[k] for k in ("brand", "shipments", "value_usd", "value", "authorised",
+        evidence = {k: r[k] for k in ("brand", "shipments", "value_usd", "value", "authorised", "authorised_count",
                                       "authorised_countries", "origins", "first_date", "last_date")}
         evidence.update(exporter_country=country, third_country=third, to_destination=bool(r["to_destination"]),
                         currency=ctx.currency, **old_evidence, **RecordIds(shipment_ids=r["shipment_ids"]))
-        evidence["facts"] = {"Brand": r["brand"], "Authorised distributors": ", ".join(r["authorised"] or []),
+        evidence["facts"] = {"Brand": r["brand"],
+                             "Authorised distributors": _named(r["authorised"], r["authorised_count"]),
                              "Shipper's country": country or "unknown", "Third country": "yes" if third else "no",
                              "Shipments": r["shipments"], "Value": ctx.money(r["value"]),
                              "First and last": f"{r['first_date']} to {r['last_date']}"}
         yield Finding(NAME, r["entity_id"], score, summary, evidence)
+
+
+def _named(names: list[str] | None, count: int | None) -> str:
+    """The distributors a finding names, and how many more the brand has.
+
+    >>> _named(["A", "B"], 5)
+    'A, B and 3 more'
+    """
+    more = (count or 0) - len(names or [])
+    return ", ".join(names or []) + (f" and {more} more" if more > 0 else "")
 
 
 def detect(engine: Engine, settings: Settings) -> list[Finding]:
