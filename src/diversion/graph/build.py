@@ -158,7 +158,7 @@ def edges_sql(threshold: float) -> str:
         UNION ALL
         SELECT 'country:' || md5(e.entity_id || '>' || c.cc), e.entity_id, 'country:' || c.cc, 'country',
                NULL, NULL, NULL, NULL, NULL, NULL
-        FROM (SELECT entity_id, unnest(countries) AS cc FROM entities) e
+        FROM (SELECT DISTINCT entity_id, cc FROM (SELECT entity_id, unnest(countries) AS cc FROM entities)) e
         JOIN _countries c ON c.cc = e.cc
     """
 
