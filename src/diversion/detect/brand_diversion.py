@@ -32,7 +32,7 @@ _SQL = f"""
                ORDER BY s.origin_country) FILTER (WHERE s.origin_country IS NOT NULL) AS origins,
            bool_or(s.importer_country = ?) AS to_destination,
            min_by(s.record_id, {{'d': -epoch(s.date), 'id': s.record_id}}, 10) AS shipment_ids,
-           any_value(a.names)[1:{AUTHORISED_SHOWN}] AS authorised, any_value(len(a.names)) AS authorised_count,
+           any_value(a.names)[1:{AUTHORISED_SHOWN}] AS authorised, any_value(array_length(a.names)) AS authorised_count,
            any_value(a.countries) AS authorised_countries,
            min(s.date) AS first_date, max(s.date) AS last_date, {OLD_MACHINES}
     FROM shipments s
