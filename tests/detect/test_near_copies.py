@@ -3,24 +3,15 @@
 import random
 
 import pytest
-from datasketch import MinHash, MinHashLSH
 
-from diversion.detect.impersonation import Site, estimate_floor, jaccard, near_copies, shingles
+from diversion.detect.impersonation import Site, estimate_floor, jaccard, minhash_index, near_copies, shingles
 
 
 def _plain(sites, threshold, size, num_perm):
-    """What near_copies gave before the estimate filter: LSH's candidates (same seed, same bands), all checked."""
+    """What near_copies gave before the estimate filter: every LSH candidate (the same index) checked exactly."""
     sets = [shingles(s.text, size) for s in sites]
-    lsh = MinHashLSH(threshold=max(0.05, threshold * 0.8), num_perm=num_perm)
-    hashes = []
-    for i, sh in enumerate(sets):
-        m = MinHash(num_perm=num_perm, seed=1)
-        m.update_batch([x.encode() for x in sh])
-        hashes.append(m)
-        if sh:
-            lsh.insert(str(i), m)
-    pairs = {(min(i, int(j)), max(i, int(j))) for i, m in enumerate(hashes) if sets[i]
-             for j in lsh.query(m) if int(j) != i}
+    lsh, hashes = minhash_index(sets, threshold, num_perm)
+    pairs = {(min(i, j), max(i, j)) for i, m in enumerate(hashes) if sets[i] for j in lsh.query(m) if j != i}
     return [(i, j, round(jaccard(sets[i], sets[j]), 4)) for i, j in sorted(pairs)
             if jaccard(sets[i], sets[j]) >= threshold]
 

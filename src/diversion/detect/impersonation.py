@@ -80,14 +80,9 @@ def estimate_floor(threshold: float, num_perm: int) -> float:
     return threshold - ESTIMATE_SIGMAS * math.sqrt(max(0.0, threshold * (1.0 - threshold)) / num_perm)
 
 
-def near_copies(sites: list[Site], threshold: float, size: int, num_perm: int) -> list[tuple[int, int, float]]:
-    """Pairs ``i < j`` of sites whose texts have Jaccard ≥ ``threshold``, in order (MinHash LSH, exact check).
-
-    LSH's candidates are many where sites share a template (11 million at 10M
-    shipment rows, 0.6 % of them copies): only those whose MinHash estimate
-    reaches ``estimate_floor`` are checked exactly, one site's at a time.
-    """
-    sets = [shingles(s.text, size) for s in sites]
+def minhash_index(sets: list[set[str]], threshold: float, num_perm: int) -> tuple[MinHashLSH, list[MinHash]]:
+    """Each shingle set's MinHash (seeded: the same every run) and an LSH index of the non-empty ones (key:
+    the set's position), banded for a little below ``threshold``."""
     lsh = MinHashLSH(threshold=max(0.05, threshold * 0.8), num_perm=num_perm)
     hashes = []
     for i, sh in enumerate(sets):
@@ -96,6 +91,18 @@ def near_copies(sites: list[Site], threshold: float, size: int, num_perm: int) -
         hashes.append(m)
         if sh:
             lsh.insert(i, m)
+    return lsh, hashes
+
+
+def near_copies(sites: list[Site], threshold: float, size: int, num_perm: int) -> list[tuple[int, int, float]]:
+    """Pairs ``i < j`` of sites whose texts have Jaccard ≥ ``threshold``, in order (MinHash LSH, exact check).
+
+    LSH's candidates are many where sites share a template (11 million at 10M
+    shipment rows, 0.6 % of them copies): only those whose MinHash estimate
+    reaches ``estimate_floor`` are checked exactly, one site's at a time.
+    """
+    sets = [shingles(s.text, size) for s in sites]
+    lsh, hashes = minhash_index(sets, threshold, num_perm)
     signatures = np.array([m.hashvalues for m in hashes], dtype=np.uint64).reshape(len(hashes), num_perm)
     floor = estimate_floor(threshold, num_perm)
     out = []
@@ -246,4 +253,5 @@ DETECTOR = Detector(NAME, find, weight=0.8, severity="severe",
                     tables=("_web_map", "_registry_map", "_distributor_map"), title="impersonation")
 
 
-__all__ = ["DETECTOR", "NAME", "branch_claims", "detect", "find", "jaccard", "near_copies", "shingles"]
+__all__ = ["DETECTOR", "NAME", "branch_claims", "detect", "estimate_floor", "find", "jaccard", "minhash_index",
+           "near_copies", "shingles"]
