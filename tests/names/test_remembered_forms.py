@@ -63,3 +63,16 @@ def test_the_block_leaves_the_bounded_cache_alone() -> None:
             person = name_forms("OOO Promsnab", "Person")
     assert _name_forms.cache_info().currsize == 0
     assert name_forms("OOO Promsnab", "Person") == person
+
+
+def test_derived_forms_read_late_change_neither_equality_nor_hash() -> None:
+    """``sorted``, ``compact`` and ``phonetic`` are filled in when first read (slots, no instance dict)."""
+    _name_forms.cache_clear()
+    read = name_forms("Zeta Alpha Trading LLC")
+    assert (read.sorted, read.compact, read.phonetic) == ("alpha trading zeta", "zetaalphatrading", "ST ALF TRTNK")
+    _name_forms.cache_clear()
+    fresh = name_forms("Zeta Alpha Trading LLC")
+    assert fresh == read and hash(fresh) == hash(read) and fresh is not read
+    assert not hasattr(read, "__dict__")
+    same_order = name_forms("Alpha Trading")
+    assert same_order.sorted == same_order.core == "alpha trading"

@@ -29,7 +29,8 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from sys import intern
 
 import fingerprints
 from rigour.names import extract_org_types, remove_org_types, remove_person_prefixes
@@ -62,9 +63,13 @@ EDGE_FORMS = {
 _TRADE_WORDS = frozenset({"imp", "exp"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameForms:
-    """The matching forms of one name. ``reason`` is set when it cannot be matched."""
+    """The matching forms of one name. ``reason`` is set when it cannot be matched.
+
+    Slotted, its derived forms filled in when first read: a resolve remembers the forms of every distinct
+    name (millions at 10M shipment rows), and an instance dictionary alone cost more than its strings.
+    """
 
     original: str
     core: str = ""  # ASCII, casefolded, legal forms removed, word order kept
@@ -73,26 +78,41 @@ class NameForms:
     reason: str | None = None
     scripts: frozenset[str] = field(default_factory=frozenset)
     person: bool = False  # a person's name: compared part by part in any order (``names.people``)
+    _sorted: str | None = field(default=None, init=False, repr=False, compare=False)
+    _compact: str | None = field(default=None, init=False, repr=False, compare=False)
+    _phonetic: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def usable(self) -> bool:
         """Whether the name can be compared with others."""
         return self.reason is None and bool(self.core)
 
-    @cached_property
+    @property
     def sorted(self) -> str:
         """Tokens in alphabetical order: catches reordered words (``AMG LLC`` / ``LLC AMG``)."""
-        return " ".join(sorted(self.tokens))
+        found = self._sorted
+        if found is None:
+            found = " ".join(sorted(self.tokens))
+            object.__setattr__(self, "_sorted", self.core if found == self.core else found)  # one string if same
+        return found
 
-    @cached_property
+    @property
     def compact(self) -> str:
         """Tokens glued together: catches spacing (``J.P. Morgan`` / ``JP Morgan``, ``SiemensAG``)."""
-        return "".join(self.tokens)
+        found = self._compact
+        if found is None:
+            found = "".join(self.tokens)
+            object.__setattr__(self, "_compact", found)
+        return found
 
-    @cached_property
+    @property
     def phonetic(self) -> str:
         """Metaphone codes of the tokens in order: catches transliteration variants."""
-        return " ".join(metaphone(t) if t.isalpha() else t for t in self.tokens)
+        found = self._phonetic
+        if found is None:
+            found = " ".join(metaphone(t) if t.isalpha() else t for t in self.tokens)
+            object.__setattr__(self, "_phonetic", found)
+        return found
 
     @property
     def display(self) -> str:
@@ -300,6 +320,8 @@ def name_forms(name: str | None, schema: str | None = None, max_length: int = MA
     return found
 
 
+#: One frozenset per set of script families (a handful): remembered forms share them instead of one each.
+_SCRIPT_SETS: dict[frozenset[str], frozenset[str]] = {}
 #: The last name ``_prepared`` and what it gave: screening reads each name as each kind, one after the other.
 _LAST_PREPARED: tuple[str | None, int, tuple[str | None, frozenset[str], str]] = (None, -1, (None, frozenset(), ""))
 
@@ -317,7 +339,8 @@ def _prepared(name: str | None, max_length: int) -> tuple[str | None, frozenset[
     if reason is None:
         text = normalize(raw, Normalize.NFKC | Normalize.STRIP) or ""
         text = " ".join(_tokens(_HAN_ADMIN_PREFIX.sub("", text)))
-    out = (reason, frozenset(families), text)
+    scripts = frozenset(families)
+    out = (reason, _SCRIPT_SETS.setdefault(scripts, scripts), text)
     _LAST_PREPARED = (name, max_length, out)
     return out
 
@@ -360,7 +383,7 @@ def _name_forms(name: str | None, schema: str | None = None, max_length: int = M
     if is_org:
         words = _strip_trailing_types(_strip_stuttered_forms(_strip_edge_forms(words, found), found), found)
     # Words like "and", "of", "the" carry no identity ("AT and T" / "AT&T").
-    tokens = tuple(t for t in words if not is_stopword(t)) or tuple(words)
+    tokens = tuple(intern(t) for t in words if not is_stopword(t)) or tuple(intern(t) for t in words)
     if not tokens:
         return NameForms(original=raw, reason="name has no letters or digits", scripts=scripts)
     return NameForms(
