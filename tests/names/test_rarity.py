@@ -51,3 +51,24 @@ def test_a_few_longer_spellings_are_the_same_firm_many_say_the_word_is_popular()
                                  ("kometa", "urvan"), ("amegino",)])
     assert one_longer.commonness(("amegino",)) < 0.05
     assert many_longer.commonness(("kometa",)) > one_longer.commonness(("amegino",)) * 10
+
+
+def test_commonness_is_the_same_whatever_the_string_hashing() -> None:
+    # A name's factors multiplied in a set's order gave other last bits in each process (string hashing is
+    # seeded per process): the linkage input, and with it match weights, changed from run to run.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import random\n"
+        "from diversion.names.rarity import WordCounts\n"
+        "rng = random.Random(3)\n"
+        "words = ['w%d' % i for i in range(4000)]\n"
+        "names = [tuple(rng.sample(words, rng.randint(2, 7))) for _ in range(20000)]\n"
+        "counts = WordCounts.of(names)\n"
+        "print([counts.commonness(n).hex() for n in names[:2000]])\n"
+    )
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
+    assert len(outs) == 1

@@ -127,7 +127,7 @@ class WordCounts:
         longer = self._longer.get(key, 0) if key in self.keys else self._longer_by_scan(key)
         skipped = (1 if key in self.keys else 0) + min(longer, LONGER_SPELLINGS)
         out = float(names)
-        for t in key:
+        for t in sorted(key):  # a set's order changes with each process's string hashing: so would the last bits
             others = max(len(self.by_word.get(t, ())) - skipped, 0)
             out *= (others + UNSEEN) / names
         return max(out, MIN_COMMONNESS)
