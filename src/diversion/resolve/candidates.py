@@ -43,6 +43,7 @@ from diversion.resolve.model import (
     Levels,
     level_m_u,
 )
+from diversion.resolve.sorting import sorted_by
 
 #: Stands for an unbounded weight in SQL (the same name's, a mention with several names).
 UNBOUNDED_WEIGHT = 1e9
@@ -244,7 +245,7 @@ def _prepare(con: Any, table: pa.Table, fresh: pa.Array | None = None) -> pa.Tab
         f"CASE WHEN len({column}) > 0 THEN list_reduce(list_transform({column}, "
         f"v -> (1::UBIGINT << (hash(v) % 64)::INTEGER)), (a, b) -> a | b) ELSE 0::UBIGINT END AS {mask}"
         for mask, column in MASKED.items())
-    table = table.sort_by("unique_id")  # so that ``n`` < ``n`` is ``unique_id`` < ``unique_id``, as Splink pairs
+    table = sorted_by(table, "unique_id")  # so that ``n`` < ``n`` is ``unique_id`` < ``unique_id``, as Splink pairs
     table = table.append_column("n", pa.array(range(table.num_rows), pa.int32()))
     table = table.append_column("fresh", pa.array([True] * table.num_rows, pa.bool_()) if fresh is None
                                 else pc.is_in(table.column("unique_id"), value_set=fresh))
