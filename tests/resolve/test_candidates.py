@@ -21,7 +21,7 @@ from diversion.resolve.candidates import (
     weight_cut,
 )
 from diversion.resolve.incremental import Previous, score_new_pairs
-from diversion.resolve.linkage import register_same_name_lookup, score_pairs
+from diversion.resolve.linkage import register_same_name_lookup, same_name_lookup, score_pairs
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions
 from diversion.resolve.model import PAIR_KEYS, settings
@@ -57,7 +57,7 @@ def _splink_weights(table: pa.Table, params: TrainedParams) -> dict[tuple[str, s
     try:
         linker = Linker(backend.register(table, "all_pairs"), settings(params.prior, params.levels, calibrated=True),
                         log_level=logging.ERROR)
-        register_same_name_lookup(linker, backend, table, params.prior)
+        register_same_name_lookup(linker, backend, same_name_lookup(table, params.prior))
         rows = linker.inference.predict().as_pandas_dataframe()
     finally:
         backend.close()

@@ -10,6 +10,7 @@ warehouse lives (local mode or a cluster).
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import shutil
 import socket
@@ -131,6 +132,21 @@ def in_memory_connection(limit: str = "") -> Any:
     if limit:
         config["memory_limit"] = limit
     return duckdb.connect(":memory:", config=config)
+
+
+def hand_back_freed_memory() -> None:
+    """Return freed memory to the system: Arrow's pool (mimalloc) and the C heap (glibc's ``malloc_trim``).
+
+    What Python and Arrow free stays in their allocators, where DuckDB (its own allocator) cannot reuse it:
+    without this, Splink's predict and the write's buffers come on top of what was already dropped.
+    """
+    pa.default_memory_pool().release_unused()
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc (Windows cannot open the process itself)
+        return
+    trim(0)
 
 
 def process_temp_directory(prefix: str) -> str:

@@ -20,7 +20,7 @@ from diversion.engine import Engine, InProcessLinkage
 from diversion.errors import DiversionError
 from diversion.names.rarity import WordCounts
 from diversion.resolve.decisions import find_mention
-from diversion.resolve.linkage import register_same_name_lookup
+from diversion.resolve.linkage import register_same_name_lookup, same_name_lookup
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import listed_countries, mentions_frame
 from diversion.resolve.model import PRIORS, settings
@@ -160,7 +160,7 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
     try:
         linker = Linker(backend.register(table, "explain_input"),
                         settings(params.prior, params.levels, explain=True, calibrated=True), log_level=logging.ERROR)
-        register_same_name_lookup(linker, backend, table, params.prior)
+        register_same_name_lookup(linker, backend, same_name_lookup(table, params.prior))
         rows = {r["unique_id"]: r for r in table.to_pylist()}  # sorted by id: left and right picked by id
         pair = linker.inference.score_pair(rows[left["mention_id"]], rows[right["mention_id"]])
         scored = pair.as_record_list()[0]

@@ -49,7 +49,7 @@ from diversion.resolve.linkage import (
     predict_records,
     quiet_splink,
     register_same_name_lookup,
-    scored_pairs,
+    same_name_lookup,
 )
 from diversion.resolve.model import settings
 from diversion.resolve.training import TrainedParams
@@ -172,24 +172,25 @@ def score_new_pairs(
     chosen = None
     model = settings(previous.params.prior, previous.params.levels, calibrated=True)
     backend = InProcessLinkage(memory_limit)  # new mentions and their blocking partners: one machine's worth
+    lookup = same_name_lookup(table, previous.params.prior)
     condition = (candidate_filter(previous.params.levels, previous.params.prior, min_probability)
                  if bound_pairs and new.num_rows else None)
     try:
         if condition is not None:  # only the pairs with a new mention whose weight could reach the threshold
             chosen = candidate_records(table, condition, memory_limit, fresh=new_ids)
             if chosen.pairs:
-                found.append(predict_records(backend, chosen.records, previous.params, table, min_probability,
+                found.append(predict_records(backend, chosen.records, previous.params, lookup, min_probability,
                                              candidate_chunks(chosen.pairs), candidates=True))
         else:
             if new.num_rows >= 2:  # the new mentions among themselves
                 linker = Linker(backend.register(new, "new_mentions"), model, log_level=logging.ERROR)
-                register_same_name_lookup(linker, backend, table, previous.params.prior)
-                found.append(scored_pairs(predict(linker, min_probability, predict_chunks(new.num_rows))))
+                register_same_name_lookup(linker, backend, lookup)
+                found.append(predict(linker, min_probability, predict_chunks(new.num_rows)))
             if new.num_rows and known.num_rows:  # each new mention against every known one sharing a key
                 linker = Linker([backend.register(new, "new_mentions"), backend.register(known, "known_mentions")],
                                 dataclasses.replace(model, link_type="link_only"), log_level=logging.ERROR)
-                register_same_name_lookup(linker, backend, table, previous.params.prior)
-                found.append(scored_pairs(predict(linker, min_probability)))
+                register_same_name_lookup(linker, backend, lookup)
+                found.append(predict(linker, min_probability))
     finally:
         backend.close()
     pairs = pa.concat_tables(found).sort_by([("mention_id_l", "ascending"), ("mention_id_r", "ascending")])

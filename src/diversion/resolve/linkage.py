@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -13,7 +14,8 @@ import pyarrow.compute as pc
 from splink import Linker
 
 from diversion.engine import Engine, InProcessLinkage, LinkageBackend
-from diversion.resolve.candidates import candidate_filter, candidate_records
+from diversion.engine.linkage import hand_back_freed_memory
+from diversion.resolve.candidates import Filter, candidate_filter, candidate_records
 from diversion.resolve.collapse import Collapsed, collapse, expand, twins
 from diversion.resolve.model import SAME_NAME_COLUMN, same_name_tf, settings
 from diversion.resolve.training import TrainedParams, train
@@ -88,17 +90,23 @@ def training_sample(table: pa.Table, max_rows: int = TRAIN_MAX_MENTIONS) -> pa.T
     return table.sort_by("unique_id").slice(0, max_rows)
 
 
-def predict(linker: Linker, min_probability: float, chunks: int = 1) -> Any:
-    """Splink's predict at ``min_probability``, in ``chunks`` × ``chunks`` parts when ``chunks`` > 1.
+def predict(linker: Linker, min_probability: float, chunks: int = 1) -> pa.Table:
+    """Splink's pairs at ``min_probability`` as ``PAIRS_SCHEMA`` rows (``scored_pairs``), in ``chunks`` × ``chunks``
+    parts when ``chunks`` > 1.
 
-    Every pair lands in exactly one part (Splink assigns each side by a hash of
-    its id), so the result is the same as one predict's.
+    Every pair lands in exactly one part (Splink assigns each side by a hash of its id), so the result is the same
+    as one predict's. Each part's ids and scores are read as it ends and its table dropped: Splink's own chunked
+    predict keeps every part's table (every comparison column, both sides) and copies them all into one at the
+    end, the stage's memory peak at 10M shipment rows.
     """
     if chunks <= 1:
-        return linker.inference.predict(threshold_match_probability=min_probability)
-    return linker.inference.predict(
-        threshold_match_probability=min_probability, num_chunks_left=chunks, num_chunks_right=chunks
-    )
+        return scored_pairs(linker.inference.predict(threshold_match_probability=min_probability))
+    parts = []
+    for left, right in itertools.product(range(1, chunks + 1), repeat=2):
+        part = linker.inference.predict_chunk(left_chunk=(left, chunks), right_chunk=(right, chunks),
+                                              threshold_match_probability=min_probability, warning_mode="never")
+        parts.append(_pair_columns(part))
+    return _sorted_pairs(pa.concat_tables(parts))
 
 
 def score_pairs(
@@ -111,7 +119,41 @@ def score_pairs(
     Returns pairs with ``match_probability >= min_probability``, ids ordered
     (``mention_id_l < mention_id_r``) and sorted, so runs are comparable.
     Splink runs where ``engine.linkage()`` puts it (without an engine: an
-    in-process DuckDB database).
+    in-process DuckDB database). ``prepare_pairs`` then ``predict_pairs``, for a
+    caller that keeps nothing else of ``table``; the arguments are ``prepare_pairs``'.
+    """
+    return predict_pairs(prepare_pairs(table, min_probability, engine, params, seed, chunks, memory_limit,
+                                       collapse_identical, bound_pairs))
+
+
+@dataclass
+class PairsToScore:
+    """A linkage input trained on and collapsed: all that ``predict_pairs`` reads (not the input itself).
+
+    The input (every name form of every mention) can be freed before the candidates are chosen and Splink
+    predicts, the resolve's memory peaks: at 10M shipment rows it is 0.84 GiB of Arrow buffers.
+    ``predict_pairs`` consumes it (the records are released once the pairs to score are chosen).
+    """
+
+    params: TrainedParams
+    min_probability: float
+    backend: LinkageBackend | None  # None: nothing to compare (fewer than two rows)
+    collapsed: Collapsed
+    lookup: pa.Table  # the same-name level's term frequencies (``same_name_lookup``)
+    condition: Filter | None  # the blocked pairs worth scoring (``candidates``); None: every blocked pair
+    chunks: int = 0
+    memory_limit: str = ""
+    train_seconds: float = 0.0
+    prepare_seconds: float = 0.0
+
+
+def prepare_pairs(
+    table: pa.Table, min_probability: float, engine: Engine | None = None, params: TrainedParams | None = None,
+    seed: int = 42, chunks: int = 0, memory_limit: str = "", collapse_identical: bool = True,
+    bound_pairs: bool = True,
+) -> PairsToScore:
+    """Train on ``table`` (``linkage_input`` rows) unless ``params`` are given; collapse its identical rows.
+
     ``chunks``: chunks per side of a chunked predict (0: from the row count,
     ``predict_chunks``); a backend that spills on its own (Spark) predicts in one go.
     ``memory_limit``: of an in-process linkage database (empty: automatic, see
@@ -123,7 +165,8 @@ def score_pairs(
     """
     quiet_splink()
     if table.num_rows < 2:
-        return Linkage(PAIRS_SCHEMA.empty_table(), params or TrainedParams(notes=["fewer than two mentions"]))
+        return PairsToScore(params or TrainedParams(notes=["fewer than two mentions"]), min_probability, None,
+                            Collapsed(table, table.select([]), 0), table.select([]), None)
     started = time.perf_counter()
 
     def fresh_backend() -> LinkageBackend:
@@ -145,54 +188,84 @@ def score_pairs(
     # is the one every mention gives.
     collapsed = (collapse(table) if collapse_identical and backend.collapses
                  else Collapsed(table, table.select([]), 0))
-    # Only the blocked pairs whose match weight could reach ``min_probability`` are scored (``candidates``).
     condition = (candidate_filter(params.levels, params.prior, min_probability)
                  if bound_pairs and backend.bounds_pairs else None)
-    chosen = candidate_records(collapsed.records, condition, memory_limit) if condition is not None else None
-    if chosen is None:
-        parts = predict_chunks(collapsed.records.num_rows, chunks) if backend.chunked_predict else 1
-        found = predict_records(backend, collapsed.records, params, table, min_probability, parts)
-    elif chosen.pairs:
-        parts = chunks or candidate_chunks(chosen.pairs)
-        found = predict_records(backend, chosen.records, params, table, min_probability, parts, candidates=True)
-    else:
-        found = PAIRS_SCHEMA.empty_table()
+    return PairsToScore(params, min_probability, backend, collapsed, same_name_lookup(table, params.prior),
+                        condition, chunks, memory_limit, train_seconds=trained - started,
+                        prepare_seconds=time.perf_counter() - trained)
+
+
+def predict_pairs(job: PairsToScore) -> Linkage:
+    """Splink's pairs of ``job`` (``prepare_pairs``), expanded to every mention a collapsed record stands for.
+
+    Only the blocked pairs whose match weight could reach the threshold are scored (``candidates``) when
+    ``job.condition`` is set. ``job``'s records are released once those are chosen.
+    """
+    collapsed, params, low = job.collapsed, job.params, job.min_probability
+    if job.backend is None:
+        return Linkage(PAIRS_SCHEMA.empty_table(), params)
+    started = time.perf_counter()
+    backend = job.backend
     twin_input = twins(collapsed) if collapsed.collapsed else None
-    if twin_input is not None and twin_input.num_rows:
-        twin_pairs = predict_records(backend, twin_input, params, table, min_probability, 1)
+    records = collapsed.records.num_rows
+    chosen = (candidate_records(collapsed.records, job.condition, job.memory_limit)
+              if job.condition is not None else None)
+    if chosen is not None:  # the candidates' records are all Splink reads
+        job.collapsed = collapsed = Collapsed(collapsed.records.select([]), collapsed.members, collapsed.groups)
+    hand_back_freed_memory()  # what choosing the candidates freed, before Splink's database grows
+    if chosen is None:
+        found = predict_records(backend, collapsed.records, params, job.lookup, low,
+                                predict_chunks(records, job.chunks) if backend.chunked_predict else 1)
+    else:
+        found = (predict_records(backend, chosen.records, params, job.lookup, low,
+                                 job.chunks or candidate_chunks(chosen.pairs), candidates=True)
+                 if chosen.pairs else PAIRS_SCHEMA.empty_table())
+    twin_pairs = (predict_records(backend, twin_input, params, job.lookup, low, 1)
+                  if twin_input is not None and twin_input.num_rows else PAIRS_SCHEMA.empty_table())
+    backend.close()  # before the pairs are expanded to every mention: the linkage database is not read again
+    if collapsed.collapsed:
         found = expand(found, twin_pairs, collapsed.members)
-    elif collapsed.collapsed:
-        found = expand(found, PAIRS_SCHEMA.empty_table(), collapsed.members)
-    backend.close()
-    return Linkage(found, params, train_seconds=trained - started, predict_seconds=time.perf_counter() - trained,
-                   records=collapsed.records.num_rows, blocked=chosen.blocked if chosen is not None else None,
+    return Linkage(found, params, train_seconds=job.train_seconds,
+                   predict_seconds=job.prepare_seconds + time.perf_counter() - started, records=records,
+                   blocked=chosen.blocked if chosen is not None else None,
                    compared=chosen.pairs if chosen is not None else None)
 
 
-def predict_records(backend: LinkageBackend, records: pa.Table, params: TrainedParams, table: pa.Table,
+def predict_records(backend: LinkageBackend, records: pa.Table, params: TrainedParams, lookup: pa.Table,
                     min_probability: float, parts: int, candidates: bool = False) -> pa.Table:
     """Splink's pairs of ``records`` at ``min_probability``, predicted in ``parts`` × ``parts`` chunks.
 
     ``candidates``: the pairs ``PAIR_KEYS`` names (``resolve.candidates``), else the blocked ones.
-    ``table``: every mention (the same-name calibration's lookup is built from all of them).
+    ``lookup``: the same-name level's term frequencies, from every mention (``same_name_lookup``).
     """
     linker = Linker(backend.register(records, "mentions_input"),
                     settings(params.prior, params.levels, calibrated=True, candidates=candidates),
                     log_level=logging.ERROR)
-    register_same_name_lookup(linker, backend, table, params.prior)
-    return scored_pairs(predict(linker, min_probability, parts))
+    register_same_name_lookup(linker, backend, lookup)
+    return predict(linker, min_probability, parts)
 
 
 def scored_pairs(predicted: Any) -> pa.Table:
     """Splink's predictions as ``PAIRS_SCHEMA`` rows: ids ordered per pair, rows sorted by id, scores rounded.
 
     Only the ids and scores leave the backend, as Arrow: the comparison columns (every name form, both
-    sides) would cost more to convert than the rest of the step.
+    sides) would cost more to convert than the rest of the step. ``predicted``'s table is dropped.
     """
+    return _sorted_pairs(_pair_columns(predicted))
+
+
+def _pair_columns(predicted: Any) -> pa.Table:
+    """The ids (ordered per pair) and scores of ``predicted`` (a Splink data frame), which is then dropped."""
     found = predicted.query_sql(
         "SELECT least(unique_id_l, unique_id_r) AS mention_id_l, greatest(unique_id_l, unique_id_r) AS mention_id_r, "
         "match_probability, match_weight FROM {this}"
     ).as_pyarrow_table()
+    predicted.drop_table_from_database_and_remove_from_cache()
+    return found
+
+
+def _sorted_pairs(found: pa.Table) -> pa.Table:
+    """``_pair_columns``' rows as ``PAIRS_SCHEMA`` rows sorted by id, scores rounded."""
     if found.num_rows == 0:
         return PAIRS_SCHEMA.empty_table()
     found = found.sort_by([("mention_id_l", "ascending"), ("mention_id_r", "ascending")])
@@ -213,10 +286,10 @@ def same_name_lookup(table: pa.Table, prior: float) -> pa.Table:
     return pa.table({SAME_NAME_COLUMN: keys, f"tf_{SAME_NAME_COLUMN}": pa.array(tf, pa.float64())})
 
 
-def register_same_name_lookup(linker: Linker, backend: LinkageBackend, table: pa.Table, prior: float) -> None:
-    """Register ``same_name_lookup`` with ``linker``, so Splink never counts the names itself."""
-    lookup = backend.register(same_name_lookup(table, prior), "same_name_tf")
-    linker.table_management.register_term_frequency_lookup(lookup, SAME_NAME_COLUMN)
+def register_same_name_lookup(linker: Linker, backend: LinkageBackend, lookup: pa.Table) -> None:
+    """Register ``lookup`` (``same_name_lookup``) with ``linker``, so Splink never counts the names itself."""
+    linker.table_management.register_term_frequency_lookup(backend.register(lookup, "same_name_tf"),
+                                                           SAME_NAME_COLUMN)
 
 
 def _rounded(values: pa.ChunkedArray, digits: int) -> pa.ChunkedArray:
