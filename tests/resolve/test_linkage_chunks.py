@@ -109,3 +109,20 @@ def test_identical_records_scored_once_give_every_mentions_pairs(linkage_input: 
     assert once.records <= linkage_input.num_rows < table.num_rows == every.records
     assert every.pairs.num_rows > 2 * copies.num_rows  # the copies' own pairs and their partners'
     assert once.pairs.equals(every.pairs)
+
+
+def test_the_linkage_database_is_closed_when_a_step_fails(linkage_input: pa.Table,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import diversion.resolve.linkage as linkage
+
+    job = linkage.prepare_pairs(linkage_input, 0.5, params=TrainedParams())
+    assert job.backend is not None and job.condition is not None
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(linkage, "candidate_records", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        linkage.predict_pairs(job)
+    with pytest.raises(duckdb.ConnectionException):
+        job.backend.api.duckdb_con.execute("SELECT 1")

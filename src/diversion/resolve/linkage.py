@@ -206,23 +206,25 @@ def predict_pairs(job: PairsToScore) -> Linkage:
         return Linkage(PAIRS_SCHEMA.empty_table(), params)
     started = time.perf_counter()
     backend = job.backend
-    twin_input = twins(collapsed) if collapsed.collapsed else None
-    records = collapsed.records.num_rows
-    chosen = (candidate_records(collapsed.records, job.condition, job.memory_limit)
-              if job.condition is not None else None)
-    if chosen is not None:  # the candidates' records are all Splink reads
-        job.collapsed = collapsed = Collapsed(collapsed.records.select([]), collapsed.members, collapsed.groups)
-    hand_back_freed_memory()  # what choosing the candidates freed, before Splink's database grows
-    if chosen is None:
-        found = predict_records(backend, collapsed.records, params, job.lookup, low,
-                                predict_chunks(records, job.chunks) if backend.chunked_predict else 1)
-    else:
-        found = (predict_records(backend, chosen.records, params, job.lookup, low,
-                                 job.chunks or candidate_chunks(chosen.pairs), candidates=True)
-                 if chosen.pairs else PAIRS_SCHEMA.empty_table())
-    twin_pairs = (predict_records(backend, twin_input, params, job.lookup, low, 1)
-                  if twin_input is not None and twin_input.num_rows else PAIRS_SCHEMA.empty_table())
-    backend.close()  # before the pairs are expanded to every mention: the linkage database is not read again
+    try:
+        twin_input = twins(collapsed) if collapsed.collapsed else None
+        records = collapsed.records.num_rows
+        chosen = (candidate_records(collapsed.records, job.condition, job.memory_limit)
+                  if job.condition is not None else None)
+        if chosen is not None:  # the candidates' records are all Splink reads
+            job.collapsed = collapsed = Collapsed(collapsed.records.select([]), collapsed.members, collapsed.groups)
+        hand_back_freed_memory()  # what choosing the candidates freed, before Splink's database grows
+        if chosen is None:
+            found = predict_records(backend, collapsed.records, params, job.lookup, low,
+                                    predict_chunks(records, job.chunks) if backend.chunked_predict else 1)
+        else:
+            found = (predict_records(backend, chosen.records, params, job.lookup, low,
+                                     job.chunks or candidate_chunks(chosen.pairs), candidates=True)
+                     if chosen.pairs else PAIRS_SCHEMA.empty_table())
+        twin_pairs = (predict_records(backend, twin_input, params, job.lookup, low, 1)
+                      if twin_input is not None and twin_input.num_rows else PAIRS_SCHEMA.empty_table())
+    finally:  # before the pairs are expanded to every mention (the linkage database is not read again),
+        backend.close()  # and when a step fails: its spill files are gigabytes at scale
     if collapsed.collapsed:
         found = expand(found, twin_pairs, collapsed.members)
     return Linkage(found, params, train_seconds=job.train_seconds,
