@@ -23,7 +23,7 @@ from diversion.resolve.decisions import find_mention
 from diversion.resolve.linkage import register_same_name_lookup, same_name_lookup
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import listed_countries, mentions_frame
-from diversion.resolve.model import PRIORS, settings
+from diversion.resolve.model import COMMONNESS_CAPPED, PRIORS, settings
 from diversion.resolve.training import TrainedParams
 
 _SHOWN = {"name": "names_core", "country": "countries", "address": "address_fp", "identifiers": "identifiers",
@@ -171,9 +171,11 @@ def explain_pair(engine: Engine, a: str, b: str, threshold: float = 0.9, max_nam
         col = _SHOWN[comp]
         level = "missing on one side" if gamma < 0 else labels[len(labels) - 1 - gamma][0]
         weight = float(scored[f"mw_{comp}"]) + float(scored.get(f"mw_tf_adj_{comp}") or 0.0)
+        rarity = max(rows[m["mention_id"]]["name_commonness"] or 0.0 for m in (left, right))
         if level == "same name":
-            rarity = max(rows[m["mention_id"]]["name_commonness"] or 0.0 for m in (left, right))
             level = f"same name (expected other parties with this name: {rarity:.2g})"
+        elif (comp, level) in COMMONNESS_CAPPED and float(scored.get(f"mw_tf_adj_{comp}") or 0.0) < 0.0:
+            level = f"{level} (weighed down: expected other parties with the commoner name: {rarity:.2g})"
         if gamma < 0 and (scored.get("claimed_l") or scored.get("claimed_r")) and \
                 scored.get(f"{col}_l") is not None and scored.get(f"{col}_r") is not None:
             level = "a web site's claim that disagrees (neutral)"

@@ -12,7 +12,9 @@ train the model; see ``train``):
   Weida Hardware`` / ``Foshan Weida Technology``; counts against a match);
   very similar spelling (Jaro-Winkler ≥ 0.95) or same sound (metaphone);
   similar spelling (Jaro-Winkler ≥ 0.88); all words (two or more) of one name
-  found in the other; different.
+  found in the other; different. Other spellings of one name (reordered,
+  very similar, similar) weigh no more than the commoner name's rarity allows
+  (``COMMONNESS_CAPPED``).
 - **country**: a country in common; none in common.
 - **address**: near-identical address (Jaro-Winkler ≥ 0.92 on rigour's address
   fingerprint, with the same house and postal numbers); three words in common; one word in common (same city or
@@ -127,6 +129,14 @@ def _unless_claimed(null: Any, disagree: str) -> Any:
 
 Levels = dict[str, dict[str, tuple[float, float]]]
 
+#: Other spellings of the same name, whose weight the names' commonness caps (``calibrated``): "Trade" and
+#: "Traeta" sound alike, but a near-spelling of a name many firms bear says no more than that name itself does.
+#: ("All words of one name in the other" is not another spelling of one name: not capped.)
+COMMONNESS_CAPPED = frozenset({
+    ("name", "same letters or same words reordered"), ("name", "very similar spelling or same sound"),
+    ("name", "similar spelling"),
+})
+
 
 def level_m_u(params: Levels | None) -> dict[str, dict[str, tuple[float, float]]]:
     """Every level's m and u as the model uses them: trained where ``params`` has the level, else the prior."""
@@ -145,6 +155,11 @@ def _levels(name: str, conditions: list[Any], null: Any, params: Levels | None,
             # tf from the lookup ``same_name_lookup`` registers (never from the data's own name counts).
             condition = condition.configure(tf_adjustment_column=SAME_NAME_COLUMN, tf_adjustment_weight=1.0,
                                             disable_tf_exact_match_detection=True)
+        elif calibrated and (name, label) in COMMONNESS_CAPPED:
+            # The same lookup, with tf never below this level's u: the adjustment log2(u) - log2(max(tf_l, tf_r, u))
+            # only lowers the weight, to log2(m / tf) when the commoner name's tf exceeds u.
+            condition = condition.configure(tf_adjustment_column=SAME_NAME_COLUMN, tf_adjustment_weight=1.0,
+                                            disable_tf_exact_match_detection=True, tf_minimum_u_value=u)
         levels.append(condition.configure(m_probability=m, u_probability=u, label_for_charts=label))
     return cl.CustomComparison(comparison_levels=levels, output_column_name=name, comparison_description=name)
 
