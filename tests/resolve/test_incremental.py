@@ -12,6 +12,7 @@ from diversion.config import Settings
 from diversion.engine import DuckDBEngine
 from diversion.resolve import resolve
 from diversion.resolve.decisions import record_decision
+from diversion.resolve.incremental import RESOLVE_FORMAT
 from diversion.resolve.synthetic import synthetic_shipments
 from tests.resolve.conftest import Case
 
@@ -109,6 +110,18 @@ def test_a_resolve_made_on_another_basis_is_not_built_on(batches: tuple[pa.Table
     assert any("other settings or an older version (review_low)" in n for n in report.notes), report.notes
     # the full run stored its basis: the next run with the same settings builds on it
     assert resolve(engine, other, incremental=True).scored_mentions == 0
+
+
+def test_a_resolve_of_an_older_model_format_is_resolved_in_full(batches: tuple[pa.Table, pa.Table]) -> None:
+    """Pairs scored by an older model (``RESOLVE_FORMAT``: e.g. before near-spellings of common names were
+    capped) are stale: the next run scores every mention again."""
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", batches[0])
+    resolve(engine, S)
+    engine.execute(f"UPDATE resolve_model SET model_json = json_merge_patch(model_json, "
+                   f"'{{\"basis\": {{\"format\": {RESOLVE_FORMAT - 1}}}}}')")
+    report = resolve(engine, S, incremental=True)
+    assert report.scored_mentions > 0 and any("older version (format)" in n for n in report.notes), report.notes
 
 
 def test_a_warehouse_resolved_before_the_basis_was_stored_is_resolved_in_full(

@@ -55,7 +55,8 @@ from diversion.resolve.model import settings
 from diversion.resolve.training import TrainedParams
 
 #: Bumped when name normalisation, blocking or the comparisons change: stored pairs are then stale.
-RESOLVE_FORMAT = 1
+#: 2: other spellings of a common name weigh no more than the name (``model.COMMONNESS_CAPPED``).
+RESOLVE_FORMAT = 2
 
 
 def resolve_basis(rs: ResolveSettings) -> dict[str, Any]:
