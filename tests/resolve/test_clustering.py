@@ -24,7 +24,8 @@ def _pairs(edges: list[tuple[int, int, float]]) -> pa.Table:
 ids_ = st.integers(0, len(IDS) - 1)
 edges_ = st.lists(st.tuples(ids_, ids_, st.sampled_from([0.5, 0.91, 0.93, 0.95, 0.99])), max_size=30)
 decisions_ = st.lists(st.tuples(ids_, ids_).filter(lambda p: p[0] != p[1]), max_size=3)
-identifiers_ = st.dictionaries(ids_, st.lists(st.sampled_from(["inn:1", "inn:2", "ogrn:7", "reg:5"]), min_size=1,
+identifiers_ = st.dictionaries(ids_, st.lists(st.sampled_from(["inn:1", "inn:2", "ogrn:7", "reg:5", "name-place:佛山市",
+                                                                   "name-place:宁波市", "name-numbers:45"]), min_size=1,
                                               max_size=2), max_size=5)
 
 
@@ -46,3 +47,22 @@ def test_a_conflict_only_splits_its_own_component() -> None:
     assert out[IDS[0]].entity_id == out[IDS[1]].entity_id != out[IDS[2]].entity_id  # 1-2 refused: INN differs
     assert out[IDS[3]].entity_id == out[IDS[4]].entity_id == "e-03"
     assert out[IDS[4]].match_probability == 0.97 and out[IDS[5]].match_probability == 1.0
+
+
+def test_a_short_spelling_joins_one_of_the_firms_its_name_could_be() -> None:
+    """The same Chinese trade name registered in two places, or an English name numbered twice: a mention
+    without the place or the number links to both (same core name), but only one of them gets it."""
+    import pyarrow as pa
+
+    from diversion.resolve.pipeline import _cluster_identifiers
+
+    names = ["佛山市永信进出口有限公司", "宁波市永信进出口有限公司", "永信进出口有限公司",
+             "Jiali Machine Tool 45 Co", "Jiali Machine Tool 29 Co", "Jiali Machine Tool Co"]
+    norms = ["yong xin jin chu kou"] * 3 + ["jiali machine tool 45", "jiali machine tool 29", "jiali machine tool"]
+    mentions = pa.table({"mention_id": IDS[:6], "identifiers": [None] * 6, "lists": [None] * 6,
+                         "source_key": [str(i) for i in range(6)], "name_norm": norms, "name": names})
+    pairs = _pairs([(0, 1, 0.99), (0, 2, 0.98), (1, 2, 0.98), (3, 5, 0.97), (4, 5, 0.97), (3, 4, 0.95)])
+    out = cluster(IDS[:6], pairs, 0.9, identifiers=_cluster_identifiers(mentions))
+    entity = [out[m].entity_id for m in IDS[:6]]
+    assert entity[0] != entity[1] and entity[2] in (entity[0], entity[1])
+    assert entity[3] != entity[4] and entity[5] in (entity[3], entity[4])

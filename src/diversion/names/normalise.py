@@ -326,6 +326,29 @@ _SCRIPT_SETS: dict[frozenset[str], frozenset[str]] = {}
 _LAST_PREPARED: tuple[str | None, int, tuple[str | None, frozenset[str], str]] = (None, -1, (None, frozenset(), ""))
 
 
+_HAN_ADMIN_UNIT = re.compile(r"[\u4e00-\u9fff]{2,3}?[省市区县]")
+
+
+def han_place(name: str | None) -> str | None:
+    """The place a Chinese firm's name is registered under (its leading ``…市``, else its first admin unit).
+
+    Normalisation drops the prefix (the English name usually omits it); but a Chinese firm's name is unique
+    only within its place, so two names with other places are two firms.
+
+    >>> han_place("佛山市永信进出口有限公司"), han_place("广东省深圳市易络科技有限公司")
+    ('佛山市', '深圳市')
+    >>> han_place("永信进出口有限公司") is None, han_place("Foshan Yongxin") is None
+    (True, True)
+    """
+    if not name or not "\u4e00" <= name.lstrip()[:1] <= "\u9fff":  # most names: not Han at the start
+        return None
+    found = _HAN_ADMIN_PREFIX.match(normalize(name, Normalize.NFKC | Normalize.STRIP) or "")
+    if found is None:
+        return None
+    units = _HAN_ADMIN_UNIT.findall(found.group(0))
+    return next((u for u in units if u.endswith("市")), units[0] if units else None)
+
+
 def _prepared(name: str | None, max_length: int) -> tuple[str | None, frozenset[str], str]:
     """The part of ``_name_forms`` every kind of name shares: why it is unusable, its scripts, its tokens."""
     global _LAST_PREPARED

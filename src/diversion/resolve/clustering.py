@@ -33,6 +33,22 @@ from scipy.sparse.csgraph import connected_components
 UNIQUE_SCHEMES = frozenset({"inn", "ogrn", "lei", "imo"})
 #: Prefix of the pseudo-scheme of a list's entries (``listing@us_ofac_sdn``): one entry per party and list.
 LISTING_SCHEME = "listing@"
+#: Pseudo-schemes of what in a name tells firms apart though normalisation keeps it out of the compared form
+#: or the model weighs it lightly: the numbers in it (``Zavod No. 9``, ``Machine Tool 45``) and the place a
+#: Chinese name is registered under (``佛山市`` / ``宁波市``). Groups with other values are other parties, so a
+#: mention without one (a short or other-script spelling) joins one of them, not all.
+NAME_NUMBERS, NAME_PLACE = "name-numbers", "name-place"
+_NAME_SCHEMES = {NAME_NUMBERS: "other numbers in their names", NAME_PLACE: "Chinese names of other places"}
+
+
+def name_numbers(name_norm: str | None) -> str | None:
+    """The numbers of a normalised name as one value (``None``: it has none).
+
+    >>> name_numbers("suzhou jiali machine tool 45"), name_numbers("zavod 9 2"), name_numbers("amg")
+    ('45', '2 9', None)
+    """
+    numbers = sorted({t for t in (name_norm or "").split() if t.isdigit()})
+    return " ".join(numbers) if numbers else None
 
 
 def listing_keys(lists: list[str] | None, identifiers: list[str] | None, own_id: str | None = None) -> list[str]:
@@ -60,7 +76,7 @@ def _unique_ids(identifiers: Iterable[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for ident in identifiers:
         scheme, _, value = ident.partition(":")
-        if scheme in UNIQUE_SCHEMES or scheme.startswith(LISTING_SCHEME):
+        if scheme in UNIQUE_SCHEMES or scheme in _NAME_SCHEMES or scheme.startswith(LISTING_SCHEME):
             out.setdefault(scheme, set()).add(value)
     return out
 
@@ -108,6 +124,8 @@ class Clusters:
             if scheme in gb.ids and not values & gb.ids[scheme]:
                 if scheme.startswith(LISTING_SCHEME):
                     return f"two entries of the list {scheme.removeprefix(LISTING_SCHEME)}"
+                if scheme in _NAME_SCHEMES:
+                    return _NAME_SCHEMES[scheme]
                 return f"different {scheme.upper()}"
         return None
 

@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 from diversion.config import Settings
 from diversion.engine import Engine
 from diversion.engine.linkage import hand_back_freed_memory
-from diversion.names.normalise import nothing_new, remembered_forms
-from diversion.resolve.clustering import Assignment, cluster, listing_keys
+from diversion.names.normalise import han_place, nothing_new, remembered_forms
+from diversion.resolve.clustering import NAME_NUMBERS, NAME_PLACE, Assignment, cluster, listing_keys, name_numbers
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, names_to_pick, shipment_entities_sql
 from diversion.resolve.incremental import (
@@ -94,11 +94,15 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
-    """Each mention's identifiers for clustering's rules, with its list entries (``listing_keys``)."""
+    """Each mention's identifiers for clustering's rules, with its list entries (``listing_keys``) and the
+    numbers in its name (``name_numbers``)."""
     out: dict[str, list[str]] = {}
-    columns = (mentions.column(c).to_pylist() for c in ("mention_id", "identifiers", "lists", "source_key"))
-    for mid, idents, lists, own in zip(*columns, strict=True):
-        found = [*(idents or []), *(listing_keys(lists, idents, own) if lists else [])]
+    columns = (mentions.column(c).to_pylist()
+               for c in ("mention_id", "identifiers", "lists", "source_key", "name_norm", "name"))
+    for mid, idents, lists, own, norm, name in zip(*columns, strict=True):
+        parts = ((NAME_NUMBERS, name_numbers(norm)), (NAME_PLACE, han_place(name)))
+        found = [*(idents or []), *(listing_keys(lists, idents, own) if lists else []),
+                 *(f"{scheme}:{value}" for scheme, value in parts if value)]
         if found:
             out[mid] = found
     return out
