@@ -11,7 +11,10 @@ id, so the result never depends on row order). Like nomenklatura's resolver:
 - nor are two different entries of one list (``listing_keys``): a list names
   a party once, so two of its entries are two parties, however alike their
   names. One listing published twice (OFAC's CSV and OpenSanctions' copy)
-  shares an entry id (``referents``) and is not kept apart.
+  shares an entry id (``referents``) and is not kept apart;
+- nor are groups whose names carry other numbers, or Chinese names registered
+  in other places (``NAME_NUMBERS``, ``NAME_PLACE``): a spelling without
+  them joins one such firm, not all.
 
 An entity's id is ``e-`` plus the hash part of its smallest mention id, so the
 same data gives the same ids on every run.
