@@ -94,8 +94,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
-    """Each mention's identifiers for clustering's rules, with its list entries (``listing_keys``) and the
-    numbers in its name (``name_numbers``)."""
+    """Each mention's identifiers for clustering's rules, with its list entries (``listing_keys``), the
+    numbers in its name (``name_numbers``) and the place of a Chinese name (``han_place``)."""
     out: dict[str, list[str]] = {}
     columns = (mentions.column(c).to_pylist()
                for c in ("mention_id", "identifiers", "lists", "source_key", "name_norm", "name"))
