@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diversion.resolve.clustering import _greedy, cluster, strongest_first
+from diversion.resolve.clustering import _greedy, cluster, cluster_identifiers, strongest_first
 from diversion.resolve.linkage import PAIRS_SCHEMA
 
 IDS = [f"m-{i:02d}" for i in range(12)]
@@ -52,17 +52,13 @@ def test_a_conflict_only_splits_its_own_component() -> None:
 def test_a_short_spelling_joins_one_of_the_firms_its_name_could_be() -> None:
     """The same Chinese trade name registered in two places, or an English name numbered twice: a mention
     without the place or the number links to both (same core name), but only one of them gets it."""
-    import pyarrow as pa
-
-    from diversion.resolve.pipeline import _cluster_identifiers
-
     names = ["佛山市永信进出口有限公司", "宁波市永信进出口有限公司", "永信进出口有限公司",
              "Jiali Machine Tool 45 Co", "Jiali Machine Tool 29 Co", "Jiali Machine Tool Co"]
     norms = ["yong xin jin chu kou"] * 3 + ["jiali machine tool 45", "jiali machine tool 29", "jiali machine tool"]
     mentions = pa.table({"mention_id": IDS[:6], "identifiers": [None] * 6, "lists": [None] * 6,
                          "source_key": [str(i) for i in range(6)], "name_norm": norms, "name": names})
     pairs = _pairs([(0, 1, 0.99), (0, 2, 0.98), (1, 2, 0.98), (3, 5, 0.97), (4, 5, 0.97), (3, 4, 0.95)])
-    out = cluster(IDS[:6], pairs, 0.9, identifiers=_cluster_identifiers(mentions))
+    out = cluster(IDS[:6], pairs, 0.9, identifiers=cluster_identifiers(mentions))
     entity = [out[m].entity_id for m in IDS[:6]]
     assert entity[0] != entity[1] and entity[2] in (entity[0], entity[1])
     assert entity[3] != entity[4] and entity[5] in (entity[3], entity[4])

@@ -32,6 +32,8 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from diversion.names.normalise import han_place
+
 #: Identifier schemes a company has exactly one of: different values mean different companies.
 UNIQUE_SCHEMES = frozenset({"inn", "ogrn", "lei", "imo"})
 #: Prefix of the pseudo-scheme of a list's entries (``listing@us_ofac_sdn``): one entry per party and list.
@@ -66,6 +68,21 @@ def listing_keys(lists: list[str] | None, identifiers: list[str] | None, own_id:
     if own_id:  # as ``fields.clean_identifier`` writes a referent
         refs.add("".join(ch for ch in own_id.upper() if ch.isalnum()))
     return [f"{LISTING_SCHEME}{lst}:{ref}" for lst in lists or [] if lst for ref in sorted(refs)]
+
+
+def cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
+    """Each mention's identifiers for clustering's rules, with its list entries (``listing_keys``), the
+    numbers in its name (``name_numbers``) and the place of a Chinese name (``han_place``)."""
+    out: dict[str, list[str]] = {}
+    columns = (mentions.column(c).to_pylist()
+               for c in ("mention_id", "identifiers", "lists", "source_key", "name_norm", "name"))
+    for mid, idents, lists, own, norm, name in zip(*columns, strict=True):
+        parts = ((NAME_NUMBERS, name_numbers(norm)), (NAME_PLACE, han_place(name)))
+        found = [*(idents or []), *(listing_keys(lists, idents, own) if lists else []),
+                 *(f"{scheme}:{value}" for scheme, value in parts if value)]
+        if found:
+            out[mid] = found
+    return out
 
 
 @dataclass

@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 from diversion.config import Settings
 from diversion.engine import Engine
 from diversion.engine.linkage import hand_back_freed_memory
-from diversion.names.normalise import han_place, nothing_new, remembered_forms
-from diversion.resolve.clustering import NAME_NUMBERS, NAME_PLACE, Assignment, cluster, listing_keys, name_numbers
+from diversion.names.normalise import nothing_new, remembered_forms
+from diversion.resolve.clustering import Assignment, cluster, cluster_identifiers
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, names_to_pick, shipment_entities_sql
 from diversion.resolve.incremental import (
@@ -91,21 +91,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _cluster_identifiers(mentions: pa.Table) -> dict[str, list[str]]:
-    """Each mention's identifiers for clustering's rules, with its list entries (``listing_keys``), the
-    numbers in its name (``name_numbers``) and the place of a Chinese name (``han_place``)."""
-    out: dict[str, list[str]] = {}
-    columns = (mentions.column(c).to_pylist()
-               for c in ("mention_id", "identifiers", "lists", "source_key", "name_norm", "name"))
-    for mid, idents, lists, own, norm, name in zip(*columns, strict=True):
-        parts = ((NAME_NUMBERS, name_numbers(norm)), (NAME_PLACE, han_place(name)))
-        found = [*(idents or []), *(listing_keys(lists, idents, own) if lists else []),
-                 *(f"{scheme}:{value}" for scheme, value in parts if value)]
-        if found:
-            out[mid] = found
-    return out
 
 
 def _groups(assignments: dict[str, Assignment]) -> dict[str, tuple[str, ...]]:
@@ -210,7 +195,7 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
     clock[0] = time.perf_counter()
     same, different = current_decisions(engine)
     ids = mentions.column("mention_id").to_pylist()
-    assignments = cluster(ids, linkage.pairs, rs.link_threshold, same, different, _cluster_identifiers(mentions))
+    assignments = cluster(ids, linkage.pairs, rs.link_threshold, same, different, cluster_identifiers(mentions))
     links = pc.sum(pc.greater_equal(linkage.pairs.column("match_probability"), rs.link_threshold)).as_py() or 0
     lap("cluster")
     groups = _groups(assignments)
