@@ -1,5 +1,6 @@
 """Each detector on the mini case: the planted parties are flagged, the ordinary ones are not."""
 
+import json
 from dataclasses import replace
 
 import pyarrow as pa
@@ -56,7 +57,7 @@ def test_evidence_rounds_sums_the_same_whatever_order_they_were_added_in():
         two = Finding("priority_goods", "e", 0.5, "x", {"value": b, "more": [{"v": a}]}).evidence_json()
         assert one == two
     found = Finding("priority_goods", "e", 0.5, "x", {"v": [np.float64(1 / 3), (2.0, "s"), True, None]})
-    assert found.evidence_json() == '{"v": [0.3333333333, [2.0, "s"], true, null]}'
+    assert found.evidence_json() == '{"v":[0.3333333333,[2.0,"s"],true,null]}'
 
 
 def test_finding_rejects_record_ids_that_are_not_lists_of_text():
@@ -291,3 +292,21 @@ def test_stream_gives_the_rows_that_rows_gives(case_engine):
         key = lambda r: (r["entity_id"], str(r.get("brand_key")))  # noqa: E731
         for batch in (1, 2, 10_000):
             assert sorted(ctx.stream(module._SQL, params, batch=batch), key=key) == sorted(expected, key=key)
+
+
+def test_evidence_json_writes_what_orjson_cannot_and_dates_as_text():
+    from datetime import date, datetime
+
+    big = Finding("priority_goods", "e", 0.5, "x", {"n": 2**70, "d": date(2023, 5, 19)}).evidence_json()
+    assert json.loads(big) == {"n": 2**70, "d": "2023-05-19"}
+    when = Finding("priority_goods", "e", 0.5, "x", {"t": datetime(2023, 5, 19, 10, 0), 3: "k"}).evidence_json()
+    assert when == '{"3":"k","t":"2023-05-19 10:00:00"}'
+
+
+def test_stored_evidence_is_read_whoever_wrote_it():
+    """orjson reads what this version writes; an older run's ``NaN`` (standard library JSON) still reads."""
+    from diversion.detect.run import _evidence
+
+    assert _evidence('{"a":[1,"x"],"b":null}') == {"a": [1, "x"], "b": None}
+    old = _evidence('{"value": NaN, "ids": ["s1"]}')
+    assert old["ids"] == ["s1"] and old["value"] != old["value"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
+import orjson
 import pyarrow as pa
 
 from diversion.config import Settings
@@ -113,6 +114,15 @@ def write_findings(engine: Engine, findings: list[Finding]) -> None:
     engine.replace_arrow("findings", findings_table(_unique(findings)))
 
 
+def _evidence(text: str) -> dict[str, Any]:
+    """A finding's stored evidence (orjson, twice as fast; what it refuses, such as an older run's ``NaN``, by
+    the standard library)."""
+    try:
+        return cast(dict[str, Any], orjson.loads(text))
+    except orjson.JSONDecodeError:
+        return cast(dict[str, Any], json.loads(text))
+
+
 def load_findings(engine: Engine, best_only: bool = False,
                   keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[Finding]:
     """The findings the last detection run wrote (a flag no detector declares any more is skipped).
@@ -131,7 +141,7 @@ def load_findings(engine: Engine, best_only: bool = False,
         for row in batch.to_pylist():
             if row["detector"] not in known:
                 continue
-            evidence = json.loads(row["evidence"]) if row["evidence"] else {}
+            evidence = _evidence(row["evidence"]) if row["evidence"] else {}
             out.append(Finding(row["detector"], row["entity_id"], row["score"], row["summary"],
                                keep(evidence) if keep is not None else evidence))
     return out
