@@ -51,6 +51,20 @@ def test_legal_entity_query_finds_people(index: ScreeningIndex) -> None:
     assert _ids(index, "oleg deripaska", "person") == ["ofac-2"]  # schema names in any case
 
 
+@pytest.mark.parametrize(("schema", "kinds"), [
+    ("Company", ("org",)), (None, ("person", "org")), ("Person", ("person", "org")), ("Vessel", ("object",)),
+    ("Thing", ("person", "object", "org")), ("no such schema", ("person", "org")),
+])
+def test_a_query_is_read_only_as_the_kinds_it_may_match(index: ScreeningIndex, schema: str | None,
+                                                        kinds: tuple[str, ...]) -> None:
+    """A company's name is never normalised as a vessel's or a person's: screening a million parties reads each
+    name once or twice, not three times (and the readings it skips could not have decided a hit)."""
+    assert index.query_kinds(schema) == kinds
+    assert set(index.query_forms("Sea Dream LLC", index.query_kinds(schema))) == set(kinds)
+    everything = index.query_forms("Sea Dream LLC")
+    assert set(everything) == {"person", "object", "org"}
+
+
 @pytest.mark.parametrize(("query", "expected"), [
     ("Evgenii Prigozhin", "ofac-5"), ("Евгений Пригожин", "ofac-5"), ("محمد جواد ظریف", "ofac-6"),
     ("Rostec", "ofac-4"),

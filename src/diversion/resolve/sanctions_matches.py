@@ -113,12 +113,16 @@ class _Searches:
         self.index, self.threshold, self.limit = index, threshold, limit
         self.by_name: dict[bytes, tuple[ScreenHit, ...]] = {}
         self.by_forms: dict[bytes, tuple[ScreenHit, ...]] = {}
+        self.kinds: dict[str | None, tuple[str, ...]] = {}
 
     def __call__(self, name: str, country: str | None, schema: str | None) -> tuple[ScreenHit, ...]:
         key = _digest((name, country, schema))
         found = self.by_name.get(key)
         if found is None:
-            queries = self.index.query_forms(name)
+            kinds = self.kinds.get(schema)
+            if kinds is None:
+                kinds = self.kinds[schema] = self.index.query_kinds(schema)
+            queries = self.index.query_forms(name, kinds)
             same = _digest((self.index.forms_key(queries), country, schema))
             found = self.by_forms.get(same)
             if found is None:

@@ -297,12 +297,28 @@ class ScreeningIndex:
         """
         if not self.names:  # no list loaded: nothing to find
             return []
-        return self.search_forms(self.query_forms(name), country, schema, threshold, limit)
+        return self.search_forms(self.query_forms(name, self.query_kinds(schema)), country, schema, threshold, limit)
 
-    def query_forms(self, name: str) -> dict[str, list[NameForms]]:
-        """The usable forms of a query name, as each kind of listed entity reads names (person, object, org)."""
-        return {kind: [f for f in name_variants(name, kind_schema, self.max_name_length) if f.usable]
-                for kind, kind_schema in _KIND_SCHEMA.items()}
+    def _allowed(self, schema: str | None) -> frozenset[str]:
+        """The listed schemata a query of ``schema`` may match (an unknown one read as ``LegalEntity``)."""
+        try:
+            return self.matchable[self.query_schema(schema)]
+        except ValueError:
+            return self.matchable[DEFAULT_QUERY_SCHEMA]
+
+    def query_kinds(self, schema: str | None) -> tuple[str, ...]:
+        """The kinds of name (person, object, org) a query of ``schema`` is compared as.
+
+        Only the kinds of the listed schemata it may match: a company is never read as a vessel's or a
+        person's name, a party of unknown schema (``LegalEntity``) never as a vessel's.
+        """
+        kinds = {_kind(s) for s in self._allowed(schema)}
+        return tuple(k for k in _KIND_SCHEMA if k in kinds)
+
+    def query_forms(self, name: str, kinds: tuple[str, ...] = tuple(_KIND_SCHEMA)) -> dict[str, list[NameForms]]:
+        """The usable forms of a query name, as each of ``kinds`` of listed entity reads names (default: all)."""
+        return {kind: [f for f in name_variants(name, _KIND_SCHEMA[kind], self.max_name_length) if f.usable]
+                for kind in kinds}
 
     @staticmethod
     def forms_key(queries: dict[str, list[NameForms]]) -> tuple[Any, ...]:
@@ -317,10 +333,7 @@ class ScreeningIndex:
         """``search`` for a name's ``query_forms``."""
         if not self.names or not any(queries.values()):
             return []
-        try:
-            allowed = self.matchable[self.query_schema(schema)]
-        except ValueError:
-            allowed = self.matchable[DEFAULT_QUERY_SCHEMA]
+        allowed = self._allowed(schema)
         everything = list({f.core: f for forms in queries.values() for f in forms}.values())
         best: dict[int, tuple[float, int, str]] = {}
         for ni in self._shortlist(everything, self._candidates(everything)):
@@ -329,7 +342,7 @@ class ScreeningIndex:
             if ent.schema not in allowed:
                 continue
             forms = self.forms(ni)
-            for q in queries[_kind(ent.schema)]:
+            for q in queries.get(_kind(ent.schema), ()):
                 s = name_similarity(q, forms, self.weights)
                 if s.score > best.get(ei, (-1.0, 0, ""))[0]:
                     best[ei] = (s.score, ni, s.reason)
