@@ -63,3 +63,18 @@ def test_rates_and_country_names_round_trip() -> None:
         assert to_iso2(name) == code, name
     for code, name in COUNTRY_EN.items():
         assert to_iso2(name) == code, name
+
+
+def test_chinese_firms_never_share_a_registered_name_when_trade_names_run_out():
+    """A large demo makes more Chinese firms than one-word trade names allow (15 places x 25 words x 10 trades):
+    each still gets its own Chinese name, as a registry would insist, and one English name per Chinese name."""
+    import random
+
+    from diversion.demo.names import _chinese, _Unique
+
+    rnd, unique, domains = random.Random(3), _Unique(), _Unique()
+    made = [_chinese(rnd, unique, domains)[0] for _ in range(6_000)]
+    hanzi = [variants[1] for variants in made]
+    english = [variants[0] for variants in made]
+    assert len(set(hanzi)) == len(hanzi) == len(set(english))
+    assert any(len(h) > 13 for h in hanzi)  # some trade names of several words were needed

@@ -205,14 +205,20 @@ def _foreign(
 
 
 def _chinese(rnd: random.Random, unique: _Unique, domains: _Unique) -> tuple[list[str], str, str, str | None]:
-    for _ in range(6):
-        city, word, industry = _pick(rnd, w.CN_CITIES), _pick(rnd, w.CN_WORDS), _pick(rnd, w.CN_INDUSTRY)
+    # A Chinese firm's registered name is unique in its place: when the one-word trade names run out (a
+    # large demo), a trade name of two words, then three ("Boyuanhengli", 博远恒力), never a second firm under
+    # the same Chinese name (which no resolver could tell apart, and the truth would still call two firms).
+    for words in (1, 1, 1, 1, 1, 1, *[2] * 8, *[3] * 8):
+        city, first, industry = _pick(rnd, w.CN_CITIES), _pick(rnd, w.CN_WORDS), _pick(rnd, w.CN_INDUSTRY)
+        parts = [first] + [_pick(rnd, w.CN_WORDS) for _ in range(words - 1)]
+        word = ("".join(p[0] for p in parts).capitalize(), "".join(p[1] for p in parts))
         english = f"{city[0]} {word[0]} {industry[0]}"
         if unique.take(english, english):
+            hanzi = f"{city[1]}{word[1]}{industry[1]}有限公司"
             break
-    else:
+    else:  # the number the English name gets, the Chinese name carries too
         english = unique.force(english, "{base} {n}")
-    hanzi = f"{city[1]}{word[1]}{industry[1]}有限公司"
+        hanzi = f"{city[1]}{word[1]}{english.rsplit(' ', 1)[1]}{industry[1]}有限公司"
     name = f"{english} Co., Ltd."
     variants = [name, hanzi, f"{english.upper()} CO.,LTD", typo(rnd, name) if rnd.random() < 0.5
                 else f"{word[0]} {industry[0]} Co., Ltd."]
