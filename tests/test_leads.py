@@ -16,6 +16,7 @@ from diversion.cli import app
 from diversion.config import Settings
 from diversion.detect import load_findings, run_detection, write_findings
 from diversion.detect.finding import Finding
+from diversion.detect.registry import registry
 from diversion.detect.registry import weights as flag_weights
 from diversion.engine import DuckDBEngine
 from diversion.graph import build_graph
@@ -148,3 +149,9 @@ def test_leads_from_the_best_finding_per_flag_equal_leads_from_all(rows):
     best = load_findings(engine, best_only=True, keep=quoted_evidence)
     assert len(best) <= len(every)
     assert rank_leads(best, labels, weights) == rank_leads(every, labels, weights)
+    # Only the entities a standalone flag raised can be leads: reading theirs alone ranks the same.
+    standalone = [name for name, d in registry().items() if d.standalone]
+    flagged = load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone)
+    assert {f.detector for f in flagged} >= {f.detector for f in every if f.detector in standalone}
+    assert rank_leads(flagged, labels, weights) == rank_leads(every, labels, weights)
+    assert load_findings(engine, flagged_by=[]) == []

@@ -124,20 +124,30 @@ def _evidence(text: str) -> dict[str, Any]:
 
 
 def load_findings(engine: Engine, best_only: bool = False,
-                  keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[Finding]:
+                  keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                  flagged_by: Iterable[str] | None = None) -> list[Finding]:
     """The findings the last detection run wrote (a flag no detector declares any more is skipped).
 
     ``best_only``: one finding per entity and flag, its highest score (then the last summary in sort
     order): all that lead ranking reads (``leads.rank_leads``). ``keep``: what of each finding's evidence
     to hold (the rest is dropped as each is read: a million findings' evidence is gigabytes).
+    ``flagged_by``: only the findings of entities that one of these flags raised (every flag of theirs).
     """
     if not engine.table_exists("findings"):
         return []
     known = set(registry())
+    where, params = "", []
+    if flagged_by is not None:
+        params = sorted(set(flagged_by))
+        if not params:
+            return []
+        where = (" WHERE entity_id IN (SELECT entity_id FROM findings "
+                 f"WHERE detector IN ({', '.join('?' * len(params))}))")
     best = (" QUALIFY row_number() OVER (PARTITION BY entity_id, detector "
             "ORDER BY score DESC, summary DESC, finding_id) = 1") if best_only else ""
     out = []
-    for batch in engine.fetch_batches(f"SELECT detector, entity_id, score, summary, evidence FROM findings{best}"):
+    sql = f"SELECT detector, entity_id, score, summary, evidence FROM findings{where}{best}"
+    for batch in engine.fetch_batches(sql, params):
         for row in batch.to_pylist():
             if row["detector"] not in known:
                 continue
