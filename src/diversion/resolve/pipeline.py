@@ -22,12 +22,13 @@ from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, names_to_pick, shipment_entities_sql
 from diversion.resolve.incremental import (
     lists_fingerprint,
+    predict_new_pairs,
+    prepare_new_pairs,
     previous_groups,
     previous_resolve,
     resolve_basis,
     reusable_entities,
     reusable_matches,
-    score_new_pairs,
     stale_reason,
 )
 from diversion.resolve.linkage import predict_pairs, prepare_pairs
@@ -175,9 +176,12 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
     previous = previous_resolve(engine) if incremental and in_process and stale is None else None
     scored = table.num_rows
     if previous is not None:
-        linkage = score_new_pairs(table, previous, rs.review_low, engine, memory_limit=rs.predict_memory_limit)
+        new_job = prepare_new_pairs(table, previous, rs.review_low, memory_limit=rs.predict_memory_limit)
+        del table  # freed before the predict, as below (an update at 10M rows peaked at 10.3 GiB holding it)
+        hand_back_freed_memory()
+        linkage = predict_new_pairs(new_job)
+        del new_job
         scored = linkage.records
-        del table
     else:
         job = prepare_pairs(table, rs.review_low, engine, seed=rs.seed, chunks=rs.predict_chunks,
                             memory_limit=rs.predict_memory_limit)
