@@ -90,3 +90,27 @@ def test_few_lists_are_picked_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(picking, "_Worker", lambda lists: pytest.fail("a worker for two lists"))
     with picking.picking(LISTS[:2]) as picked:
         assert picked() == pick_names(LISTS[:2])
+
+
+def test_kept_rows_stand_in_for_their_entities_in_id_order(minicase: DuckDBEngine, settings: Settings) -> None:
+    """An update's unchanged entities keep their stored rows (Arrow, never turned into dictionaries)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    resolve(minicase, settings)
+    mentions = collect_mentions(minicase, 500)
+    by_mention = dict(minicase.fetch_all("SELECT mention_id, entity_id FROM entity_mentions"))
+    assignments = {m: Assignment(by_mention[m], 1.0) for m in mentions.column("mention_id").to_pylist()}
+    full = entities_frame(mentions, assignments)
+    several = full.filter(pc.greater(full.column("mention_count"), 1))
+    kept = several.slice(0, 3)
+    kept = kept.set_column(kept.schema.get_field_index("canonical_name"), "canonical_name",
+                           pa.array(["KEPT"] * kept.num_rows))
+    lists = names_to_pick(mentions, assignments, kept)
+    assert not {tuple(n) for n in kept.column("names").to_pylist()} & set(lists)  # kept ones are not picked
+    frame = entities_frame(mentions, assignments, kept)
+    assert frame.column("entity_id").to_pylist() == full.column("entity_id").to_pylist()
+    renamed = {e for e, n in zip(frame.column("entity_id").to_pylist(), frame.column("canonical_name").to_pylist(),
+                                 strict=True) if n == "KEPT"}
+    assert renamed == set(kept.column("entity_id").to_pylist())
+    assert frame.schema == full.schema

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from rigour.names import pick_name
 
 from diversion.engine.schema import columns
@@ -52,10 +53,15 @@ def _shown(idx: list[int], names: list[Any], aliases: list[Any], unresolved: lis
     return [n for n, _ in shown.most_common()]
 
 
+def kept_ids(kept: pa.Table | None) -> set[str]:
+    """The entity ids of ``kept`` rows (none when there are none)."""
+    return set(kept.column("entity_id").to_pylist()) if kept is not None else set()
+
+
 def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
-                  kept: dict[str, dict[str, Any]] | None = None) -> list[tuple[str, ...]]:
+                  kept: pa.Table | None = None) -> list[tuple[str, ...]]:
     """The name lists ``entities_frame`` hands to ``pick_name``: entities with several names not ``kept``."""
-    kept = kept or {}
+    kept = kept_ids(kept)
     names, aliases, unresolved = (mentions.column(c).to_pylist() for c in ("name", "aliases", "unresolved_reason"))
     out = []
     for eid, idx in _members(mentions, assignments).items():
@@ -67,17 +73,17 @@ def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
 
 
 def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
-                   kept: dict[str, dict[str, Any]] | None = None,
+                   kept: pa.Table | None = None,
                    picked: dict[tuple[str, ...], str | None] | None = None) -> pa.Table:
     """The ``entities`` table: one row per entity, sorted by id.
 
     Its canonical name is rigour's ``pick_name`` of its names, with all names,
     countries and ids. The mention columns are read once as lists; an entity of
     one mention with one name (most of them) takes them as they are. ``kept``:
-    rows known to be current (an incremental run's unchanged entities), by id.
+    rows known to be current (an incremental run's unchanged entities, ``entities`` rows).
     ``picked``: canonical names already picked (``picking``), by name list.
     """
-    kept = kept or {}
+    current = kept_ids(kept)
     picked = picked or {}
     members = _members(mentions, assignments)
     col = {c: mentions.column(c).to_pylist() for c in
@@ -87,9 +93,7 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
     out: dict[str, list[Any]] = {c: [] for c in _SCHEMA.names}
     for eid in sorted(members):
         idx = members[eid]
-        if eid in kept:
-            for column in _SCHEMA.names:
-                out[column].append(kept[eid][column])
+        if eid in current:
             continue
         out["entity_id"].append(eid)
         out["mention_count"].append(len(idx))
@@ -117,7 +121,13 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
         out["countries"].append(sorted({c for i in idx for c in countries[i] or () if c}) or None)
         out["identifiers"].append(sorted({v for i in idx for v in identifiers[i] or ()}) or None)
         out["schema"].append(_schema([schemas[i] for i in idx]))
-    return pa.table({f.name: pa.array(out[f.name], f.type) for f in _SCHEMA}, schema=_SCHEMA)
+    made = pa.table({f.name: pa.array(out[f.name], f.type) for f in _SCHEMA}, schema=_SCHEMA)
+    if not current or kept is None:
+        return made
+    # The kept rows of the entities that still exist, beside the new ones, in id order.
+    kept = kept.filter(pc.is_in(kept.column("entity_id"), value_set=pa.array(list(members), pa.string())))
+    both = pa.concat_tables([made, kept.select(_SCHEMA.names).cast(_SCHEMA)])
+    return both.sort_by([("entity_id", "ascending")])
 
 
 def entity_mentions_table(mention_ids: list[str], assignments: dict[str, Assignment]) -> pa.Table:

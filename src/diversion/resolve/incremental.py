@@ -121,18 +121,20 @@ def reusable_matches(engine: Engine, groups: dict[str, tuple[str, ...]], lists: 
 
 
 def reusable_entities(engine: Engine, groups: dict[str, tuple[str, ...]], before: dict[str, tuple[str, ...]],
-                      shipment_mentions: set[str]) -> dict[str, dict[str, Any]]:
+                      shipment_mentions: set[str]) -> pa.Table | None:
     """The last resolve's ``entities`` rows of entities it holds exactly as ``groups`` does, every mention
-    a shipment party's, by entity id.
+    a shipment party's (``None`` when there is none).
 
     A shipment party's mention id hashes everything the mention says (name, address, country, id), so the
     same ids give the same row; a listed or registered party's names and countries also come from other
-    rows (aliases, a list's countries) and are worked out again.
+    rows (aliases, a list's countries) and are worked out again. The rows stay in Arrow: as Python
+    dictionaries a 10M-row warehouse's 1.4M entities were gigabytes, held through screening.
     """
-    same = {eid for eid, ms in groups.items() if before.get(eid) == ms and shipment_mentions.issuperset(ms)}
+    same = [eid for eid, ms in groups.items() if before.get(eid) == ms and shipment_mentions.issuperset(ms)]
     if not same:
-        return {}
-    return {row["entity_id"]: row for row in engine.fetch_dicts("SELECT * FROM entities") if row["entity_id"] in same}
+        return None
+    rows = engine.fetch_arrow("SELECT * FROM entities")
+    return rows.filter(pc.is_in(rows.column("entity_id"), value_set=pa.array(same, pa.string())))
 
 
 def previous_resolve(engine: Engine) -> Previous | None:

@@ -206,7 +206,7 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
     before = previous_groups(engine) if previous is not None else {}
     # An incremental run takes the rows of unchanged entities as they are (their canonical name is the costly
     # part: rigour's pick_name, 10 s at 1M shipment rows).
-    kept = reusable_entities(engine, groups, before, _shipment_mentions(mentions)) if previous is not None else {}
+    kept = reusable_entities(engine, groups, before, _shipment_mentions(mentions)) if previous is not None else None
     # Canonical names are picked in a worker while this process screens (``picking``).
     with picking(names_to_pick(mentions, assignments, kept)) as picked, nothing_new():
         # Screening reads every name's organisation forms remembered above, and others once.
