@@ -61,11 +61,11 @@ def kept_ids(kept: pa.Table | None) -> set[str]:
 def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
                   kept: pa.Table | None = None) -> list[tuple[str, ...]]:
     """The name lists ``entities_frame`` hands to ``pick_name``: entities with several names not ``kept``."""
-    kept = kept_ids(kept)
+    current = kept_ids(kept)
     names, aliases, unresolved = (mentions.column(c).to_pylist() for c in ("name", "aliases", "unresolved_reason"))
     out = []
     for eid, idx in _members(mentions, assignments).items():
-        if eid not in kept and (len(idx) > 1 or aliases[idx[0]]):
+        if eid not in current and (len(idx) > 1 or aliases[idx[0]]):
             shown = _shown(idx, names, aliases, unresolved)
             if len(shown) > 1:
                 out.append(tuple(shown))
