@@ -72,7 +72,8 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
 
             r = resolve(engine, settings, incremental=mode == "incremental")
             laps = ", ".join(f"{step} {seconds:.0f}" for step, seconds in r.timings.items())
-            return f"{r.mentions:,} mentions → {r.entities:,} entities, {r.scored_mentions:,} scored ({laps} s)"
+            kept = f", {r.known_rows:,} linkage rows kept" if r.known_rows else ""
+            return f"{r.mentions:,} mentions → {r.entities:,} entities, {r.scored_mentions:,} scored{kept} ({laps} s)"
         if stage == "graph":
             from diversion.graph import build_graph
 

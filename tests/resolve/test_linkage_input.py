@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from diversion.resolve.linkage_input import linkage_table
+import pyarrow as pa
+
+from diversion.resolve.linkage_input import _without_keys, linkage_rows, linkage_table
 from diversion.resolve.mentions import mentions_frame
 
 
@@ -68,3 +70,60 @@ def test_keys_shared_by_too_many_mentions_are_dropped() -> None:
 def test_no_mentions_give_an_empty_table() -> None:
     table = linkage_table(mentions_frame([]))
     assert table.num_rows == 0 and "block_keys" in table.column_names
+
+
+def _spread() -> list[dict[str, Any]]:
+    """Mentions whose word rarities a month's new ones change: "Kometa" grows common, "Zarya" stays rare."""
+    names = ["Kometa Zarya", "Kometa Machine Tools", "Zarya Trading", "Stanko Kometa", "AMG LLC", "Amegino FZCO",
+             "Kometa Plus", "NPO Kometa", "Zarya-M", "Kometa Service", "Ural Stanko", "Sibir Kometa"]
+    return [_mention(f"m-{i:02d}", name, identifiers=["inn:770123456" + str(i % 10)] if i % 3 == 0 else [])
+            for i, name in enumerate(names)]
+
+
+def test_known_rows_taken_as_they_are_give_the_same_table() -> None:
+    frame = mentions_frame(_spread())
+    full = linkage_rows(frame, 500, 3)
+    again = linkage_rows(frame, 500, 3, known=full)
+    assert again.rows.equals(full.rows) and again.dropped == full.dropped and full.dropped
+
+
+def test_new_rows_are_made_with_the_rarities_of_all_mentions() -> None:
+    """An update's new mentions get the rows a rebuild gives them (word rarities, name counts over all); the
+    known ones are taken as the earlier run made them."""
+    mentions = _spread()
+    old, new = mentions[:6], mentions[6:]
+    full = linkage_rows(mentions_frame(mentions), 500, 1000)
+    earlier = linkage_rows(mentions_frame(old), 500, 1000)
+    update = linkage_rows(mentions_frame(mentions), 500, 1000, known=earlier)
+    by_id = {r["unique_id"]: r for r in update.rows.to_pylist()}
+    assert list(by_id) == sorted(by_id) == full.rows.column("unique_id").to_pylist()
+    rebuilt = {r["unique_id"]: r for r in full.rows.to_pylist()}
+    assert all(by_id[m["mention_id"]] == rebuilt[m["mention_id"]] for m in new)
+    assert [by_id[m["mention_id"]] for m in old] == earlier.rows.to_pylist()
+    # "Kometa" was rare among the first six names and is common now: a rebuild blocks on other words
+    assert earlier.rows.to_pylist() != [rebuilt[m["mention_id"]] for m in old]
+
+
+def test_a_key_grown_too_common_is_dropped_from_the_known_rows_too() -> None:
+    mentions = [_mention(f"m-{i}", f"Machine Tools {word}") for i, word in enumerate(["Alpha", "Beta", "Gamma"])]
+    earlier = linkage_rows(mentions_frame(mentions[:2]), 500, 2)
+    assert not earlier.dropped
+    update = linkage_rows(mentions_frame(mentions), 500, 2, known=earlier)
+    assert "w:machine" in update.dropped
+    assert all("w:machine" not in (keys or []) for keys in update.rows.column("block_keys").to_pylist())
+    # and a key left out before stays left out, though fewer mentions hold it now
+    again = linkage_rows(mentions_frame(mentions[1:]), 500, 2, known=update)
+    assert all("w:machine" not in (keys or []) for keys in again.rows.column("block_keys").to_pylist())
+
+
+def test_known_rows_of_mentions_gone_are_left_out() -> None:
+    mentions = _spread()
+    earlier = linkage_rows(mentions_frame(mentions), 500, 1000)
+    update = linkage_rows(mentions_frame(mentions[1:]), 500, 1000, known=earlier)
+    assert update.rows.column("unique_id").to_pylist() == [m["mention_id"] for m in mentions[1:]]
+
+
+def test_without_keys_empties_a_list_to_null() -> None:
+    keys = pa.chunked_array([pa.array([["a", "b"], ["b"], None, ["c"]], pa.list_(pa.string()))])
+    assert _without_keys(keys, {"b": 5}).to_pylist() == [["a"], None, None, ["c"]]
+    assert _without_keys(keys, {}).to_pylist() == [["a", "b"], ["b"], None, ["c"]]

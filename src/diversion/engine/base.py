@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -55,6 +56,10 @@ class Engine(ABC):
     #: When set, a failed statement raises what this returns for ``(sql, error)`` instead of the engine's
     #: own message, which quotes the SQL (a server logs the SQL and tells its user what to do).
     on_error: Callable[[str, Exception], WarehouseError] | None = None
+
+    def file_path(self) -> Path | None:
+        """The warehouse's one file, for files kept beside it (``None``: not one file, or in memory)."""
+        return None
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:

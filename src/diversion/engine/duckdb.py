@@ -89,6 +89,10 @@ class DuckDBEngine(Engine):
             for name in [*TABLES, *STAGE_TABLES]:
                 self.con.execute(create_sql(name))
 
+    def file_path(self) -> Path | None:
+        """The warehouse file (``None`` in memory)."""
+        return None if self.path == ":memory:" else Path(self.path)
+
     def _run(self, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
         try:
             return self.con.execute(sql, list(params) if params is not None else None)

@@ -18,9 +18,12 @@ mismatch is what the detectors look for.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from rigour.text import metaphone
@@ -121,28 +124,63 @@ def _address_columns(addresses: pa.ChunkedArray) -> pa.Table:
     return per_address.take(pc.index_in(addresses, value_set=distinct))
 
 
+@dataclass(frozen=True)
+class KnownRows:
+    """Linkage rows an earlier run made, for an update to take as they are (``linkage_rows``' ``known``).
+
+    ``dropped``: the blocking keys that run left out as too common, with how many mentions held them: such
+    a key stays left out (its count only grows as mentions are added).
+    """
+
+    rows: pa.Table
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
 def linkage_table(
     mentions: pa.Table, max_name_length: int = 500, max_block_size: int = 1000, counts: WordCounts | None = None,
 ) -> pa.Table:
+    """Splink input of the matchable mentions in ``mentions`` (``collect_mentions``' columns), sorted by id.
+
+    ``linkage_rows``' table (see there).
+    """
+    return linkage_rows(mentions, max_name_length, max_block_size, counts).rows
+
+
+def linkage_rows(
+    mentions: pa.Table, max_name_length: int = 500, max_block_size: int = 1000, counts: WordCounts | None = None,
+    known: KnownRows | None = None,
+) -> KnownRows:
     """Splink input of the matchable mentions in ``mentions`` (``collect_mentions``' columns), sorted by id.
 
     Python works once per distinct name (its forms and keys) and per distinct
     address; a mention's columns are taken from those by index, so the work per
     mention stays small. ``name_commonness`` (``names.rarity``) is worked out
     against ``counts``, by default the word counts of these mentions' names.
+
+    ``known``: rows an earlier run made (an update's): the rows of the mentions among them are taken as they
+    are, and only the others are made, with word rarities, name counts and key counts over all. Returned
+    with the keys left out as too common, for the next update.
     """
     # Only the columns read below are copied by the filter (at 10M shipment rows the mentions are 0.6 GiB).
     mentions = mentions.select(_READ).filter(pc.is_null(mentions.column("unresolved_reason")))
     mentions = sorted_by(mentions, "mention_id")  # collected in id order: then no copy
+    kept = None
+    if known is not None:
+        kept = known.rows.filter(pc.is_in(known.rows.column("unique_id"), value_set=mentions.column("mention_id")))
+        mentions = mentions.filter(pc.invert(pc.is_in(mentions.column("mention_id"),
+                                                      value_set=kept.column("unique_id"))))
     raw_names, raw_of = _raw_names(mentions)
     set_forms, set_of_raw, word_df = _name_sets(raw_names, Counter(raw_of), max_name_length)
+    if kept is not None:
+        word_df.update(_mention_words(kept))
     sets = [set_of_raw[r] for r in raw_of]
     if -1 in sets:  # names without a usable form: not matchable
         mentions = mentions.filter(pa.array([s >= 0 for s in sets]))
         sets = [s for s in sets if s >= 0]
     col = mentions.column
     names, name_keys = _names_frame(set_forms, word_df)
-    counts = counts or WordCounts.of(f.tokens for fs in set_forms for f in fs)
+    counts = counts or WordCounts.of(chain((f.tokens for fs in set_forms for f in fs),
+                                           () if kept is None else _form_words(kept)))
     commonness = pa.array([counts.commonness(fs[0].tokens) for fs in set_forms], pa.float64())
     identifiers, countries = col("identifiers").to_pylist(), col("countries").to_pylist()
     picked = pa.array(sets, pa.int32())
@@ -165,10 +203,16 @@ def linkage_table(
         "domain": col("domain"),
         "lists": pc.fill_null(col("lists"), pa.scalar([], _SCHEMA.field("lists").type)),  # never null
         "claimed": pc.fill_null(pc.is_in(col("role"), pa.array(sorted(CLAIMED_ROLES))), False),
-        "block_keys": _typed("block_keys", _block_keys([name_keys[s] for s in sets], identifiers,
-                                                       col("domain").to_pylist(), max_block_size)),
     }
-    return pa.table({f.name: columns[f.name].cast(f.type) for f in _SCHEMA}, schema=_SCHEMA)
+    keys, too_common = _block_keys([name_keys[s] for s in sets], identifiers, col("domain").to_pylist(),
+                                   max_block_size, _key_counts(kept, known))
+    columns["block_keys"] = _typed("block_keys", keys)
+    made = pa.table({f.name: columns[f.name].cast(f.type) for f in _SCHEMA}, schema=_SCHEMA)
+    if kept is None:
+        return KnownRows(made, too_common)
+    kept = kept.set_column(kept.schema.get_field_index("block_keys"), "block_keys",
+                           _without_keys(kept.column("block_keys"), too_common))
+    return KnownRows(sorted_by(pa.concat_tables([kept, made]), "unique_id"), too_common)
 
 
 def _typed(name: str, values: list[Any]) -> pa.Array:
@@ -218,10 +262,14 @@ def _name_sets(
 
 
 def _block_keys(
-    name_keys: list[list[str]], identifiers: list[list[str] | None], domains: list[str | None], max_block_size: int
-) -> list[list[str] | None]:
+    name_keys: list[list[str]], identifiers: list[list[str] | None], domains: list[str | None], max_block_size: int,
+    others: Counter[str] | None = None,
+) -> tuple[list[list[str] | None], dict[str, int]]:
     """Each mention's blocking keys: its names' keys, its identifiers and domain, less the keys shared by
-    more than ``max_block_size`` mentions (they would only pair unrelated firms)."""
+    more than ``max_block_size`` mentions (they would only pair unrelated firms), and those keys.
+
+    ``others``: how many other mentions (an update's known ones) hold each key.
+    """
     out = []
     for keys, ids, domain in zip(name_keys, identifiers, domains, strict=True):
         if ids or domain:
@@ -233,10 +281,55 @@ def _block_keys(
         else:  # the name set's own keys, shared (never changed in place)
             out.append(keys)
     key_df = Counter(chain.from_iterable(out))
-    too_common = {k for k, n in key_df.items() if n > max_block_size}
+    if others:
+        key_df.update(others)
+    too_common = {k: n for k, n in key_df.items() if n > max_block_size}
     if too_common:
-        out = [[k for k in keys if k not in too_common] if not too_common.isdisjoint(keys) else keys for keys in out]
-    return [keys or None for keys in out]
+        out = [[k for k in keys if k not in too_common] if not too_common.keys().isdisjoint(keys) else keys
+               for keys in out]
+    return [keys or None for keys in out], too_common
+
+
+def _mention_words(rows: pa.Table) -> Counter[str]:
+    """How many of ``rows`` (linkage rows) use each word in any of their name forms (``_name_sets``' count)."""
+    forms = rows.column("names_sorted").combine_chunks()
+    words = pc.split_pattern(pc.list_flatten(forms), " ")
+    owner = pc.list_parent_indices(forms).take(pc.list_parent_indices(words))
+    pairs = pa.table({"row": owner, "word": pc.list_flatten(words)}).group_by(["row", "word"]).aggregate([])
+    counted = pc.value_counts(pairs.column("word").combine_chunks())
+    return Counter(dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True)))
+
+
+def _form_words(rows: pa.Table) -> Iterator[list[str]]:
+    """The words of each distinct name form of ``rows`` (what ``WordCounts`` counts)."""
+    for form in pc.unique(pc.list_flatten(rows.column("names_sorted").combine_chunks())).to_pylist():
+        yield form.split(" ")
+
+
+def _key_counts(kept: pa.Table | None, known: KnownRows | None) -> Counter[str] | None:
+    """How many of the ``kept`` rows hold each blocking key, with the keys ``known`` left out."""
+    if kept is None or known is None:
+        return None
+    counted = pc.value_counts(pc.list_flatten(kept.column("block_keys").combine_chunks()))
+    out = Counter(dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True)))
+    out.update(known.dropped)
+    return out
+
+
+def _without_keys(keys: pa.ChunkedArray, drop: dict[str, int]) -> pa.Array:
+    """``keys`` (lists of blocking keys) less the keys in ``drop``; a list left empty is null."""
+    column = keys.combine_chunks()
+    if not drop or not len(column):
+        return column
+    flat = pc.list_flatten(column)
+    keep = pc.invert(pc.is_in(flat, value_set=pa.array(list(drop), pa.string())))
+    if pc.all(keep).as_py():
+        return column
+    owner = pc.list_parent_indices(column).filter(keep).to_numpy()
+    lengths = np.bincount(owner, minlength=len(column))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    rebuilt = pa.ListArray.from_arrays(offsets, flat.filter(keep), mask=pa.array(lengths == 0))
+    return rebuilt.cast(column.type)
 
 
 def _columns_of(table: pa.Table) -> dict[str, pa.ChunkedArray]:

@@ -172,19 +172,31 @@ def _python_id(table: str, role: str, *values: str | None) -> str:
     return "m-" + hashlib.md5(raw.encode("utf-8")).hexdigest()[:16]
 
 
-def collect_mentions(engine: Engine, max_name_length: int) -> pa.Table:
+def collect_mentions(engine: Engine, max_name_length: int, known: pa.Table | None = None) -> pa.Table:
     """Every party mention in the warehouse, normalised, sorted by mention id (``mentions_frame``'s columns).
 
     ``countries`` holds all countries of a listed entity; mentions whose name
     cannot be matched carry ``unresolved_reason``. Shipment parties (nearly all
     mentions) stay in Arrow; each distinct name is normalised once.
+    ``known``: ``known_name_forms`` of an earlier run, taken instead of normalising those names again.
     """
     others = _sanctions(engine) + _registry(engine) + _web(engine) + _distributors(engine)
     for r in others:
         r.setdefault("countries", [r["country"]] if r.get("country") else [])
     parts = [*_shipment_parties(engine), mentions_frame(others)]
     frame = pa.concat_tables([p for p in parts if p.num_rows] or parts[-1:])
-    return _with_name_forms(_first_of_each_id(frame), max_name_length)
+    return _with_name_forms(_first_of_each_id(frame), max_name_length, known)
+
+
+def known_name_forms(engine: Engine) -> pa.Table:
+    """The stored ``name_norm`` and ``unresolved_reason`` of the last resolve's shipment parties, by mention id.
+
+    A shipment party's mention id hashes its name, so a mention with that id has that name and those forms
+    (as long as normalisation is unchanged: ``incremental.RESOLVE_FORMAT``). Other mentions' ids name a
+    record whose name can change (a list's update), and are normalised again.
+    """
+    return engine.fetch_arrow("SELECT mention_id, name_norm, unresolved_reason FROM mentions "
+                              "WHERE source_table = 'shipments'")
 
 
 def _first_of_each_id(frame: pa.Table) -> pa.Table:
@@ -195,11 +207,22 @@ def _first_of_each_id(frame: pa.Table) -> pa.Table:
     return frame if all(first) else frame.filter(pa.array(first))
 
 
-def _with_name_forms(frame: pa.Table, max_name_length: int) -> pa.Table:
-    """``frame`` with ``name_norm`` and ``unresolved_reason`` filled in, once per distinct name."""
-    norms, reasons = [], []
+def _with_name_forms(frame: pa.Table, max_name_length: int, known: pa.Table | None = None) -> pa.Table:
+    """``frame`` with ``name_norm`` and ``unresolved_reason`` filled in, once per distinct name (the ``known``
+    mentions' from there)."""
+    norms: list[str | None] = []
+    reasons: list[str | None] = []
+    at = pa.nulls(frame.num_rows, pa.int32()) if known is None else pc.index_in(
+        frame.column("mention_id"), value_set=known.column("mention_id"))
+    stored: list[tuple[str | None, str | None]] = [] if known is None else list(zip(
+        known.column("name_norm").to_pylist(), known.column("unresolved_reason").to_pylist(), strict=True))
     forms_of: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
-    for name, schema in zip(frame.column("name").to_pylist(), frame.column("schema").to_pylist(), strict=True):
+    for name, schema, i in zip(frame.column("name").to_pylist(), frame.column("schema").to_pylist(),
+                               at.to_pylist(), strict=True):
+        if i is not None:
+            norms.append(stored[i][0])
+            reasons.append(stored[i][1])
+            continue
         found = forms_of.get((name, schema))
         if found is None:
             forms = name_forms(name, schema, max_name_length)

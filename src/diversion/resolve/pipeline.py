@@ -32,8 +32,9 @@ from diversion.resolve.incremental import (
     stale_reason,
 )
 from diversion.resolve.linkage import predict_pairs, prepare_pairs
-from diversion.resolve.linkage_input import linkage_table
-from diversion.resolve.mentions import collect_mentions, mentions_table
+from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, stored_rows_token
+from diversion.resolve.linkage_input import KnownRows, linkage_rows
+from diversion.resolve.mentions import collect_mentions, known_name_forms, mentions_table
 from diversion.resolve.picking import picking
 from diversion.resolve.sanctions_matches import match_rows, matches_table
 from diversion.resolve.screening import build_index
@@ -70,6 +71,8 @@ class ResolveReport:
     #: match weight could reach ``review_low``); ``None`` where the backend compares every blocked pair.
     pairs_blocked: int | None = None
     pairs_compared: int | None = None
+    #: Linkage rows taken as the last resolve made them (an update's shipment parties, ``linkage_cache``).
+    known_rows: int = 0
 
 
 def _links_in_process(engine: Engine, memory_limit: str) -> bool:
@@ -166,14 +169,22 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
         clock[0] = now
 
     rs = settings.resolve
-    mentions = collect_mentions(engine, rs.max_name_length)
-    lap("mentions")
-    table = linkage_table(mentions, rs.max_name_length, rs.max_block_size)
-    lap("linkage_input")
     basis = resolve_basis(rs)
     in_process = _links_in_process(engine, rs.predict_memory_limit) if incremental else False
     stale = stale_reason(engine, basis) if incremental and in_process else None
-    previous = previous_resolve(engine) if incremental and in_process and stale is None else None
+    builds_on = incremental and in_process and stale is None
+    # An update normalises only the names it has not seen, and makes only their linkage rows (``linkage_cache``).
+    mentions = collect_mentions(engine, rs.max_name_length, known_name_forms(engine) if builds_on else None)
+    lap("mentions")
+    known = _known_rows(engine, mentions) if builds_on else None
+    known_count = 0 if known is None else known.rows.num_rows
+    made = linkage_rows(mentions, rs.max_name_length, rs.max_block_size, known=known)
+    del known
+    rows_token = save_rows(engine, made)
+    table = made.rows
+    del made
+    lap("linkage_input")
+    previous = previous_resolve(engine) if builds_on else None
     scored = table.num_rows
     if previous is not None:
         new_job = prepare_new_pairs(table, previous, rs.review_low, memory_limit=rs.predict_memory_limit)
@@ -220,7 +231,8 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
         ents = entities_frame(mentions, assignments, kept, picked())
         lap("entities")
     del index
-    model_json = json.dumps({**linkage.params.as_dict(), "basis": basis, "lists": lists}, sort_keys=True)
+    stored = {"basis": basis, "lists": lists, ROWS_TOKEN: rows_token}
+    model_json = json.dumps({**linkage.params.as_dict(), **stored}, sort_keys=True)
     model = pa.table({
         "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
         "method": [linkage.params.method], "note": ["; ".join(linkage.params.notes) or None],
@@ -244,7 +256,17 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
         sanctions_matches=len(matches),
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
         backend=engine.name, unresolved_reasons=reasons, timings=timings, scored_mentions=scored,
-        pairs_blocked=linkage.blocked, pairs_compared=linkage.compared,
+        pairs_blocked=linkage.blocked, pairs_compared=linkage.compared, known_rows=known_count,
     )
     return _Outcome(tables, model, None if previous is None else json.dumps(
-        {**previous.params.as_dict(), "basis": basis, "lists": lists}, sort_keys=True), report)
+        {**previous.params.as_dict(), **stored}, sort_keys=True), report)
+
+
+def _known_rows(engine: Engine, mentions: pa.Table) -> KnownRows | None:
+    """The last resolve's linkage rows of the shipment parties among ``mentions`` (``linkage_cache``)."""
+    found = load_rows(engine, stored_rows_token(engine))
+    if found is None:
+        return None
+    shipments = mentions.filter(pc.equal(mentions.column("source_table"), "shipments")).column("mention_id")
+    rows = found.rows
+    return KnownRows(rows.filter(pc.is_in(rows.column("unique_id"), value_set=shipments)), found.dropped)
