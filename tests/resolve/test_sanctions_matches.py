@@ -142,6 +142,21 @@ def test_stored_answers_are_used_for_the_entities_given() -> None:
     assert [r for r in again if r["entity_id"] != eid] == [r for r in fresh if r["entity_id"] != eid]
 
 
+def test_every_entity_stored_gives_the_same_rows_in_the_same_order() -> None:
+    """An update whose entities are all unchanged reads no mention but the listed ones' entities'; those are
+    worked out again (their link probability), whatever was stored for them."""
+    mentions, assignments = _mentions(7)
+    fresh = match_rows(mentions, assignments, _index(), THRESHOLD)
+    stored: dict[str, list[dict[str, Any]]] = {a.entity_id: [] for a in assignments.values()}
+    for r in fresh:
+        stored[r["entity_id"]].append(r)
+    listed = {r["entity_id"] for r in fresh if not r["explanation"].startswith("screened")}
+    assert listed and len(listed) < len({r["entity_id"] for r in fresh}) < len(stored)
+    for eid in listed:
+        stored[eid] = [{**stored[eid][0], "explanation": "stale"}]
+    assert match_rows(mentions, assignments, _index(), THRESHOLD, screened=stored) == fresh
+
+
 def test_real_list_names_give_the_plain_matches(monkeypatch: pytest.MonkeyPatch) -> None:
     # Real OpenSanctions entities (tests/data/yente): trade-data spellings of their own names (case, a dropped
     # letter, words reordered) under several countries and schemata, grouped at random into entities.

@@ -45,7 +45,12 @@ def match_rows(
     rows: list[dict[str, Any]] = []
     index.postings.for_bulk()
     search = _Searches(index, threshold, limit)
-    for eid, ms in _by_entity(mentions, assignments):
+    # Entities screened before (an update's unchanged ones, most of them) take their rows without their
+    # mentions being read; those with a listed member are worked out again (their link probability).
+    reused = set(screened) - _with_listed_member(mentions, assignments, listed) if screened else set()
+    for eid in reused:
+        rows.extend(r for r in screened[eid] if r["sanction_entity_id"] in listed)
+    for eid, ms in _by_entity(mentions, assignments, reused):
         direct = [m for m in ms if m["source_table"] == "sanctions" and m["source_key"] in listed]
         for m in direct:
             ent = listed[m["source_key"]]
@@ -54,7 +59,7 @@ def match_rows(
             rows.append(_row(eid, ent, p, ent.caption, f"{how}: {ent.caption!r} on {ent.list_name}"))
         if direct:
             continue
-        if eid in screened:
+        if eid in screened:  # screened before, with a listed member
             rows.extend(r for r in screened[eid] if r["sanction_entity_id"] in listed)
             continue
         seen: dict[str, dict[str, Any]] = {}
@@ -70,20 +75,34 @@ def match_rows(
                             eid, ent, hit.score, hit.matched_name, f"screened name {name!r}: {hit.explanation}"
                         )
         rows.extend(sorted(seen.values(), key=lambda r: (-r["score"], r["sanction_entity_id"]))[:limit])
+    if reused:
+        rows.sort(key=lambda r: r["entity_id"])  # entities in id order, as read (stable: each one's own order)
     return rows
+
+
+def _with_listed_member(mentions: pa.Table, assignments: dict[str, Assignment], listed: dict[str, Any]) -> set[str]:
+    """The entities holding a listed entity's mention."""
+    members = mentions.filter(pc.equal(mentions.column("source_table"), "sanctions"))
+    return {assignments[m].entity_id for m, key in zip(members.column("mention_id").to_pylist(),
+                                                      members.column("source_key").to_pylist(), strict=True)
+            if key in listed}
 
 
 #: Mentions read into Python at a time by ``_by_entity`` (a million mentions as dicts are half a gigabyte).
 BATCH_ROWS = 50_000
 
 
-def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Each entity's mentions (``_MENTION_COLUMNS`` as dicts, in table order), entities in id order.
+def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment],
+               skip: set[str] | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each entity's mentions (``_MENTION_COLUMNS`` as dicts, in table order), entities in id order; the
+    entities in ``skip`` left out.
 
     Read ``BATCH_ROWS`` at a time, so only one batch of mentions is ever held as Python objects.
     """
     entity = pa.array([assignments[m].entity_id for m in mentions.column("mention_id").to_pylist()], pa.string())
     table = mentions.select(_MENTION_COLUMNS).append_column("_entity", entity)
+    if skip:
+        table = table.filter(pc.invert(pc.is_in(entity, value_set=pa.array(list(skip), pa.string()))))
     table = table.take(pc.sort_indices(table, [("_entity", "ascending")]))  # stable: table order within one
     del entity
     current: str | None = None
