@@ -61,6 +61,7 @@ def main() -> None:
 
     from diversion.config import load_settings
     from diversion.engine import DuckDBEngine
+    from diversion.resolve.linkage_cache import cache_path
     from diversion.resolve.pipeline import resolve
     from diversion.sources import ingest_file
 
@@ -94,6 +95,8 @@ def main() -> None:
     for mode in ("incremental", "full"):
         db = work / f"{mode}.duckdb"
         shutil.copy(base, db)
+        if cache_path(base).exists():  # the linkage rows the first resolve kept travel with its warehouse
+            shutil.copy(cache_path(base), cache_path(db))
         engine = DuckDBEngine(db)
         started = time.perf_counter()
         report = resolve(engine, load_settings(db_path=db), incremental=mode == "incremental")
@@ -104,6 +107,7 @@ def main() -> None:
     inc, full = results["incremental"], results["full"]
     print(f"| seconds | {inc[1]:.1f} | {full[1]:.1f} |")
     print(f"| mentions scored | {inc[0].scored_mentions:,} | {full[0].scored_mentions:,} |")
+    print(f"| linkage rows kept | {inc[0].known_rows:,} | {full[0].known_rows:,} |")
     print(f"| entities | {inc[0].entities:,} | {full[0].entities:,} |")
     print(f"| predict s | {inc[0].timings.get('predict', 0):.1f} | {full[0].timings.get('predict', 0):.1f} |")
     print(f"| train s | {inc[0].timings.get('train', 0):.1f} | {full[0].timings.get('train', 0):.1f} |")
