@@ -45,6 +45,21 @@ def test_commonness_is_the_plain_estimate(names: list[tuple[str, ...]], queries:
             assert counts.commonness(tokens) == pytest.approx(_plain(counts, tokens), rel=1e-12), tokens
 
 
+@settings(max_examples=100, deadline=None)
+@given(names=st.lists(_NAME, min_size=1, max_size=60), asked=st.lists(_NAME, max_size=20),
+       table=st.booleans())
+def test_commonness_of_many_names_is_each_ones_whichever_way_counted(
+        names: list[tuple[str, ...]], asked: list[tuple[str, ...]], table: bool) -> None:
+    """An update asks for its few new names (each one's longer spellings scanned), a full run for all of them
+    (the table of every key's): the same numbers."""
+    counts = WordCounts.of(names)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(WordCounts, "_table_cost", lambda self: 0 if table else 10**9)
+        found = counts.commonness_of([*asked, *names[:5]])
+        assert table or "_longer" not in counts.__dict__  # scanned: the table never built
+    assert found == [pytest.approx(_plain(counts, t), rel=1e-12) for t in [*asked, *names[:5]]]
+
+
 def test_a_few_longer_spellings_are_the_same_firm_many_say_the_word_is_popular() -> None:
     one_longer = WordCounts.of([("amegino",), ("amegino", "zarn"), ("kometa",), ("ural",)])
     many_longer = WordCounts.of([("kometa",), ("kometa", "zarn"), ("kometa", "ural"), ("kometa", "tozan"),

@@ -181,7 +181,7 @@ def linkage_rows(
     names, name_keys = _names_frame(set_forms, word_df)
     counts = counts or WordCounts.of(chain((f.tokens for fs in set_forms for f in fs),
                                            () if kept is None else _form_words(kept)))
-    commonness = pa.array([counts.commonness(fs[0].tokens) for fs in set_forms], pa.float64())
+    commonness = pa.array(counts.commonness_of(fs[0].tokens for fs in set_forms), pa.float64())
     identifiers, countries = col("identifiers").to_pylist(), col("countries").to_pylist()
     picked = pa.array(sets, pa.int32())
     # Each column built in Python becomes Arrow as soon as it is made, so its Python objects are freed
