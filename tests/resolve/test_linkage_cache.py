@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from diversion.engine import DuckDBEngine
+from diversion.resolve import linkage_cache
 from diversion.resolve.linkage_cache import cache_path, load_rows, save_rows
 from diversion.resolve.linkage_input import KnownRows, linkage_rows
 from diversion.resolve.mentions import mentions_frame
@@ -41,3 +44,14 @@ def test_an_unreadable_file_or_no_file_is_no_rows(tmp_path: Path) -> None:
 def test_a_warehouse_in_memory_keeps_none() -> None:
     engine = DuckDBEngine(":memory:")
     assert save_rows(engine, _rows()) is None and load_rows(engine, "x") is None
+
+
+def test_a_folder_that_cannot_be_written_keeps_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = DuckDBEngine(tmp_path / "w.duckdb")
+
+    def full_disk(*_: object, **__: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(linkage_cache.pq, "write_table", full_disk)
+    assert save_rows(engine, _rows()) is None
+    assert not [p.name for p in tmp_path.iterdir() if ".linkage" in p.name]  # nothing half written left behind

@@ -57,7 +57,7 @@ def save_rows(engine: Engine, rows: KnownRows) -> str | None:
         # rows the input is 0.9 GiB, held at this point of a full resolve as at its peak).
         pq.write_table(table, partial, compression="zstd", row_group_size=ROW_GROUP)
         partial.replace(target)  # atomic: a reader sees the old file or the new one
-    except OSError:
+    except (OSError, pa.ArrowException):  # no room, a read-only folder: the next update makes every row
         partial.unlink(missing_ok=True)
         return None
     return token
