@@ -49,7 +49,8 @@ def test_a_warehouse_in_memory_keeps_none() -> None:
 def test_a_folder_that_cannot_be_written_keeps_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = DuckDBEngine(tmp_path / "w.duckdb")
 
-    def full_disk(*_: object, **__: object) -> None:
+    def full_disk(_table: object, where: Path, **__: object) -> None:
+        Path(where).write_bytes(b"PAR1 half")  # the disk fills up halfway through
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(linkage_cache.pq, "write_table", full_disk)
