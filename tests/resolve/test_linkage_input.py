@@ -6,7 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from diversion.resolve.linkage_input import _without_keys, linkage_rows, linkage_table
+from diversion.resolve.linkage_input import KnownRows, _without_keys, content_digests, linkage_rows, linkage_table
 from diversion.resolve.mentions import mentions_frame
 
 
@@ -127,3 +127,30 @@ def test_without_keys_empties_a_list_to_null() -> None:
     keys = pa.chunked_array([pa.array([["a", "b"], ["b"], None, ["c"]], pa.list_(pa.string()))])
     assert _without_keys(keys, {"b": 5}).to_pylist() == [["a"], None, None, ["c"]]
     assert _without_keys(keys, {}).to_pylist() == [["a", "b"], ["b"], None, ["c"]]
+
+
+def test_a_known_row_is_taken_only_for_a_mention_that_says_the_same() -> None:
+    """A registered company's id names its record: an alias added since means its row is made again."""
+    listed = _mention("m-r1", "Kometa Zarya", source_table="registry_entities", role="registry", aliases=["Zarya"])
+    other = _mention("m-r2", "Ural Stanko", source_table="registry_entities", role="registry")
+    mentions = [*_spread(), listed, other]
+    earlier = linkage_rows(mentions_frame(mentions), 500, 1000)
+    changed = [*_spread(), {**listed, "aliases": ["Zarya", "Kometa Trade House"]}, other]
+    update = linkage_rows(mentions_frame(changed), 500, 1000, known=earlier)
+    rebuilt = linkage_rows(mentions_frame(changed), 500, 1000)
+    rows = {r["unique_id"]: r for r in update.rows.to_pylist()}
+    assert rows["m-r1"] == {r["unique_id"]: r for r in rebuilt.rows.to_pylist()}["m-r1"]  # made again
+    assert "kometa trade house" in " ".join(rows["m-r1"]["names_core"])
+    assert rows["m-r2"] == {r["unique_id"]: r for r in earlier.rows.to_pylist()}["m-r2"]  # taken
+    assert update.contents is not None and len(update.contents) == update.rows.num_rows
+    # rows kept without digests (a file of an older layout) are never taken
+    bare = linkage_rows(mentions_frame(changed), 500, 1000, known=KnownRows(earlier.rows, earlier.dropped))
+    assert bare.rows.equals(rebuilt.rows)
+
+
+def test_content_digests_tell_what_a_mention_says_not_its_id() -> None:
+    base = _mention("m-1", "AMG LLC", address="Tverskaya 1", identifiers=["inn:7701234567"])
+    frame = mentions_frame([base, {**base, "mention_id": "m-2"}, {**base, "address": "Tverskaya 2"},
+                            {**base, "identifiers": []}, {**base, "role": "exporter"}, {**base, "aliases": ["AMG"]}])
+    digests = content_digests(frame).to_pylist()
+    assert digests[0] == digests[1] and len(set(digests[1:])) == 5

@@ -10,9 +10,10 @@ parties it names as they are (``linkage_input.KnownRows``). Anything else (no
 file, another token, an unreadable file, a warehouse that is not one file)
 means the input is made in full, as before: the file is a cache, never needed.
 
-Only shipment parties' rows are taken: their mention id hashes everything the
-row is made of, while a listed or registered party's id names a record whose
-names can change.
+A row is taken only for a mention that says today what it said then: the file
+holds each row's digest of the mention's columns it was made of
+(``linkage_input.content_digests``). A shipment party's id hashes them anyway; a
+listed or registered party's id names a record whose names can change.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from diversion.engine import Engine
 from diversion.resolve.linkage_input import KnownRows
 
 #: Bumped when the file's layout changes (the rows' own format is ``incremental.RESOLVE_FORMAT``).
-FORMAT = 1
+FORMAT = 2
 _KEY = b"diversion.linkage"
+#: The column of each row's ``linkage_input.content_digests``.
+_CONTENT = "_content"
 #: Rows per Parquet row group written.
 ROW_GROUP = 100_000
 #: The key of the token in ``resolve_model.model_json``.
@@ -52,7 +55,10 @@ def save_rows(engine: Engine, rows: KnownRows) -> str | None:
     target = cache_path(db_path)
     partial = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
-        table = rows.rows.replace_schema_metadata({_KEY: meta})
+        table = rows.rows
+        if rows.contents is not None:
+            table = table.append_column(_CONTENT, rows.contents)
+        table = table.replace_schema_metadata({_KEY: meta})
         # Row groups of 100,000 rows: the writer's buffers stay small beside the input it writes (at 10M shipment
         # rows the input is 0.9 GiB, held at this point of a full resolve as at its peak).
         pq.write_table(table, partial, compression="zstd", row_group_size=ROW_GROUP)
@@ -88,5 +94,7 @@ def load_rows(engine: Engine, token: str | None) -> KnownRows | None:
     except (OSError, ValueError, pa.ArrowException):
         return None
     dropped = meta.get("dropped")
-    return KnownRows(table.replace_schema_metadata(None),
-                     {str(k): int(v) for k, v in dropped.items()} if isinstance(dropped, dict) else {})
+    contents = table.column(_CONTENT).combine_chunks() if _CONTENT in table.column_names else None
+    return KnownRows(table.drop_columns([c for c in (_CONTENT,) if c in table.column_names])
+                     .replace_schema_metadata(None),
+                     {str(k): int(v) for k, v in dropped.items()} if isinstance(dropped, dict) else {}, contents)

@@ -129,11 +129,31 @@ class KnownRows:
     """Linkage rows an earlier run made, for an update to take as they are (``linkage_rows``' ``known``).
 
     ``dropped``: the blocking keys that run left out as too common, with how many mentions held them: such
-    a key stays left out (its count only grows as mentions are added).
+    a key stays left out (its count only grows as mentions are added). ``contents``: each row's
+    ``content_digests`` (what its mention said), in row order; a row is only taken for a mention that says
+    the same today (a listed or registered party's id names a record whose names can change).
     """
 
     rows: pa.Table
     dropped: dict[str, int] = field(default_factory=dict)
+    contents: pa.Array | None = None
+
+
+#: The mention columns a linkage row is made of (with the word and key counts of all mentions).
+_CONTENT = [c for c in _READ if c != "mention_id"]
+
+
+def content_digests(mentions: pa.Table) -> pa.Array:
+    """A 64-bit digest of what each mention says that its linkage row is made of (``_CONTENT``), by DuckDB."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("m", mentions.select(_CONTENT))
+        columns = ", ".join(f'"{c}"' for c in _CONTENT)
+        return con.execute(f"SELECT hash({columns}) FROM m").to_arrow_table().column(0).combine_chunks()
+    finally:
+        con.close()
 
 
 def linkage_table(
@@ -164,18 +184,20 @@ def linkage_rows(
     # Only the columns read below are copied by the filter (at 10M shipment rows the mentions are 0.6 GiB).
     mentions = mentions.select(_READ).filter(pc.is_null(mentions.column("unresolved_reason")))
     mentions = sorted_by(mentions, "mention_id")  # collected in id order: then no copy
-    kept = None
+    contents = content_digests(mentions)
+    kept = kept_contents = None
     if known is not None:
-        kept = known.rows.filter(pc.is_in(known.rows.column("unique_id"), value_set=mentions.column("mention_id")))
-        mentions = mentions.filter(pc.invert(pc.is_in(mentions.column("mention_id"),
-                                                      value_set=kept.column("unique_id"))))
+        kept, kept_contents = _still_said(known, mentions.column("mention_id"), contents)
+        fresh = pc.invert(pc.is_in(mentions.column("mention_id"), value_set=kept.column("unique_id")))
+        mentions, contents = mentions.filter(fresh), contents.filter(fresh)
     raw_names, raw_of = _raw_names(mentions)
     set_forms, set_of_raw, word_df = _name_sets(raw_names, Counter(raw_of), max_name_length)
     if kept is not None:
         word_df.update(_mention_words(kept))
     sets = [set_of_raw[r] for r in raw_of]
     if -1 in sets:  # names without a usable form: not matchable
-        mentions = mentions.filter(pa.array([s >= 0 for s in sets]))
+        usable = pa.array([s >= 0 for s in sets])
+        mentions, contents = mentions.filter(usable), contents.filter(usable)
         sets = [s for s in sets if s >= 0]
     col = mentions.column
     names, name_keys = _names_frame(set_forms, word_df)
@@ -208,11 +230,27 @@ def linkage_rows(
                                    max_block_size, _key_counts(kept, known))
     columns["block_keys"] = _typed("block_keys", keys)
     made = pa.table({f.name: columns[f.name].cast(f.type) for f in _SCHEMA}, schema=_SCHEMA)
-    if kept is None:
-        return KnownRows(made, too_common)
+    if kept is None or kept_contents is None:
+        return KnownRows(made, too_common, contents)
     kept = kept.set_column(kept.schema.get_field_index("block_keys"), "block_keys",
                            _without_keys(kept.column("block_keys"), too_common))
-    return KnownRows(sorted_by(pa.concat_tables([kept, made]), "unique_id"), too_common)
+    both = pa.concat_tables([kept, made]).append_column(
+        "_content", pa.chunked_array([kept_contents, contents], contents.type))
+    both = sorted_by(both, "unique_id")
+    return KnownRows(both.drop_columns(["_content"]), too_common, both.column("_content").combine_chunks())
+
+
+def _still_said(known: KnownRows, ids: pa.ChunkedArray, contents: pa.Array) -> tuple[pa.Table, pa.Array]:
+    """The rows of ``known`` whose mention is among ``ids`` and says what it said (``content_digests``), in
+    their order, and their digests; none when ``known`` has no digests."""
+    if known.contents is None:
+        return known.rows.slice(0, 0), contents.slice(0, 0)
+    then = pa.table({"unique_id": known.rows.column("unique_id"), "_content": known.contents,
+                     "_at": pa.array(np.arange(known.rows.num_rows), pa.int64())})
+    same = then.join(pa.table({"unique_id": ids, "_content": contents}), ["unique_id", "_content"],
+                     join_type="inner").column("_at")
+    at = same.take(pc.sort_indices(same))
+    return known.rows.take(at), known.contents.take(at)
 
 
 def _typed(name: str, values: list[Any]) -> pa.Array:

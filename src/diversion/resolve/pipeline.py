@@ -33,7 +33,7 @@ from diversion.resolve.incremental import (
 )
 from diversion.resolve.linkage import predict_pairs, prepare_pairs
 from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, stored_rows_token
-from diversion.resolve.linkage_input import KnownRows, linkage_rows
+from diversion.resolve.linkage_input import linkage_rows
 from diversion.resolve.mentions import collect_mentions, known_name_forms, mentions_table
 from diversion.resolve.picking import picking
 from diversion.resolve.sanctions_matches import match_rows, matches_table
@@ -71,7 +71,7 @@ class ResolveReport:
     #: match weight could reach ``review_low``); ``None`` where the backend compares every blocked pair.
     pairs_blocked: int | None = None
     pairs_compared: int | None = None
-    #: Linkage rows taken as the last resolve made them (an update's shipment parties, ``linkage_cache``).
+    #: Linkage rows taken as the last resolve made them (an update's unchanged parties, ``linkage_cache``).
     known_rows: int = 0
 
 
@@ -176,7 +176,7 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
     # An update normalises only the names it has not seen, and makes only their linkage rows (``linkage_cache``).
     mentions = collect_mentions(engine, rs.max_name_length, known_name_forms(engine) if builds_on else None)
     lap("mentions")
-    known = _known_rows(engine, mentions) if builds_on else None
+    known = load_rows(engine, stored_rows_token(engine)) if builds_on else None
     known_count = 0 if known is None else known.rows.num_rows
     made = linkage_rows(mentions, rs.max_name_length, rs.max_block_size, known=known)
     del known
@@ -261,12 +261,3 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
     return _Outcome(tables, model, None if previous is None else json.dumps(
         {**previous.params.as_dict(), **stored}, sort_keys=True), report)
 
-
-def _known_rows(engine: Engine, mentions: pa.Table) -> KnownRows | None:
-    """The last resolve's linkage rows of the shipment parties among ``mentions`` (``linkage_cache``)."""
-    found = load_rows(engine, stored_rows_token(engine))
-    if found is None:
-        return None
-    shipments = mentions.filter(pc.equal(mentions.column("source_table"), "shipments")).column("mention_id")
-    rows = found.rows
-    return KnownRows(rows.filter(pc.is_in(rows.column("unique_id"), value_set=shipments)), found.dropped)
