@@ -49,7 +49,7 @@ def resolve(
     console.print(f"model: {report.method}" + (f" — {'; '.join(report.notes)}" if report.notes else ""))
     if report.known_rows:
         console.print(f"{report.known_rows:,} parties' linkage rows taken as the last resolve kept them beside the "
-                      "warehouse: only names not seen before were normalised")
+                      "warehouse: only new or changed parties' names were worked on")
     if report.unresolved:
         reasons = ", ".join(f"{k}: {v}" for k, v in report.unresolved_reasons.items())
         console.print(f"{report.unresolved:,} mentions kept unresolved ({reasons})")
