@@ -5,8 +5,8 @@ commonness): at 10M shipment rows, with normalising the names of the mentions,
 about 110 s of a monthly update that brings 10 % new names. A resolve writes
 its input to ``<warehouse>.linkage`` (Parquet) and a token to ``resolve_model``;
 the next incremental resolve reads it back when the token matches (the file
-belongs to the resolve the warehouse holds) and takes the rows of the shipment
-parties it names as they are (``linkage_input.KnownRows``). Anything else (no
+belongs to the resolve the warehouse holds) and takes the rows of the mentions
+that say what they said then as they are (``linkage_input.KnownRows``). Anything else (no
 file, another token, an unreadable file, a warehouse that is not one file)
 means the input is made in full, as before: the file is a cache, never needed.
 
@@ -59,8 +59,8 @@ def save_rows(engine: Engine, rows: KnownRows) -> str | None:
         if rows.contents is not None:
             table = table.append_column(_CONTENT, rows.contents)
         table = table.replace_schema_metadata({_KEY: meta})
-        # Row groups of 100,000 rows: the writer's buffers stay small beside the input it writes (at 10M shipment
-        # rows the input is 0.9 GiB, held at this point of a full resolve as at its peak).
+        # Bounded row groups: the writer holds one group at a time (at 3M rows the write added nothing to the
+        # process's peak either way; at 10M the input it writes is 0.9 GiB).
         pq.write_table(table, partial, compression="zstd", row_group_size=ROW_GROUP)
         partial.replace(target)  # atomic: a reader sees the old file or the new one
     except (OSError, pa.ArrowException):  # no room, a read-only folder: the next update makes every row
