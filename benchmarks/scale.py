@@ -82,7 +82,10 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
         if stage == "detect":
             from diversion.detect import detect_counts
 
-            return f"{sum(detect_counts(engine, settings).values()):,} findings"
+            carried: dict[str, int] = {}
+            counts = detect_counts(engine, settings, carry=mode == "incremental", carried=carried)
+            kept = f" ({sum(carried.values()):,} carried over)" if carried else ""
+            return f"{sum(counts.values()):,} findings{kept}"
         if stage == "leads":
             from diversion.leads import build_leads
 

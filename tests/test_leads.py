@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -98,6 +99,12 @@ def test_cli_graph_detect_leads_lead_path_export(mini_db, tmp_path):
     assert runner.invoke(app, ["graph", *db]).exit_code == 0
     result = runner.invoke(app, ["detect", *db])
     assert result.exit_code == 0 and "findings" in result.output
+    # Again on the same network: the priority-goods findings are all carried over; with --full, none.
+    for args, carried in ((["detect", *db], True), (["detect", "--full", *db], False)):
+        result = runner.invoke(app, args)
+        line = next(x for x in result.output.splitlines() if "priority_goods" in x)
+        numbers = re.findall(r"\d[\d,]*", line)
+        assert result.exit_code == 0 and (numbers[1:] == numbers[:1] if carried else len(numbers) == 1), line
     result = runner.invoke(app, ["leads", "--format", "csv", *db])
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.output)))

@@ -51,7 +51,8 @@ def run_pipeline(
     With ``report_dir``, also write the HTML investigation report there.
     ``on_stage`` is called with each stage's name before it starts (progress).
     The run is recorded in the run log as ``command`` (``diversion changes``).
-    ``incremental``: resolve scores only new mentions (``resolve.incremental``).
+    ``incremental``: resolve scores only new mentions (``resolve.incremental``), and detectors keep the
+    findings of entities whose rows did not change (``detect.carry``).
     """
     from diversion.runs import recorded_run
 
@@ -95,8 +96,10 @@ def _run_stages(
         return f"{g.nodes:,} nodes, {g.edges:,} edges"
 
     def do_detect() -> str:
-        counts = detect_counts(engine, settings)
-        return f"{sum(counts.values()):,} findings from {sum(1 for n in counts.values() if n)} detectors"
+        carried: dict[str, int] = {}
+        counts = detect_counts(engine, settings, carry=incremental, carried=carried)
+        kept = f" ({sum(carried.values()):,} carried over unchanged)" if sum(carried.values()) else ""
+        return f"{sum(counts.values()):,} findings from {sum(1 for n in counts.values() if n)} detectors{kept}"
 
 
     def do_leads() -> str:

@@ -28,18 +28,25 @@ COLUMNS = ["rank", "entity_id", "name", "country", "score", "flags", "evidence"]
 def detect(
     settings: Settings,
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only this detector (repeatable).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Make every finding again (default: entities whose rows, "
+                                       "name and country did not change keep the last run's findings).")] = False,
 ) -> None:
-    """Run the red-flag detectors on the network (run `diversion graph` first) and write the findings table."""
+    """Run the red-flag detectors on the network (run `diversion graph` first) and write the findings table.
+
+    Detectors that make one finding per row (priority goods, brand diversion) make it again only for
+    entities whose rows changed since the last run; `--full` (or `--only`) makes every finding again.
+    """
+    carried: dict[str, int] = {}
     with warehouse(settings) as engine:
         from diversion.detect import detect_counts
         from diversion.runs import recorded_run
 
         with recorded_run(engine, "detect") as log, log.stage("detect"):
-            counts = detect_counts(engine, settings, only=only)
-    table = Table("detector", "findings", title=f"{sum(counts.values()):,} findings")
+            counts = detect_counts(engine, settings, only=only, carry=not full, carried=carried)
+    table = Table("detector", "findings", "carried over", title=f"{sum(counts.values()):,} findings")
     for name, n in counts.items():
         if n:
-            table.add_row(name, f"{n:,}")
+            table.add_row(name, f"{n:,}", f"{carried[name]:,}" if name in carried else "")
     console.print(table)
     console.print("Next: `diversion leads`.")
 

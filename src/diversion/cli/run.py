@@ -44,8 +44,9 @@ def run_and_print(settings: Settings, report: Path | None, what: str = "the pipe
 def run(
     settings: Settings,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML report to this folder.")] = None,
-    full: Annotated[bool, typer.Option("--full", help="Resolve every mention again and re-estimate the model "
-                                       "(default: only the mentions the last resolve did not see are scored).")
+    full: Annotated[bool, typer.Option("--full", help="Resolve every mention again, re-estimate the model and "
+                                       "make every finding again (default: only the mentions the last resolve did "
+                                       "not see are scored, and unchanged entities keep their findings).")
                     ] = False,
     incremental: Annotated[bool, typer.Option("--incremental", hidden=True,
                                               help="The default; kept for scripts written before it was.")] = False,
@@ -53,7 +54,8 @@ def run(
     """Resolve entities, build the network, detect red flags and rank leads (optionally report).
 
     Resolve builds on the last one: after a new month is ingested only its new mentions are scored (see
-    `diversion resolve`); `--full` rebuilds from scratch.
+    `diversion resolve`), and detectors make findings again only for entities whose rows changed (see
+    `diversion detect`); `--full` rebuilds from scratch.
     """
     if full and incremental:
         raise DiversionError("--full and --incremental contradict each other; give one")

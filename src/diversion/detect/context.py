@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from diversion.config import Settings
+from diversion.detect.carry import carried_rows, token
 from diversion.engine import Engine
 from diversion.flows.currency import build_fx
 from diversion.flows.queries import check_currency
@@ -116,6 +117,14 @@ class DetectContext:
     engine: Engine
     settings: Settings
     built: set[str] = field(default_factory=set)
+    #: Whether detectors that stream with ``carry=`` record their rows' digests: set by runs that write every
+    #: finding those detectors make (a finding carried over later must be the one written with its digest).
+    digests: bool = False
+    #: Whether entities whose rows did not change keep the last run's findings (``detect.carry``).
+    carry: bool = False
+    #: Per detector that streamed its rows with ``carry=``, the findings kept from the last run (0 when
+    #: nothing was carried over). A detector missing here made all its findings again.
+    carried: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def currency(self) -> str:
@@ -158,15 +167,25 @@ class DetectContext:
         """Run a detector query (settings as bound parameters) and return its rows."""
         return self.engine.fetch_dicts(sql, params or [])
 
-    def stream(self, sql: str, params: list[Any] | None = None, batch: int = STREAM_BATCH) -> Iterator[dict[str, Any]]:
+    def stream(self, sql: str, params: list[Any] | None = None, batch: int = STREAM_BATCH,
+               carry: str | None = None) -> Iterator[dict[str, Any]]:
         """``rows`` one at a time, for a query with very many rows (one per entity of a large warehouse).
 
         The result is held as Arrow (columnar: a small part of what the same rows take as Python
         dictionaries) and turned into dictionaries ``batch`` rows at a time, so a detector that yields its
         findings never holds them all. Labels are read first: the detector may name entities meanwhile.
+
+        ``carry``: the detector's name, from a detector whose findings of a row depend on that row alone
+        (and its entity's label): on DuckDB the rows' digests are kept, and a run that carries streams
+        only the rows of entities whose digest changed (``detect.carry``).
         """
         self.labels  # noqa: B018  (read before the stream: a lookup while it is read would be a second query)
-        table = self.engine.fetch_arrow(sql, params or [])
+        if carry is not None and self.digests and self.engine.name == "duckdb":
+            table, kept = carried_rows(self.engine, carry, sql, params or [], token(self.settings), self.carry)
+            if kept is not None:
+                self.carried[carry] = kept
+        else:
+            table = self.engine.fetch_arrow(sql, params or [])
         for part in table.to_batches(batch):
             yield from part.to_pylist()
 

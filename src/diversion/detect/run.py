@@ -11,6 +11,7 @@ import orjson
 import pyarrow as pa
 
 from diversion.config import Settings
+from diversion.detect.carry import TABLE as DIGESTS
 from diversion.detect.context import DetectContext
 from diversion.detect.finding import Finding
 from diversion.detect.registry import Detector, detector, registry
@@ -49,47 +50,75 @@ def run_detection(engine: Engine, settings: Settings, only: Iterable[str] | None
     ['brand_diversion', 'impersonation', ...]
     """
     findings: list[Finding] = []
-    chosen = _run(engine, settings, only, lambda _name, found: findings.extend(found))
-    write_findings(engine, findings)
-    record_stage(engine, "detect", f"{len(findings)} findings from {chosen} detectors")
+    with engine.transaction():
+        engine.reset_table(DIGESTS)
+        _run(engine, settings, only, lambda _ctx, _name, found: findings.extend(found))  # records digests
+        engine.replace_arrow("findings", findings_table(_unique(findings)))
+        chosen = len(dict.fromkeys(only)) if only else len(registry())
+        record_stage(engine, "detect", f"{len(findings)} findings from {chosen} detectors")
     return findings
 
 
-def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None = None) -> dict[str, int]:
+def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None = None, carry: bool = False,
+                  carried: dict[str, int] | None = None) -> dict[str, int]:
     """``run_detection``, writing each detector's findings as it ends: returns the findings per detector.
 
     The same ``findings`` table, in one transaction; what the CLI and ``diversion run`` use (at 10M
     shipment rows a run raises a million findings, and their evidence held at once is gigabytes).
+    ``carry``: entities whose rows did not change keep the last run's findings (``detect.carry``; all
+    detectors on DuckDB only, otherwise ignored); ``carried`` is then filled with the findings kept per
+    detector.
     """
-    counts: dict[str, int] = {}
+    carry = carry and only is None and engine.name == "duckdb"
 
-    def write(name: str, found: Iterable[Finding]) -> None:
+    def write(ctx: DetectContext, name: str, found: Iterator[Finding]) -> None:
+        chunk = list(islice(found, WRITE_CHUNK))  # the detector's query has run: what it carried is known
+        if carry and name not in ctx.carried:  # made again in full: its last findings and digests go
+            engine.execute("DELETE FROM findings WHERE detector = ?", [name])
+            engine.execute(f"DELETE FROM {DIGESTS} WHERE detector = ?", [name])
         written: set[str] = set()
-        while chunk := list(islice(found, WRITE_CHUNK)):
+        while chunk:
             unique = _unique(chunk)
             again = [f.finding_id for f in unique if f.finding_id in written]
             if again:  # the same finding in an earlier chunk: the last one is kept, as in ``run_detection``
                 engine.execute(f"DELETE FROM findings WHERE finding_id IN ({', '.join('?' * len(again))})", again)
             engine.insert_arrow("findings", findings_table(unique))
             written.update(f.finding_id for f in unique)
-        counts[name] = len(written)
+            chunk = list(islice(found, WRITE_CHUNK))
 
     with engine.transaction():
-        engine.reset_table("findings")
-        chosen = _run(engine, settings, only, write)
-        record_stage(engine, "detect", f"{sum(counts.values())} findings from {chosen} detectors")
+        if carry:  # flags no detector raises any more go; each detector replaces its own
+            known = list(registry())
+            engine.execute(f"DELETE FROM findings WHERE detector NOT IN ({', '.join('?' * len(known))})", known)
+        else:
+            _reset(engine)
+        ctx = _run(engine, settings, only, write, carry)
+        names = [detector(n).name for n in dict.fromkeys(only)] if only else list(registry())
+        found = dict(engine.fetch_all("SELECT detector, count(*) FROM findings GROUP BY detector"))
+        counts = {name: int(found.get(name, 0)) for name in names}
+        kept = sum(ctx.carried.values())
+        record_stage(engine, "detect", f"{sum(counts.values())} findings from {len(names)} detectors"
+                     + (f" ({kept} carried over)" if kept else ""))
+    if carried is not None:
+        carried.update(ctx.carried)
     return counts
 
 
+def _reset(engine: Engine) -> None:
+    """Empty the findings and the digests they were made from (written together, emptied together)."""
+    engine.reset_table("findings")
+    engine.reset_table(DIGESTS)
+
+
 def _run(engine: Engine, settings: Settings, only: Iterable[str] | None,
-         sink: Callable[[str, Iterator[Finding]], None]) -> int:
-    """Run the chosen detectors with one context, giving each one's findings to ``sink``; how many ran."""
+         sink: Callable[[DetectContext, str, Iterator[Finding]], None], carry: bool = False) -> DetectContext:
+    """Run the chosen detectors with one context, giving each one's findings to ``sink``; the context."""
     chosen = [detector(n) for n in dict.fromkeys(only)] if only else list(registry().values())
     require_stage(engine, "detect")
-    ctx = DetectContext(engine, settings)
+    ctx = DetectContext(engine, settings, digests=True, carry=carry)
     for found in chosen:
-        sink(found.name, iter_one(found, engine, settings, ctx))
-    return len(chosen)
+        sink(ctx, found.name, iter_one(found, engine, settings, ctx))
+    return ctx
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
@@ -110,8 +139,14 @@ def findings_table(findings: list[Finding]) -> pa.Table:
 
 
 def write_findings(engine: Engine, findings: list[Finding]) -> None:
-    """Replace the ``findings`` table with ``findings`` (same finding twice is written once)."""
-    engine.replace_arrow("findings", findings_table(_unique(findings)))
+    """Replace the ``findings`` table with ``findings`` (same finding twice is written once).
+
+    The digests of the last run's rows go with the findings they were made from: nothing is carried
+    over from findings written this way.
+    """
+    with engine.transaction():
+        engine.replace_arrow("findings", findings_table(_unique(findings)))
+        engine.reset_table(DIGESTS)
 
 
 def _evidence(text: str) -> dict[str, Any]:

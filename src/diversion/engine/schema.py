@@ -321,6 +321,14 @@ STAGE_TABLES: dict[str, str] = {
         summary VARCHAR NOT NULL,           -- one human sentence
         evidence JSON                       -- ids, names, scores, hops
     """,
+    # Per detector and entity, a digest of the rows its findings were made from (detect/carry.py): a later
+    # run makes findings again only for the entities whose digest changed.
+    "finding_digests": """
+        detector VARCHAR NOT NULL,
+        token VARCHAR NOT NULL,             -- the code and settings the findings were made with
+        entity_id VARCHAR NOT NULL,
+        digest BIGINT NOT NULL              -- the entity's rows, name and country
+    """,
     "leads": """
         rank INTEGER NOT NULL,
         entity_id VARCHAR NOT NULL,

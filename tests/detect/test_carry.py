@@ -1,0 +1,131 @@
+"""Findings carried over: entities whose rows did not change keep the last run's findings, the rest are made again."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from diversion.config import Settings
+from diversion.detect import detect_counts, priority_goods, run_detection, write_findings
+from diversion.detect.carry import TABLE, row_digest_sql
+from diversion.engine import Engine
+from diversion.graph import build_graph
+
+S = Settings()
+#: The detectors that stream with ``carry=`` (one finding per row, made from the row and its entity's label).
+CARRIED = ("priority_goods", "brand_diversion")
+
+
+def _findings(engine: Engine) -> list[tuple]:
+    return engine.fetch_all("SELECT * FROM findings ORDER BY finding_id")
+
+
+def _entities(engine: Engine, detector: str) -> set[str]:
+    return {r[0] for r in engine.fetch_all("SELECT entity_id FROM findings WHERE detector = ?", [detector])}
+
+
+def _full(engine: Engine, settings: Settings = S) -> list[tuple]:
+    """The findings a run that carries nothing writes on the warehouse as it is now."""
+    detect_counts(engine, settings)
+    return _findings(engine)
+
+
+def test_an_unchanged_warehouse_keeps_every_carried_finding(case_engine) -> None:
+    engine, _ = case_engine
+    before = _full(engine)
+    carried: dict[str, int] = {}
+    counts = detect_counts(engine, S, carry=True, carried=carried)
+    assert _findings(engine) == before
+    assert carried == {name: counts[name] for name in CARRIED}
+    assert all(carried.values())
+
+
+def test_entities_whose_rows_or_name_changed_are_made_again_and_the_rest_kept(case_engine) -> None:
+    engine, case = case_engine
+    detect_counts(engine, S)
+    # A new shipment of the broker's to the importer, and the front renamed: three entities change.
+    engine.execute("INSERT INTO shipments SELECT * REPLACE ('s-brk-new' AS record_id, DATE '2023-10-05' AS date) "
+                   "FROM shipments WHERE record_id = 's-brk-7'")
+    engine.execute("INSERT INTO shipment_entities SELECT * REPLACE ('s-brk-new' AS record_id) "
+                   "FROM shipment_entities WHERE record_id = 's-brk-7'")
+    engine.execute("UPDATE entities SET canonical_name = 'Pearl River Technology Co Ltd' WHERE entity_id = ?",
+                   [case.front])
+    build_graph(engine, S)
+    changed = {case.broker, case.importer, case.front}
+    carried: dict[str, int] = {}
+    detect_counts(engine, S, carry=True, carried=carried)
+    updated = _findings(engine)
+    assert updated == _full(engine)  # what a run making every finding again writes
+    for name in CARRIED:
+        assert changed & _entities(engine, name), name  # the case has findings of these entities to make again
+        assert carried[name] == len(_entities(engine, name) - changed), name
+    assert carried["priority_goods"] > 0
+    renamed = engine.fetch_all("SELECT summary FROM findings WHERE entity_id = ? AND detector = 'priority_goods'",
+                               [case.front])
+    assert "Pearl River Technology" in renamed[0][0]
+
+
+def test_entities_whose_rows_are_gone_lose_their_findings(case_engine) -> None:
+    engine, _ = case_engine
+    detect_counts(engine, S)
+    engine.execute("DELETE FROM shipment_entities WHERE exporter_entity_id = 'e-shl'")
+    build_graph(engine, S)
+    detect_counts(engine, S, carry=True)
+    assert "e-shl" not in _entities(engine, "priority_goods")
+    assert _findings(engine) == _full(engine)
+
+
+def test_another_setting_carries_nothing(case_engine) -> None:
+    engine, _ = case_engine
+    detect_counts(engine, S)
+    other = dataclasses.replace(S, detect=dataclasses.replace(
+        S.detect, priority_tier_scores={**S.detect.priority_tier_scores, "Tier 1": 0.9}))
+    carried: dict[str, int] = {}
+    detect_counts(engine, other, carry=True, carried=carried)
+    assert carried == dict.fromkeys(CARRIED, 0)
+    assert _findings(engine) == _full(engine, other)
+
+
+def test_detect_only_leaves_no_digests_to_carry(case_engine) -> None:
+    """``detect --only`` rewrites the findings table: no digest of an older run survives it."""
+    engine, _ = case_engine
+    detect_counts(engine, S)
+    detect_counts(engine, S, only=["sanctioned"])
+    assert not engine.scalar(f"SELECT count(*) FROM {TABLE}")
+    carried: dict[str, int] = {}
+    detect_counts(engine, S, carry=True, carried=carried)
+    assert carried == dict.fromkeys(CARRIED, 0)
+    assert _findings(engine) == _full(engine)
+
+
+def test_run_detection_writes_digests_with_its_findings_and_write_findings_drops_them(case_engine) -> None:
+    engine, _ = case_engine
+    findings = run_detection(engine, S)
+    carried: dict[str, int] = {}
+    detect_counts(engine, S, carry=True, carried=carried)
+    assert carried == {name: sum(f.detector == name for f in findings) for name in CARRIED}
+    write_findings(engine, findings)
+    assert not engine.scalar(f"SELECT count(*) FROM {TABLE}")
+
+
+def test_running_one_detector_alone_records_no_digest(case_engine) -> None:
+    engine, _ = case_engine
+    assert priority_goods.detect(engine, S)
+    assert not engine.scalar(f"SELECT count(*) FROM {TABLE}")
+
+
+def test_carrying_on_each_engine_writes_what_a_full_run_writes(case_on_each_engine) -> None:
+    """Spark keeps no digests: asked to carry, it makes every finding again (the same table either way)."""
+    engine, _ = case_on_each_engine
+    before = _full(engine)
+    detect_counts(engine, S, carry=True)
+    assert _findings(engine) == before
+
+
+def test_the_row_digest_ignores_the_last_bits_of_a_sum_but_not_a_changed_amount(engine: Engine) -> None:
+    engine.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 0.1 + 0.2, [1, 2], 'x'), ('a', 0.3, [1, 2], 'x'), "
+                   "('a', 0.300001, [1, 2], 'x'), ('a', 0.3, [1, 3], 'x')) v(entity_id, amount, ids, label)")
+    types = [(str(r[0]), str(r[1])) for r in engine.fetch_all("DESCRIBE t")]
+    digests = [r[0] for r in engine.fetch_all(f"SELECT {row_digest_sql(types)} FROM t")]
+    assert 0.1 + 0.2 != 0.3
+    assert digests[0] == digests[1]
+    assert len({digests[1], digests[2], digests[3]}) == 3
