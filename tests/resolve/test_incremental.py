@@ -211,6 +211,56 @@ def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
     assert _matches(_rebuilt(engine)) == _matches(engine)
 
 
+def test_a_changed_entity_takes_the_stored_answers_for_the_names_it_was_screened_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A party seen at a new address changes its entity, not its names: nothing it says is searched again,
+    only a name never screened; the answers are kept with the warehouse for the next update."""
+    from diversion.resolve import sanctions_matches
+
+    engine, case = _listed_case()
+    resolve(engine, S)
+    assert engine.scalar("SELECT count(*) FROM screening_answers") > 0
+    searched: list[str] = []
+    real = sanctions_matches.ScreeningIndex.search_forms
+
+    def counting(self: object, queries: dict, *args: object, **kwargs: object) -> list:
+        searched.extend(f.core for forms in queries.values() for f in forms)
+        return real(self, queries, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sanctions_matches.ScreeningIndex, "search_forms", counting)
+    case.shipment("s3", "Nexino Machinery GmbH", "OOO Kometa", exporter_country="AT", exporter_address="Linz")
+    case.shipment("s4", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN")
+    groups = _groups(engine)
+    resolve(engine, S, incremental=True)
+    changed = [eid for eid, ms in _groups(engine).items() if groups.get(eid) not in (None, ms)]
+    assert changed  # Nexino's entity took the new mention
+    assert searched and all("nexino" not in core and "kometa" not in core for core in searched), searched
+    assert any("orion" in core for core in searched)
+    assert _matches(_rebuilt(engine)) == _matches(engine)
+    searched.clear()
+    case.shipment("s5", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN", exporter_address="Ningbo")
+    resolve(engine, S, incremental=True)
+    assert not searched  # the name asked in the last update was kept too
+
+
+def test_stored_answers_read_back_as_written_under_the_same_lists_only() -> None:
+    from datetime import datetime
+
+    from diversion.resolve.incremental import answers_table, stored_answers
+    from diversion.resolve.sanctions_matches import NO_HITS, Answer, question_key
+
+    answers = {question_key("Nexino", "AT", "Company"): NO_HITS,
+               question_key("Stroytransgaz", None, None): (Answer("ofac-1", 0.93, "STROYTRANSGAZ LLC", "name 'x'"),
+                                                          Answer("ofac-2", 0.8125, "СТРОЙТРАНСГАЗ", "é\"")),
+               question_key("", None, "Person"): NO_HITS}
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("screening_answers", answers_table(answers))
+    engine.insert_arrow("resolve_model", pa.table({"trained_at": [datetime(2026, 1, 1)], "method": ["em"],
+                                                   "note": [None], "model_json": ['{"lists": "L1"}']}))
+    assert stored_answers(engine, "L1") == answers
+    assert stored_answers(engine, "L2") == {}
+
+
 def _entities(engine: DuckDBEngine) -> list[tuple]:
     return engine.fetch_all("SELECT * FROM entities ORDER BY entity_id")
 

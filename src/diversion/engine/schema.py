@@ -281,6 +281,12 @@ STAGE_TABLES: dict[str, str] = {
         match_probability DOUBLE NOT NULL,
         match_weight DOUBLE NOT NULL
     """,
+    # What the last resolve's screening found for each question it asked (resolve/incremental.py): an update
+    # takes these answers instead of searching the lists again for a name it has seen.
+    "screening_answers": """
+        question BLOB NOT NULL,             -- digest of a name, with the country and schema of its party
+        hits JSON                           -- [[list entry id, score, matched name, explanation], ...]; NULL: none
+    """,
     # The linkage model of the last resolve run (Splink settings JSON with m/u).
     "resolve_model": """
         trained_at TIMESTAMP NOT NULL,

@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
@@ -52,6 +53,7 @@ from diversion.resolve.linkage import (
     same_name_lookup,
 )
 from diversion.resolve.model import settings
+from diversion.resolve.sanctions_matches import NO_HITS, Answer, Answers
 from diversion.resolve.training import TrainedParams
 
 #: Bumped when name normalisation, blocking or the comparisons change: stored pairs are then stale.
@@ -109,8 +111,7 @@ def reusable_matches(engine: Engine, groups: dict[str, tuple[str, ...]], lists: 
     an entity whose mentions did not change has the same names, countries and schema, so the same hits.
     ``before``: ``previous_groups``.
     """
-    stored = json.loads(engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1"))
-    if not isinstance(stored, dict) or stored.get("lists") != lists:
+    if not _screened_against(engine, lists):
         return {}
     same = {eid for eid, ms in groups.items() if before.get(eid) == ms}
     out: dict[str, list[dict[str, Any]]] = {eid: [] for eid in same}
@@ -118,6 +119,37 @@ def reusable_matches(engine: Engine, groups: dict[str, tuple[str, ...]], lists: 
         if row["entity_id"] in out:
             out[row["entity_id"]].append(row)
     return out
+
+
+def _screened_against(engine: Engine, lists: str) -> bool:
+    """Whether the last resolve screened against these lists the same way (``lists_fingerprint``)."""
+    stored = json.loads(engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1"))
+    return isinstance(stored, dict) and stored.get("lists") == lists
+
+
+def stored_answers(engine: Engine, lists: str) -> Answers:
+    """The last resolve's screening answers by question, when it screened against ``lists`` the same way.
+
+    An answer depends on the question (a name, a country, a schema) and the lists; the word rarities
+    that weigh a name also read the other parties' names, which an update adds to, and are not
+    followed: as with an unchanged entity's stored matches (``reusable_matches``), ``--full``
+    screens every name again.
+    """
+    if not _screened_against(engine, lists):
+        return {}
+    table = engine.fetch_arrow("SELECT question, hits FROM screening_answers")
+    questions, hits = table.column("question").to_pylist(), table.column("hits").to_pylist()
+    return {q: NO_HITS if h is None else tuple(Answer(*a) for a in orjson.loads(h))
+            for q, h in zip(questions, hits, strict=True)}
+
+
+def answers_table(answers: Answers) -> pa.Table:
+    """The ``screening_answers`` table of ``answers`` (an empty answer as ``NULL``)."""
+    return pa.table({
+        "question": pa.array(list(answers), pa.binary()),
+        "hits": pa.array([orjson.dumps([list(hit) for hit in a]).decode() if a else None for a in answers.values()],
+                         pa.string()),
+    })
 
 
 def reusable_entities(engine: Engine, groups: dict[str, tuple[str, ...]], before: dict[str, tuple[str, ...]],

@@ -21,6 +21,7 @@ from diversion.resolve.clustering import Assignment, cluster, cluster_identifier
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import entities_frame, entity_mentions_table, names_to_pick, shipment_entities_sql
 from diversion.resolve.incremental import (
+    answers_table,
     lists_fingerprint,
     predict_new_pairs,
     prepare_new_pairs,
@@ -30,6 +31,7 @@ from diversion.resolve.incremental import (
     reusable_entities,
     reusable_matches,
     stale_reason,
+    stored_answers,
 )
 from diversion.resolve.linkage import predict_pairs, prepare_pairs
 from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, stored_rows_token
@@ -226,7 +228,9 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
         lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
         # An incremental run screens only the entities whose mentions changed, when the lists did not.
         screened = reusable_matches(engine, groups, lists, before) if previous is not None else {}
-        matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened)
+        # ... and takes what it screened before for every name it asks about again (``stored_answers``).
+        answers = stored_answers(engine, lists) if previous is not None else {}
+        matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened, answers)
         lap("sanctions")
         ents = entities_frame(mentions, assignments, kept, picked())
         lap("entities")
@@ -244,6 +248,7 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
         "entity_mentions": entity_mentions_table(ids, assignments),
         "resolve_pairs": linkage.pairs,
         "sanctions_matches": matches_table(matches),
+        "screening_answers": answers_table(answers),
     }
     reasons: dict[str, int] = {}
     for reason in mentions.column("unresolved_reason").drop_null().to_pylist():

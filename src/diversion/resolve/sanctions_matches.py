@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshal
 from collections.abc import Iterator
 from hashlib import blake2b
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,9 +25,22 @@ _MENTION_COLUMNS = ["mention_id", "source_table", "source_key", "unresolved_reas
                     "schema"]
 
 
+class Answer(NamedTuple):
+    """What screening one name found in one listed entity: the part of a ``ScreenHit`` a match row keeps."""
+
+    sanction_entity_id: str
+    score: float
+    matched_name: str
+    explanation: str
+
+
+#: Screening answers by question (``question_key`` of a name, country and schema): the hits, best first.
+Answers = dict[bytes, tuple[Answer, ...]]
+
+
 def match_rows(
     mentions: pa.Table, assignments: dict[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
-    screened: dict[str, list[dict[str, Any]]] | None = None,
+    screened: dict[str, list[dict[str, Any]]] | None = None, answers: Answers | None = None,
 ) -> list[dict[str, Any]]:
     """Sanctions matches per entity.
 
@@ -36,7 +49,9 @@ def match_rows(
     each of its names, with its countries, against every listed name and alias;
     hits at or above ``threshold`` are kept ("screened"). ``screened``: rows
     already screened for some entities (an incremental run's unchanged ones),
-    used instead of screening them again.
+    used instead of screening them again. ``answers``: what earlier screening
+    found for each question asked (an incremental run's, kept in the warehouse),
+    taken instead of searching again; the questions this call asks are added to it.
     """
     screened = screened or {}
     if not index.entities:  # no sanctions list loaded: nothing to match
@@ -44,7 +59,7 @@ def match_rows(
     listed = {e.entity_id: e for e in index.entities}
     rows: list[dict[str, Any]] = []
     index.postings.for_bulk()
-    search = _Searches(index, threshold, limit)
+    search = _Searches(index, threshold, limit, answers)
     # Entities screened before (an update's unchanged ones, most of them) take their rows without their
     # mentions being read; those with a listed member are worked out again (their link probability).
     reused = set(screened) - _with_listed_member(mentions, assignments, listed) if screened else set()
@@ -128,14 +143,14 @@ class _Searches:
     shipment rows there are 700,000 distinct questions), and most are the one empty answer.
     """
 
-    def __init__(self, index: ScreeningIndex, threshold: float, limit: int) -> None:
+    def __init__(self, index: ScreeningIndex, threshold: float, limit: int, answers: Answers | None = None) -> None:
         self.index, self.threshold, self.limit = index, threshold, limit
-        self.by_name: dict[bytes, tuple[ScreenHit, ...]] = {}
-        self.by_forms: dict[bytes, tuple[ScreenHit, ...]] = {}
+        self.by_name: Answers = {} if answers is None else answers
+        self.by_forms: Answers = {}
         self.kinds: dict[str | None, tuple[str, ...]] = {}
 
-    def __call__(self, name: str, country: str | None, schema: str | None) -> tuple[ScreenHit, ...]:
-        key = _digest((name, country, schema))
+    def __call__(self, name: str, country: str | None, schema: str | None) -> tuple[Answer, ...]:
+        key = question_key(name, country, schema)
         found = self.by_name.get(key)
         if found is None:
             kinds = self.kinds.get(schema)
@@ -146,12 +161,22 @@ class _Searches:
             found = self.by_forms.get(same)
             if found is None:
                 hits = self.index.search_forms(queries, country, schema, self.threshold, self.limit)
-                found = self.by_forms[same] = tuple(hits) if hits else _NO_HITS
+                found = self.by_forms[same] = _answers(hits)
             self.by_name[key] = found
         return found
 
 
-_NO_HITS: tuple[ScreenHit, ...] = ()
+#: The one empty answer (most questions'), shared.
+NO_HITS: tuple[Answer, ...] = ()
+
+
+def _answers(hits: list[ScreenHit]) -> tuple[Answer, ...]:
+    return tuple(Answer(h.sanction_entity_id, h.score, h.matched_name, h.explanation) for h in hits) or NO_HITS
+
+
+def question_key(name: str, country: str | None, schema: str | None) -> bytes:
+    """The key of one screening question: a name, with the country and schema of the party that bears it."""
+    return _digest((name, country, schema))
 
 
 def _digest(question: tuple[Any, ...]) -> bytes:
