@@ -114,7 +114,7 @@ def test_running_one_detector_alone_records_no_digest(case_engine) -> None:
 
 
 def test_carrying_on_each_engine_writes_what_a_full_run_writes(case_on_each_engine) -> None:
-    """Spark keeps no digests: asked to carry, it makes every finding again (the same table either way)."""
+    """Spark (no cheap row deletes) keeps no digests: asked to carry, it makes every finding again."""
     engine, _ = case_on_each_engine
     before = _full(engine)
     detect_counts(engine, S, carry=True)

@@ -176,11 +176,12 @@ class DetectContext:
         findings never holds them all. Labels are read first: the detector may name entities meanwhile.
 
         ``carry``: the detector's name, from a detector whose findings of a row depend on that row alone
-        (and its entity's label): on DuckDB the rows' digests are kept, and a run that carries streams
-        only the rows of entities whose digest changed (``detect.carry``).
+        (and its entity's label): the rows' digests are kept, and a run that carries streams only the rows
+        of entities whose digest changed (``detect.carry``; on an engine with ``cheap_row_deletes``, where
+        keeping most findings and replacing a few pays).
         """
         self.labels  # noqa: B018  (read before the stream: a lookup while it is read would be a second query)
-        if carry is not None and self.digests and self.engine.name == "duckdb":
+        if carry is not None and self.digests and self.engine.cheap_row_deletes:
             table, kept = carried_rows(self.engine, carry, sql, params or [], token(self.settings), self.carry)
             if kept is not None:
                 self.carried[carry] = kept

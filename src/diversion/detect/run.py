@@ -66,10 +66,10 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
     The same ``findings`` table, in one transaction; what the CLI and ``diversion run`` use (at 10M
     shipment rows a run raises a million findings, and their evidence held at once is gigabytes).
     ``carry``: entities whose rows did not change keep the last run's findings (``detect.carry``; all
-    detectors on DuckDB only, otherwise ignored); ``carried`` is then filled with the findings kept per
-    detector.
+    detectors, on an engine with ``cheap_row_deletes``; otherwise ignored); ``carried`` is then filled with
+    the findings kept per detector.
     """
-    carry = carry and only is None and engine.name == "duckdb"
+    carry = carry and only is None and engine.cheap_row_deletes
 
     def write(ctx: DetectContext, name: str, found: Iterator[Finding]) -> None:
         chunk = list(islice(found, WRITE_CHUNK))  # the detector's query has run: what it carried is known

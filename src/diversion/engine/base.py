@@ -53,6 +53,9 @@ class Engine(ABC):
     #: Whether the warehouse is the one file at ``--db``, so that its size and modification time tell
     #: whether it changed (caches derived from it are keyed on them).
     single_file: bool = False
+    #: Whether deleting a few rows of a large table is cheap (DuckDB), not a rewrite of the whole table (Spark's
+    #: Parquet tables): work that keeps most rows and replaces a few (``detect.carry``) is only worth it then.
+    cheap_row_deletes: bool = False
     #: When set, a failed statement raises what this returns for ``(sql, error)`` instead of the engine's
     #: own message, which quotes the SQL (a server logs the SQL and tells its user what to do).
     on_error: Callable[[str, Exception], WarehouseError] | None = None

@@ -52,6 +52,7 @@ class DuckDBEngine(Engine):
     name = "duckdb"
     interactive = True
     single_file = True
+    cheap_row_deletes = True
 
     def __init__(self, path: str | Path = ":memory:", read_only: bool = False, *,
                  connection: duckdb.DuckDBPyConnection | None = None, memory_limit: str = "") -> None:
