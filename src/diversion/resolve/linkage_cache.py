@@ -19,7 +19,6 @@ listed or registered party's id names a record whose names can change.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from diversion.engine import Engine
+from diversion.resolve.kept_file import write_beside
 from diversion.resolve.linkage_input import KnownRows
 
 #: Bumped when the file's layout changes (the rows' own format is ``incremental.RESOLVE_FORMAT``).
@@ -52,21 +52,18 @@ def save_rows(engine: Engine, rows: KnownRows) -> str | None:
         return None
     token = uuid.uuid4().hex
     meta = json.dumps({"format": FORMAT, "token": token, "dropped": rows.dropped}).encode()
-    target = cache_path(db_path)
-    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
-    try:
-        table = rows.rows
-        if rows.contents is not None:
-            table = table.append_column(_CONTENT, rows.contents)
-        table = table.replace_schema_metadata({_KEY: meta})
+    table = rows.rows
+    if rows.contents is not None:
+        table = table.append_column(_CONTENT, rows.contents)
+    table = table.replace_schema_metadata({_KEY: meta})
+
+    def write(path: Path) -> None:
         # Bounded row groups: the writer holds one group at a time (at 3M rows the write added nothing to the
         # process's peak either way; at 10M the input it writes is 0.9 GiB).
-        pq.write_table(table, partial, compression="zstd", row_group_size=ROW_GROUP)
-        partial.replace(target)  # atomic: a reader sees the old file or the new one
-    except (OSError, pa.ArrowException):  # no room, a read-only folder: the next update makes every row
-        partial.unlink(missing_ok=True)
-        return None
-    return token
+        pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP)
+
+    # No room, a read-only folder: not kept, and the next update makes every row.
+    return token if write_beside(cache_path(db_path), write, (OSError, pa.ArrowException)) else None
 
 
 def stored_rows_token(engine: Engine) -> str | None:

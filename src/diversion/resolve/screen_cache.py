@@ -19,11 +19,12 @@ process that trusts the warehouse beside it (same owner, same folder).
 
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from diversion.resolve.kept_file import write_beside
 
 if TYPE_CHECKING:
     from diversion.config import Settings
@@ -83,16 +84,12 @@ def save_index(db_path: Path, index: ScreeningIndex, engine: Engine, engine_name
     if key is None:
         return False
     saved = _Saved(FORMAT_VERSION, engine_name, key, fingerprint(engine, max_name_length), index)
-    target = cache_path(db_path)
-    partial = target.with_name(target.name + f".{os.getpid()}.tmp")
-    try:
-        with partial.open("wb") as handle:
+
+    def write(path: Path) -> None:
+        with path.open("wb") as handle:
             pickle.dump(saved, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(target)  # atomic: a reader sees the old file or the new one
-    except OSError:
-        partial.unlink(missing_ok=True)
-        return False
-    return True
+
+    return write_beside(cache_path(db_path), write)
 
 
 def screening_index(settings: Settings, **build: Any) -> ScreeningIndex:
