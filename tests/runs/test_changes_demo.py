@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 def _cli(*args: str) -> str:
-    out = CliRunner().invoke(app, list(args))
+    out = CliRunner().invoke(app, list(args), env={"COLUMNS": "300"})  # wide: a table cell in one line
     assert out.exit_code == 0, out.output
     return out.output
 
@@ -59,9 +59,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     _cli("run", "--db", str(db))
     after_run = _changes(db)
     both = _changes(db, "--since", "1")
-    _cli("run", "--db", str(db))
+    again = _cli("run", "--db", str(db))
     return {"db": db, "name": name, "old_id": old_id, "after_resolve": after_resolve, "after_run": after_run,
-            "both": both, "unchanged": _changes(db), "unchanged_all": _changes(db, "--all")}
+            "both": both, "unchanged": _changes(db), "unchanged_all": _changes(db, "--all"), "again": again}
 
 
 def test_a_list_update_alone_lists_exactly_the_new_match(runs: dict[str, Any]) -> None:
@@ -87,6 +87,11 @@ def test_since_a_run_lists_the_match_and_the_lead_together(runs: dict[str, Any])
 
 def test_an_unchanged_run_lists_nothing(runs: dict[str, Any]) -> None:
     assert runs["unchanged"] == [] and runs["unchanged_all"] == []
+    # ... and its detection carried the findings of the detectors that carry over (none made again)
+    with duckdb.connect(str(runs["db"]), read_only=True) as con:
+        carried = con.execute("SELECT count(*) FROM findings WHERE detector IN ('priority_goods', "
+                              "'brand_diversion')").fetchone()[0]
+    assert carried and f"({carried:,} carried over unchanged)" in runs["again"]
 
 
 def test_every_run_is_logged_with_its_stages_and_counts(runs: dict[str, Any]) -> None:
