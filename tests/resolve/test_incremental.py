@@ -177,14 +177,10 @@ def _rebuilt(engine: DuckDBEngine) -> DuckDBEngine:
     return full
 
 
-def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def _searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name cores screening searches the lists for from now on (filled as resolve runs)."""
     from diversion.resolve import sanctions_matches
 
-    engine, case = _listed_case()
-    resolve(engine, S)
-    first = _matches(engine)
-    assert any(m[1] == "ofac-1" for m in first)
     searched: list[str] = []
     real = sanctions_matches.ScreeningIndex.search_forms
 
@@ -193,6 +189,16 @@ def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
         return real(self, queries, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sanctions_matches.ScreeningIndex, "search_forms", counting)
+    return searched
+
+
+def test_unchanged_entities_are_not_screened_again_until_the_lists_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, case = _listed_case()
+    resolve(engine, S)
+    first = _matches(engine)
+    assert any(m[1] == "ofac-1" for m in first)
+    searched = _searches(monkeypatch)
     case.shipment("s3", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN")
     resolve(engine, S, incremental=True)
     assert searched and all("stroytransgaz" not in core and "nexino" not in core for core in searched), searched
@@ -215,19 +221,10 @@ def test_a_changed_entity_takes_the_stored_answers_for_the_names_it_was_screened
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A party seen at a new address changes its entity, not its names: nothing it says is searched again,
     only a name never screened; the answers are kept with the warehouse for the next update."""
-    from diversion.resolve import sanctions_matches
-
     engine, case = _listed_case()
     resolve(engine, S)
     assert engine.scalar("SELECT count(*) FROM screening_answers") > 0
-    searched: list[str] = []
-    real = sanctions_matches.ScreeningIndex.search_forms
-
-    def counting(self: object, queries: dict, *args: object, **kwargs: object) -> list:
-        searched.extend(f.core for forms in queries.values() for f in forms)
-        return real(self, queries, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(sanctions_matches.ScreeningIndex, "search_forms", counting)
+    searched = _searches(monkeypatch)
     case.shipment("s3", "Nexino Machinery GmbH", "OOO Kometa", exporter_country="AT", exporter_address="Linz")
     case.shipment("s4", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN")
     groups = _groups(engine)
