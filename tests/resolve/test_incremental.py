@@ -292,3 +292,36 @@ def test_unchanged_entities_keep_their_rows_and_listed_ones_are_worked_out_again
     resolve(engine, S, incremental=True)
     names = engine.scalar("SELECT names FROM entities WHERE entity_id = ?", [listed])
     assert "STROYTRANSGAZ-M LLC" in names
+
+
+def test_real_ofac_entries_match_alike_after_an_update_that_takes_the_stored_answers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real 2021 OFAC lines (``tests/data/sanctions/ofac2021``): a party seen again at a new address takes the
+    answers of the names it was screened on, a new one is searched, and the update's matches are a rebuild's."""
+    from pathlib import Path
+
+    from diversion.sources import ingest_file
+
+    real = Path(__file__).parents[1] / "data" / "sanctions" / "ofac2021"
+    engine = DuckDBEngine(":memory:")
+    ingest_file(engine, "sanctions", real / "sdn.csv")
+    case = Case(engine)
+    month = [("Banco Nacional de Cuba", "CU"), ("HAVIN BANK LTD", "GB"), ("Cambios El Trebol", "CO"),
+             ("Distribuidora Imperial de Baja California SA de CV", "MX"), ("Banco Popular de Ahorro", "CU")]
+    for i, (name, country) in enumerate(month):
+        case.shipment(f"a{i}", name, "OOO Kometa", exporter_country=country)
+    resolve(engine, S)
+    before = _matches(engine)
+    assert {m[1] for m in before} >= {"ofac-306", "ofac-906", "ofac-10843", "ofac-7156"}, before
+    searched = _searches(monkeypatch)
+    for i, (name, country) in enumerate(month):
+        case.shipment(f"b{i}", name, "OOO Kometa", exporter_country=country, exporter_address=f"Street {i}")
+    case.shipment("c1", "Criadero de Pollos El Rosal SA", "OOO Kometa", exporter_country="CO")
+    case.shipment("c2", "Tostadero Andino Ltda", "OOO Kometa", exporter_country="CO")
+    resolve(engine, S, incremental=True)
+    # The unlisted bank, seen again at an address, was screened on its name before: not searched again.
+    assert any("tostadero" in core for core in searched) and not any("popular" in core for core in searched), \
+        searched
+    after = _matches(engine)
+    assert "ofac-4359" in {m[1] for m in after}
+    assert after == _matches(_rebuilt(engine))
