@@ -82,10 +82,11 @@ def carried_rows(engine: Engine, detector: str, sql: str, params: list[object], 
         if "entity_id" not in {name for name, _ in types}:
             raise ValueError(f"detector {detector}: a carried query must return an entity_id column")
         # The name and country enter too: a finding's sentence names its entity, some flags read the country.
+        # The rows' digests are summed, not xor-ed: two equal rows would cancel out.
         engine.execute(f"""
             CREATE OR REPLACE TEMP TABLE _carry_digests AS
             SELECT d.entity_id, (hash(d.rows_digest, d.n, n.label, n.country) >> 1)::BIGINT AS digest
-            FROM (SELECT entity_id, bit_xor({row_digest_sql(types)}) AS rows_digest, count(*) AS n
+            FROM (SELECT entity_id, sum({row_digest_sql(types)}) AS rows_digest, count(*) AS n
                   FROM _carry_rows WHERE entity_id IS NOT NULL GROUP BY entity_id) d
             LEFT JOIN nodes n ON n.node_id = d.entity_id AND n.kind = 'entity'""")
         kept: int | None = None
