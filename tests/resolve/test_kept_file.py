@@ -47,3 +47,14 @@ def test_a_killed_writers_leftover_is_removed_and_a_running_ones_kept(tmp_path: 
         path.write_text("half")
     assert write_beside(target, lambda path: path.write_text("new"))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, running.name, other.name])
+
+
+def test_a_name_with_pattern_characters_removes_only_its_own_leftovers(tmp_path: Path) -> None:
+    target = tmp_path / "w[1].duckdb.linkage"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    own, other = tmp_path / f"{target.name}.{gone}.tmp", tmp_path / f"w1.duckdb.linkage.{gone}.tmp"
+    for path in (own, other):
+        path.write_text("half")
+    assert write_beside(target, lambda path: path.write_text("new"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, other.name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ def write_beside(target: Path, write: Callable[[Path], None],
     is removed first.
     """
     partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    for stale in target.parent.glob(f"{target.name}.*.tmp"):
+    for stale in target.parent.glob(f"{glob.escape(target.name)}.*.tmp"):  # a name may hold [ or *
         if stale != partial and not _alive(stale.name[len(target.name) + 1:-len(".tmp")]):
             stale.unlink(missing_ok=True)
     try:
