@@ -18,6 +18,7 @@ from diversion.resolve.candidates import (
     comparison_bound,
     level_weights,
     pair_bounds,
+    staged_bound,
     weight_cut,
 )
 from diversion.resolve.incremental import Previous, score_new_pairs
@@ -166,3 +167,21 @@ def test_levels_that_cannot_be_weighed_are_never_pruned_on() -> None:
     weights = level_weights({"domain": {"same domain": (0.9, 0.0), "different domains": (0.0, 0.5)}})
     assert weights["domain"] == {"same domain": UNBOUNDED_WEIGHT, "different domains": -UNBOUNDED_WEIGHT}
     assert weights["name"]["same name"] == UNBOUNDED_WEIGHT  # the rarity-calibrated level
+
+
+@pytest.mark.parametrize("which", ["priors", "trained"])
+def test_staged_bound_lets_through_exactly_the_pairs_the_bound_does(linkage_input: pa.Table,
+                                                                   trained: TrainedParams, which: str) -> None:
+    params = TrainedParams() if which == "priors" else trained
+    for threshold in (0.05, 0.5, 0.9):
+        cut = weight_cut(params.prior, threshold)
+        bounds = pair_bounds(linkage_input, params.levels, cut).to_pylist()
+        assert [b["staged"] for b in bounds] == [b["cheap"] >= cut for b in bounds]
+        assert 0 < sum(b["staged"] for b in bounds) < len(bounds)
+
+
+def test_staged_bound_compares_the_addresses_first() -> None:
+    sql = staged_bound(None, weight_cut(0.002, 0.5), loose=True)
+    assert sql.startswith("CASE WHEN") and sql.count("ELSE FALSE END") == 1  # two links: address, then names
+    first = sql[:sql.index(" THEN ((CASE")]
+    assert "jaro_winkler_similarity(l.address_fp" in first and "jaro_winkler_similarity(l.core1" not in first
