@@ -9,6 +9,7 @@ import pytest
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
 from diversion.resolve import entities, picking
+from diversion.resolve import worker as workers
 from diversion.resolve.clustering import Assignment
 from diversion.resolve.entities import entities_frame, names_to_pick
 from diversion.resolve.mentions import collect_mentions
@@ -25,15 +26,14 @@ def test_the_worker_picks_what_this_process_picks(minicase: DuckDBEngine, settin
     resolve(minicase, settings)
     here = _entities(minicase)
     started: list[Any] = []
-    real = picking._Worker
 
-    class Spied(real):  # type: ignore[misc,valid-type]
-        def picks(self) -> Any:
-            started.append(found := super().picks())
+    class Spied(workers.Worker):
+        def result(self) -> Any:
+            started.append(found := super().result())
             return found
 
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)  # every list goes to the worker
-    monkeypatch.setattr(picking, "_Worker", Spied)
+    monkeypatch.setattr(workers, "Worker", Spied)
     resolve(minicase, settings)
     assert started and started[0]  # the worker answered
     assert _entities(minicase) == here
@@ -73,7 +73,7 @@ def test_the_worker_answers_for_every_list(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.parametrize("how", ["cannot start", "dies", "says nonsense"])
 def test_a_worker_that_fails_leaves_the_picking_here(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
-    real = picking.subprocess.Popen
+    real = workers.subprocess.Popen
 
     def popen(args: list[str], **kwargs: Any) -> Any:
         if how == "cannot start":
@@ -81,13 +81,13 @@ def test_a_worker_that_fails_leaves_the_picking_here(how: str, monkeypatch: pyte
         code = "import sys; sys.exit(3)" if how == "dies" else "import sys; sys.stdin.read(); print('hello')"
         return real([args[0], "-c", code], **kwargs)
 
-    monkeypatch.setattr(picking.subprocess, "Popen", popen)
+    monkeypatch.setattr(workers.subprocess, "Popen", popen)
     with picking.picking(LISTS) as picked:
         assert picked() == pick_names(LISTS)
 
 
 def test_few_lists_are_picked_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(picking, "_Worker", lambda lists: pytest.fail("a worker for two lists"))
+    monkeypatch.setattr(workers, "Worker", lambda *args: pytest.fail("a worker for two lists"))
     with picking.picking(LISTS[:2]) as picked:
         assert picked() == pick_names(LISTS[:2])
 

@@ -419,6 +419,40 @@ def _name_forms(name: str | None, schema: str | None = None, max_length: int = M
     )
 
 
+#: A name's forms as plain values (``packed_forms``): what a worker process hands back.
+PackedForms = tuple[str, tuple[str, ...], tuple[str, ...], str | None, tuple[str, ...], bool]
+
+
+def packed_forms(forms: NameForms) -> PackedForms:
+    """``forms`` as plain values, the derived forms left out (``unpacked_forms`` makes them again)."""
+    return forms.core, forms.tokens, forms.legal_forms, forms.reason, tuple(sorted(forms.scripts)), forms.person
+
+
+def unpacked_forms(name: str | None, schema: str | None, max_length: int, packed: PackedForms) -> NameForms:
+    """The forms ``packed_forms`` packed, of ``name`` read as ``schema``: remembered as ``name_forms`` would
+    remember them (words interned, script sets shared), so that later reads find them."""
+    core, tokens, legal_forms, reason, scripts, person = packed
+    families = frozenset(scripts)
+    forms = NameForms(original=name or "", core=core, tokens=tuple(intern(t) for t in tokens),
+                      legal_forms=legal_forms, reason=reason, scripts=_SCRIPT_SETS.setdefault(families, families),
+                      person=person)
+    if _REMEMBERED is not None and not _FROZEN:
+        _REMEMBERED[(name, _KIND_SCHEMA[_kind_of(schema)], max_length)] = forms
+    return forms
+
+
+def remembered_words() -> dict[str, str]:
+    """The words transliterated in the current ``remembered_forms`` block (empty outside one)."""
+    return dict(_REMEMBERED_WORDS or {})
+
+
+def remember_words(words: dict[str, str]) -> None:
+    """Take ``words``' transliterations (another process's ``remembered_words``) into the current block."""
+    if _REMEMBERED_WORDS is not None:
+        for word, ascii_word in words.items():
+            _REMEMBERED_WORDS.setdefault(word, ascii_word)
+
+
 def name_variants(name: str | None, schema: str | None = None, max_length: int = MAX_NAME_LENGTH) -> list[NameForms]:
     """The forms of ``name`` and, when it holds bracketed text, of the name without it.
 

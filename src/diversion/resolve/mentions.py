@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 
 from diversion.engine import Engine
 from diversion.engine.schema import columns
-from diversion.names.normalise import name_forms
 from diversion.resolve.fields import clean_domain, clean_identifier
+from diversion.resolve.normalising import forms_of as normalised_forms
 
 #: The raw key of a shipment party, per role, as SQL over ``shipments``.
 PARTY_COLUMNS: dict[str, tuple[str, str, str, str]] = {
@@ -216,17 +216,13 @@ def _with_name_forms(frame: pa.Table, max_name_length: int, known: pa.Table | No
         frame.column("mention_id"), value_set=known.column("mention_id"))
     stored: list[tuple[str | None, str | None]] = [] if known is None else list(zip(
         known.column("name_norm").to_pylist(), known.column("unresolved_reason").to_pylist(), strict=True))
-    forms_of: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
-    for name, schema, i in zip(frame.column("name").to_pylist(), frame.column("schema").to_pylist(),
-                               at.to_pylist(), strict=True):
-        if i is not None:
-            norms.append(stored[i][0])
-            reasons.append(stored[i][1])
-            continue
-        found = forms_of.get((name, schema))
-        if found is None:
-            forms = name_forms(name, schema, max_name_length)
-            found = forms_of[(name, schema)] = (forms.core or None, forms.reason)
+    names, schemas, where = (frame.column("name").to_pylist(), frame.column("schema").to_pylist(), at.to_pylist())
+    # Each distinct name not known is normalised once, on both cores when there are many (``normalising``).
+    todo = list(dict.fromkeys((n, s) for n, s, i in zip(names, schemas, where, strict=True) if i is None))
+    forms_of = {key: (forms.core or None, forms.reason)
+                for key, forms in zip(todo, normalised_forms(todo, max_name_length), strict=True)}
+    for name, schema, i in zip(names, schemas, where, strict=True):
+        found = stored[i] if i is not None else forms_of[(name, schema)]
         norms.append(found[0])
         reasons.append(found[1])
     for column, values in (("name_norm", norms), ("unresolved_reason", reasons)):

@@ -1,0 +1,90 @@
+"""A child process doing one piece of a resolve's Python work on the second core.
+
+Resolve's per-name work (normalising names, picking canonical names) is pure
+Python and holds the GIL: a thread gains nothing, a second process does. The
+child is a plain ``python -m <module>`` reading its input as a pickle on its
+standard input and writing its answer as a pickle on its standard output:
+unlike ``multiprocessing``'s spawn it never runs the caller's own script
+again, and unlike a fork it shares no DuckDB threads or locks. A child that
+cannot start, fails or answers nonsense gives ``None``; the caller then does
+the work itself, with the same result.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+class Worker:
+    """``python -m module`` working on ``payload``; ``result`` reads its answer (``None``: it failed).
+
+    ``valid``: whether an answer is one (anything else counts as a failure).
+    Raises ``OSError`` when no process can be started.
+    """
+
+    def __init__(self, module: str, payload: Any, valid: Callable[[Any], bool]) -> None:
+        self.payload, self.valid = payload, valid
+        # The child imports what this process imports, from where it imports it.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self.process = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
+            [sys.executable, "-m", module],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        )
+        self.sent = False
+        self.writer = threading.Thread(target=self._send, daemon=True)
+        self.writer.start()
+
+    def _send(self) -> None:
+        assert self.process.stdin is not None
+        try:
+            with self.process.stdin:
+                pickle.dump(self.payload, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.sent = True
+        except OSError:  # the child died: result() says so
+            pass
+        self.payload = None  # the child has it: not held here while it works
+
+    def result(self) -> Any | None:
+        """The child's answer, or ``None`` when it failed."""
+        self.writer.join()
+        assert self.process.stdout is not None
+        try:
+            data = self.process.stdout.read()
+        except OSError:
+            return None
+        if self.process.wait() != 0 or not self.sent:
+            return None
+        try:
+            answer = pickle.loads(data)  # noqa: S301 - written by our own child
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return None
+        return answer if self.valid(answer) else None
+
+    def stop(self) -> None:
+        """End the child if it still runs (a caller that no longer wants its answer)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def start(module: str, payload: Any, valid: Callable[[Any], bool]) -> Worker | None:
+    """A ``Worker``, or ``None`` when no process can be started (the caller works alone)."""
+    try:
+        return Worker(module, payload, valid)
+    except OSError:
+        return None
+
+
+def serve(work: Callable[[Any], Any]) -> None:
+    """The child's side: ``work`` on the pickle on standard input, its answer as a pickle on standard output."""
+    payload = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by our parent
+    pickle.dump(work(payload), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.flush()
