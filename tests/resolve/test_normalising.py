@@ -65,21 +65,13 @@ def test_the_worker_gives_the_forms_this_process_gives(monkeypatch: pytest.Monke
         assert any(not w.isascii() for w in normalise._REMEMBERED_WORDS)
 
 
-@pytest.mark.parametrize("how", ["cannot start", "dies", "says nonsense"])
-def test_a_worker_that_fails_leaves_its_half_here(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_fails_leaves_its_half_here(failing_worker: list[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     keys = _keys()[:60]
     expected = _fresh(keys)
     monkeypatch.setattr(normalising, "FORMS_IN_WORKER", 0)
-    real = workers.subprocess.Popen
-
-    def popen(args: list[str], **kwargs: Any) -> Any:
-        if how == "cannot start":
-            raise OSError("no processes here")
-        code = "import sys; sys.exit(3)" if how == "dies" else "import sys; sys.stdin.read(); print('hello')"
-        return real([args[0], "-c", code], **kwargs)
-
-    monkeypatch.setattr(workers.subprocess, "Popen", popen)
     assert forms_of(keys, 500) == expected
+    assert failing_worker == ["diversion.resolve.normalising"]
 
 
 def test_few_names_are_normalised_here(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,20 +70,12 @@ def test_the_worker_answers_for_every_list(monkeypatch: pytest.MonkeyPatch) -> N
         assert picked() == expected
 
 
-@pytest.mark.parametrize("how", ["cannot start", "dies", "says nonsense"])
-def test_a_worker_that_fails_leaves_the_picking_here(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_fails_leaves_the_picking_here(failing_worker: list[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
-    real = workers.subprocess.Popen
-
-    def popen(args: list[str], **kwargs: Any) -> Any:
-        if how == "cannot start":
-            raise OSError("no processes here")
-        code = "import sys; sys.exit(3)" if how == "dies" else "import sys; sys.stdin.read(); print('hello')"
-        return real([args[0], "-c", code], **kwargs)
-
-    monkeypatch.setattr(workers.subprocess, "Popen", popen)
     with picking.picking(LISTS) as picked:
         assert picked() == pick_names(LISTS)
+    assert failing_worker == ["diversion.resolve.picking"]
 
 
 def test_few_lists_are_picked_here(monkeypatch: pytest.MonkeyPatch) -> None:
