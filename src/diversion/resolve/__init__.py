@@ -1,6 +1,7 @@
 """Entity resolution (Splink), analyst decisions and sanctions screening.
 
-Pipeline order: ``mentions`` (collect and normalise every party name) →
+Pipeline order: ``mentions`` (collect and normalise every party name, half
+the names in a worker: ``normalising``, ``worker``) →
 ``linkage_input`` (name forms and blocking keys) → ``model``/``training``/
 ``linkage`` (Splink) → ``clustering`` (threshold, decisions, stable ids) →
 ``entities`` (canonical names picked in a worker beside screening:
