@@ -141,12 +141,16 @@ def entity_mentions_table(mention_ids: list[str], assignments: dict[str, Assignm
 
 
 def shipment_entities_sql() -> str:
-    """SQL selecting ``shipment_entities`` rows from ``shipments`` and ``entity_mentions``."""
+    """SQL selecting ``shipment_entities`` rows from ``shipments`` and ``entity_mentions``.
+
+    In the shipments' own order: sorting by record id held every row at once, the resolve write's memory peak
+    at 10M shipment rows (0.26 of the insert's 0.77 GiB at 3M); readers join on the record id.
+    """
     joins = []
     for role, alias in (("exporter", "ex"), ("importer", "im")):
         mid = mention_id_sql("shipments", role, *[f"s.{c}" if c != "NULL" else c for c in PARTY_COLUMNS[role]])
         joins.append(f"LEFT JOIN entity_mentions {alias} ON {alias}.mention_id = {mid}")
     return (
         "SELECT s.record_id, ex.entity_id AS exporter_entity_id, im.entity_id AS importer_entity_id "
-        "FROM shipments s " + " ".join(joins) + " ORDER BY s.record_id"
+        "FROM shipments s " + " ".join(joins)
     )
