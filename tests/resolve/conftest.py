@@ -186,3 +186,19 @@ def failing_worker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(workers.subprocess, "Popen", popen)
     return started
+
+
+@pytest.fixture()
+def worker_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What every ``resolve.worker`` child answers (``None``: it failed), in order, as the test runs."""
+    from diversion.resolve import worker as workers
+
+    answers: list[Any] = []
+
+    class Spied(workers.Worker):
+        def result(self) -> Any:
+            answers.append(found := super().result())
+            return found
+
+    monkeypatch.setattr(workers, "Worker", Spied)
+    return answers

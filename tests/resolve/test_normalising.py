@@ -39,23 +39,16 @@ def _fresh(keys: list[tuple[str | None, str | None]]) -> list[normalise.NameForm
     return [name_forms(n, s, 500) for n, s in keys]
 
 
-def test_the_worker_gives_the_forms_this_process_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_worker_gives_the_forms_this_process_gives(worker_answers: list[Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     keys = _keys()
     assert len(keys) > 300
     expected = _fresh(keys)
-    answered: list[Any] = []
-
-    class Spied(workers.Worker):
-        def result(self) -> Any:
-            answered.append(found := super().result())
-            return found
-
     monkeypatch.setattr(normalising, "FORMS_IN_WORKER", 0)
-    monkeypatch.setattr(workers, "Worker", Spied)
     _name_forms.cache_clear()
     with remembered_forms():
         got = forms_of(keys, 500)
-        assert answered and answered[0] is not None  # the worker did its half
+        assert worker_answers and worker_answers[0] is not None  # the worker did its half
         assert got == expected
         # Its half is remembered as if made here: read again, nothing is worked out anew.
         monkeypatch.setattr(normalise, "_prepared", lambda *a: pytest.fail("worked out again"))
