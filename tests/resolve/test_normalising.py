@@ -58,13 +58,16 @@ def test_the_worker_gives_the_forms_this_process_gives(worker_answers: list[Any]
         assert any(not w.isascii() for w in normalise._REMEMBERED_WORDS)
 
 
-def test_a_worker_that_fails_leaves_its_half_here(failing_worker: list[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_fails_leaves_its_half_here(failing_worker: list[str], monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
     keys = _keys()[:60]
     expected = _fresh(keys)
     monkeypatch.setattr(normalising, "FORMS_IN_WORKER", 0)
     assert forms_of(keys, 500) == expected
     assert failing_worker == ["diversion.resolve.normalising"]
+    # The user is told why resolve ran on one core.
+    assert any("diversion.resolve.normalising" in r.getMessage() and r.levelname == "WARNING"
+               for r in caplog.records)
 
 
 def test_few_names_are_normalised_here(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,12 +62,13 @@ def test_the_worker_answers_for_every_list(monkeypatch: pytest.MonkeyPatch) -> N
         assert picked() == expected
 
 
-def test_a_worker_that_fails_leaves_the_picking_here(failing_worker: list[str],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_fails_leaves_the_picking_here(failing_worker: list[str], monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
     with picking.picking(LISTS) as picked:
         assert picked() == pick_names(LISTS)
     assert failing_worker == ["diversion.resolve.picking"]
+    assert any("diversion.resolve.picking" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
 
 
 def test_few_lists_are_picked_here(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ the work itself, with the same result.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import subprocess
@@ -19,6 +20,8 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class Worker:
@@ -29,7 +32,7 @@ class Worker:
     """
 
     def __init__(self, module: str, payload: Any, valid: Callable[[Any], bool]) -> None:
-        self.payload, self.valid = payload, valid
+        self.module, self.payload, self.valid = module, payload, valid
         # The child imports what this process imports, from where it imports it.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.process = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
@@ -51,20 +54,25 @@ class Worker:
         self.payload = None  # the child has it: not held here while it works
 
     def result(self) -> Any | None:
-        """The child's answer, or ``None`` when it failed."""
+        """The child's answer, or ``None`` when it failed (logged: the work is then done here, more slowly)."""
         self.writer.join()
         assert self.process.stdout is not None
         try:
             data = self.process.stdout.read()
-        except OSError:
-            return None
-        if self.process.wait() != 0 or not self.sent:
-            return None
+        except OSError as exc:
+            return self._failed(f"its answer could not be read ({exc})")
+        code = self.process.wait()
+        if code != 0 or not self.sent:
+            return self._failed(f"it exited with code {code}" if code != 0 else "it did not take its input")
         try:
             answer = pickle.loads(data)  # noqa: S301 - written by our own child
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            return None
-        return answer if self.valid(answer) else None
+            return self._failed("its answer was not a pickle")
+        return answer if self.valid(answer) else self._failed("its answer was not the one asked for")
+
+    def _failed(self, why: str) -> Any | None:
+        log.warning("worker process %s failed: %s; its work is done in this process", self.module, why)
+        return None
 
     def stop(self) -> None:
         """End the child if it still runs (a caller that no longer wants its answer)."""
@@ -79,7 +87,8 @@ def start(module: str, payload: Any, valid: Callable[[Any], bool]) -> Worker | N
     """A ``Worker``, or ``None`` when no process can be started (the caller works alone)."""
     try:
         return Worker(module, payload, valid)
-    except OSError:
+    except OSError as exc:
+        log.warning("no worker process for %s (%s); its work is done in this process", module, exc)
         return None
 
 
