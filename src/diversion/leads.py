@@ -54,6 +54,17 @@ class Lead:
                 "score": round(self.score, 4), "flags": ";".join(self.flags), "evidence": self.evidence}
 
 
+def best_findings(findings: Iterable[Finding]) -> dict[str, dict[str, Finding]]:
+    """Per entity, per flag, its best finding: the highest score, then the last summary in sort order."""
+    best: dict[str, dict[str, Finding]] = defaultdict(dict)
+    for f in findings:
+        found = best[f.entity_id]
+        held = found.get(f.detector)
+        if held is None or (f.score, f.summary) > (held.score, held.summary):
+            found[f.detector] = f
+    return best
+
+
 def combine(findings: Iterable[Finding], weights: dict[str, float]) -> dict[str, tuple[float, dict[str, float]]]:
     """Noisy-OR of weighted per-flag best scores, per entity: ``entity → (score, {flag: contribution})``.
 
@@ -62,18 +73,20 @@ def combine(findings: Iterable[Finding], weights: dict[str, float]) -> dict[str,
     >>> round(score, 3), parts
     (0.912, {'sanctioned': 0.9, 'priority_goods': 0.12})
     """
-    order = flags()
-    best: dict[str, dict[str, float]] = defaultdict(dict)
-    for f in findings:
-        found = best[f.entity_id]
-        found[f.detector] = max(found.get(f.detector, 0.0), f.score)
+    return _combined(best_findings(findings), weights)
+
+
+def _combined(best: dict[str, dict[str, Finding]],
+              weights: dict[str, float]) -> dict[str, tuple[float, dict[str, float]]]:
+    """``combine`` of the best findings per entity and flag (``best_findings``)."""
+    order = {flag: i for i, flag in enumerate(flags())}
     out = {}
     for entity_id, found in best.items():
-        parts = {flag: round(weights.get(flag, 0.0) * s, 4) for flag, s in found.items()}
+        parts = {flag: round(weights.get(flag, 0.0) * f.score, 4) for flag, f in found.items()}
         miss = 1.0
         for flag in sorted(parts):  # one order, whatever order the findings came in: the same last bits
             miss *= 1.0 - min(1.0, parts[flag])
-        ordered = dict(sorted(parts.items(), key=lambda kv: (-kv[1], order.index(kv[0]))))
+        ordered = dict(sorted(parts.items(), key=lambda kv: (-kv[1], order[kv[0]])))
         out[entity_id] = (round(1.0 - miss, 4), ordered)
     return out
 
@@ -104,8 +117,8 @@ def quoted_evidence(evidence: dict[str, Any]) -> dict[str, list[str]]:
             for key, ids in lists.items()}
 
 
-def _evidence_text(findings: list[Finding], order: list[str]) -> str:
-    by_flag = {f: max((x for x in findings if x.detector == f), key=lambda x: (x.score, x.summary)) for f in order}
+def _evidence_text(by_flag: dict[str, Finding], order: list[str]) -> str:
+    """The lead's evidence: the sentences of its two strongest flags, the ids of its three strongest."""
     sentences = [by_flag[f].summary for f in order[:2]]
     ids = [i for f in order[:3] for i in evidence_ids(by_flag[f])]
     text = " ".join(sentences)
@@ -119,11 +132,9 @@ def rank_leads(findings: list[Finding], labels: dict[str, tuple[str, str | None]
     With ``trade_parties``, entities outside it are ranked apart as ``context``
     (their ranks start at 1 again); without it, every entity is a lead.
     """
-    combined = combine(findings, weights)
+    best = best_findings(findings)
+    combined = _combined(best, weights)
     standalone = {name for name, d in registry().items() if d.standalone}
-    per_entity: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        per_entity[f.entity_id].append(f)
     # Namesakes tie on everything else: the entity id settles the order, so every engine ranks alike.
     order = sorted((e for e, (_, parts) in combined.items() if standalone & set(parts)),
                    key=lambda e: (-combined[e][0], -len(combined[e][1]), labels.get(e, (e, None))[0], e))
@@ -136,7 +147,7 @@ def rank_leads(findings: list[Finding], labels: dict[str, tuple[str, str | None]
         shown = [f for f in parts if parts[f] > 0] or list(parts)
         name, country = labels.get(entity_id, (entity_id, None))
         leads.append(Lead(ranks[section], entity_id, name, country, score, shown,
-                          _evidence_text(per_entity[entity_id], shown), parts, section))
+                          _evidence_text(best[entity_id], shown), parts, section))
     return leads
 
 

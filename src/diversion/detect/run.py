@@ -183,10 +183,12 @@ def load_findings(engine: Engine, best_only: bool = False,
     out = []
     sql = f"SELECT detector, entity_id, score, summary, evidence FROM findings{where}{best}"
     for batch in engine.fetch_batches(sql, params):
-        for row in batch.to_pylist():
-            if row["detector"] not in known:
+        for name, entity_id, score, summary, text in zip(*(column.to_pylist() for column in batch.columns),
+                                                         strict=True):
+            if name not in known:
                 continue
-            evidence = _evidence(row["evidence"]) if row["evidence"] else {}
-            out.append(Finding(row["detector"], row["entity_id"], row["score"], row["summary"],
-                               keep(evidence) if keep is not None else evidence))
+            evidence = _evidence(text) if text else {}
+            if keep is not None:
+                evidence = keep(evidence)
+            out.append(Finding.stored(name, entity_id, score, summary, evidence))
     return out
