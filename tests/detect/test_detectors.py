@@ -303,6 +303,42 @@ def test_evidence_json_writes_what_orjson_cannot_and_dates_as_text():
     assert when == '{"3":"k","t":"2023-05-19 10:00:00"}'
 
 
+def test_finding_ids_are_the_json_text_of_their_keys_hashed():
+    """The id is the SHA-1 of ``json.dumps([flag, entity, summary], ensure_ascii=False)``, written without
+    json.dumps: ids stay what earlier versions gave, whatever the text holds."""
+    import hashlib
+
+    texts = ["plain", 'quotes " and \\ backslash', "ООО «АМГ» 深圳", "tab\tnew\nline\x01", "", "emoji 🚢 \u2028"]
+    for summary in texts:
+        for entity in ("e-1", summary):
+            found = Finding("priority_goods", entity, 0.5, summary)
+            key = json.dumps(["priority_goods", entity, summary], ensure_ascii=False)
+            assert found.finding_id == f"priority_goods:{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+
+
+def test_evidence_keeps_dates_wherever_they_are():
+    from datetime import date, datetime
+
+    when = date(2023, 5, 19)
+    found = Finding("priority_goods", "e", 0.5, "x", {"d": when, "ds": [when, "a"], "facts": {"First": when},
+                                                     "deep": [[when, 1.23456789012345]], "t": datetime(2023, 5, 19, 1)})
+    assert json.loads(found.evidence_json()) == {
+        "d": "2023-05-19", "ds": ["2023-05-19", "a"], "facts": [["First", "2023-05-19"]],
+        "deep": [["2023-05-19", 1.23456789]], "t": "2023-05-19 01:00:00"}
+
+
+def test_stored_findings_are_the_findings_written():
+    """``load_findings`` builds findings without checking them again: the same findings as checked ones."""
+    from diversion.detect.run import _evidence
+
+    made = [Finding("priority_goods", "e-1", 0.41234567, "x", {"shipment_ids": ["s-1", None], "v": 1.5}),
+            Finding("sanctioned", "e-2", 1.0, "y", {"facts": {"a": 1}})]
+    for f in made:
+        stored = Finding.stored(f.detector, f.entity_id, f.score, f.summary, _evidence(f.evidence_json()))
+        assert stored == Finding(f.detector, f.entity_id, f.score, f.summary, _evidence(f.evidence_json()))
+        assert stored.finding_id == f.finding_id and stored.records == f.records
+
+
 def test_stored_evidence_is_read_whoever_wrote_it():
     """orjson reads what this version writes; an older run's ``NaN`` (standard library JSON) still reads."""
     from diversion.detect.run import _evidence

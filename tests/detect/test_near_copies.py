@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from diversion.detect import impersonation
 from diversion.detect.impersonation import Site, estimate_floor, jaccard, minhash_index, near_copies, shingles
 
 
@@ -30,8 +31,10 @@ def _templated_sites(seed: int, count: int = 160) -> list[Site]:
     return sites
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_near_copies_are_the_plain_methods(seed):
+@pytest.mark.parametrize(("seed", "chunk"), [(1, 50_000), (2, 50_000), (3, 50_000), (1, 7), (2, 1)])
+def test_near_copies_are_the_plain_methods(seed, chunk, monkeypatch):
+    """The same pairs and scores as every candidate checked one by one, however the pairs are cut in arrays."""
+    monkeypatch.setattr(impersonation, "PAIR_CHUNK", chunk)
     sites = _templated_sites(seed)
     found = near_copies(sites, 0.6, 3, 128)
     assert found == _plain(sites, 0.6, 3, 128)

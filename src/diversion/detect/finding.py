@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypedDict, cast
 
@@ -31,8 +33,11 @@ class RecordIds(TypedDict, total=False):
 RECORD_ID_KEYS: tuple[str, ...] = tuple(RecordIds.__annotations__)
 
 _ID_TYPES = frozenset({str, type(None)})
-#: Types ``_rounded`` passes through unchanged: a list of only these is returned as it is.
-_PLAIN = frozenset({str, int, bool, type(None)})
+#: Types ``_rounded`` passes through unchanged: a list of only these is returned as it is (dates and times are
+#: written as text by ``evidence_json``, whatever holds them).
+_PLAIN = frozenset({str, int, bool, type(None), date, datetime})
+#: JSON text of a string, as ``json.dumps(..., ensure_ascii=False)`` writes it (its own encoder, in C).
+_QUOTED = json.encoder.encode_basestring
 #: orjson with what ``json.dumps(..., sort_keys=True, default=str)`` wrote before (dates and times through
 #: ``str``: ``2023-05-19``, ``2023-05-19 10:00:00``), compact.
 _DUMPS_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
@@ -78,9 +83,9 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from diversion.detect.registry import flags  # the registry imports the detectors, which import this
+        from diversion.detect.registry import flags, registry  # the registry imports the detectors: not at the top
 
-        if self.detector not in flags():
+        if self.detector not in registry():
             raise ValueError(f"unknown detector flag {self.detector!r}; use one of {', '.join(flags())}")
         record_ids(self.evidence)  # a detector that writes ids another way fails here, not in a reader
         # Scores are clipped rather than rejected: detectors combine factors that may overshoot.
@@ -108,7 +113,10 @@ class Finding:
     @cached_property  # read several times per finding when findings are written (a million at 10M rows)
     def finding_id(self) -> str:
         """Stable id: the same finding on the same data gets the same id."""
-        key = json.dumps([self.detector, self.entity_id, self.summary], ensure_ascii=False)
+        parts = (self.detector, self.entity_id, self.summary)
+        # What json.dumps(list(parts), ensure_ascii=False) writes, without its set-up (a million ids at 10M rows).
+        plain = type(self.entity_id) is str and type(self.summary) is str and type(self.detector) is str
+        key = "[" + ", ".join(map(_QUOTED, parts)) + "]" if plain else json.dumps(list(parts), ensure_ascii=False)
         return f"{self.detector}:{hashlib.sha1(key.encode()).hexdigest()[:16]}"
 
     def evidence_json(self) -> str:
@@ -131,7 +139,7 @@ class Finding:
 def _rounded(value: Any) -> Any:
     kind = type(value)
     # Exact types first (text and ids are most of any evidence), then their subclasses (numpy floats).
-    if kind is str or kind is int or value is None:
+    if kind in _PLAIN:
         return value
     if kind is float or isinstance(value, float):
         # To 12 digits first: two sums of the same amounts in another order differ in the last bits, and
@@ -139,11 +147,14 @@ def _rounded(value: Any) -> Any:
         # it rounded (priority_goods' values changed between two runs on the same warehouse).
         return float(f"{float(f'{value:.12g}'):.10g}")
     # Plain values are passed over without a call (a million findings hold tens of millions of them).
+    # A list of plain values (ids, a fact's label and value) is kept as it is, tested here without a call:
+    # its types are collected in C.
     if kind is dict or isinstance(value, dict):
-        return {k: v if type(v) in _PLAIN else _rounded(v) for k, v in value.items()}
+        return {k: v if (t := type(v)) in _PLAIN or t is list and set(map(type, v)) <= _PLAIN else _rounded(v)
+                for k, v in value.items()}
     if kind is list or isinstance(value, list | tuple):
-        # Most lists are ids: their types are collected in C and the list is kept as it is.
         if kind is list and set(map(type, value)) <= _PLAIN:
             return value
-        return [v if type(v) in _PLAIN else _rounded(v) for v in value]
+        return [v if (t := type(v)) in _PLAIN or t is list and set(map(type, v)) <= _PLAIN else _rounded(v)
+                for v in value]
     return value
