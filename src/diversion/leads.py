@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from diversion.collector import collector_paused
 from diversion.config import Settings
 from diversion.detect.finding import Finding, record_id_lists
 from diversion.detect.registry import flags, registry, weights
@@ -183,6 +184,12 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
     Uses ``findings`` when given, else the ``findings`` table; without a
     detection run it stops and names the command (it never runs detection itself).
     """
+    with collector_paused():  # hundreds of thousands of findings and leads, none of them cyclic
+        return _build_leads(engine, settings, findings)
+
+
+def _build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None) -> list[Lead]:
+    """``build_leads``, the collector paused."""
     if findings is None:
         require_stage(engine, "leads")
         # The same ranking as from every finding with all its evidence (tested), in a fraction of the memory

@@ -10,6 +10,7 @@ from typing import Any, cast
 import orjson
 import pyarrow as pa
 
+from diversion.collector import collector_paused
 from diversion.config import Settings
 from diversion.detect.carry import TABLE as DIGESTS
 from diversion.detect.context import DetectContext
@@ -50,7 +51,7 @@ def run_detection(engine: Engine, settings: Settings, only: Iterable[str] | None
     ['brand_diversion', 'impersonation', ...]
     """
     findings: list[Finding] = []
-    with engine.transaction():
+    with collector_paused(), engine.transaction():
         engine.reset_table(DIGESTS)
         _run(engine, settings, only, lambda _ctx, _name, found: findings.extend(found))  # records digests
         engine.replace_arrow("findings", findings_table(_unique(findings)))
@@ -86,7 +87,7 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
             written.update(f.finding_id for f in unique)
             chunk = list(islice(found, WRITE_CHUNK))
 
-    with engine.transaction():
+    with collector_paused(), engine.transaction():  # labels, rows and findings: millions of acyclic objects
         if carry:  # flags no detector raises any more go; each detector replaces its own
             known = list(registry())
             engine.execute(f"DELETE FROM findings WHERE detector NOT IN ({', '.join('?' * len(known))})", known)

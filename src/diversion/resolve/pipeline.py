@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from diversion.collector import collector_paused
 from diversion.config import Settings
 from diversion.engine import Engine
 from diversion.engine.linkage import hand_back_freed_memory
@@ -86,19 +84,6 @@ def _links_in_process(engine: Engine, memory_limit: str) -> bool:
         backend.close()
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector: resolve builds millions of small, acyclic, long-lived objects
-    (name forms, per-name columns, union-find records), and every full collection would walk them all again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _groups(assignments: dict[str, Assignment]) -> dict[str, tuple[str, ...]]:
     """Each entity's mention ids, sorted."""
     out: dict[str, list[str]] = {}
@@ -123,7 +108,7 @@ def resolve(engine: Engine, settings: Settings, incremental: bool = False) -> Re
     process; a warehouse never resolved is resolved in full).
     """
     started = time.perf_counter()
-    with _gc_paused():
+    with collector_paused():  # millions of acyclic name forms, columns, union-find records
         # Mentions, linkage input and screening all read every name's forms: each is worked out once, and
         # all of them are forgotten (with the linkage input, the screening index and the per-mention Python
         # objects) before the tables are written: at 10M shipment rows they are gigabytes the write never reads.
