@@ -19,6 +19,7 @@ def money(value: float | None, currency: str) -> str:
     """
     if value is None:
         return "-"
+    value = _settled(value)
     sign, size = ("-" if value < 0 else ""), abs(value)
     for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
         if size >= limit:
@@ -32,5 +33,16 @@ def amount(value: float | None, currency: str) -> str:
     """A full amount for tables of individual rows: ``£1,234,567``."""
     if value is None:
         return "-"
+    value = _settled(value)
     sign = "-" if value < 0 else ""
     return f"{sign}{symbol(currency)}{abs(value):,.0f}"
+
+
+def _settled(value: float) -> float:
+    """``value`` to 12 significant digits: a sum's last bits depend on the order an engine adds it in, and
+    at a tie they decided how it rounds (the same three shipments read £603 in one run, £604 in the next).
+
+    >>> money(603.4999999999999, "GBP"), money(603.5000000000001, "GBP")
+    ('£604', '£604')
+    """
+    return float(f"{value:.12g}")
