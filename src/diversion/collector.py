@@ -3,8 +3,8 @@
 A full collection walks every object the process holds. Resolve (name forms, per-name columns,
 union-find records), detection (the network's labels, each detector's rows and findings) and lead
 ranking hold millions of such objects for minutes; the collector's full passes over them were 14 %
-of a detection run at 3M shipment rows, and none of it was ever garbage: they hold no cycles, and
-reference counting frees them as soon as they go.
+of a detection run at 3M shipment rows (the test suite sharing the machine), and none of it was ever
+garbage: they hold no cycles, and reference counting frees them as soon as they go.
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ PAIR_CHUNK = 50_000
 
 
 def _candidate_pairs(sets: list[set[str]], lsh: MinHashLSH, hashes: list[MinHash]) -> tuple[np.ndarray, np.ndarray]:
-    """Every LSH candidate pair ``i < j`` of non-empty sets, as two arrays ordered by ``(i, j)``."""
+    """Every LSH candidate pair ``i < j`` of non-empty sets, as two arrays ordered by ``(i, j)`` (32-bit positions:
+    11.9M pairs at 10M shipment rows, 95 MB instead of 190)."""
     firsts: list[np.ndarray] = []
     seconds: list[np.ndarray] = []
     for i, sh in enumerate(sets):
@@ -106,10 +107,10 @@ def _candidate_pairs(sets: list[set[str]], lsh: MinHashLSH, hashes: list[MinHash
             continue
         others = [j for j in lsh.query(hashes[i]) if j > i]
         if others:
-            seconds.append(np.sort(np.array(others, dtype=np.int64)))
-            firsts.append(np.full(len(others), i, dtype=np.int64))
+            seconds.append(np.sort(np.array(others, dtype=np.int32)))
+            firsts.append(np.full(len(others), i, dtype=np.int32))
     if not firsts:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32)
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
