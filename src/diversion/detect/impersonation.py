@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -13,8 +14,10 @@ from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from diversion.config import Settings
+from diversion.detect.carry import token
 from diversion.detect.context import DetectContext
 from diversion.detect.finding import Finding, RecordIds
+from diversion.detect.near_copy_cache import Pairs, near_copies_kept
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -233,7 +236,15 @@ def find(ctx: DetectContext) -> list[Finding]:
         if site.entity_id:
             signals.setdefault(site.entity_id, []).append((score, text, {"domain": site.domain, **evidence}))
 
-    for i, j, sim in near_copies(sites, d.impersonation_jaccard, d.impersonation_shingle, d.impersonation_num_perm):
+    def found() -> Pairs:
+        return near_copies(sites, d.impersonation_jaccard, d.impersonation_shingle, d.impersonation_num_perm)
+
+    # The pairs depend on the texts, the settings and the code alone: an update whose pages did not change
+    # takes the last run's (``near_copy_cache``).
+    said = json.dumps([token(ctx.settings), d.impersonation_jaccard, d.impersonation_shingle,
+                       d.impersonation_num_perm])
+    pairs, _ = near_copies_kept(engine, [s.text for s in sites], said, found, reuse=ctx.carry, keep=ctx.digests)
+    for i, j, sim in pairs:
         a, b = sites[i], sites[j]
         if a.entity_id and a.entity_id == b.entity_id:
             continue  # one company's several domains
