@@ -99,7 +99,7 @@ def test_a_read_only_folder_keeps_nothing_and_fails_nothing(case_file: Engine, m
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("read-only file system")
 
-    monkeypatch.setattr("diversion.detect.near_copy_cache.pq.write_table", refuse)
+    monkeypatch.setattr("pyarrow.parquet.write_table", refuse)
     found, taken = near_copies_kept(case_file, ["a"], "said", lambda: [(0, 1, 0.5)], reuse=True, keep=True)
     assert found == [(0, 1, 0.5)] and not taken
     assert not cache_path(case_file.file_path()).exists()

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from diversion.engine import DuckDBEngine
-from diversion.resolve import linkage_cache
 from diversion.resolve.linkage_cache import cache_path, load_rows, save_rows
 from diversion.resolve.linkage_input import KnownRows, linkage_rows
 from diversion.resolve.mentions import mentions_frame
@@ -53,6 +52,6 @@ def test_a_folder_that_cannot_be_written_keeps_none(tmp_path: Path, monkeypatch:
         Path(where).write_bytes(b"PAR1 half")  # the disk fills up halfway through
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(linkage_cache.pq, "write_table", full_disk)
+    monkeypatch.setattr("pyarrow.parquet.write_table", full_disk)
     assert save_rows(engine, _rows()) is None
     assert not [p.name for p in tmp_path.iterdir() if ".linkage" in p.name]  # nothing half written left behind

@@ -13,15 +13,13 @@ worked out again: the file is a cache, never needed, and never changes a finding
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from diversion.engine import Engine
-from diversion.resolve.kept_file import write_beside
+from diversion.resolve.kept_file import read_table_beside, write_table_beside
 
 #: Bumped when the file's layout changes.
 FORMAT = 1
@@ -68,14 +66,14 @@ def near_copies_kept(engine: Engine, texts: Sequence[str], said: str, find: Call
 
 def _load(path: Path, digest: str) -> Pairs | None:
     """The pairs kept at ``path`` under ``digest``, or ``None`` (none, another digest, unreadable)."""
+    found = read_table_beside(path, _KEY, {"format": FORMAT, "digest": digest})
+    if found is None:
+        return None
+    table = found[0]
     try:
-        meta = json.loads((pq.read_schema(path).metadata or {}).get(_KEY, b"{}"))
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("digest") != digest:
-            return None
-        table = pq.read_table(path)
         return list(zip(table.column("i").to_pylist(), table.column("j").to_pylist(),
                         table.column("score").to_pylist(), strict=True))
-    except (OSError, ValueError, KeyError, pa.ArrowException):
+    except KeyError:  # a file of that name and digest, but not of these columns
         return None
 
 
@@ -84,5 +82,4 @@ def _save(path: Path, digest: str, pairs: Pairs) -> None:
     table = pa.table({"i": pa.array([p[0] for p in pairs], pa.int64()),
                       "j": pa.array([p[1] for p in pairs], pa.int64()),
                       "score": pa.array([p[2] for p in pairs], pa.float64())})
-    table = table.replace_schema_metadata({_KEY: json.dumps({"format": FORMAT, "digest": digest}).encode()})
-    write_beside(path, lambda target: pq.write_table(table, target, compression="zstd"), (OSError, pa.ArrowException))
+    write_table_beside(path, table, _KEY, {"format": FORMAT, "digest": digest}, compression="zstd")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported where used: `diversion screen` reads a kept index without pyarrow (under 1 s cold)
+    import pyarrow as pa
 
 
 def write_beside(target: Path, write: Callable[[Path], None],
@@ -43,3 +48,28 @@ def _alive(pid_text: str) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+def write_table_beside(target: Path, table: pa.Table, key: bytes, meta: dict[str, Any], **options: Any) -> bool:
+    """Keep ``table`` at ``target`` as Parquet (``options``: ``pq.write_table``'s), ``meta`` as JSON under
+    ``key`` in its schema metadata; written whole or not at all (``write_beside``): whether it was kept."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = table.replace_schema_metadata({key: json.dumps(meta).encode()})
+    return write_beside(target, lambda path: pq.write_table(table, path, **options), (OSError, pa.ArrowException))
+
+
+def read_table_beside(target: Path, key: bytes, expected: dict[str, Any]) -> tuple[pa.Table, dict[str, Any]] | None:
+    """The table kept at ``target`` by ``write_table_beside`` and its ``meta``, when ``meta`` holds every value
+    of ``expected``; ``None`` otherwise (no file, another format or run, an unreadable file)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = json.loads((pq.read_schema(target).metadata or {}).get(key, b"{}"))
+        if not isinstance(meta, dict) or any(meta.get(k) != v for k, v in expected.items()):
+            return None
+        return pq.read_table(target), meta
+    except (OSError, ValueError, pa.ArrowException):
+        return None

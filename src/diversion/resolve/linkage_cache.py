@@ -22,11 +22,8 @@ import json
 import uuid
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from diversion.engine import Engine
-from diversion.resolve.kept_file import write_beside
+from diversion.resolve.kept_file import read_table_beside, write_table_beside
 from diversion.resolve.linkage_input import KnownRows
 
 #: Bumped when the file's layout changes (the rows' own format is ``incremental.RESOLVE_FORMAT``).
@@ -51,19 +48,16 @@ def save_rows(engine: Engine, rows: KnownRows) -> str | None:
     if db_path is None:
         return None
     token = uuid.uuid4().hex
-    meta = json.dumps({"format": FORMAT, "token": token, "dropped": rows.dropped}).encode()
     table = rows.rows
     if rows.contents is not None:
         table = table.append_column(_CONTENT, rows.contents)
-    table = table.replace_schema_metadata({_KEY: meta})
-
-    def write(path: Path) -> None:
-        # Bounded row groups: the writer holds one group at a time (at 3M rows the write added nothing to the
-        # process's peak either way; at 10M the input it writes is 0.9 GiB).
-        pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP)
-
-    # No room, a read-only folder: not kept, and the next update makes every row.
-    return token if write_beside(cache_path(db_path), write, (OSError, pa.ArrowException)) else None
+    # Bounded row groups: the writer holds one group at a time (at 3M rows the write added nothing to the
+    # process's peak either way; at 10M the input it writes is 0.9 GiB). No room, a read-only folder: not
+    # kept, and the next update makes every row.
+    kept = write_table_beside(cache_path(db_path), table, _KEY, {"format": FORMAT, "token": token,
+                                                                 "dropped": rows.dropped},
+                              compression="zstd", row_group_size=ROW_GROUP)
+    return token if kept else None
 
 
 def stored_rows_token(engine: Engine) -> str | None:
@@ -82,14 +76,10 @@ def load_rows(engine: Engine, token: str | None) -> KnownRows | None:
     db_path = engine.file_path()
     if token is None or db_path is None:
         return None
-    path = cache_path(db_path)
-    try:
-        meta = json.loads((pq.read_schema(path).metadata or {}).get(_KEY, b"{}"))
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("token") != token:
-            return None
-        table = pq.read_table(path)
-    except (OSError, ValueError, pa.ArrowException):
+    found = read_table_beside(cache_path(db_path), _KEY, {"format": FORMAT, "token": token})
+    if found is None:
         return None
+    table, meta = found
     dropped = meta.get("dropped")
     contents = table.column(_CONTENT).combine_chunks() if _CONTENT in table.column_names else None
     return KnownRows(table.drop_columns([c for c in (_CONTENT,) if c in table.column_names])
