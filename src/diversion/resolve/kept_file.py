@@ -1,4 +1,5 @@
-"""Files kept beside the warehouse (the screening index, the linkage input): written whole or not at all."""
+"""Files kept beside the warehouse (the screening index, the linkage input, the near copies): written whole or
+not at all."""
 
 from __future__ import annotations
 
