@@ -32,6 +32,11 @@ def _impersonation(engine: Engine) -> list[tuple]:
     return engine.fetch_all("SELECT * FROM findings WHERE detector = 'impersonation' ORDER BY finding_id")
 
 
+def _ural(engine: Engine) -> list[tuple]:
+    """Ural Metal's impersonation findings' sentences."""
+    return engine.fetch_all("SELECT summary FROM findings WHERE entity_id = 'e-ural' AND detector = 'impersonation'")
+
+
 @pytest.fixture
 def compared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many sites each ``near_copies`` call compared, in order (empty: the pairs were taken as kept)."""
@@ -61,14 +66,23 @@ def test_an_update_takes_the_kept_pairs_and_makes_the_same_findings(case_file: E
 
 def test_a_changed_page_or_setting_compares_the_sites_again(case_file: Engine, compared: list[int]) -> None:
     detect_counts(case_file, S)
-    case_file.execute("UPDATE web_evidence SET text = text || ' New catalogue 2024.' WHERE domain = 'uralmetal.ru'")
+    assert not _ural(case_file)
+    # Ural Metal's site now copies the distributor's page: a copy the kept pairs do not hold.
+    case_file.execute("UPDATE web_evidence SET text = (SELECT text FROM web_evidence WHERE domain = "
+                      "'lakeside-machinery.com') || ' Ural Metal.' WHERE domain = 'uralmetal.ru'")
     detect_counts(case_file, S, carry=True)
     assert len(compared) == 2
+    copied = _ural(case_file)
+    assert copied and "lakeside-machinery.com" in copied[0][0]
+    changed = _impersonation(case_file)
+    detect_counts(case_file, S)  # a run comparing every site
+    assert _impersonation(case_file) == changed
     other = dataclasses.replace(S, detect=dataclasses.replace(S.detect, impersonation_jaccard=0.5))
+    assert len(compared) == 3
     detect_counts(case_file, other, carry=True)
-    assert len(compared) == 3
+    assert len(compared) == 4
     detect_counts(case_file, other, carry=True)  # kept for the new setting in turn
-    assert len(compared) == 3
+    assert len(compared) == 4
 
 
 @pytest.mark.parametrize("damage", ["gone", "garbage", "other digest"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -239,11 +238,10 @@ def find(ctx: DetectContext) -> list[Finding]:
     def found() -> Pairs:
         return near_copies(sites, d.impersonation_jaccard, d.impersonation_shingle, d.impersonation_num_perm)
 
-    # The pairs depend on the texts, the settings and the code alone: an update whose pages did not change
-    # takes the last run's (``near_copy_cache``).
-    said = json.dumps([token(ctx.settings), d.impersonation_jaccard, d.impersonation_shingle,
-                       d.impersonation_num_perm])
-    pairs, _ = near_copies_kept(engine, [s.text for s in sites], said, found, reuse=ctx.carry, keep=ctx.digests)
+    # The pairs depend on the texts, the settings and the code alone (``carry.token`` holds the last two): an
+    # update whose pages did not change takes the last run's (``near_copy_cache``).
+    pairs, _ = near_copies_kept(engine, [s.text for s in sites], token(ctx.settings), found, reuse=ctx.carry,
+                                keep=ctx.digests)
     for i, j, sim in pairs:
         a, b = sites[i], sites[j]
         if a.entity_id and a.entity_id == b.entity_id:
