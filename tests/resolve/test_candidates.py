@@ -30,13 +30,27 @@ from diversion.resolve.synthetic import synthetic_shipments
 from diversion.resolve.training import TrainedParams
 from tests.resolve.conftest import Case, build_minicase
 
+#: Importers spelt alike at near-identical addresses: a typo in the street with the same numbers (the "same
+#: address" level) and with other numbers (not it). The synthetic parties' addresses are all spelt alike.
+_NEAR_ADDRESSES = [
+    ("Kazanstankoimport OOO", "ul. Lenina 12, Kazan"),
+    ("Kazanstankoimpor OOO", "ul. Lenona 12, Kazan"),
+    ("Kazanstankoimprt OOO", "ul. Lenina 14, Kazan"),
+    ("Kazanstanko-Import OOO", "ul Lenina 12 Kazan"),
+]
+
 
 def _linkage_input(companies: int, per_company: int, seed: int) -> pa.Table:
-    """The mini case (lists with aliases, registries, web sites, people) and synthetic shipment parties."""
+    """The mini case (lists with aliases, registries, web sites, people), synthetic shipment parties, and
+    ``_NEAR_ADDRESSES``."""
     engine = DuckDBEngine(":memory:")
     build_minicase(Case(engine))
     table, _ = synthetic_shipments(companies, per_company, seed=seed)
-    engine.insert_arrow("shipments", table)
+    near = table.slice(0, len(_NEAR_ADDRESSES)).to_pylist()
+    for n, (row, (name, address)) in enumerate(zip(near, _NEAR_ADDRESSES, strict=True)):
+        row.update(record_id=f"NEAR{n}", importer_name=name, importer_address=address, importer_country="RU",
+                   importer_id=None, record_hash=f"near-{n}")
+    engine.insert_arrow("shipments", pa.concat_tables([table, pa.Table.from_pylist(near, table.schema)]))
     return linkage_table(collect_mentions(engine, 500))
 
 
