@@ -37,17 +37,26 @@ def _worker(lists: list[tuple[str, ...]]) -> workers.Worker | None:
 
 
 @contextmanager
-def picking(lists: list[tuple[str, ...]]) -> Iterator[Callable[[], Picks]]:
+def picking(lists: list[tuple[str, ...]], here: float = 0.0) -> Iterator[Callable[[], Picks]]:
     """Pick the canonical names of ``lists`` while the block runs; the block calls what it gets for them.
 
     More than ``PICK_IN_WORKER`` lists go to a worker process; fewer, or a
-    worker that cannot start or fails, are picked in this one.
+    worker that cannot start or fails, are picked in this one. ``here``: the
+    share of the lists this process picks itself (the last ones), when the
+    block calls for them, before it reads the worker's (a block with little
+    else to do: both cores pick).
     """
-    worker = _worker(lists) if len(lists) > PICK_IN_WORKER else None
+    mine = min(len(lists), round(len(lists) * here))
+    theirs = lists[: len(lists) - mine]
+    worker = _worker(theirs) if len(theirs) > PICK_IN_WORKER else None
 
     def result() -> Picks:
-        picked = worker.result() if worker is not None else None
-        return dict(zip(lists, picked, strict=True)) if picked is not None else pick_names(lists)
+        if worker is None:
+            return pick_names(lists)
+        picked = pick_names(lists[len(theirs):]) if mine else {}
+        found = worker.result()
+        picked.update(zip(theirs, found, strict=True) if found is not None else pick_names(theirs).items())
+        return picked
 
     try:
         yield result

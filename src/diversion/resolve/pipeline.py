@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -36,6 +37,8 @@ from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, st
 from diversion.resolve.linkage_input import linkage_rows
 from diversion.resolve.mentions import collect_mentions, known_name_forms, mentions_table
 from diversion.resolve.picking import picking
+from diversion.resolve.prescreening import AHEAD_PICK_SHARE
+from diversion.resolve.prescreening import start as answer_ahead
 from diversion.resolve.sanctions_matches import match_rows, matches_table
 from diversion.resolve.screening import build_index
 
@@ -63,7 +66,7 @@ class ResolveReport:
     backend: str = ""
     seconds: float = 0.0
     unresolved_reasons: dict[str, int] = field(default_factory=dict)
-    #: Seconds per step: mentions, linkage_input, train, predict, cluster, entities, sanctions, write.
+    #: Seconds per step: mentions, screening_index, linkage_input, train, predict, cluster, sanctions, entities, write.
     timings: dict[str, float] = field(default_factory=dict)
     #: Mentions scored this run: all of them, or (incremental) the ones the last resolve did not see.
     scored_mentions: int = 0
@@ -150,6 +153,12 @@ def _write(engine: Engine, outcome: _Outcome) -> None:
 
 
 def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _Outcome:
+    with ExitStack() as cleanup:
+        return _resolving(engine, settings, incremental, cleanup)
+
+
+def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: ExitStack) -> _Outcome:
+    """``_resolve``; ``cleanup`` ends what it starts on the way."""
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
 
@@ -166,6 +175,14 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
     # An update normalises only the names it has not seen, and makes only their linkage rows (``linkage_cache``).
     mentions = collect_mentions(engine, rs.max_name_length, known_name_forms(engine) if builds_on else None)
     lap("mentions")
+    with nothing_new():  # the lists' names are read again when screening: their forms are not kept meanwhile
+        index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
+    # A full resolve has part of the screening questions answered on the second core while this one makes the
+    # linkage input (``prescreening``); an update asks few questions.
+    ahead = None if builds_on else answer_ahead(index, mentions, rs.screen_threshold, rs.screen_limit)
+    if ahead is not None:
+        cleanup.callback(ahead.stop)  # a resolve that fails on the way ends the child
+    lap("screening_index")
     known = load_rows(engine, stored_rows_token(engine)) if builds_on else None
     known_count = 0 if known is None else known.rows.num_rows
     made = linkage_rows(mentions, rs.max_name_length, rs.max_block_size, known=known)
@@ -209,16 +226,21 @@ def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _
     # part: rigour's pick_name, 10 s at 1M shipment rows).
     kept = reusable_entities(engine, groups, before, _shipment_mentions(mentions)) if previous is not None else None
     # Canonical names are picked in a worker while this process screens (``picking``).
-    with picking(names_to_pick(mentions, assignments, kept)) as picked, nothing_new():
-        # Screening reads every name's organisation forms remembered above, and others once.
-        index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
+    # ... and with part of the screening answered ahead, this process picks a share of the names itself.
+    share = AHEAD_PICK_SHARE if ahead is not None else 0.0
+    with picking(names_to_pick(mentions, assignments, kept), share) as picked, nothing_new():
+        # Screening reads every name's organisation forms remembered above, and others once; the questions
+        # answered ahead are not asked again.
+        ready = ahead.result() if ahead is not None else None
         # What the stored screening results depend on: the lists, and how they were screened.
         lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
         # An incremental run screens only the entities whose mentions changed, when the lists did not.
         screened = reusable_matches(engine, groups, lists, before) if previous is not None else {}
         # ... and takes what it screened before for every name it asks about again (``stored_answers``).
         answers = stored_answers(engine, lists) if previous is not None else {}
-        matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened, answers)
+        matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened, answers,
+                             ready)
+        del ready
         # Held as Arrow until written: the dictionary of a 10M-row warehouse's 2.8M answers is 5–6 times its size.
         kept_answers = answers_table(answers)
         del answers

@@ -41,6 +41,7 @@ Answers = dict[bytes, tuple[Answer, ...]]
 def match_rows(
     mentions: pa.Table, assignments: dict[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
     screened: dict[str, list[dict[str, Any]]] | None = None, answers: Answers | None = None,
+    ahead: Answers | None = None,
 ) -> list[dict[str, Any]]:
     """Sanctions matches per entity.
 
@@ -51,7 +52,8 @@ def match_rows(
     already screened for some entities (an incremental run's unchanged ones),
     used instead of screening them again. ``answers``: what earlier screening
     found for each question asked (an incremental run's, kept in the warehouse),
-    taken instead of searching again; the questions this call asks are added to it.
+    taken instead of searching again; the questions this call asks are added to it. ``ahead``: answers
+    worked out before (``prescreening``), taken for the questions this call asks (only those are added).
     """
     screened = screened or {}
     if not index.entities:  # no sanctions list loaded: nothing to match
@@ -59,7 +61,7 @@ def match_rows(
     listed = {e.entity_id: e for e in index.entities}
     rows: list[dict[str, Any]] = []
     index.postings.for_bulk()
-    search = _Searches(index, threshold, limit, answers)
+    search = Searches(index, threshold, limit, answers, ahead)
     # Entities screened before (an update's unchanged ones, most of them) take their rows without their
     # mentions being read; those with a listed member are worked out again (their link probability).
     reused = set(screened) - _with_listed_member(mentions, assignments, listed) if screened else set()
@@ -134,18 +136,21 @@ def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment],
         yield current, members
 
 
-class _Searches:
+class Searches:
     """``search_forms`` of each (name, country, schema), each asked once.
 
     The same spelling recurs across many mentions (one per address or id), and spellings that normalise
     alike (case, punctuation, legal form written out or not) get the same answer: each is screened once.
     Answers are keyed by a digest of the question (16 bytes, not the names and forms themselves: at 3M
-    shipment rows there are 700,000 distinct questions), and most are the one empty answer.
+    shipment rows there are 700,000 distinct questions), and most are the one empty answer. ``answers``:
+    the answers asked so far (added to); ``ahead``: answers worked out before, taken instead of searching.
     """
 
-    def __init__(self, index: ScreeningIndex, threshold: float, limit: int, answers: Answers | None = None) -> None:
+    def __init__(self, index: ScreeningIndex, threshold: float, limit: int, answers: Answers | None = None,
+                 ahead: Answers | None = None) -> None:
         self.index, self.threshold, self.limit = index, threshold, limit
         self.by_name: Answers = {} if answers is None else answers
+        self.ahead: Answers = ahead or {}
         self.by_forms: Answers = {}
         self.kinds: dict[str | None, tuple[str, ...]] = {}
 
@@ -153,16 +158,23 @@ class _Searches:
         key = question_key(name, country, schema)
         found = self.by_name.get(key)
         if found is None:
-            kinds = self.kinds.get(schema)
-            if kinds is None:
-                kinds = self.kinds[schema] = self.index.query_kinds(schema)
-            queries = self.index.query_forms(name, kinds)
-            same = _digest((self.index.forms_key(queries), country, schema))
-            found = self.by_forms.get(same)
+            found = self.ahead.get(key)  # an empty answer is an answer: tested against None, not falsehood
             if found is None:
-                hits = self.index.search_forms(queries, country, schema, self.threshold, self.limit)
-                found = self.by_forms[same] = _answers(hits)
+                found = self._searched(name, country, schema)
             self.by_name[key] = found
+        return found
+
+    def _searched(self, name: str, country: str | None, schema: str | None) -> tuple[Answer, ...]:
+        """The answer to a question not answered before: searched, unless a spelling normalised alike was."""
+        kinds = self.kinds.get(schema)
+        if kinds is None:
+            kinds = self.kinds[schema] = self.index.query_kinds(schema)
+        queries = self.index.query_forms(name, kinds)
+        same = _digest((self.index.forms_key(queries), country, schema))
+        found = self.by_forms.get(same)
+        if found is None:
+            hits = self.index.search_forms(queries, country, schema, self.threshold, self.limit)
+            found = self.by_forms[same] = _answers(hits)
         return found
 
 

@@ -1,0 +1,149 @@
+"""Part of the screening answered ahead in a worker (``resolve.prescreening``) gives what screening gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from diversion.config import Settings
+from diversion.engine import DuckDBEngine
+from diversion.resolve import picking, prescreening
+from diversion.resolve import worker as workers
+from diversion.resolve.clustering import Assignment
+from diversion.resolve.mentions import collect_mentions
+from diversion.resolve.picking import pick_names
+from diversion.resolve.pipeline import OUTPUT_TABLES, resolve
+from diversion.resolve.prescreening import answer_all, screened_mentions
+from diversion.resolve.sanctions_matches import Answers, match_rows, question_key
+from diversion.resolve.screening import ScreeningIndex, build_index
+
+
+def _tables(engine: DuckDBEngine) -> dict[str, list[tuple[Any, ...]]]:
+    names = [t for t in (*OUTPUT_TABLES, "screening_answers") if t != "resolve_model"]
+    return {t: engine.fetch_all(f"SELECT * FROM {t} ORDER BY ALL") for t in names}
+
+
+def _screening(engine: DuckDBEngine) -> tuple[pa.Table, dict[str, Assignment], ScreeningIndex]:
+    """The mini case's mentions, each its own entity (so the parties spelling a listed name are screened, not
+    linked to it), and the screening index."""
+    mentions = collect_mentions(engine, 500)
+    assignments = {m: Assignment(m, 1.0) for m in mentions.column("mention_id").to_pylist()}
+    corpus = [n for n in mentions.column("name_norm").to_pylist() if n]
+    return mentions, assignments, build_index(engine, 500, corpus)
+
+
+def test_answers_ahead_are_what_screening_finds(resolved: DuckDBEngine, settings: Settings,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = settings.resolve
+    mentions, assignments, index = _screening(resolved)
+    asked: Answers = {}
+    rows = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, answers=asked)
+    assert any(asked.values()) and rows  # names found in the lists
+
+    ahead = answer_all(index, screened_mentions(mentions), rs.screen_threshold, rs.screen_limit)
+    assert set(asked) == set(ahead)  # the questions screening asks, and only those, were answered ahead ...
+    assert ahead == asked  # ... as screening answers them
+    # With every answer ahead nothing is searched, the rows are the same, and the questions asked are kept.
+    monkeypatch.setattr(ScreeningIndex, "search_forms", lambda *a, **k: pytest.fail("searched again"))
+    kept: Answers = {}
+    assert match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, answers=kept,
+                      ahead=ahead) == rows
+    assert kept == asked
+
+
+def test_screening_searches_only_what_was_not_answered_ahead(resolved: DuckDBEngine, settings: Settings,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = settings.resolve
+    mentions, assignments, index = _screening(resolved)
+    rows = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit)
+    every = answer_all(index, screened_mentions(mentions), rs.screen_threshold, rs.screen_limit)
+    half = dict(list(every.items())[::2])
+    searched: list[bytes] = []
+    real = ScreeningIndex.search_forms
+
+    def search_forms(self: ScreeningIndex, queries: Any, country: Any, schema: Any, *args: Any) -> Any:
+        searched.append(question_key(next(iter(queries.values()))[0].original, country, schema))
+        return real(self, queries, country, schema, *args)
+
+    monkeypatch.setattr(ScreeningIndex, "search_forms", search_forms)
+    assert match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, ahead=half) == rows
+    assert searched and not set(searched) & set(half)
+
+
+def test_the_worker_answers_the_first_share_as_this_process_would(resolved: DuckDBEngine, settings: Settings,
+                                                                  worker_answers: list[Any],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = settings.resolve
+    mentions, _, index = _screening(resolved)
+    asked = screened_mentions(mentions)
+    assert 0 < asked.num_rows < mentions.num_rows  # the lists' own mentions and unusable names are not asked
+    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
+    for share in (0.5, 1.0):
+        ahead = prescreening.start(index, mentions, rs.screen_threshold, rs.screen_limit, share)
+        assert ahead is not None
+        part = asked.slice(0, round(asked.num_rows * share))
+        assert ahead.result() == answer_all(index, part, rs.screen_threshold, rs.screen_limit)
+    assert len(worker_answers) == 2 and all(a is not None for a in worker_answers)
+    assert len(worker_answers[0][0]) < len(worker_answers[1][0])  # half the mentions, fewer questions
+
+
+def test_a_resolve_answering_ahead_writes_what_one_without_writes(minicase: DuckDBEngine, settings: Settings,
+                                                                  worker_answers: list[Any],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    resolve(minicase, settings)
+    alone = _tables(minicase)
+    assert alone["sanctions_matches"] and alone["screening_answers"]
+    assert worker_answers == []  # the mini case is too small for a child
+    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)  # the picking shared between this process and a worker
+    for share in (0.5, 1.0):
+        monkeypatch.setattr(prescreening, "AHEAD_SHARE", share)
+        resolve(minicase, settings)
+        assert _tables(minicase) == alone
+    # Each resolve: the screening ahead, then the picking.
+    assert len(worker_answers) == 4 and all(a is not None and a[0] for a in worker_answers)
+    resolve(minicase, settings, incremental=True)  # an update asks nothing ahead
+    assert len(worker_answers) == 5
+    assert _tables(minicase) == alone
+
+
+def test_a_worker_that_fails_leaves_the_questions_to_screening(minicase: DuckDBEngine, settings: Settings,
+                                                               failing_worker: list[str],
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    resolve(minicase, settings)
+    alone = _tables(minicase)
+    assert failing_worker == []
+    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
+    resolve(minicase, settings)
+    assert _tables(minicase) == alone
+    assert "diversion.resolve.prescreening" in failing_worker
+    assert any("diversion.resolve.prescreening" in r.getMessage() and r.levelname == "WARNING"
+               for r in caplog.records)
+
+
+def test_few_mentions_are_screened_here(resolved: DuckDBEngine, settings: Settings,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    mentions, _, index = _screening(resolved)
+    monkeypatch.setattr(workers, "Worker", lambda *args: pytest.fail("a worker for a few mentions"))
+    assert prescreening.start(index, mentions, 0.8, 10) is None
+
+
+LISTS = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZCO"),
+         ("深圳易络科技有限公司", "ELE Technology"), ("Kometa JSC", "АО Комета"), ("A", "B")]
+
+
+@pytest.mark.parametrize("here", [0.0, 0.45, 0.5, 1.0])
+def test_the_picking_shared_with_this_process(here: float, worker_answers: list[Any],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = pick_names(LISTS)
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
+    asked: list[tuple[str, ...]] = []
+    monkeypatch.setattr(picking, "pick_names", lambda lists: asked.extend(lists) or pick_names(lists))
+    with picking.picking(LISTS, here) as picked:
+        assert picked() == expected
+    mine = round(len(LISTS) * here)
+    assert asked == LISTS[len(LISTS) - mine:]  # the last ones picked here ...
+    assert len(worker_answers) == (1 if mine < len(LISTS) else 0)  # ... the others in the worker
