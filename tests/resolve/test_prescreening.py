@@ -124,10 +124,13 @@ def test_a_worker_that_fails_leaves_the_questions_to_screening(minicase: DuckDBE
                for r in caplog.records)
 
 
-def test_few_mentions_are_screened_here(resolved: DuckDBEngine, settings: Settings,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_few_or_very_many_mentions_are_screened_here(resolved: DuckDBEngine, settings: Settings,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     mentions, _, index = _screening(resolved)
     monkeypatch.setattr(workers, "Worker", lambda *args: pytest.fail("a worker for a few mentions"))
+    assert prescreening.start(index, mentions, 0.8, 10) is None
+    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
+    monkeypatch.setattr(prescreening, "AHEAD_MAX", mentions.num_rows - 1)  # too many to hold a child beside
     assert prescreening.start(index, mentions, 0.8, 10) is None
 
 

@@ -4,10 +4,10 @@ Screening asks, of every name and alias of a mention with its country and schema
 names score at or above the threshold (``sanctions_matches.match_rows``): pure Python, about 40 s
 of a 3M-row resolve, run after clustering while a worker picks the entities' canonical names
 (``picking``), both cores busy. The questions do not depend on clustering, and while the linkage
-input is made and the pairs are clustered (Python, one core) the second core is idle. So, above
-``AHEAD_MIN`` mentions, a ``resolve.worker`` child answers the questions of the first ``AHEAD_SHARE``
-of the mentions screening may ask about, with the same index, as soon as the mentions are collected;
-screening takes those answers instead of searching, and searches the rest itself.
+input is made and the pairs are clustered (Python, one core) the second core is idle. So, from
+``AHEAD_MIN`` to ``AHEAD_MAX`` mentions, a ``resolve.worker`` child answers the questions of the first
+``AHEAD_SHARE`` of the mentions screening may ask about, with the same index, as soon as the mentions
+are collected; screening takes those answers instead of searching, and searches the rest itself.
 
 Only a share: the child works out every name's forms again (this process remembers them from
 collecting the mentions, the child cannot), so answering every question takes it half as long again
@@ -33,6 +33,11 @@ from diversion.resolve.screening import ScreeningIndex
 
 #: Mentions beyond which part of the screening is answered ahead (below, starting a child costs more than it saves).
 AHEAD_MIN = 50_000
+
+#: Mentions beyond which nothing is answered ahead. The child's memory (half a GiB at 2.8M mentions) would sit on
+#: top of the linkage input's, resolve's peak on a large warehouse, and DuckDB's predict starves it: at 10M
+#: shipment rows the process tree peaked at 8.19 GiB instead of 7.74, the child done only as screening began.
+AHEAD_MAX = 2_000_000
 
 #: The share of the mentions screening may ask about whose questions the child answers (the first ones): what
 #: it gets through in the idle time of a 3M-row resolve (its index built, every name's forms made again).
@@ -93,12 +98,14 @@ def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: in
     """A child answering, with ``index``, the questions of the first ``share`` (default ``AHEAD_SHARE``) of the
     ``mentions`` (``collect_mentions``' columns) screening may ask about.
 
-    ``None`` when there are too few mentions to pay for a child, no list is loaded, or no child could start.
+    ``None`` when there are too few mentions to pay for a child or too many to hold one (``AHEAD_MAX``), no list
+    is loaded, or no child could start.
     """
-    if mentions.num_rows < AHEAD_MIN or not index.entities:
+    if not AHEAD_MIN <= mentions.num_rows <= AHEAD_MAX or not index.entities:
         return None
     asked = screened_mentions(mentions)
-    part = asked.slice(0, round(asked.num_rows * (AHEAD_SHARE if share is None else share)))
+    # Taken, not sliced: a slice would send the whole table's buffers to the child.
+    part = asked.take(pa.array(range(round(asked.num_rows * (AHEAD_SHARE if share is None else share))), pa.int64()))
     if part.num_rows == 0:
         return None
     worker = workers.start("diversion.resolve.prescreening", (index, part, threshold, limit), _valid)

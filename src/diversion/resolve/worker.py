@@ -42,6 +42,11 @@ class Worker:
         self.sent = False
         self.writer = threading.Thread(target=self._send, daemon=True)
         self.writer.start()
+        # The answer is read as soon as the child writes it, so that the child ends then and its memory is
+        # freed: the caller may want the answer much later (it is held here as bytes until then).
+        self.data: bytes | OSError = b""
+        self.reader = threading.Thread(target=self._receive, daemon=True)
+        self.reader.start()
 
     def _send(self) -> None:
         assert self.process.stdin is not None
@@ -53,14 +58,20 @@ class Worker:
             pass
         self.payload = None  # the child has it: not held here while it works
 
+    def _receive(self) -> None:
+        assert self.process.stdout is not None
+        try:
+            self.data = self.process.stdout.read()
+        except OSError as exc:  # result() says so
+            self.data = exc
+
     def result(self) -> Any | None:
         """The child's answer, or ``None`` when it failed (logged: the work is then done here, more slowly)."""
         self.writer.join()
-        assert self.process.stdout is not None
-        try:
-            data = self.process.stdout.read()
-        except OSError as exc:
-            return self._failed(f"its answer could not be read ({exc})")
+        self.reader.join()
+        data, self.data = self.data, b""
+        if isinstance(data, OSError):
+            return self._failed(f"its answer could not be read ({data})")
         code = self.process.wait()
         if code != 0 or not self.sent:
             return self._failed(f"it exited with code {code}" if code != 0 else "it did not take its input")
@@ -79,6 +90,7 @@ class Worker:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        self.reader.join()  # at the end of what the child wrote
         if self.process.stdout is not None:
             self.process.stdout.close()
 
