@@ -37,10 +37,10 @@ from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, st
 from diversion.resolve.linkage_input import linkage_rows
 from diversion.resolve.mentions import collect_mentions, known_name_forms, mentions_table
 from diversion.resolve.picking import picking
-from diversion.resolve.prescreening import AHEAD_PICK_SHARE
+from diversion.resolve.prescreening import AHEAD_PICK_SHARE, asks_ahead
 from diversion.resolve.prescreening import start as answer_ahead
 from diversion.resolve.sanctions_matches import match_rows, matches_table
-from diversion.resolve.screening import build_index
+from diversion.resolve.screening import ScreeningIndex, build_index
 
 OUTPUT_TABLES = (
     "mentions", "entities", "entity_mentions", "shipment_entities", "sanctions_matches", "resolve_pairs",
@@ -152,6 +152,12 @@ def _write(engine: Engine, outcome: _Outcome) -> None:
         engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")
 
 
+def _screening_index(engine: Engine, max_name_length: int, mentions: pa.Table) -> ScreeningIndex:
+    """The lists' screening index, word rarities from ``mentions``' names; the lists' name forms not kept."""
+    with nothing_new():  # read again when screening, and many for a large list
+        return build_index(engine, max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
+
+
 def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _Outcome:
     with ExitStack() as cleanup:
         return _resolving(engine, settings, incremental, cleanup)
@@ -175,13 +181,15 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     # An update normalises only the names it has not seen, and makes only their linkage rows (``linkage_cache``).
     mentions = collect_mentions(engine, rs.max_name_length, known_name_forms(engine) if builds_on else None)
     lap("mentions")
-    with nothing_new():  # the lists' names are read again when screening: their forms are not kept meanwhile
-        index = build_index(engine, rs.max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
     # A full resolve has part of the screening questions answered on the second core while this one makes the
-    # linkage input (``prescreening``); an update asks few questions.
-    ahead = None if builds_on else answer_ahead(index, mentions, rs.screen_threshold, rs.screen_limit)
-    if ahead is not None:
-        cleanup.callback(ahead.stop)  # a resolve that fails on the way ends the child
+    # linkage input (``prescreening``), with the index built now; an update asks few questions, and builds the
+    # index when it screens (held through the linkage input, a large list's index would add to its peak).
+    index, ahead = None, None
+    if not builds_on and asks_ahead(mentions.num_rows):
+        index = _screening_index(engine, rs.max_name_length, mentions)
+        ahead = answer_ahead(index, mentions, rs.screen_threshold, rs.screen_limit)
+        if ahead is not None:
+            cleanup.callback(ahead.stop)  # a resolve that fails on the way ends the child
     lap("screening_index")
     known = load_rows(engine, stored_rows_token(engine)) if builds_on else None
     known_count = 0 if known is None else known.rows.num_rows
@@ -232,6 +240,8 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
         # Screening reads every name's organisation forms remembered above, and others once; the questions
         # answered ahead are not asked again.
         ready = ahead.result() if ahead is not None else None
+        if index is None:
+            index = _screening_index(engine, rs.max_name_length, mentions)
         # What the stored screening results depend on: the lists, and how they were screened.
         lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
         # An incremental run screens only the entities whose mentions changed, when the lists did not.

@@ -93,6 +93,11 @@ def screened_mentions(mentions: pa.Table) -> pa.Table:
     return mentions.filter(asked).select(_COLUMNS)
 
 
+def asks_ahead(mentions: int) -> bool:
+    """Whether a full resolve of ``mentions`` mentions answers part of its screening ahead."""
+    return AHEAD_MIN <= mentions <= AHEAD_MAX
+
+
 def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: int,
           share: float | None = None) -> Ahead | None:
     """A child answering, with ``index``, the questions of the first ``share`` (default ``AHEAD_SHARE``) of the
@@ -101,7 +106,7 @@ def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: in
     ``None`` when there are too few mentions to pay for a child or too many to hold one (``AHEAD_MAX``), no list
     is loaded, or no child could start.
     """
-    if not AHEAD_MIN <= mentions.num_rows <= AHEAD_MAX or not index.entities:
+    if not asks_ahead(mentions.num_rows) or not index.entities:
         return None
     asked = screened_mentions(mentions)
     # Taken, not sliced: a slice would send the whole table's buffers to the child.
