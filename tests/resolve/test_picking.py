@@ -99,3 +99,21 @@ def test_kept_rows_stand_in_for_their_entities_in_id_order(minicase: DuckDBEngin
                                  strict=True) if n == "KEPT"}
     assert renamed == set(kept.column("entity_id").to_pylist())
     assert frame.schema == full.schema
+
+
+LISTS = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZCO"),
+         ("深圳易络科技有限公司", "ELE Technology"), ("Kometa JSC", "АО Комета"), ("A", "B")]
+
+
+@pytest.mark.parametrize("here", [0.0, 0.45, 0.5, 1.0])
+def test_the_picking_shared_with_this_process(here: float, worker_answers: list[Any],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = pick_names(LISTS)
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
+    asked: list[tuple[str, ...]] = []
+    monkeypatch.setattr(picking, "pick_names", lambda lists: asked.extend(lists) or pick_names(lists))
+    with picking.picking(LISTS, here) as picked:
+        assert picked() == expected
+    mine = round(len(LISTS) * here)
+    assert asked == LISTS[len(LISTS) - mine:]  # the last ones picked here ...
+    assert len(worker_answers) == (1 if mine < len(LISTS) else 0)  # ... the others in the worker

@@ -13,7 +13,6 @@ from diversion.resolve import picking, prescreening
 from diversion.resolve import worker as workers
 from diversion.resolve.clustering import Assignment
 from diversion.resolve.mentions import collect_mentions
-from diversion.resolve.picking import pick_names
 from diversion.resolve.pipeline import OUTPUT_TABLES, resolve
 from diversion.resolve.prescreening import answer_all, screened_mentions
 from diversion.resolve.sanctions_matches import Answers, match_rows, question_key
@@ -104,8 +103,12 @@ def test_a_resolve_answering_ahead_writes_what_one_without_writes(minicase: Duck
         assert _tables(minicase) == alone
     # Each resolve: the screening ahead, then the picking.
     assert len(worker_answers) == 4 and all(a is not None and a[0] for a in worker_answers)
+    started: list[str] = []
+    real_start = workers.start
+    monkeypatch.setattr(workers, "start", lambda module, *a: started.append(module) or real_start(module, *a))
     resolve(minicase, settings, incremental=True)  # an update asks nothing ahead
     assert len(worker_answers) == 5
+    assert started == ["diversion.resolve.picking"]
     assert _tables(minicase) == alone
 
 
@@ -133,20 +136,3 @@ def test_few_or_very_many_mentions_are_screened_here(resolved: DuckDBEngine, set
     monkeypatch.setattr(prescreening, "AHEAD_MAX", mentions.num_rows - 1)  # too many to hold a child beside
     assert prescreening.start(index, mentions, 0.8, 10) is None
 
-
-LISTS = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZCO"),
-         ("深圳易络科技有限公司", "ELE Technology"), ("Kometa JSC", "АО Комета"), ("A", "B")]
-
-
-@pytest.mark.parametrize("here", [0.0, 0.45, 0.5, 1.0])
-def test_the_picking_shared_with_this_process(here: float, worker_answers: list[Any],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = pick_names(LISTS)
-    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
-    asked: list[tuple[str, ...]] = []
-    monkeypatch.setattr(picking, "pick_names", lambda lists: asked.extend(lists) or pick_names(lists))
-    with picking.picking(LISTS, here) as picked:
-        assert picked() == expected
-    mine = round(len(LISTS) * here)
-    assert asked == LISTS[len(LISTS) - mine:]  # the last ones picked here ...
-    assert len(worker_answers) == (1 if mine < len(LISTS) else 0)  # ... the others in the worker

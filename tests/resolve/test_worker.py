@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rigour.names import pick_name
+
 from diversion.resolve import worker as workers
-from diversion.resolve.picking import _pick_all
 
 
 def test_a_child_ends_once_it_has_answered_though_its_answer_is_read_later() -> None:
@@ -23,6 +24,6 @@ def test_a_child_ends_once_it_has_answered_though_its_answer_is_read_later() -> 
         while worker.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert worker.process.poll() == 0  # ended, its memory freed, before its answer is asked for
-        assert worker.result() == _pick_all(lists)
+        assert worker.result() == [pick_name(list(names)) for names in lists]
     finally:
         worker.stop()
