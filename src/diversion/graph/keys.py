@@ -59,26 +59,41 @@ def registry_map_sql() -> str:
 
 
 def distributor_map_sql() -> str:
-    """Authorised-distributor rows → resolved entity (matched on record hash, name or domain)."""
+    """Authorised-distributor rows → resolved entity (matched on record hash, or on name and domain).
+
+    Two equality joins, not one join on either condition: a join on ``a OR b`` compares every
+    distributor with every mention (quadratic: 0.7 s at 20,000 distributors).
+    """
     return """
         CREATE OR REPLACE TEMP TABLE _distributor_map AS
-        SELECT DISTINCT d.brand, d.distributor_name, d.country, d.domain, k.entity_id
-        FROM distributors d
-        LEFT JOIN (SELECT * FROM _entity_keys WHERE source_table = 'distributors') k
-          -- resolution keeps one mention per (name, country, domain): match on those, or the hash
-          ON k.source_key = d.record_hash
-             OR (k.name = d.distributor_name AND k.domain IS NOT DISTINCT FROM d.domain)
+        WITH k AS (SELECT * FROM _entity_keys WHERE source_table = 'distributors')
+        -- resolution keeps one mention per (name, country, domain): match on those, or the hash
+        SELECT d.brand, d.distributor_name, d.country, d.domain, k.entity_id
+        FROM distributors d JOIN k ON k.source_key = d.record_hash
+        UNION
+        SELECT d.brand, d.distributor_name, d.country, d.domain, k.entity_id
+        FROM distributors d JOIN k ON k.name = d.distributor_name AND k.domain IS NOT DISTINCT FROM d.domain
+        UNION
+        SELECT d.brand, d.distributor_name, d.country, d.domain, NULL FROM distributors d
+        WHERE NOT EXISTS (SELECT 1 FROM k WHERE k.source_key = d.record_hash)
+          AND NOT EXISTS (SELECT 1 FROM k WHERE k.name = d.distributor_name AND k.domain IS NOT DISTINCT FROM d.domain)
     """
 
 
 def web_map_sql() -> str:
-    """Websites → resolved entity (``source_key`` is the domain)."""
+    """Websites → resolved entity (``source_key`` is the domain, or the mention names it).
+
+    Two equality joins, not one on either condition (quadratic in the websites: 1.6 s at 30,000).
+    """
     return """
         CREATE OR REPLACE TEMP TABLE _web_map AS
+        WITH k AS (
+            SELECT source_key AS domain, entity_id FROM _entity_keys WHERE source_table = 'web_evidence'
+            UNION ALL
+            SELECT domain, entity_id FROM _entity_keys WHERE source_table = 'web_evidence' AND domain IS NOT NULL)
         SELECT w.domain, min(k.entity_id) AS entity_id
         FROM (SELECT DISTINCT domain FROM web_evidence) w
-        LEFT JOIN (SELECT * FROM _entity_keys WHERE source_table = 'web_evidence') k
-          ON k.source_key = w.domain OR k.domain = w.domain
+        LEFT JOIN k ON k.domain = w.domain
         GROUP BY w.domain
     """
 
