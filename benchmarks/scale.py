@@ -77,8 +77,9 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
         if stage == "graph":
             from diversion.graph import build_graph
 
-            g = build_graph(engine, settings)
-            return f"{g.nodes:,} nodes, {g.edges:,} edges"
+            g = build_graph(engine, settings, carry=mode == "incremental")
+            kept = f" ({g.carried:,} carried over)" if g.carried else ""
+            return f"{g.nodes:,} nodes, {g.edges:,} edges{kept}"
         if stage == "detect":
             from diversion.detect import detect_counts
 
@@ -220,10 +221,11 @@ def _compare(incremental: Path, rebuilt: Path) -> str:
     same_id = con.execute(f"SELECT count(*) FROM {groups('i')} a JOIN {groups('f')} b USING (ms) "
                           "WHERE a.entity_id = b.entity_id").fetchone()[0]
     findings = con.execute("SELECT (SELECT count(*) FROM i.findings), (SELECT count(*) FROM f.findings)").fetchone()
+    edges = con.execute("SELECT (SELECT count(*) FROM i.edges), (SELECT count(*) FROM f.edges)").fetchone()
     top = [con.execute(f"SELECT list(name ORDER BY rank) FROM (SELECT * FROM {db}.leads ORDER BY rank LIMIT 20)"
                        ).fetchone()[0] for db in ("i", "f")]
     return (f"entities {entities[0]:,} vs {entities[1]:,} rebuilt; {moved:,} groups differ; {same_id:,} with the "
-            f"same id; findings {findings[0]:,} vs {findings[1]:,}; top-20 leads "
+            f"same id; edges {edges[0]:,} vs {edges[1]:,}; findings {findings[0]:,} vs {findings[1]:,}; top-20 leads "
             + ("identical" if top[0] == top[1] else f"differ: {top[0][:5]} vs {top[1][:5]}"))
 
 

@@ -51,8 +51,9 @@ def run_pipeline(
     With ``report_dir``, also write the HTML investigation report there.
     ``on_stage`` is called with each stage's name before it starts (progress).
     The run is recorded in the run log as ``command`` (``diversion changes``).
-    ``incremental``: resolve scores only new mentions (``resolve.incremental``), and detectors keep the
-    findings of entities whose rows did not change (``detect.carry``).
+    ``incremental``: resolve scores only new mentions (``resolve.incremental``), the network keeps the trade
+    and brand edges whose shipments did not change (``graph.carry``), and detectors keep the findings of
+    entities whose rows did not change (``detect.carry``).
     """
     from diversion.runs import recorded_run
 
@@ -92,8 +93,9 @@ def _run_stages(
                 f"{r.decisions:,} analyst decisions honoured")
 
     def do_graph() -> str:
-        g = build_graph(engine, settings)
-        return f"{g.nodes:,} nodes, {g.edges:,} edges"
+        g = build_graph(engine, settings, carry=incremental)
+        kept = f" ({g.carried:,} carried over unchanged)" if g.carried else ""
+        return f"{g.nodes:,} nodes, {g.edges:,} edges{kept}"
 
     def do_detect() -> str:
         carried: dict[str, int] = {}

@@ -27,8 +27,9 @@ VOLATILE = {
 #: Tables compared through what they decide, not row by row (see ``clusters``).
 NOT_ROW_BY_ROW = {"resolve_pairs"}
 #: Tables only one engine fills: the digests of the rows DuckDB's findings were made from (Spark, whose deletes
-#: rewrite a table, never carries findings over: ``detect.carry``).
-ONE_ENGINE_ONLY = {"finding_digests"}
+#: rewrite a table, never carries findings over: ``detect.carry``), and what DuckDB's network was built from
+#: (``graph.carry``).
+ONE_ENGINE_ONLY = {"finding_digests", "graph_basis"}
 #: Every contract table compared row by row.
 ROW_BY_ROW = [t for t in [*TABLES, *STAGE_TABLES] if t not in NOT_ROW_BY_ROW | ONE_ENGINE_ONLY]
 

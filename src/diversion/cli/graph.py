@@ -27,15 +27,25 @@ if TYPE_CHECKING:  # the graph stage (and FtM) loads when a graph command runs, 
 
 @app.command()
 @warehouse_command
-def graph(settings: Settings) -> None:
-    """Build the network (nodes and edges tables) from the resolved warehouse."""
+def graph(
+    settings: Settings,
+    full: Annotated[bool, typer.Option("--full", help="Make every edge again (default: trade and brand edges "
+                                       "whose shipments did not change since the last build are kept).")] = False,
+) -> None:
+    """Build the network (nodes and edges tables) from the resolved warehouse.
+
+    Trade and brand edges are aggregated again only for the shipments of new sources and the entities
+    resolve regrouped since the last build; `--full` makes every edge again. The tables are the same.
+    """
     from diversion.graph import build_graph
     from diversion.read.stages import require_stage
 
     with warehouse(settings) as engine:
         require_stage(engine, "graph")
-        summary = build_graph(engine, settings)
-    table = Table("edge kind", "edges", title=f"Network: {summary.nodes:,} nodes, {summary.edges:,} edges")
+        summary = build_graph(engine, settings, carry=not full)
+    kept = f"; {summary.carried:,} trade and brand edges carried over" if summary.carried else ""
+    table = Table("edge kind", "edges",
+                  title=f"Network: {summary.nodes:,} nodes, {summary.edges:,} edges{kept}")
     for kind, n in summary.edges_by_kind.items():
         table.add_row(kind, f"{n:,}")
     console.print(table)

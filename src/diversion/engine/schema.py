@@ -318,6 +318,14 @@ STAGE_TABLES: dict[str, str] = {
         share DOUBLE,
         evidence JSON                       -- shipment ids, registry link ids, source ids
     """,
+    # What the trade and brand edges were built from, so that an update rebuilds only the edges its new
+    # shipments and regrouped entities touch (``graph.carry``; DuckDB only, like ``finding_digests``).
+    "graph_basis": """
+        token VARCHAR NOT NULL,             -- the code the network was built with
+        kind VARCHAR NOT NULL,              -- build (one row) | source (a shipments source_id) | entity
+        key VARCHAR NOT NULL,               -- '' | the source_id | the entity_id
+        digest BIGINT NOT NULL              -- the source's shipments, or the shipments an entity is party to
+    """,
     # --- detect and leads ----------------------------------------------------
     "findings": """
         finding_id VARCHAR PRIMARY KEY,

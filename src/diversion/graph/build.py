@@ -16,7 +16,8 @@ sanctions entries) so every hop of a path can be checked:
 - ``country``: entity → ``country:<cc>``;
 - ``commissioning``: a third-country party → the front that shipped on its order (``graph.commissioning``).
 
-The stage rebuilds both tables on each run (idempotent).
+The stage rebuilds both tables on each run (idempotent); after an update it may keep the trade and brand
+edges whose shipments did not change (``graph.carry``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import pyarrow as pa
 from diversion.config import Settings
 from diversion.engine import Engine
 from diversion.flows.currency import build_fx
+from diversion.graph.carry import BRAND_SCOPE, TRADE_SCOPE, delete_touched, drop_touched, record_basis, touched
+from diversion.graph.carry import token as carry_token
 from diversion.graph.commissioning import commissioning_edges
 from diversion.graph.keys import VALUE_USD, brand_key_sql, prepare_keys, rewrite_table
 from diversion.read.stages import record_stage
@@ -44,6 +47,7 @@ class GraphSummary:
     nodes: int
     edges: int
     edges_by_kind: dict[str, int]
+    carried: int = 0  # trade and brand edges kept from the last build (``graph.carry``)
 
 
 def brand_key(column: str) -> str:
@@ -92,8 +96,11 @@ def nodes_sql(threshold: float) -> str:
     """
 
 
-def edges_sql(threshold: float) -> str:
-    """SELECT producing every edge row, each with its evidence as JSON."""
+def trade_edges_sql(scope: str = "") -> str:
+    """SELECT producing the ``trade`` edges: shipments aggregated per exporter → importer entity.
+
+    ``scope``: a JOIN on ``shipment_entities se`` keeping only some pairs' shipments (``graph.carry``).
+    """
     value = VALUE_USD
     return f"""
         SELECT 'trade:' || md5(src || '>' || tgt), src, tgt, 'trade', v, n, d1, d2, NULL,
@@ -106,11 +113,36 @@ def edges_sql(threshold: float) -> str:
                    -- 17 s at 10M rows, most groups a single shipment); the same lists
                    list_sort(list_distinct(list(s.hs_code)))[1:20] AS hs,
                    list_sort(list_distinct(list(s.brand) FILTER (WHERE s.brand IS NOT NULL)))[1:20] AS brands
-            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
+            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {scope}
             WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL
               AND se.exporter_entity_id <> se.importer_entity_id
             GROUP BY 1, 2)
-        UNION ALL
+    """
+
+
+def brand_edges_sql(scope: str = "") -> str:
+    """SELECT producing the ``brand`` edges: shipments aggregated per brand → exporter entity.
+
+    ``scope``: a JOIN on ``shipment_entities se`` keeping only some exporters' shipments (``graph.carry``).
+    """
+    value = VALUE_USD
+    return f"""
+        SELECT 'brand:' || md5(src || '>' || tgt), src, tgt, 'brand', v, n, d1, d2, NULL,
+               to_json({{'shipment_ids': ids, 'shipments': n}})
+        FROM (
+            SELECT {brand_key('s.brand')} AS src, se.exporter_entity_id AS tgt, sum({value}) AS v,
+                   count(*) AS n, min(s.date) AS d1, max(s.date) AS d2,
+                   min_by(s.record_id, {{'d': s.date, 'id': s.record_id}}, 25) AS ids
+            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {scope}
+            WHERE s.brand IS NOT NULL AND trim(s.brand) <> '' AND se.exporter_entity_id IS NOT NULL
+            GROUP BY 1, 2)
+    """
+
+
+def other_edges_sql(threshold: float) -> str:
+    """SELECT producing every edge row but the ``trade`` and ``brand`` ones (registry links, sanctions,
+    websites, distributors, countries): small, rebuilt in full on every run."""
+    return f"""
         SELECT kind || ':' || md5(src || '>' || tgt), src, tgt, kind, NULL, count(*), min(start_date),
                -- a link still open (no end date) keeps the edge open
                CASE WHEN bool_or(end_date IS NULL) THEN NULL ELSE max(end_date) END, max(share),
@@ -148,21 +180,16 @@ def edges_sql(threshold: float) -> str:
         FROM (SELECT {brand_key('dm.brand')} AS src, dm.* FROM _distributor_map dm WHERE dm.entity_id IS NOT NULL)
         GROUP BY src, entity_id
         UNION ALL
-        SELECT 'brand:' || md5(src || '>' || tgt), src, tgt, 'brand', v, n, d1, d2, NULL,
-               to_json({{'shipment_ids': ids, 'shipments': n}})
-        FROM (
-            SELECT {brand_key('s.brand')} AS src, se.exporter_entity_id AS tgt, sum({value}) AS v,
-                   count(*) AS n, min(s.date) AS d1, max(s.date) AS d2,
-                   min_by(s.record_id, {{'d': s.date, 'id': s.record_id}}, 25) AS ids
-            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
-            WHERE s.brand IS NOT NULL AND trim(s.brand) <> '' AND se.exporter_entity_id IS NOT NULL
-            GROUP BY 1, 2)
-        UNION ALL
         SELECT 'country:' || md5(e.entity_id || '>' || c.cc), e.entity_id, 'country:' || c.cc, 'country',
                NULL, NULL, NULL, NULL, NULL, NULL
         FROM (SELECT DISTINCT entity_id, cc FROM (SELECT entity_id, unnest(countries) AS cc FROM entities)) e
         JOIN _countries c ON c.cc = e.cc
     """
+
+
+def edges_sql(threshold: float) -> str:
+    """SELECT producing every edge row, each with its evidence as JSON (``commissioning`` edges apart)."""
+    return f"{trade_edges_sql()} UNION ALL {brand_edges_sql()} UNION ALL {other_edges_sql(threshold)}"
 
 
 def _register_countries(engine: Engine) -> None:
@@ -176,8 +203,12 @@ def _register_countries(engine: Engine) -> None:
     engine.insert_arrow("_countries", data)
 
 
-def build_graph(engine: Engine, settings: Settings) -> GraphSummary:
+def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> GraphSummary:
     """Rebuild ``nodes`` and ``edges`` from the resolved warehouse.
+
+    ``carry``: keep the trade and brand edges whose shipments did not change since the last build, and
+    make only the others again (``graph.carry``; what ``diversion run`` does after an update). The
+    tables are the same either way.
 
     >>> summary = build_graph(engine, load_settings())  # doctest: +SKIP
     >>> summary.edges_by_kind["trade"]  # doctest: +SKIP
@@ -188,13 +219,29 @@ def build_graph(engine: Engine, settings: Settings) -> GraphSummary:
     build_fx(engine, settings.report_currency)
     threshold = settings.resolve.screen_threshold
     commissioning = commissioning_edges(engine, settings.report_currency)
-    with engine.transaction():
-        nodes = rewrite_table(engine, "nodes", nodes_sql(threshold))
-        edges = rewrite_table(engine, "edges", edges_sql(threshold))
-        if commissioning.num_rows:
-            engine.insert_arrow("edges", commissioning)
-            edges += commissioning.num_rows
+    tag = carry_token()
+    try:
+        with engine.transaction():
+            nodes = rewrite_table(engine, "nodes", nodes_sql(threshold))
+            found = touched(engine, tag) if carry else None
+            if found is None:
+                rewrite_table(engine, "edges", edges_sql(threshold))
+                kept = 0
+            else:
+                delete_touched(engine)
+                kept = engine.count("edges")
+                engine.execute(f"INSERT INTO edges {trade_edges_sql(TRADE_SCOPE)}")
+                engine.execute(f"INSERT INTO edges {brand_edges_sql(BRAND_SCOPE)}")
+                engine.execute(f"INSERT INTO edges {other_edges_sql(threshold)}")
+            if commissioning.num_rows:
+                engine.insert_arrow("edges", commissioning)
+            record_basis(engine, tag)
+    finally:
+        drop_touched(engine)
     by_kind = dict(engine.fetch_all("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind"))
-    summary = GraphSummary(nodes=nodes, edges=edges, edges_by_kind={str(k): int(v) for k, v in by_kind.items()})
-    record_stage(engine, "graph", f"{nodes} nodes, {edges} edges")
+    edges = sum(int(v) for v in by_kind.values())
+    summary = GraphSummary(nodes=nodes, edges=edges, edges_by_kind={str(k): int(v) for k, v in by_kind.items()},
+                           carried=kept)
+    kept_note = f" ({kept} carried over)" if kept else ""
+    record_stage(engine, "graph", f"{nodes} nodes, {edges} edges{kept_note}")
     return summary
