@@ -68,21 +68,45 @@ def _shipment_parties(engine: Engine) -> list[pa.Table]:
         )
         if rows.num_rows == 0:
             continue
-        idents = rows.column("ident").to_pylist()
-        countries = rows.column("country").to_pylist()
-        cleaned = [
-            (clean_identifier("inn" if _looks_like_inn(i, c) else "id", i) if i else None)
-            for i, c in zip(idents, countries, strict=True)
-        ]
         n = rows.num_rows
+        # Built as Arrow, not row by row in Python: nearly every mention of the warehouse is one of these.
         out.append(_frame({
             "mention_id": rows.column("mention_id"), "source_table": pa.repeat("shipments", n),
             "source_key": rows.column("source_key"), "role": pa.repeat(role, n), "name": rows.column("name"),
             "address": rows.column("address"), "country": rows.column("country"),
-            "identifiers": [[i] if i else [] for i in cleaned], "aliases": pa.repeat(pa.scalar([], _LIST), n),
-            "countries": [[c] if c else [] for c in countries],
+            "identifiers": _singletons(_cleaned_identifiers(rows.column("ident"), rows.column("country"))),
+            "aliases": pa.repeat(pa.scalar([], _LIST), n),
+            "countries": _singletons(rows.column("country")),
         }, n))
     return out
+
+
+def _singletons(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Each value as a one-item list, an empty list where it is null or empty (``[v] if v else []``)."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    kept = pc.fill_null(pc.not_equal(values, ""), False)
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()),
+                                pc.cumulative_sum(pc.cast(kept, pa.int32())).cast(pa.int32())])
+    return pa.ListArray.from_arrays(offsets, values.filter(kept).cast(pa.string()))
+
+
+def _cleaned_identifiers(idents: pa.ChunkedArray, countries: pa.ChunkedArray) -> pa.Array:
+    """A shipment party's identifier as ``clean_identifier`` gives it (an INN where it looks like one),
+    worked out once per distinct identifier and kind; null where there is none."""
+    if idents.null_count == len(idents):  # exporters: no identifier column
+        return pa.nulls(len(idents), pa.string())
+    cleaned: dict[tuple[str, bool], str | None] = {}
+    out: list[str | None] = []
+    for i, c in zip(idents.to_pylist(), countries.to_pylist(), strict=True):
+        if not i:
+            out.append(None)
+            continue
+        key = (i, c in (None, "", "RU"))
+        found = cleaned.get(key, "")
+        if found == "":
+            found = cleaned[key] = clean_identifier("inn" if _looks_like_inn(i, c) else "id", i)
+        out.append(found)
+    return pa.array(out, pa.string())
 
 
 def _looks_like_inn(value: str | None, country: str | None) -> bool:
@@ -202,31 +226,34 @@ def known_name_forms(engine: Engine) -> pa.Table:
 def _first_of_each_id(frame: pa.Table) -> pa.Table:
     """``frame`` sorted by mention id, one row per id: the first source's (the sort is stable)."""
     frame = frame.take(pc.sort_indices(frame.column("mention_id")))
-    ids = frame.column("mention_id").to_pylist()
-    first = [i == 0 or ids[i] != ids[i - 1] for i in range(len(ids))]
-    return frame if all(first) else frame.filter(pa.array(first))
+    ids = frame.column("mention_id").combine_chunks()
+    if len(ids) < 2:
+        return frame
+    first = pa.concat_arrays([pa.array([True]), pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))])
+    return frame if pc.all(first).as_py() else frame.filter(first)
 
 
 def _with_name_forms(frame: pa.Table, max_name_length: int, known: pa.Table | None = None) -> pa.Table:
     """``frame`` with ``name_norm`` and ``unresolved_reason`` filled in, once per distinct name (the ``known``
     mentions' from there)."""
-    norms: list[str | None] = []
-    reasons: list[str | None] = []
     at = pa.nulls(frame.num_rows, pa.int32()) if known is None else pc.index_in(
         frame.column("mention_id"), value_set=known.column("mention_id"))
-    stored: list[tuple[str | None, str | None]] = [] if known is None else list(zip(
-        known.column("name_norm").to_pylist(), known.column("unresolved_reason").to_pylist(), strict=True))
-    names, schemas, where = (frame.column("name").to_pylist(), frame.column("schema").to_pylist(), at.to_pylist())
+    # The known mentions' forms taken as Arrow; only the others are read into Python.
+    unknown = pc.is_null(at)
+    rows = frame.filter(unknown) if known is not None else frame
+    keys = list(zip(rows.column("name").to_pylist(), rows.column("schema").to_pylist(), strict=True))
     # Each distinct name not known is normalised once, on both cores when there are many (``normalising``).
-    todo = list(dict.fromkeys((n, s) for n, s, i in zip(names, schemas, where, strict=True) if i is None))
+    todo = list(dict.fromkeys(keys))
     forms_of = {key: (forms.core or None, forms.reason)
                 for key, forms in zip(todo, normalised_forms(todo, max_name_length), strict=True)}
-    for name, schema, i in zip(names, schemas, where, strict=True):
-        found = stored[i] if i is not None else forms_of[(name, schema)]
-        norms.append(found[0])
-        reasons.append(found[1])
-    for column, values in (("name_norm", norms), ("unresolved_reason", reasons)):
-        frame = frame.set_column(frame.schema.get_field_index(column), column, pa.array(values, pa.string()))
+    found = [forms_of[key] for key in keys]
+    for column, new in (("name_norm", [f[0] for f in found]), ("unresolved_reason", [f[1] for f in found])):
+        values = pa.array(new, pa.string())
+        if known is not None:
+            values = pc.replace_with_mask(pc.take(known.column(column), at).combine_chunks().cast(pa.string()),
+                                          unknown.combine_chunks() if isinstance(unknown, pa.ChunkedArray)
+                                          else unknown, values)
+        frame = frame.set_column(frame.schema.get_field_index(column), column, values)
     return frame
 
 
