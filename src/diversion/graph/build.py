@@ -223,8 +223,7 @@ def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> Grap
     try:
         with engine.transaction():
             nodes = rewrite_table(engine, "nodes", nodes_sql(threshold))
-            found = touched(engine, tag) if carry else None
-            if found is None:
+            if not (carry and touched(engine, tag)):
                 rewrite_table(engine, "edges", edges_sql(threshold))
                 kept = 0
             else:

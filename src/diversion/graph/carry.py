@@ -23,7 +23,6 @@ built in full.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -72,33 +71,23 @@ def token() -> str:
     return _code_digest()
 
 
-@dataclass(frozen=True)
-class Touched:
-    """What a carrying build makes again: counts of the temporary tables ``touched`` fills."""
-
-    new_shipments: int
-    moved_entities: int
-    trade_pairs: int
-    brand_exporters: int
-
-
-def touched(engine: Engine, tag: str) -> Touched | None:
-    """Find what changed since the last build recorded under ``tag``; ``None``: build every edge.
+def touched(engine: Engine, tag: str) -> bool:
+    """Find what changed since the last build recorded under ``tag``; false: build every edge.
 
     Fills temporary tables: ``_graph_moved`` (entities whose old shipments changed),
     ``_graph_trade_pairs`` (``src``, ``tgt``, ``edge_id``) and ``_graph_brand_exporters`` (``ex``): the
     edges to make again.
     """
     if not engine.cheap_row_deletes or not engine.table_exists(TABLE) or not engine.table_exists("edges"):
-        return None
+        return False
     if not engine.scalar(f"SELECT count(*) FROM {TABLE} WHERE kind = 'build' AND token = ?", [tag]):
-        return None
+        return False
     engine.execute(f"CREATE OR REPLACE TEMP TABLE _graph_sources AS {_SOURCE_DIGESTS}")
     changed = engine.scalar(f"""
         SELECT count(*) FROM {TABLE} b LEFT JOIN _graph_sources n ON n.source_id = b.key
         WHERE b.kind = 'source' AND n.digest IS DISTINCT FROM b.digest""")
     if changed:  # an old source changed or is gone: its shipments' old pairs are not known
-        return None
+        return False
     engine.execute(f"""
         CREATE OR REPLACE TEMP TABLE _graph_new AS
         SELECT record_id, brand FROM shipments
@@ -130,10 +119,8 @@ def touched(engine: Engine, tag: str) -> Touched | None:
     engine.execute("""
         CREATE OR REPLACE TEMP TABLE _graph_brand_exporters AS
         SELECT DISTINCT ex FROM _graph_touched WHERE ex IS NOT NULL AND brand IS NOT NULL AND trim(brand) <> ''""")
-    found = Touched(*(int(engine.scalar(f"SELECT count(*) FROM {t}")) for t in (
-        "_graph_new", "_graph_moved", "_graph_trade_pairs", "_graph_brand_exporters")))
     engine.execute("DROP TABLE IF EXISTS _graph_touched")
-    return found
+    return True
 
 
 def drop_touched(engine: Engine) -> None:
