@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from diversion import __version__
+from diversion.code_digest import code_digest
 from diversion.config import Settings
 from diversion.engine import Engine
 
@@ -41,12 +41,7 @@ _ROUNDED_TYPES = ("DOUBLE", "FLOAT")
 def _code_digest() -> str:
     """A digest of the code findings are made with: the package version and the detectors' sources."""
     here = Path(__file__).parent
-    sources = [*sorted(here.glob("*.py")), here.parent / "read" / "money.py"]
-    digest = hashlib.sha1(__version__.encode())
-    for path in sources:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return code_digest([*sorted(here.glob("*.py")), here.parent / "read" / "money.py"])
 
 
 def token(settings: Settings) -> str:

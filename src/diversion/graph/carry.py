@@ -22,11 +22,10 @@ built in full.
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from pathlib import Path
 
-from diversion import __version__
+from diversion.code_digest import code_digest
 from diversion.engine import Engine
 
 #: What each build was made from (``engine.schema``).
@@ -59,11 +58,7 @@ def _code_digest() -> str:
     """A digest of the code edges are built with: the package version, the graph's and the names' sources
     (brand keys are normalised names)."""
     here = Path(__file__).parent
-    digest = hashlib.sha1(__version__.encode())
-    for path in [*sorted(here.glob("*.py")), *sorted((here.parent / "names").glob("*.py"))]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:20]
+    return code_digest([*sorted(here.glob("*.py")), *sorted((here.parent / "names").glob("*.py"))])[:20]
 
 
 def token() -> str:
