@@ -8,6 +8,8 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine, Engine
@@ -16,6 +18,7 @@ from diversion.graph.carry import TABLE
 from diversion.resolve import resolve
 from diversion.resolve.decisions import record_decision
 from diversion.resolve.synthetic import synthetic_shipments
+from tests.detect.minicase import build_minicase
 
 S = Settings()
 
@@ -144,3 +147,31 @@ def test_an_update_resolved_incrementally_carries_and_matches_a_full_build() -> 
     assert 0 < summary.carried < _carried_kinds(engine)
     assert carried == _full(engine)
     assert engine.scalar("SELECT count(*) FROM shipments WHERE date > ?", [date(1900, 1, 1)]) == table.num_rows
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_random_updates_carried_over_give_what_a_full_build_gives(data: st.DataObject) -> None:
+    """Two rounds of random changes on the mini case: new sources' shipments between any two entities (of
+    any brand), and old shipments moved to other entities (resolve regrouping them), each round built
+    carrying over; the network is then the one a full build writes."""
+    engine = DuckDBEngine(":memory:")
+    build_minicase(engine)
+    build_graph(engine, S)
+    entities = [r[0] for r in engine.fetch_all("SELECT entity_id FROM entities ORDER BY entity_id")]
+    old = [r[0] for r in engine.fetch_all("SELECT record_id FROM shipments ORDER BY record_id")]
+    for round_ in range(2):
+        for k in range(data.draw(st.integers(0, 5), label="new shipments")):
+            record = f"s-round{round_}-{k}"
+            _ship(engine, record, data.draw(st.sampled_from(old)), f"source-{round_}",
+                  brand=data.draw(st.sampled_from(["Hokuto", "Okuma", "TSUGAMI CORP.", " "])))
+            engine.execute("UPDATE shipment_entities SET exporter_entity_id = ?, importer_entity_id = ? "
+                           "WHERE record_id = ?", [data.draw(st.sampled_from(entities)),
+                                                   data.draw(st.sampled_from(entities)), record])
+        for _ in range(data.draw(st.integers(0, 3), label="moved shipments")):
+            role = data.draw(st.sampled_from(["exporter", "importer"]))
+            engine.execute(f"UPDATE shipment_entities SET {role}_entity_id = ? WHERE record_id = ?",
+                           [data.draw(st.sampled_from([*entities, "e-new-group"])), data.draw(st.sampled_from(old))])
+        build_graph(engine, S, carry=True)  # the second round carries from what the first one recorded
+    carried = _network(engine)
+    assert carried == _full(engine)
