@@ -95,3 +95,41 @@ def test_the_warehouse_memory_is_bounded(tmp_path: Path) -> None:
     engine = open_engine(tmp_path / "w.duckdb", memory_limit="1GB")
     assert engine.scalar("SELECT current_setting('memory_limit')") == "953.6 MiB"
     engine.close()
+
+
+
+def _mentions(rows: list[tuple]) -> pa.Table:
+    """``entity_mentions`` rows ``(mention_id, entity_id, match_probability)``."""
+    return pa.table({"mention_id": [r[0] for r in rows], "entity_id": [r[1] for r in rows],
+                     "match_probability": pa.array([r[2] for r in rows], pa.float64())})
+
+
+def test_sync_writes_only_the_changed_rows_and_leaves_what_a_replace_would(engine):
+    old = [("m1", "e1", None), ("m2", "e1", 0.9), ("m3", "e3", 0.5), ("m4", "e4", None)]
+    engine.insert_arrow("entity_mentions", _mentions(old))
+    engine.execute("CREATE TEMP TABLE before AS SELECT rowid AS r, mention_id FROM entity_mentions")
+    # m1 unchanged (its NULL too), m2 moves, m3's probability changes, m4 goes, m5 comes
+    new = [("m1", "e1", None), ("m2", "e2", 0.9), ("m3", "e3", 0.6), ("m5", "e5", 1.0)]
+    assert engine.sync_arrow("entity_mentions", _mentions(new), "mention_id") == 3
+    assert engine.fetch_all("SELECT * FROM entity_mentions ORDER BY 1") == new
+    # the unchanged row stayed where it was; every other one was written again
+    assert engine.fetch_all("SELECT b.mention_id FROM before b JOIN entity_mentions t ON t.rowid = b.r "
+                            "AND t.mention_id = b.mention_id") == [("m1",)]
+
+
+def test_sync_compares_lists_whole_and_replaces_a_table_of_other_columns(engine):
+    def entities(names: list[list[str] | None], schema: bool = True) -> pa.Table:
+        table = pa.table({"entity_id": ["e1", "e2"], "canonical_name": ["A", "C"],
+                          "names": pa.array(names, pa.list_(pa.string())), "countries": [["RU"], None],
+                          "identifiers": [None, None], "schema": ["Company", None],
+                          "mention_count": pa.array([2, 1], pa.int32())})
+        return table if schema else table.drop_columns(["schema"])
+
+    assert engine.sync_arrow("entities", entities([["A", "B"], None]), "entity_id") == 2  # empty: replaced
+    assert engine.sync_arrow("entities", entities([["A", "B"], None]), "entity_id") == 0
+    assert engine.sync_arrow("entities", entities([["A", "C"], None]), "entity_id") == 1  # one list changed
+    assert engine.fetch_all("SELECT entity_id, names, countries FROM entities ORDER BY 1") == [
+        ("e1", ["A", "C"], ["RU"]), ("e2", None, None)]
+    # data without one of the table's columns: the table is replaced (the column left empty), not merged
+    assert engine.sync_arrow("entities", entities([["A", "C"], None], schema=False), "entity_id") == 2
+    assert engine.fetch_all("SELECT entity_id, schema FROM entities ORDER BY 1") == [("e1", None), ("e2", None)]

@@ -154,6 +154,16 @@ class Engine(ABC):
             self.reset_table(table)
             return self.insert_arrow(table, data)
 
+    def sync_arrow(self, table: str, data: pa.Table, key: str) -> int:
+        """Make contract table ``table`` hold exactly ``data``'s rows; returns the rows written.
+
+        ``key``: a column no two rows of ``data`` share. Where rows are cheap to delete
+        (``cheap_row_deletes``) and the table has ``data``'s columns, only the rows that
+        changed are deleted and written (an update rewrites a few percent of a resolve's
+        tables); otherwise the table is replaced (``replace_arrow``). The rows are the same.
+        """
+        return self.replace_arrow(table, data)
+
     def fetch_batches(self, sql: str, params: Sequence[Any] | None = None,
                       rows: int = 50_000) -> Iterator[pa.RecordBatch]:
         """Run a query and yield its result in Arrow batches of at most ``rows`` rows.

@@ -150,6 +150,25 @@ class DuckDBEngine(Engine):
             self.con.unregister("_diversion_insert")
         return int(data.num_rows)
 
+    def sync_arrow(self, table: str, data: pa.Table, key: str) -> int:
+        held = [d[0] for d in self._run(f"SELECT * FROM {table} LIMIT 0", None).description or []]
+        if sorted(held) != sorted(data.column_names) or not self.count(table):
+            return self.replace_arrow(table, data)
+        cols = ", ".join(f'"{c}"' for c in data.column_names)
+        # A row is unchanged when every column is the same (NULL as NULL): rows that changed or went are
+        # deleted by key, and the rows the table does not hold as they are are written.
+        same = " AND ".join(f't."{c}" IS NOT DISTINCT FROM n."{c}"' for c in data.column_names)
+        self.con.register("_diversion_sync", data)
+        try:
+            with self.transaction():
+                self._run(f"DELETE FROM {table} WHERE {key} IN (SELECT t.{key} FROM {table} t "
+                          f"ANTI JOIN _diversion_sync n ON {same})", None)
+                written = self._run(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _diversion_sync n "
+                                    f"ANTI JOIN {table} t ON t.{key} = n.{key}", None).fetchone()
+        finally:
+            self.con.unregister("_diversion_sync")
+        return int(written[0]) if written else 0
+
     def insert_new(self, table: str, data: pa.Table | Staged, key: str) -> int:
         if data.num_rows == 0:
             return 0

@@ -140,17 +140,45 @@ def entity_mentions_table(mention_ids: list[str], assignments: dict[str, Assignm
     })
 
 
+def _party_mention_sql(role: str) -> str:
+    """The mention id of a shipment ``s``'s party of ``role`` (``mentions.mention_id_sql``)."""
+    return mention_id_sql("shipments", role, *[f"s.{c}" if c != "NULL" else c for c in PARTY_COLUMNS[role]])
+
+
 def shipment_entities_sql() -> str:
     """SQL selecting ``shipment_entities`` rows from ``shipments`` and ``entity_mentions``.
 
     Not sorted: sorting by record id held every row at once, the resolve write's memory peak at 10M
     shipment rows (0.26 of the insert's 0.77 GiB at 3M); readers join on the record id, none reads the order.
     """
-    joins = []
-    for role, alias in (("exporter", "ex"), ("importer", "im")):
-        mid = mention_id_sql("shipments", role, *[f"s.{c}" if c != "NULL" else c for c in PARTY_COLUMNS[role]])
-        joins.append(f"LEFT JOIN entity_mentions {alias} ON {alias}.mention_id = {mid}")
+    joins = [f"LEFT JOIN entity_mentions {alias} ON {alias}.mention_id = {_party_mention_sql(role)}"
+             for role, alias in (("exporter", "ex"), ("importer", "im"))]
     return (
         "SELECT s.record_id, ex.entity_id AS exporter_entity_id, im.entity_id AS importer_entity_id "
         "FROM shipments s " + " ".join(joins)
     )
+
+
+def shipment_entities_update_sql(moved: str) -> list[str]:
+    """Statements bringing ``shipment_entities`` up to date after an update's ``entity_mentions``.
+
+    ``moved``: a table of the ``mention_id`` s whose entity changed, came or went. A shipment's row is
+    made again when it has none (a new shipment) or a party among them; a row whose shipment is gone
+    goes. The rest stay: a record's parties never change under its id (ingest adds new record ids only,
+    ``Engine.insert_new``), so their mentions, and those mentions' entities, are the ones of the row.
+    Uses the temporary table ``_resolve_redo`` (each shipment's party mentions worked out once).
+    """
+    parties = ", ".join(f"{_party_mention_sql(role)} AS {role}" for role in ("exporter", "importer"))
+    return [
+        "CREATE OR REPLACE TEMP TABLE _resolve_redo AS SELECT record_id, exporter, importer FROM "
+        f"(SELECT s.record_id, se.record_id IS NULL AS fresh, {parties} FROM shipments s "
+        "LEFT JOIN shipment_entities se ON se.record_id = s.record_id) "
+        f"WHERE fresh OR exporter IN (SELECT mention_id FROM {moved}) OR importer IN (SELECT mention_id FROM {moved})",
+        "DELETE FROM shipment_entities WHERE record_id IN (SELECT record_id FROM _resolve_redo) "
+        "OR record_id IN (SELECT se.record_id FROM shipment_entities se "
+        "ANTI JOIN shipments s ON s.record_id = se.record_id)",
+        "INSERT INTO shipment_entities SELECT r.record_id, ex.entity_id, im.entity_id FROM _resolve_redo r "
+        "LEFT JOIN entity_mentions ex ON ex.mention_id = r.exporter "
+        "LEFT JOIN entity_mentions im ON im.mention_id = r.importer",
+        "DROP TABLE _resolve_redo",
+    ]

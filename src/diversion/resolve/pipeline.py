@@ -18,7 +18,13 @@ from diversion.engine.linkage import hand_back_freed_memory
 from diversion.names.normalise import nothing_new, remembered_forms
 from diversion.resolve.clustering import Assignment, cluster, cluster_identifiers
 from diversion.resolve.decisions import current_decisions
-from diversion.resolve.entities import entities_frame, entity_mentions_table, names_to_pick, shipment_entities_sql
+from diversion.resolve.entities import (
+    entities_frame,
+    entity_mentions_table,
+    names_to_pick,
+    shipment_entities_sql,
+    shipment_entities_update_sql,
+)
 from diversion.resolve.incremental import (
     answers_table,
     lists_fingerprint,
@@ -136,20 +142,47 @@ class _Outcome:
     report: ResolveReport
 
 
+#: Tables an update writes row by row (``Engine.sync_arrow``: only the rows that changed), with their keys.
+#: The others are small, or mostly changed (an entity's row changes with any of its mentions').
+SYNCED = {"mentions": "mention_id", "entity_mentions": "mention_id"}
+
+
 def _write(engine: Engine, outcome: _Outcome) -> None:
-    """Replace the resolve tables with ``outcome``'s, and ``shipment_entities`` from them, in one transaction."""
+    """Replace the resolve tables with ``outcome``'s, and ``shipment_entities`` from them, in one transaction.
+
+    An update (``outcome.model`` is ``None``) on an engine with cheap row deletes writes only what changed
+    of ``SYNCED``'s tables and of ``shipment_entities``; the tables are the same.
+    """
+    update = outcome.model is None and engine.cheap_row_deletes
     with engine.transaction():
+        if update:  # the mentions whose entity changes: their shipments' rows are made again
+            engine.execute("CREATE OR REPLACE TEMP TABLE _resolve_before AS "
+                           "SELECT mention_id, entity_id FROM entity_mentions")
         # Each table is released once written (the warehouse holds it now): at 10M shipment rows the write is
         # resolve's memory peak, the Arrow tables beside the warehouse's own copy of them.
         for name in list(outcome.tables):
-            engine.replace_arrow(name, outcome.tables.pop(name))
+            data = outcome.tables.pop(name)
+            if update and name in SYNCED:
+                engine.sync_arrow(name, data, SYNCED[name])
+            else:
+                engine.replace_arrow(name, data)
+            del data
             hand_back_freed_memory()
         if outcome.model is not None:
             engine.replace_arrow("resolve_model", outcome.model)
         else:
             engine.execute("UPDATE resolve_model SET model_json = ?", [outcome.model_json])
-        engine.reset_table("shipment_entities")  # straight from the warehouse's own tables, in its SQL
-        engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")
+        if update:
+            engine.execute("CREATE OR REPLACE TEMP TABLE _resolve_moved AS SELECT mention_id "
+                           "FROM entity_mentions n FULL JOIN _resolve_before o USING (mention_id) "
+                           "WHERE n.entity_id IS DISTINCT FROM o.entity_id")
+            engine.execute("DROP TABLE _resolve_before")
+            for statement in shipment_entities_update_sql("_resolve_moved"):
+                engine.execute(statement)
+            engine.execute("DROP TABLE _resolve_moved")
+        else:
+            engine.reset_table("shipment_entities")  # straight from the warehouse's own tables, in its SQL
+            engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")
 
 
 def _screening_index(engine: Engine, max_name_length: int, mentions: pa.Table) -> ScreeningIndex:
