@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -22,14 +23,33 @@ def _entities(engine: DuckDBEngine) -> list[tuple[Any, ...]]:
 
 
 def test_the_worker_picks_what_this_process_picks(minicase: DuckDBEngine, settings: Settings,
-                                                   worker_answers: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     resolve(minicase, settings)
     here = _entities(minicase)
-    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)  # every list goes to the worker
-    resolve(minicase, settings)
-    assert worker_answers and worker_answers[0]  # the worker answered
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)  # every list goes to the worker ...
+    monkeypatch.setattr(picking.Picking, "__call__", _after_the_worker(picking.Picking.__call__))
+    resolve(minicase, settings)  # ... which picks them all before they are asked for
     assert _entities(minicase) == here
     assert minicase.scalar("SELECT count(*) FROM entities WHERE len(names) > 1")  # there was picking to do
+
+
+def _after_the_worker(call: Any) -> Any:
+    """``Picking.__call__`` once the worker has answered for every list (it then picks none here)."""
+    def waited(self: picking.Picking) -> Any:
+        assert self.worker is not None
+        _wait(lambda: self.worker.ended)
+        assert self.worker.count == len(self.lists)
+        found = call(self)
+        assert self.here == 0
+        return found
+    return waited
+
+
+def _wait(done: Any, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "the worker did not answer"
+        time.sleep(0.05)
 
 
 def test_names_to_pick_are_the_lists_the_frame_picks(minicase: DuckDBEngine, settings: Settings,
@@ -57,24 +77,32 @@ LISTS = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZC
 def test_the_worker_answers_for_every_list(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = pick_names(LISTS)
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
-    monkeypatch.setattr(picking, "pick_names", lambda lists: pytest.fail("picked here, not in the worker"))
+    monkeypatch.setattr(picking, "PART", 1)  # one list per part
     with picking.picking(LISTS) as picked:
+        assert picked.worker is not None
+        _wait(lambda: picked.worker.ended)
+        assert [len(part) for part in picked.worker.parts] == [1] * len(LISTS)
         assert picked() == expected
+        assert picked.here == 0
 
 
 def test_a_worker_that_fails_leaves_the_picking_here(failing_worker: list[str], monkeypatch: pytest.MonkeyPatch,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
     with picking.picking(LISTS) as picked:
+        if picked.worker is not None:
+            _wait(lambda: picked.worker.ended)
         assert picked() == pick_names(LISTS)
+        assert picked.here == len(LISTS)
     assert failing_worker == ["diversion.resolve.picking"]
     assert any("diversion.resolve.picking" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
 
 
 def test_few_lists_are_picked_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "Worker", lambda *args: pytest.fail("a worker for two lists"))
+    monkeypatch.setattr(workers, "PartsWorker", lambda *args: pytest.fail("a worker for two lists"))
     with picking.picking(LISTS[:2]) as picked:
         assert picked() == pick_names(LISTS[:2])
+        assert picked.here == 2
 
 
 def test_kept_rows_stand_in_for_their_entities_in_id_order(minicase: DuckDBEngine, settings: Settings) -> None:
@@ -105,15 +133,46 @@ LISTS = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZC
          ("深圳易络科技有限公司", "ELE Technology"), ("Kometa JSC", "АО Комета"), ("A", "B")]
 
 
-@pytest.mark.parametrize("here", [0.0, 0.45, 0.5, 1.0])
-def test_the_picking_shared_with_this_process(here: float, worker_answers: list[Any],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+class _Worker:
+    """A worker that answered ``count`` lists (in parts of two) and ``ended``, or, not ended, answers one
+    more part each time this process looks how far it got."""
+
+    def __init__(self, lists: list[tuple[str, ...]], count: int, ended: bool) -> None:
+        self.lists, self.ended, self.stopped = lists, ended, False
+        self.parts: list[list[str | None]] = []
+        self.answered = 0
+        self._answer(count)
+
+    def _answer(self, count: int) -> None:
+        while self.answered < min(count, len(self.lists)):
+            part = [pick_names([names])[names] for names in self.lists[self.answered:self.answered + 2]]
+            self.parts.append(part)
+            self.answered += len(part)
+
+    @property
+    def count(self) -> int:
+        if not self.ended:
+            self._answer(self.answered + 2)
+        return self.answered
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.mark.parametrize(("count", "ended", "here"), [(0, True, 5), (2, True, 3), (4, True, 1), (5, True, 0),
+                                                      (0, False, 1), (1, False, 0)])
+def test_this_process_picks_from_the_last_list_back_to_the_worker(count: int, ended: bool, here: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     expected = pick_names(LISTS)
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
+    monkeypatch.setattr(picking, "PART", 1)
+    fake: list[_Worker] = []
+    monkeypatch.setattr(workers, "start_parts",
+                        lambda module, payload, valid: fake.append(_Worker(payload[0], count, ended)) or fake[-1])
     asked: list[tuple[str, ...]] = []
-    monkeypatch.setattr(picking, "pick_names", lambda lists: asked.extend(lists) or pick_names(lists))
-    with picking.picking(LISTS, here) as picked:
+    monkeypatch.setattr(picking, "_picks", lambda lists: asked.extend(lists) or [expected[n] for n in lists])
+    with picking.picking(LISTS) as picked:
         assert picked() == expected
-    mine = round(len(LISTS) * here)
-    assert asked == LISTS[len(LISTS) - mine:]  # the last ones picked here ...
-    assert len(worker_answers) == (1 if mine < len(LISTS) else 0)  # ... the others in the worker
+        assert picked.here == here
+    assert asked == list(reversed(LISTS))[:here]  # the last ones, from the end back
+    assert fake[0].stopped

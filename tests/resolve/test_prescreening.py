@@ -101,13 +101,14 @@ def test_a_resolve_answering_ahead_writes_what_one_without_writes(minicase: Duck
         monkeypatch.setattr(prescreening, "AHEAD_SHARE", share)
         resolve(minicase, settings)
         assert _tables(minicase) == alone
-    # Each resolve: the screening ahead, then the picking.
-    assert len(worker_answers) == 4 and all(a is not None and a[0] for a in worker_answers)
+    # Each resolve: the screening ahead (the picking's worker answers part by part, ``test_picking``).
+    assert len(worker_answers) == 2 and all(a is not None and a[0] for a in worker_answers)
     started: list[str] = []
-    real_start = workers.start
-    monkeypatch.setattr(workers, "start", lambda module, *a: started.append(module) or real_start(module, *a))
+    for name in ("start", "start_parts"):
+        real = getattr(workers, name)
+        monkeypatch.setattr(workers, name, lambda module, *a, real=real: started.append(module) or real(module, *a))
     resolve(minicase, settings, incremental=True)  # an update asks nothing ahead
-    assert len(worker_answers) == 5
+    assert len(worker_answers) == 2
     assert started == ["diversion.resolve.picking"]
     assert _tables(minicase) == alone
 

@@ -1,17 +1,20 @@
-"""Canonical names picked in a worker process while resolve screens (``picking``).
+"""Canonical names picked on both cores: a worker process from the first list on, this one from the last back.
 
-rigour's ``pick_name`` costs about half a millisecond for an entity with
-non-Latin names and holds the GIL: 125 s at 3M shipment rows, run after
-screening, which takes longer still and needs no canonical name. On two cores
-the worker's time hides behind screening's.
+rigour's ``pick_name`` costs about a fifth of a millisecond per entity with several names and holds
+the GIL: 37 s at 3M shipment rows, needed only once screening is done. A worker (a
+``resolve.worker`` child) starts picking from the first list while this process screens, and hands
+its picks back part by part (``PartsWorker``). When resolve needs the names, this process picks
+from the last list backwards, looking after each part at how far the worker got, until the two
+meet; then the worker is stopped. So neither core waits for the other, however long screening took
+(a fixed share left one core idle whenever screening or the worker ran slower than planned).
 
-The worker is a ``resolve.worker`` child; one that cannot start or fails leaves
-the picking to this process; the names are the same either way.
+A worker that cannot start or fails leaves the lists it did not answer to this process; the names
+are the same whichever process picks them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +25,10 @@ from diversion.resolve import worker as workers
 #: Lists beyond which the picking goes to a worker (below, starting one costs more than it saves).
 PICK_IN_WORKER = 5_000
 
+#: Lists per part: the worker hands back its picks this many at a time, and this process picks as many
+#: between two looks at how far the worker got (a part takes about 0.1 s).
+PART = 500
+
 Picks = dict[tuple[str, ...], str | None]
 
 
@@ -30,45 +37,67 @@ def pick_names(lists: list[tuple[str, ...]]) -> Picks:
     return {names: pick_name(list(names)) for names in lists}
 
 
-def _worker(lists: list[tuple[str, ...]]) -> workers.Worker | None:
-    """A child picking the names of ``lists`` (``None``: none could start)."""
-    return workers.start("diversion.resolve.picking", lists,
-                         lambda answer: isinstance(answer, list) and len(answer) == len(lists))
-
-
-@contextmanager
-def picking(lists: list[tuple[str, ...]], here: float = 0.0) -> Iterator[Callable[[], Picks]]:
-    """Pick the canonical names of ``lists`` while the block runs; the block calls what it gets for them.
-
-    More than ``PICK_IN_WORKER`` lists go to a worker process; fewer, or a
-    worker that cannot start or fails, are picked in this one. ``here``: the
-    share of the lists this process picks itself (the last ones), when the
-    block calls for them, before it reads the worker's (a block with little
-    else to do: both cores pick).
-    """
-    mine = min(len(lists), round(len(lists) * here))
-    theirs = lists[: len(lists) - mine]
-    worker = _worker(theirs) if len(theirs) > PICK_IN_WORKER else None
-
-    def result() -> Picks:
-        if worker is None:
-            return pick_names(lists)
-        picked = pick_names(lists[len(theirs):]) if mine else {}
-        found = worker.result()
-        picked.update(zip(theirs, found, strict=True) if found is not None else pick_names(theirs).items())
-        return picked
-
-    try:
-        yield result
-    finally:
-        if worker is not None:
-            worker.stop()
-
-
-def _pick_all(lists: Any) -> list[str | None]:
-    """The worker's work: the picks of ``lists``, in order."""
+def _picks(lists: list[tuple[str, ...]]) -> list[str | None]:
     return [pick_name(list(names)) for names in lists]
 
 
+class Picking:
+    """The canonical names of some lists, picked by a worker and, when called, by this process too."""
+
+    def __init__(self, lists: list[tuple[str, ...]]) -> None:
+        self.lists = lists
+        self.worker = workers.start_parts("diversion.resolve.picking", (lists, PART), _valid) \
+            if len(lists) > PICK_IN_WORKER else None
+        #: How many lists this process picked (the last ones).
+        self.here = 0
+
+    def __call__(self) -> Picks:
+        """Every list's pick: the worker's from the first on, this process's from the last back to them."""
+        worker, lists = self.worker, self.lists
+        if worker is None:
+            self.here = len(lists)
+            return pick_names(lists)
+        end = len(lists)
+        mine: list[list[str | None]] = []
+        while worker.count < end:  # a worker that ended early leaves every list it did not answer to this loop
+            start = max(worker.count, end - PART)
+            mine.append(_picks(lists[start:end]))
+            end = start
+        self.stop()
+        theirs = [pick for part in worker.parts for pick in part][:end]
+        self.here = len(lists) - end
+        return dict(zip(lists, theirs + [pick for part in reversed(mine) for pick in part], strict=True))
+
+    def stop(self) -> None:
+        """Stop the worker (its remaining picks are not wanted)."""
+        if self.worker is not None:
+            self.worker.stop()
+
+
+def _valid(part: Any) -> bool:
+    return all(pick is None or isinstance(pick, str) for pick in part)
+
+
+@contextmanager
+def picking(lists: list[tuple[str, ...]]) -> Iterator[Picking]:
+    """Pick the canonical names of ``lists`` while the block runs; the block calls what it gets for them.
+
+    More than ``PICK_IN_WORKER`` lists start a worker at once; the call picks the rest in this process
+    (fewer lists, or a worker that cannot start or fails: all of them, here).
+    """
+    found = Picking(lists)
+    try:
+        yield found
+    finally:
+        found.stop()
+
+
+def _pick_parts(payload: Any) -> Iterator[list[str | None]]:
+    """The worker's work: the picks of the lists, in order, a part (``PART`` lists) at a time."""
+    lists, size = payload
+    for start in range(0, len(lists), size):
+        yield _picks(lists[start:start + size])
+
+
 if __name__ == "__main__":
-    workers.serve(_pick_all)
+    workers.serve_parts(_pick_parts)

@@ -43,7 +43,7 @@ from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, st
 from diversion.resolve.linkage_input import linkage_rows
 from diversion.resolve.mentions import collect_mentions, known_name_forms, mentions_table
 from diversion.resolve.picking import picking
-from diversion.resolve.prescreening import AHEAD_PICK_SHARE, asks_ahead
+from diversion.resolve.prescreening import asks_ahead
 from diversion.resolve.prescreening import start as answer_ahead
 from diversion.resolve.sanctions_matches import match_rows, matches_table
 from diversion.resolve.screening import ScreeningIndex, build_index
@@ -266,10 +266,8 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     # An incremental run takes the rows of unchanged entities as they are (their canonical name is the costly
     # part: rigour's pick_name, 10 s at 1M shipment rows).
     kept = reusable_entities(engine, groups, before, _shipment_mentions(mentions)) if previous is not None else None
-    # Canonical names are picked in a worker while this process screens (``picking``).
-    # ... and with part of the screening answered ahead, this process picks a share of the names itself.
-    share = AHEAD_PICK_SHARE if ahead is not None else 0.0
-    with picking(names_to_pick(mentions, assignments, kept), share) as picked, nothing_new():
+    # Canonical names are picked in a worker while this process screens, then on both cores (``picking``).
+    with picking(names_to_pick(mentions, assignments, kept)) as picked, nothing_new():
         # Screening reads every name's organisation forms remembered above, and others once; the questions
         # answered ahead are not asked again.
         ready = ahead.result() if ahead is not None else None

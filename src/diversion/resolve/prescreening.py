@@ -43,11 +43,6 @@ AHEAD_MAX = 2_000_000
 #: it gets through in the idle time of a 3M-row resolve (its index built, every name's forms made again).
 AHEAD_SHARE = 0.5
 
-#: The share of the canonical names this process picks itself when part of the screening was answered ahead
-#: (the rest stay with the picking worker): screening then ends before the worker's picking, and the two
-#: finish together (3M rows: screening 27 s with half the questions answered ahead, the picking 37 s).
-AHEAD_PICK_SHARE = 0.15
-
 #: How much the child yields the processor to the parent's own work (``os.nice``: 19 yields the most).
 NICENESS = 19
 

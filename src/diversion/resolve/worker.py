@@ -18,7 +18,7 @@ import pickle
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,45 @@ class Worker:
             self.process.stdout.close()
 
 
+class PartsWorker(Worker):
+    """A ``Worker`` whose child answers part by part (``serve_parts``), each part read as soon as it is written.
+
+    ``parts`` holds the parts read so far, ``count`` how many items they hold (parts are lists), ``ended``
+    whether the child has written all it will: what came before a part that is not one (``valid``) holds.
+    """
+
+    def __init__(self, module: str, payload: Any, valid: Callable[[Any], bool]) -> None:
+        self.parts: list[list[Any]] = []
+        self.count = 0
+        self.ended = False
+        self.stopping = False
+        super().__init__(module, payload, valid)
+
+    def _receive(self) -> None:
+        assert self.process.stdout is not None
+        try:
+            while True:
+                part = pickle.load(self.process.stdout)  # noqa: S301 - written by our own child
+                if not isinstance(part, list) or not self.valid(part):
+                    self._failed("a part of its answer was not the one asked for")
+                    break
+                self.parts.append(part)
+                self.count += len(part)  # after the part is there: a reader of ``count`` finds its items
+        except EOFError:  # the child has ended: a failure if it says so
+            code = self.process.wait()
+            if code != 0 and not self.stopping:
+                self._failed(f"it exited with code {code}")
+        except (OSError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError) as exc:
+            if not self.stopping:  # a child stopped mid-part is not a failure
+                self._failed(f"its answer could not be read ({exc})")
+        finally:
+            self.ended = True
+
+    def stop(self) -> None:
+        self.stopping = True
+        super().stop()
+
+
 def start(module: str, payload: Any, valid: Callable[[Any], bool]) -> Worker | None:
     """A ``Worker``, or ``None`` when no process can be started (the caller works alone)."""
     try:
@@ -102,6 +141,24 @@ def start(module: str, payload: Any, valid: Callable[[Any], bool]) -> Worker | N
     except OSError as exc:
         log.warning("no worker process for %s (%s); its work is done in this process", module, exc)
         return None
+
+
+def start_parts(module: str, payload: Any, valid: Callable[[Any], bool]) -> PartsWorker | None:
+    """A ``PartsWorker`` (``valid``: whether a part is one), or ``None`` when no process can be started."""
+    try:
+        return PartsWorker(module, payload, valid)
+    except OSError as exc:
+        log.warning("no worker process for %s (%s); its work is done in this process", module, exc)
+        return None
+
+
+def serve_parts(work: Callable[[Any], Iterable[list[Any]]]) -> None:
+    """The child's side of a ``PartsWorker``: each part ``work`` yields for the pickle on standard input, as a
+    pickle on standard output as soon as it is made."""
+    payload = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by our parent
+    for part in work(payload):
+        pickle.dump(part, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        sys.stdout.buffer.flush()
 
 
 def serve(work: Callable[[Any], Any]) -> None:
