@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,10 @@ class Worker:
             self.process.stdout.close()
 
 
+#: A kind of worker (``_started``).
+W = TypeVar("W", bound="Worker")
+
+
 class PartsWorker(Worker):
     """A ``Worker`` whose child answers part by part (``serve_parts``), each part read as soon as it is written.
 
@@ -136,17 +140,17 @@ class PartsWorker(Worker):
 
 def start(module: str, payload: Any, valid: Callable[[Any], bool]) -> Worker | None:
     """A ``Worker``, or ``None`` when no process can be started (the caller works alone)."""
-    try:
-        return Worker(module, payload, valid)
-    except OSError as exc:
-        log.warning("no worker process for %s (%s); its work is done in this process", module, exc)
-        return None
+    return _started(Worker, module, payload, valid)
 
 
 def start_parts(module: str, payload: Any, valid: Callable[[Any], bool]) -> PartsWorker | None:
     """A ``PartsWorker`` (``valid``: whether a part is one), or ``None`` when no process can be started."""
+    return _started(PartsWorker, module, payload, valid)
+
+
+def _started(kind: type[W], module: str, payload: Any, valid: Callable[[Any], bool]) -> W | None:
     try:
-        return PartsWorker(module, payload, valid)
+        return kind(module, payload, valid)
     except OSError as exc:
         log.warning("no worker process for %s (%s); its work is done in this process", module, exc)
         return None
