@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -12,8 +13,10 @@ from diversion.config import Settings
 from diversion.engine import DuckDBEngine
 from diversion.resolve import resolve
 from diversion.resolve.decisions import record_decision
+from diversion.resolve.entities import shipment_entities_sql
 from diversion.resolve.incremental import RESOLVE_FORMAT
 from diversion.resolve.synthetic import synthetic_shipments
+from diversion.sources.integrity import remove_orphans
 from tests.resolve.conftest import Case
 
 S = Settings()
@@ -102,6 +105,32 @@ def test_the_update_writes_the_tables_a_full_rebuild_writes(grown: dict) -> None
     old_ids = {r[0] for r in grown["rows_before"]}
     # Old shipments' rows changed (a new spelling joined an entity, whose id moved): they were made again.
     assert {r for r in now if r[0] in old_ids} - grown["rows_before"]
+
+
+def test_a_record_id_loaded_again_with_other_parties_gets_their_entities(batches: tuple[pa.Table, pa.Table]) -> None:
+    # A declaration whose file is removed (``check --repair``: its load was cut off) and a later file that
+    # reuses its record id for a declaration between firms already known: the update makes its row again.
+    first, _ = batches
+    cut = first.set_column(first.schema.get_field_index("source_id"), "source_id",
+                           pa.array(["cut"] + ["synthetic"] * (first.num_rows - 1)))
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", cut)
+    engine.execute("INSERT INTO sources VALUES ('synthetic', 'x.csv', 'shipments', 'csv', NULL, 1, 1, 0, 0, ?)",
+                   [datetime(2024, 1, 1)])
+    resolve(engine, S)
+    assert remove_orphans(engine)["shipments"] == 1
+    record = cut.column("record_id")[0].as_py()
+    other = next(i for i in range(1, first.num_rows)
+                 if first.column("exporter_name")[i] != first.column("exporter_name")[0])
+    again = first.slice(other, 1).set_column(first.schema.get_field_index("record_id"), "record_id",
+                                             pa.array([record]))
+    engine.insert_arrow("shipments", again)
+    resolve(engine, S, incremental=True)
+    rows = "SELECT * FROM shipment_entities ORDER BY ALL"
+    assert engine.fetch_all(rows) == engine.fetch_all(f"SELECT * FROM ({shipment_entities_sql()}) ORDER BY ALL")
+    assert engine.fetch_all("SELECT exporter_entity_id FROM shipment_entities WHERE record_id = ?", [record]) == \
+        engine.fetch_all("SELECT exporter_entity_id FROM shipment_entities WHERE record_id = ?",
+                         [first.column("record_id")[other].as_py()])
 
 
 def test_decisions_are_honoured(batches: tuple[pa.Table, pa.Table]) -> None:

@@ -165,7 +165,8 @@ def shipment_entities_update_sql(moved: str) -> list[str]:
     ``moved``: a table of the ``mention_id`` s whose entity changed, came or went. A shipment's row is
     made again when it has none (a new shipment) or a party among them; a row whose shipment is gone
     goes. The rest stay: a record's parties never change under its id (ingest adds new record ids only,
-    ``Engine.insert_new``), so their mentions, and those mentions' entities, are the ones of the row.
+    ``Engine.insert_new``, and removing a file's rows removes their rows here too, ``sources.integrity``),
+    so their mentions, and those mentions' entities, are the ones of the row.
     Uses the temporary table ``_resolve_redo`` (each shipment's party mentions worked out once).
     """
     parties = ", ".join(f"{_party_mention_sql(role)} AS {role}" for role in ("exporter", "importer"))

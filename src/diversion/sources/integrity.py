@@ -105,9 +105,22 @@ def remove_orphans(engine: Engine) -> dict[str, int]:
             conditions = [f"source_id IN ({_literal_list(ids)})"] if ids else []
             if None in by_source:
                 conditions.append("source_id IS NULL")
+            _forget_shipment_entities(engine, table, " OR ".join(conditions))
             engine.execute(f"DELETE FROM {table} WHERE {' OR '.join(conditions)}")
             removed[table] = sum(by_source.values())
     return removed
+
+
+def _forget_shipment_entities(engine: Engine, table: str, condition: str) -> None:
+    """Before shipments meeting ``condition`` are deleted, delete their ``shipment_entities`` rows.
+
+    An update's resolve makes again only the rows of shipments that have none or whose party moved
+    (``resolve.entities.shipment_entities_update_sql``): a record id loaded again later, naming other
+    parties, must not find the removed declaration's row. (Spark rebuilds the table in full each resolve.)
+    """
+    if table == "shipments" and engine.cheap_row_deletes and engine.table_exists("shipment_entities"):
+        engine.execute(f"DELETE FROM shipment_entities WHERE record_id IN "
+                       f"(SELECT record_id FROM shipments WHERE {condition})")
 
 
 def begin_load(engine: Engine, source_id: str, path: str) -> None:
@@ -139,6 +152,7 @@ def remove_interrupted_loads(engine: Engine) -> dict[str, int]:
             for table, by_source in orphans(engine).items():
                 n = sum(count for sid, count in by_source.items() if sid in killed)
                 if n:
+                    _forget_shipment_entities(engine, table, f"source_id IN ({ids})")
                     engine.execute(f"DELETE FROM {table} WHERE source_id IN ({ids})")
                     removed[table] = n
         engine.execute("DELETE FROM pending_loads")
