@@ -8,6 +8,7 @@ from diversion.config import Settings
 from diversion.detect import detect_counts, priority_goods, run_detection, write_findings
 from diversion.detect.carry import TABLE, row_digest_sql
 from diversion.engine import Engine
+from diversion.engine.schema import STAGE_KEYS
 from diversion.graph import build_graph
 
 S = Settings()
@@ -62,6 +63,25 @@ def test_entities_whose_rows_or_name_changed_are_made_again_and_the_rest_kept(ca
     renamed = engine.fetch_all("SELECT summary FROM findings WHERE entity_id = ? AND detector = 'priority_goods'",
                                [case.front])
     assert "Pearl River Technology" in renamed[0][0]
+
+
+def test_runs_that_carry_write_each_key_once(case_engine) -> None:
+    """The stage tables' keys are declared, not indexed (``STAGE_KEYS``): runs that keep most rows and make a
+    few again, twice over, leave one row per key."""
+    engine, case = case_engine
+    detect_counts(engine, S)
+    for k in range(2):
+        engine.execute(f"INSERT INTO shipments SELECT * REPLACE ('s-brk-new{k}' AS record_id) FROM shipments "
+                       "WHERE record_id = 's-brk-7'")
+        engine.execute(f"INSERT INTO shipment_entities SELECT * REPLACE ('s-brk-new{k}' AS record_id) "
+                       "FROM shipment_entities WHERE record_id = 's-brk-7'")
+        build_graph(engine, S, carry=True)
+        carried: dict[str, int] = {}
+        detect_counts(engine, S, carry=True, carried=carried)
+        assert carried["priority_goods"] > 0
+    for table, key in STAGE_KEYS.items():
+        total, distinct = engine.fetch_all(f"SELECT count(*), count(DISTINCT {key}) FROM {table}")[0]
+        assert total == distinct > 0, table
 
 
 def test_entities_whose_rows_are_gone_lose_their_findings(case_engine) -> None:
