@@ -8,6 +8,9 @@ import math
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from splink import Linker
 
 from diversion.engine import DuckDBEngine, InProcessLinkage
@@ -19,6 +22,7 @@ from diversion.resolve.candidates import (
     level_weights,
     pair_bounds,
     staged_bound,
+    value_masks,
     weight_cut,
 )
 from diversion.resolve.incremental import Previous, score_new_pairs
@@ -199,3 +203,20 @@ def test_staged_bound_compares_the_addresses_first() -> None:
     assert sql.startswith("CASE WHEN") and sql.count("ELSE FALSE END") == 1  # two links: address, then names
     first = sql[:sql.index(" THEN ((CASE")]
     assert "jaro_winkler_similarity(l.address_fp" in first and "jaro_winkler_similarity(l.core1" not in first
+
+
+@hyp_settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=4)), max_size=12),
+       st.integers(0, 3))
+def test_lists_with_a_value_in_common_share_a_mask_bit(lists: list[list[str | None] | None], cut: int) -> None:
+    """``value_masks``, the first pass's test for a value in common: never a miss (collisions only loosen it),
+    empty and missing lists 0, the same masks whatever the array's chunks or slice."""
+    array = pa.array([None, *lists], pa.list_(pa.string())).slice(1)  # a sliced array: offsets not at 0
+    masks = value_masks(array).to_pylist()
+    for i, a in enumerate(lists):
+        assert (masks[i] == 0) == (not a)
+        for j, b in enumerate(lists):
+            if a and b and set(a) & set(b):
+                assert masks[i] & masks[j], (a, b)
+    chunked = pa.chunked_array([array.slice(0, cut), array.slice(cut)], array.type)
+    assert value_masks(chunked).to_pylist() == masks
