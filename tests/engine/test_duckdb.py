@@ -1,10 +1,11 @@
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
 from diversion.engine import DuckDBEngine, open_engine
-from diversion.engine.schema import STAGE_TABLES, TABLES, columns
+from diversion.engine.schema import STAGE_KEYS, STAGE_TABLES, TABLES, columns, create_sql
 from diversion.errors import EngineUnavailable, WarehouseError
 
 
@@ -133,3 +134,29 @@ def test_sync_compares_lists_whole_and_replaces_a_table_of_other_columns(engine)
     # data without one of the table's columns: the table is replaced (the column left empty), not merged
     assert engine.sync_arrow("entities", entities([["A", "C"], None], schema=False), "entity_id") == 2
     assert engine.fetch_all("SELECT entity_id, schema FROM entities ORDER BY 1") == [("e1", None), ("e2", None)]
+
+
+def _indexed(path: Path) -> set[str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() "
+                                          "WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
+
+
+def test_stage_tables_an_older_version_indexed_lose_the_index_and_keep_their_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:  # as the version before STAGE_KEYS made them
+        for name, key in STAGE_KEYS.items():
+            con.execute(create_sql(name).replace(f"{key} VARCHAR NOT NULL", f"{key} VARCHAR PRIMARY KEY"))
+        con.execute("INSERT INTO findings VALUES ('f1', 'sanctioned', 'e1', 1.0, 'listed', '{}')")
+        # A much older findings-like table whose rows cannot be moved: left as it is, the open still works.
+        con.execute("DROP TABLE nodes")
+        con.execute("CREATE TABLE nodes (node_id VARCHAR PRIMARY KEY, shape VARCHAR NOT NULL)")
+        con.execute("INSERT INTO nodes VALUES ('n1', 'x')")
+    assert set(STAGE_KEYS) <= _indexed(path)
+    DuckDBEngine(path).close()
+    indexed = _indexed(path)
+    assert not indexed & (set(STAGE_KEYS) - {"nodes"}) and "nodes" in indexed
+    engine = DuckDBEngine(path, read_only=True)
+    assert engine.fetch_all("SELECT finding_id, summary FROM findings") == [("f1", "listed")]
+    assert engine.fetch_all("SELECT * FROM nodes") == [("n1", "x")]
+    engine.close()

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from diversion.engine.base import Engine, Staged
 from diversion.engine.linkage import InProcessLinkage, ram_share
-from diversion.engine.schema import STAGE_TABLES, TABLES, create_sql
+from diversion.engine.schema import STAGE_KEYS, STAGE_TABLES, TABLES, create_sql
 from diversion.errors import WarehouseError
 
 #: The automatic memory limit of the warehouse connection: a third of the machine's memory, at most this.
@@ -89,6 +89,25 @@ class DuckDBEngine(Engine):
             # so readers never special-case a missing table.
             for name in [*TABLES, *STAGE_TABLES]:
                 self.con.execute(create_sql(name))
+            self._drop_key_indexes()
+
+    def _drop_key_indexes(self) -> None:
+        """Rewrite, once, a stage table that an older version made with a primary key (``schema.STAGE_KEYS``):
+        its index made every row an update deletes or inserts slow, and a table keeps its index until dropped."""
+        indexed = [r[0] for r in self.con.execute(
+            "SELECT DISTINCT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+            "AND schema_name = 'main' AND database_name = current_database()").fetchall() if r[0] in STAGE_KEYS]
+        for name in indexed:
+            try:
+                with self.transaction():
+                    self.con.execute(f"CREATE OR REPLACE TEMP TABLE _unindexed AS SELECT * FROM {name}")
+                    self.con.execute(f"DROP TABLE {name}")
+                    self.con.execute(create_sql(name))
+                    self.con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _unindexed")
+            except duckdb.Error:  # columns of a much older version: the table stays as it was, until its stage runs
+                pass
+            finally:
+                self.con.execute("DROP TABLE IF EXISTS _unindexed")
 
     def file_path(self) -> Path | None:
         """The warehouse file (``None`` in memory)."""
