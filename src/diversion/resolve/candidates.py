@@ -330,7 +330,7 @@ def value_masks(lists: pa.ChunkedArray | pa.Array) -> pa.Array:
     distinct values (a missing value has a number too); 0 for an empty or missing list.
 
     Two lists with a value in common share a bit (``LOOSE``). Numbered in Arrow, not hashed in SQL per value:
-    a lambda per list in DuckDB was most of preparing the records (3.8 s of 4.3 at 3M shipment rows).
+    DuckDB's lambdas per list took 1.1 s of preparing an update's 848k records at 3M shipment rows (3.8 s).
     """
     values = lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
     out = np.zeros(len(values), np.uint64)
