@@ -249,6 +249,8 @@ def _still_said(known: KnownRows, ids: pa.ChunkedArray, contents: pa.Array) -> t
                      "_at": pa.array(np.arange(known.rows.num_rows), pa.int64())})
     same = then.join(pa.table({"unique_id": ids, "_content": contents}), ["unique_id", "_content"],
                      join_type="inner").column("_at")
+    if len(same) == known.rows.num_rows:  # every row still said (positions are distinct): no copy of them all
+        return known.rows, known.contents
     at = same.take(pc.sort_indices(same))
     return known.rows.take(at), known.contents.take(at)
 
