@@ -148,7 +148,7 @@ def test_stage_tables_an_older_version_indexed_lose_the_index_and_keep_their_row
         for name, key in STAGE_KEYS.items():
             con.execute(create_sql(name).replace(f"{key} VARCHAR NOT NULL", f"{key} VARCHAR PRIMARY KEY"))
         con.execute("INSERT INTO findings VALUES ('f1', 'sanctioned', 'e1', 1.0, 'listed', '{}')")
-        # A much older findings-like table whose rows cannot be moved: left as it is, the open still works.
+        # A nodes table of other columns (a much older version): its rows cannot be moved, it is left as it is.
         con.execute("DROP TABLE nodes")
         con.execute("CREATE TABLE nodes (node_id VARCHAR PRIMARY KEY, shape VARCHAR NOT NULL)")
         con.execute("INSERT INTO nodes VALUES ('n1', 'x')")

@@ -305,8 +305,8 @@ def _prepare(con: Any, table: pa.Table, fresh: pa.Array | None = None) -> pa.Tab
     for mask, column in MASKED.items():
         rows = rows.append_column(mask, value_masks(table.column(column)))
     con.register("linkage_rows", rows)
-    # Only the columns the conditions read are copied into DuckDB: the others (a row's every name form as
-    # lists, its block keys, lists...) were most of the copy.
+    # Only the columns the conditions read are copied into DuckDB, not the others (every name form, block keys,
+    # lists...): an update's 808k records at 3M rows took 238 MiB there instead of 386, 0.57 s instead of 0.86.
     read = ", ".join(c for c in table.column_names if c in _read_columns() or c == "unique_id")
     con.execute(f"CREATE TEMP TABLE recs AS SELECT n, {read}, {', '.join(MASKED)}, "
                 "CASE WHEN len(names_core) = 1 THEN names_core[1] END AS core1, "
