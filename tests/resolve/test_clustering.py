@@ -7,7 +7,15 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diversion.resolve.clustering import _greedy, cluster, cluster_identifiers, strongest_first
+from diversion.names.normalise import han_place
+from diversion.resolve.clustering import (
+    _greedy,
+    cluster,
+    cluster_identifiers,
+    listing_keys,
+    name_numbers,
+    strongest_first,
+)
 from diversion.resolve.linkage import PAIRS_SCHEMA
 
 IDS = [f"m-{i:02d}" for i in range(12)]
@@ -62,3 +70,38 @@ def test_a_short_spelling_joins_one_of_the_firms_its_name_could_be() -> None:
     entity = [out[m].entity_id for m in IDS[:6]]
     assert entity[0] != entity[1] and entity[2] in (entity[0], entity[1])
     assert entity[3] != entity[4] and entity[5] in (entity[3], entity[4])
+
+
+def _identifiers_one_by_one(mentions: pa.Table) -> list[tuple[str, str]]:
+    """``cluster_identifiers`` as the rules say it, mention by mention."""
+    out = []
+    for row in mentions.to_pylist():
+        found = [*(row["identifiers"] or []), *listing_keys(row["lists"], row["identifiers"], row["source_key"])]
+        if (numbers := name_numbers(row["name_norm"])) is not None:
+            found.append(f"name-numbers:{numbers}")
+        if (place := han_place(row["name"])) is not None:
+            found.append(f"name-place:{place}")
+        out.extend((row["mention_id"], i) for i in found)
+    return sorted(out)
+
+
+words_ = st.sampled_from(["45", "9", "09", "²", "٣", "12a", "tool", "佛山市", "永信", "ltd", "", "  "])
+names_ = st.one_of(st.none(), st.lists(words_, max_size=4).map(" ".join), st.text(max_size=6))
+mentions_ = st.lists(st.tuples(
+    st.one_of(st.none(), st.lists(st.sampled_from(["inn:1", "ogrn:7", "referent:OFAC-1", "reg"]), max_size=2)),
+    st.one_of(st.none(), st.lists(st.sampled_from(["us_ofac_sdn", "eu_fsf", ""]), max_size=2)),
+    st.one_of(st.none(), st.sampled_from(["ofac-1", "x 2"])), names_, names_), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mentions_)
+def test_identifiers_in_arrow_are_the_rules_mention_by_mention(rows) -> None:
+    strings = pa.list_(pa.string())
+    mentions = pa.table({
+        "mention_id": [f"m-{i}" for i in range(len(rows))], "identifiers": pa.array([r[0] for r in rows], strings),
+        "lists": pa.array([r[1] for r in rows], strings), "source_key": pa.array([r[2] for r in rows], pa.string()),
+        "name_norm": pa.array([r[3] for r in rows], pa.string()), "name": pa.array([r[4] for r in rows], pa.string()),
+    })
+    found = cluster_identifiers(mentions)
+    assert sorted(zip(found.column("mention_id").to_pylist(), found.column("identifier").to_pylist(),
+                      strict=True)) == _identifiers_one_by_one(mentions)
