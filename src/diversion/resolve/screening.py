@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
@@ -215,10 +216,9 @@ class ScreeningIndex:
                     for key in _keys(forms):
                         postings[key].append(ni)
             df.update(words)  # one count per entity: its aliases repeat its words
-        documents = len(entities)
-        for core in corpus:
-            df.update(set(core.split()))
-            documents += 1
+        corpus = corpus if isinstance(corpus, list) else list(corpus)
+        df.update(chain.from_iterable(map(set, map(str.split, corpus))))  # one count per name, counted in C
+        documents = len(entities) + len(corpus)
         self.postings = _Postings(postings)
         self.weights = WordWeights.from_counts(df, documents)
         self.common = max(50, int(COMMON_WORD_SHARE * len(self.names)))
