@@ -34,12 +34,23 @@ def _display(name: str | None, unresolved: str | None) -> str | None:
     return " ".join(name.split()) if name and name.strip() and not unresolved else None
 
 
-def _members(mentions: pa.Table, assignments: dict[str, Assignment]) -> dict[str, list[int]]:
-    """Row numbers of each entity's mentions, by entity id."""
+def _members(mentions: pa.Table, assignments: dict[str, Assignment],
+             kept: pa.Table | None = None) -> tuple[pa.Table, dict[str, list[int]], pa.Array]:
+    """The rows of ``mentions`` whose entity is not among the ``kept`` rows', each such entity's row numbers
+    among them (by entity id), and the entity id of every mention.
+
+    An update's unchanged entities (most of them) are left out in Arrow, before any column is read into
+    Python: the work is the changed entities', not every mention's.
+    """
+    placed = pa.array([assignments[m].entity_id for m in mentions.column("mention_id").to_pylist()], pa.string())
+    entity = placed
+    if kept is not None and kept.num_rows:
+        fresh = pc.invert(pc.is_in(placed, value_set=kept.column("entity_id").combine_chunks()))
+        mentions, entity = mentions.filter(fresh), placed.filter(fresh)
     members: dict[str, list[int]] = defaultdict(list)
-    for i, mid in enumerate(mentions.column("mention_id").to_pylist()):
-        members[assignments[mid].entity_id].append(i)
-    return members
+    for i, eid in enumerate(entity.to_pylist()):
+        members[eid].append(i)
+    return mentions, members, placed
 
 
 def _shown(idx: list[int], names: list[Any], aliases: list[Any], unresolved: list[Any]) -> list[str]:
@@ -53,19 +64,14 @@ def _shown(idx: list[int], names: list[Any], aliases: list[Any], unresolved: lis
     return [n for n, _ in shown.most_common()]
 
 
-def kept_ids(kept: pa.Table | None) -> set[str]:
-    """The entity ids of ``kept`` rows (none when there are none)."""
-    return set(kept.column("entity_id").to_pylist()) if kept is not None else set()
-
-
 def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
                   kept: pa.Table | None = None) -> list[tuple[str, ...]]:
     """The name lists ``entities_frame`` hands to ``pick_name``: entities with several names not ``kept``."""
-    current = kept_ids(kept)
+    mentions, members, _ = _members(mentions, assignments, kept)
     names, aliases, unresolved = (mentions.column(c).to_pylist() for c in ("name", "aliases", "unresolved_reason"))
     out = []
-    for eid, idx in _members(mentions, assignments).items():
-        if eid not in current and (len(idx) > 1 or aliases[idx[0]]):
+    for idx in members.values():
+        if len(idx) > 1 or aliases[idx[0]]:
             shown = _shown(idx, names, aliases, unresolved)
             if len(shown) > 1:
                 out.append(tuple(shown))
@@ -83,9 +89,8 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
     rows known to be current (an incremental run's unchanged entities, ``entities`` rows).
     ``picked``: canonical names already picked (``picking``), by name list.
     """
-    current = kept_ids(kept)
     picked = picked or {}
-    members = _members(mentions, assignments)
+    mentions, members, placed = _members(mentions, assignments, kept)
     col = {c: mentions.column(c).to_pylist() for c in
            ("name", "aliases", "unresolved_reason", "countries", "identifiers", "schema")}
     names, aliases, unresolved = col["name"], col["aliases"], col["unresolved_reason"]
@@ -93,8 +98,6 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
     out: dict[str, list[Any]] = {c: [] for c in _SCHEMA.names}
     for eid in sorted(members):
         idx = members[eid]
-        if eid in current:
-            continue
         out["entity_id"].append(eid)
         out["mention_count"].append(len(idx))
         if len(idx) == 1 and not aliases[idx[0]]:  # one mention, one name: its values as they are
@@ -122,10 +125,10 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
         out["identifiers"].append(sorted({v for i in idx for v in identifiers[i] or ()}) or None)
         out["schema"].append(_schema([schemas[i] for i in idx]))
     made = pa.table({f.name: pa.array(out[f.name], f.type) for f in _SCHEMA}, schema=_SCHEMA)
-    if not current or kept is None:
+    if kept is None or not kept.num_rows:
         return made
     # The kept rows of the entities that still exist, beside the new ones, in id order.
-    kept = kept.filter(pc.is_in(kept.column("entity_id"), value_set=pa.array(list(members), pa.string())))
+    kept = kept.filter(pc.is_in(kept.column("entity_id"), value_set=placed))
     both = pa.concat_tables([made, kept.select(_SCHEMA.names).cast(_SCHEMA)])
     return both.sort_by([("entity_id", "ascending")])
 

@@ -16,7 +16,7 @@ from diversion.config import Settings
 from diversion.engine import Engine
 from diversion.engine.linkage import hand_back_freed_memory
 from diversion.names.normalise import nothing_new, remembered_forms
-from diversion.resolve.clustering import Assignment, cluster, cluster_identifiers
+from diversion.resolve.clustering import cluster, cluster_identifiers
 from diversion.resolve.decisions import current_decisions
 from diversion.resolve.entities import (
     entities_frame,
@@ -30,13 +30,13 @@ from diversion.resolve.incremental import (
     lists_fingerprint,
     predict_new_pairs,
     prepare_new_pairs,
-    previous_groups,
     previous_resolve,
     resolve_basis,
     reusable_entities,
     reusable_matches,
     stale_reason,
     stored_answers,
+    unchanged_entities,
 )
 from diversion.resolve.linkage import predict_pairs, prepare_pairs
 from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, stored_rows_token
@@ -91,20 +91,6 @@ def _links_in_process(engine: Engine, memory_limit: str) -> bool:
         return backend.in_process
     finally:
         backend.close()
-
-
-def _groups(assignments: dict[str, Assignment]) -> dict[str, tuple[str, ...]]:
-    """Each entity's mention ids, sorted."""
-    out: dict[str, list[str]] = {}
-    for mid, a in assignments.items():
-        out.setdefault(a.entity_id, []).append(mid)
-    return {eid: tuple(sorted(ms)) for eid, ms in out.items()}
-
-
-def _shipment_mentions(mentions: pa.Table) -> set[str]:
-    """Ids of the mentions of shipment parties."""
-    ids = mentions.filter(pc.equal(mentions.column("source_table"), "shipments")).column("mention_id")
-    return set(ids.to_pylist())
 
 
 def resolve(engine: Engine, settings: Settings, incremental: bool = False) -> ResolveReport:
@@ -261,11 +247,11 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     assignments = cluster(ids, linkage.pairs, rs.link_threshold, same, different, cluster_identifiers(mentions))
     links = pc.sum(pc.greater_equal(linkage.pairs.column("match_probability"), rs.link_threshold)).as_py() or 0
     lap("cluster")
-    groups = _groups(assignments)
-    before = previous_groups(engine) if previous is not None else {}
+    placed = entity_mentions_table(ids, assignments)
+    unchanged = unchanged_entities(engine, placed) if previous is not None else None
     # An incremental run takes the rows of unchanged entities as they are (their canonical name is the costly
     # part: rigour's pick_name, 10 s at 1M shipment rows).
-    kept = reusable_entities(engine, groups, before, _shipment_mentions(mentions)) if previous is not None else None
+    kept = reusable_entities(engine, unchanged, placed, mentions) if unchanged is not None else None
     # Canonical names are picked in a worker while this process screens, then on both cores (``picking``).
     with picking(names_to_pick(mentions, assignments, kept)) as picked, nothing_new():
         # Screening reads every name's organisation forms remembered above, and others once; the questions
@@ -276,7 +262,7 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
         # What the stored screening results depend on: the lists, and how they were screened.
         lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
         # An incremental run screens only the entities whose mentions changed, when the lists did not.
-        screened = reusable_matches(engine, groups, lists, before) if previous is not None else {}
+        screened = reusable_matches(engine, unchanged, lists) if unchanged is not None else {}
         # ... and takes what it screened before for every name it asks about again (``stored_answers``).
         answers = stored_answers(engine, lists) if previous is not None else {}
         matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened, answers,
@@ -299,7 +285,7 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     tables = {
         "mentions": mentions_table(mentions),
         "entities": ents,
-        "entity_mentions": entity_mentions_table(ids, assignments),
+        "entity_mentions": placed,
         "resolve_pairs": linkage.pairs,
         "sanctions_matches": matches_table(matches),
         "screening_answers": kept_answers,
