@@ -93,3 +93,19 @@ def test_typos_glued_and_stuttered_forms_are_found(index, query: str) -> None:  
     """A letter added or dropped, a lost space, a legal form typed twice: still the listed entity."""
     hits = index.search(query, threshold=0.82)
     assert hits and hits[0].sanction_entity_id == "ofac-1002"
+
+
+def test_remembered_listed_forms_change_no_answer(minicase: DuckDBEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The listed names' forms an index remembers (a few at a time here) give the answers of forms made anew."""
+    import pickle
+
+    from diversion.resolve import screening
+
+    queries = ["Krasny Oktyabr Plant", "AMG LLC", "ООО АМГ", "Gorizont Tekhnolodzhi", "Ivan Sidorov", "Okuma"]
+    fresh = [build_index(minicase).search(q) for q in queries]  # one index per query: nothing remembered
+    assert sum(map(bool, fresh)) >= 3
+    monkeypatch.setattr(screening, "LISTED_FORMS", 2)
+    index = build_index(minicase)
+    assert [index.search(q) for q in queries * 2] == fresh * 2
+    assert 0 < len(index._forms) <= 2
+    assert pickle.loads(pickle.dumps(index))._forms == {}  # never saved with the index
