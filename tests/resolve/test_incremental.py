@@ -410,3 +410,40 @@ def test_real_ofac_entries_match_alike_after_an_update_that_takes_the_stored_ans
     after = _matches(engine)
     assert "ofac-4359" in {m[1] for m in after}
     assert after == _matches(_rebuilt(engine))
+
+
+def test_a_registered_party_is_made_again_only_when_its_record_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry record keeps its mention id when it changes: its entity row is kept while the stored mention
+    says what the record says, and made again (new alias shown) once it does not."""
+    from diversion.resolve import entities, picking
+
+    engine = DuckDBEngine(":memory:")
+    case = Case(engine)
+    case.registry("reg-1", "Nexino Machinery GmbH", aliases=("Nexino Werkzeug GmbH",), country="AT")
+    case.shipment("s1", "Nexino Machinery GmbH", "OOO Kometa", exporter_country="AT")
+    case.shipment("s2", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN")
+    resolve(engine, S)
+    registered = engine.scalar("SELECT entity_id FROM entity_mentions JOIN mentions USING (mention_id) "
+                               "WHERE source_table = 'registry_entities'")
+    assert engine.scalar("SELECT mention_count FROM entities WHERE entity_id = ?", [registered]) == 2
+    picked: list[list[str]] = []
+    real = entities.pick_name
+    for module in (entities, picking):  # picked here or ahead (``picking``)
+        monkeypatch.setattr(module, "pick_name", lambda names: picked.append(names) or real(names))
+
+    def rebuilt() -> list[tuple]:
+        full = DuckDBEngine(":memory:")
+        for table in ("registry_entities", "shipments"):
+            full.insert_arrow(table, engine.fetch_arrow(f"SELECT * FROM {table}"))
+        resolve(full, S)
+        return _entities(full)
+
+    case.shipment("s3", "Zeta Works", "OOO Kometa", exporter_country="CN")
+    resolve(engine, S, incremental=True)
+    assert not [names for names in picked if any("NEXINO" in n.upper() for n in names)], picked
+    assert _entities(engine) == rebuilt()
+    engine.execute("UPDATE registry_entities SET aliases = list_append(aliases, 'Nexino Maschinenbau GmbH') "
+                   "WHERE entity_id = 'reg-1'")
+    resolve(engine, S, incremental=True)
+    assert "Nexino Maschinenbau GmbH" in engine.scalar("SELECT names FROM entities WHERE entity_id = ?", [registered])
+    assert _entities(engine) == rebuilt()

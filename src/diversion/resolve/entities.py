@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from rigour.names import pick_name
 
 from diversion.engine.schema import columns
-from diversion.resolve.clustering import Assignment
+from diversion.resolve.clustering import Assignment, entity_column
 from diversion.resolve.fields import distinct_sorted
 from diversion.resolve.mentions import PARTY_COLUMNS, mention_id_sql
 
@@ -34,15 +34,15 @@ def _display(name: str | None, unresolved: str | None) -> str | None:
     return " ".join(name.split()) if name and name.strip() and not unresolved else None
 
 
-def _members(mentions: pa.Table, assignments: dict[str, Assignment],
-             kept: pa.Table | None = None) -> tuple[pa.Table, dict[str, list[int]], pa.Array]:
+def _members(mentions: pa.Table, assignments: dict[str, Assignment], kept: pa.Table | None = None,
+             placed: pa.Array | None = None) -> tuple[pa.Table, dict[str, list[int]], pa.Array]:
     """The rows of ``mentions`` whose entity is not among the ``kept`` rows', each such entity's row numbers
-    among them (by entity id), and the entity id of every mention.
+    among them (by entity id), and the entity id of every mention (``placed``, ``entity_column`` when not given).
 
     An update's unchanged entities (most of them) are left out in Arrow, before any column is read into
     Python: the work is the changed entities', not every mention's.
     """
-    placed = pa.array([assignments[m].entity_id for m in mentions.column("mention_id").to_pylist()], pa.string())
+    placed = entity_column(mentions, assignments) if placed is None else placed
     entity = placed
     if kept is not None and kept.num_rows:
         fresh = pc.invert(pc.is_in(placed, value_set=kept.column("entity_id").combine_chunks()))
@@ -64,10 +64,13 @@ def _shown(idx: list[int], names: list[Any], aliases: list[Any], unresolved: lis
     return [n for n, _ in shown.most_common()]
 
 
-def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
-                  kept: pa.Table | None = None) -> list[tuple[str, ...]]:
-    """The name lists ``entities_frame`` hands to ``pick_name``: entities with several names not ``kept``."""
-    mentions, members, _ = _members(mentions, assignments, kept)
+def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment], kept: pa.Table | None = None,
+                  placed: pa.Array | None = None) -> list[tuple[str, ...]]:
+    """The name lists ``entities_frame`` hands to ``pick_name``: entities with several names not ``kept``.
+
+    ``placed``: ``entity_column`` of ``mentions``, when known.
+    """
+    mentions, members, _ = _members(mentions, assignments, kept, placed)
     names, aliases, unresolved = (mentions.column(c).to_pylist() for c in ("name", "aliases", "unresolved_reason"))
     out = []
     for idx in members.values():
@@ -80,17 +83,19 @@ def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment],
 
 def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
                    kept: pa.Table | None = None,
-                   picked: dict[tuple[str, ...], str | None] | None = None) -> pa.Table:
+                   picked: dict[tuple[str, ...], str | None] | None = None,
+                   placed: pa.Array | None = None) -> pa.Table:
     """The ``entities`` table: one row per entity, sorted by id.
 
     Its canonical name is rigour's ``pick_name`` of its names, with all names,
     countries and ids. The mention columns are read once as lists; an entity of
     one mention with one name (most of them) takes them as they are. ``kept``:
     rows known to be current (an incremental run's unchanged entities, ``entities`` rows).
-    ``picked``: canonical names already picked (``picking``), by name list.
+    ``picked``: canonical names already picked (``picking``), by name list. ``placed``: ``entity_column`` of
+    ``mentions``, when known.
     """
     picked = picked or {}
-    mentions, members, placed = _members(mentions, assignments, kept)
+    mentions, members, placed = _members(mentions, assignments, kept, placed)
     col = {c: mentions.column(c).to_pylist() for c in
            ("name", "aliases", "unresolved_reason", "countries", "identifiers", "schema")}
     names, aliases, unresolved = col["name"], col["aliases"], col["unresolved_reason"]

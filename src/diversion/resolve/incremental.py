@@ -52,6 +52,7 @@ from diversion.resolve.linkage import (
     register_same_name_lookup,
     same_name_lookup,
 )
+from diversion.resolve.mentions import mentions_table
 from diversion.resolve.model import settings
 from diversion.resolve.sanctions_matches import NO_HITS, Answer, Answers
 from diversion.resolve.training import TrainedParams
@@ -161,18 +162,30 @@ def answers_table(answers: Answers) -> pa.Table:
 
 
 def reusable_entities(engine: Engine, unchanged: pa.Array, placed: pa.Table, mentions: pa.Table) -> pa.Table | None:
-    """The last resolve's ``entities`` rows of the ``unchanged`` entities (``unchanged_entities``) whose
-    every mention is a shipment party's (``None`` when there is none); ``placed``: ``entity_mentions`` rows.
+    """The last resolve's ``entities`` rows of the ``unchanged`` entities (``unchanged_entities``) that have
+    no listed mention and whose every mention says what it said then (``None`` when there is none);
+    ``placed``: ``entity_mentions`` rows; ``mentions``: this run's (``collect_mentions``).
 
-    A shipment party's mention id hashes everything the mention says (name, address, country, id), so the
-    same ids give the same row; a listed or registered party's names and countries also come from other
-    rows (aliases, a list's countries) and are worked out again. The rows stay in Arrow: as Python
+    An entity row is made of its mentions' names, aliases, countries, identifiers and schema. A shipment
+    party's mention id hashes everything the mention says (name, address, country, id), so the same ids
+    give the same row; a registered party's or a web page's mention id names its record, whose row is
+    compared with the one stored (the ``mentions`` table holds all it says). A listed party's countries
+    also come from the list's other rows, and its entity is made again. The rows stay in Arrow: as Python
     dictionaries a 10M-row warehouse's 1.4M entities were gigabytes, held through screening.
     """
-    others = mentions.filter(pc.fill_null(pc.not_equal(mentions.column("source_table"), "shipments"), True))
-    with_others = placed.filter(pc.is_in(placed.column("mention_id"),
-                                         value_set=others.column("mention_id").combine_chunks()))
-    same = unchanged.filter(pc.invert(pc.is_in(unchanged, value_set=with_others.column("entity_id").combine_chunks())))
+    source = mentions.column("source_table")
+    redo = pc.fill_null(pc.equal(source, "sanctions"), True)
+    others = pc.fill_null(pc.not_equal(source, "shipments"), True)
+    said = mentions_table(mentions.filter(pc.and_(others, pc.invert(redo))))
+    if said.num_rows:  # registered parties, web pages, distributors: the same id may say something else now
+        before = {r["mention_id"]: r for r in engine.fetch_arrow(
+            "SELECT * FROM mentions WHERE source_table IS DISTINCT FROM 'shipments' "
+            "AND source_table IS DISTINCT FROM 'sanctions'").to_pylist()}
+        moved = [r["mention_id"] for r in said.to_pylist() if before.get(r["mention_id"]) != r]
+        redo = pc.or_(redo, pc.is_in(mentions.column("mention_id"), value_set=pa.array(moved, pa.string())))
+    again = mentions.filter(redo).column("mention_id").combine_chunks()
+    with_them = placed.filter(pc.is_in(placed.column("mention_id"), value_set=again)).column("entity_id")
+    same = unchanged.filter(pc.invert(pc.is_in(unchanged, value_set=with_them.combine_chunks())))
     if not len(same):
         return None
     rows = engine.fetch_arrow("SELECT * FROM entities")

@@ -253,7 +253,8 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     # part: rigour's pick_name, 10 s at 1M shipment rows).
     kept = reusable_entities(engine, unchanged, placed, mentions) if unchanged is not None else None
     # Canonical names are picked in a worker while this process screens, then on both cores (``picking``).
-    with picking(names_to_pick(mentions, assignments, kept)) as picked, nothing_new():
+    entity = placed.column("entity_id").combine_chunks()  # in mentions' order, as ``ids``
+    with picking(names_to_pick(mentions, assignments, kept, entity)) as picked, nothing_new():
         # Screening reads every name's organisation forms remembered above, and others once; the questions
         # answered ahead are not asked again.
         ready = ahead.result() if ahead is not None else None
@@ -266,13 +267,13 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
         # ... and takes what it screened before for every name it asks about again (``stored_answers``).
         answers = stored_answers(engine, lists) if previous is not None else {}
         matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened, answers,
-                             ready)
+                             ready, entity)
         del ready
         # Held as Arrow until written: the dictionary of a 10M-row warehouse's 2.8M answers is 5–6 times its size.
         kept_answers = answers_table(answers)
         del answers
         lap("sanctions")
-        ents = entities_frame(mentions, assignments, kept, picked())
+        ents = entities_frame(mentions, assignments, kept, picked(), entity)
         lap("entities")
     del index
     stored = {"basis": basis, "lists": lists, ROWS_TOKEN: rows_token}

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from diversion.resolve.clustering import Assignment
+from diversion.resolve.clustering import Assignment, entity_column
 from diversion.resolve.screening import ScreenHit, ScreeningIndex
 
 _SCHEMA = pa.schema([
@@ -41,7 +41,7 @@ Answers = dict[bytes, tuple[Answer, ...]]
 def match_rows(
     mentions: pa.Table, assignments: dict[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
     screened: dict[str, list[dict[str, Any]]] | None = None, answers: Answers | None = None,
-    ahead: Answers | None = None,
+    ahead: Answers | None = None, placed: pa.Array | None = None,
 ) -> list[dict[str, Any]]:
     """Sanctions matches per entity.
 
@@ -54,6 +54,7 @@ def match_rows(
     found for each question asked (an incremental run's, kept in the warehouse),
     taken instead of searching again; the questions this call asks are added to it. ``ahead``: answers
     worked out before (``prescreening``), taken for the questions this call asks (only those are added).
+    ``placed``: each mention's entity id (``entities.entity_column``), when known.
     """
     screened = screened or {}
     if not index.entities:  # no sanctions list loaded: nothing to match
@@ -67,7 +68,7 @@ def match_rows(
     reused = set(screened) - _with_listed_member(mentions, assignments, listed) if screened else set()
     for eid in reused:
         rows.extend(r for r in screened[eid] if r["sanction_entity_id"] in listed)
-    for eid, ms in _by_entity(mentions, assignments, reused):
+    for eid, ms in _by_entity(mentions, assignments, reused, placed):
         direct = [m for m in ms if m["source_table"] == "sanctions" and m["source_key"] in listed]
         for m in direct:
             ent = listed[m["source_key"]]
@@ -109,14 +110,14 @@ def _with_listed_member(mentions: pa.Table, assignments: dict[str, Assignment], 
 BATCH_ROWS = 50_000
 
 
-def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment],
-               skip: set[str] | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment], skip: set[str] | None = None,
+               placed: pa.Array | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Each entity's mentions (``_MENTION_COLUMNS`` as dicts, in table order), entities in id order; the
-    entities in ``skip`` left out.
+    entities in ``skip`` left out. ``placed``: each mention's entity id, when known.
 
     Read ``BATCH_ROWS`` at a time, so only one batch of mentions is ever held as Python objects.
     """
-    entity = pa.array([assignments[m].entity_id for m in mentions.column("mention_id").to_pylist()], pa.string())
+    entity = entity_column(mentions, assignments) if placed is None else placed
     table = mentions.select(_MENTION_COLUMNS).append_column("_entity", entity)
     if skip:
         table = table.filter(pc.invert(pc.is_in(entity, value_set=pa.array(list(skip), pa.string()))))
