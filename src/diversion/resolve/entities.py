@@ -170,18 +170,24 @@ def shipment_entities_sql() -> str:
 def shipment_entities_update_sql(moved: str) -> list[str]:
     """Statements bringing ``shipment_entities`` up to date after an update's ``entity_mentions``.
 
-    ``moved``: a table of the ``mention_id`` s whose entity changed, came or went. A shipment's row is
-    made again when it has none (a new shipment) or a party among them; a row whose shipment is gone
-    goes. The rest stay: a record's parties never change under its id (ingest adds new record ids only,
-    ``Engine.insert_new``, and removing a file's rows removes their rows here too, ``sources.integrity``),
-    so their mentions, and those mentions' entities, are the ones of the row.
-    Uses the temporary table ``_resolve_redo`` (each shipment's party mentions worked out once).
+    ``moved``: a table of the ``mention_id`` s whose entity changed, came or went, with the entity each
+    had before (``entity_then``, null for a new one). A shipment's row is made again when it has none (a
+    new shipment) or a party among them; a row whose shipment is gone goes. The rest stay: a record's
+    parties never change under its id (ingest adds new record ids only, ``Engine.insert_new``, and
+    removing a file's rows removes their rows here too, ``sources.integrity``), so their mentions, and
+    those mentions' entities, are the ones of the row. Party mention ids (a hash of the party's columns)
+    are worked out only for the shipments that may hold a moved mention: new ones, and those whose row
+    names a moved mention's former entity or none (at 10M shipment rows, hashing every shipment's parties
+    took 6 s). Uses the temporary table ``_resolve_redo`` (each such shipment's party mentions, once).
     """
     parties = ", ".join(f"{_party_mention_sql(role)} AS {role}" for role in ("exporter", "importer"))
+    former = f"(SELECT entity_then FROM {moved} WHERE entity_then IS NOT NULL)"
     return [
         "CREATE OR REPLACE TEMP TABLE _resolve_redo AS SELECT record_id, exporter, importer FROM "
         f"(SELECT s.record_id, se.record_id IS NULL AS fresh, {parties} FROM shipments s "
-        "LEFT JOIN shipment_entities se ON se.record_id = s.record_id) "
+        "LEFT JOIN shipment_entities se ON se.record_id = s.record_id "
+        "WHERE se.record_id IS NULL OR se.exporter_entity_id IS NULL OR se.importer_entity_id IS NULL "
+        f"OR se.exporter_entity_id IN {former} OR se.importer_entity_id IN {former}) "
         f"WHERE fresh OR exporter IN (SELECT mention_id FROM {moved}) OR importer IN (SELECT mention_id FROM {moved})",
         "DELETE FROM shipment_entities WHERE record_id IN (SELECT record_id FROM _resolve_redo) "
         "OR record_id IN (SELECT se.record_id FROM shipment_entities se "

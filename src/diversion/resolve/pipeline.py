@@ -159,7 +159,8 @@ def _write(engine: Engine, outcome: _Outcome) -> None:
         else:
             engine.execute("UPDATE resolve_model SET model_json = ?", [outcome.model_json])
         if update:
-            engine.execute("CREATE OR REPLACE TEMP TABLE _resolve_moved AS SELECT mention_id "
+            engine.execute("CREATE OR REPLACE TEMP TABLE _resolve_moved AS "
+                           "SELECT mention_id, o.entity_id AS entity_then "
                            "FROM entity_mentions n FULL JOIN _resolve_before o USING (mention_id) "
                            "WHERE n.entity_id IS DISTINCT FROM o.entity_id")
             engine.execute("DROP TABLE _resolve_before")
