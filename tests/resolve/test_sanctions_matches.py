@@ -180,3 +180,30 @@ def test_real_list_names_give_the_plain_matches(monkeypatch: pytest.MonkeyPatch)
     assert len({r["entity_id"] for r in expected}) > 50  # most entities match something on the real list
     monkeypatch.setattr(sanctions_matches, "BATCH_ROWS", 13)
     assert match_rows(mentions, assignments, index, THRESHOLD) == expected
+
+
+def test_unchanged_entities_given_in_arrow_read_no_mention_and_give_the_same_rows() -> None:
+    """An update hands its unchanged entities as one Arrow array and only the stored rows of those that had
+    any: the rows are those of screening every entity, and no unchanged entity's name is searched."""
+    mentions, assignments = _mentions(7)
+    fresh = match_rows(mentions, assignments, _index(), THRESHOLD)
+    screened = {r["entity_id"] for r in fresh if r["explanation"].startswith("screened")}
+    assert screened
+    stored: dict[str, list[dict[str, Any]]] = {}
+    for r in fresh:
+        stored.setdefault(r["entity_id"], []).append(r)
+    everyone = pa.array(sorted({a.entity_id for a in assignments.values()}), pa.string())
+    searched: list[str] = []
+    index = _index()
+    real = index.search_forms
+
+    def counting(queries: Any, *args: Any, **kwargs: Any) -> Any:
+        searched.append(repr(queries))
+        return real(queries, *args, **kwargs)
+
+    index.search_forms = counting  # type: ignore[method-assign]
+    assert match_rows(mentions, assignments, index, THRESHOLD, screened=stored, unchanged=everyone) == fresh
+    assert not searched
+    # without the array, the entities with no stored row are screened again: the same rows, searched
+    assert match_rows(mentions, assignments, index, THRESHOLD, screened=stored) == fresh
+    assert searched

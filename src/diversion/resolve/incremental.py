@@ -115,18 +115,19 @@ def unchanged_entities(engine: Engine, placed: pa.Table) -> pa.Array:
     return current.filter(pc.invert(pc.is_in(current, value_set=pc.unique(changed))))
 
 
-def reusable_matches(engine: Engine, unchanged: pa.Array, lists: str) -> dict[str, list[dict[str, Any]]]:
-    """The last resolve's screening results of the ``unchanged`` entities (``unchanged_entities``), by id.
+def reusable_matches(engine: Engine, unchanged: pa.Array, lists: str) -> dict[str, list[dict[str, Any]]] | None:
+    """The last resolve's screening results of the ``unchanged`` entities (``unchanged_entities``) that had
+    any, by id; ``None`` when it screened against other lists (``lists_fingerprint``, stored with its model).
 
-    Only when the lists are those it screened against (``lists_fingerprint``, stored with its model):
-    an entity whose mentions did not change has the same names, countries and schema, so the same hits.
+    An entity whose mentions did not change has the same names, countries and schema, so the same hits:
+    ``match_rows`` takes these rows, and screens none of the ``unchanged`` entities again.
     """
     if not _screened_against(engine, lists):
-        return {}
-    out: dict[str, list[dict[str, Any]]] = {eid: [] for eid in unchanged.to_pylist()}
-    for row in engine.fetch_dicts("SELECT * FROM sanctions_matches"):
-        if row["entity_id"] in out:
-            out[row["entity_id"]].append(row)
+        return None
+    rows = engine.fetch_arrow("SELECT * FROM sanctions_matches")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.filter(pc.is_in(rows.column("entity_id"), value_set=unchanged)).to_pylist():
+        out.setdefault(row["entity_id"], []).append(row)
     return out
 
 

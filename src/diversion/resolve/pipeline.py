@@ -264,11 +264,11 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
         # What the stored screening results depend on: the lists, and how they were screened.
         lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
         # An incremental run screens only the entities whose mentions changed, when the lists did not.
-        screened = reusable_matches(engine, unchanged, lists) if unchanged is not None else {}
+        screened = reusable_matches(engine, unchanged, lists) if unchanged is not None else None
         # ... and takes what it screened before for every name it asks about again (``stored_answers``).
         answers = stored_answers(engine, lists) if previous is not None else {}
         matches = match_rows(mentions, assignments, index, rs.screen_threshold, rs.screen_limit, screened, answers,
-                             ready, entity)
+                             ready, entity, unchanged if screened is not None else None)
         del ready
         # Held as Arrow until written: the dictionary of a 10M-row warehouse's 2.8M answers is 5–6 times its size.
         kept_answers = answers_table(answers)

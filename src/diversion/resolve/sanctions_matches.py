@@ -41,7 +41,7 @@ Answers = dict[bytes, tuple[Answer, ...]]
 def match_rows(
     mentions: pa.Table, assignments: dict[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
     screened: dict[str, list[dict[str, Any]]] | None = None, answers: Answers | None = None,
-    ahead: Answers | None = None, placed: pa.Array | None = None,
+    ahead: Answers | None = None, placed: pa.Array | None = None, unchanged: pa.Array | None = None,
 ) -> list[dict[str, Any]]:
     """Sanctions matches per entity.
 
@@ -50,7 +50,9 @@ def match_rows(
     each of its names, with its countries, against every listed name and alias;
     hits at or above ``threshold`` are kept ("screened"). ``screened``: rows
     already screened for some entities (an incremental run's unchanged ones),
-    used instead of screening them again. ``answers``: what earlier screening
+    used instead of screening them again; ``unchanged``: more entities screened
+    before, with no rows (an update's, most of its entities, kept in Arrow).
+    ``answers``: what earlier screening
     found for each question asked (an incremental run's, kept in the warehouse),
     taken instead of searching again; the questions this call asks are added to it. ``ahead``: answers
     worked out before (``prescreening``), taken for the questions this call asks (only those are added).
@@ -63,12 +65,20 @@ def match_rows(
     rows: list[dict[str, Any]] = []
     index.postings.for_bulk()
     search = Searches(index, threshold, limit, answers, ahead)
+    before = pa.array(list(screened), pa.string())
+    if unchanged is not None:
+        before = pa.concat_arrays([before, unchanged.cast(pa.string())])
     # Entities screened before (an update's unchanged ones, most of them) take their rows without their
     # mentions being read; those with a listed member are worked out again (their link probability).
-    reused = set(screened) - _with_listed_member(mentions, assignments, listed) if screened else set()
-    for eid in reused:
-        rows.extend(r for r in screened[eid] if r["sanction_entity_id"] in listed)
-    for eid, ms in _by_entity(mentions, assignments, reused, placed):
+    with_listed = _with_listed_member(mentions, assignments, listed)
+    for eid, found in screened.items():
+        if eid not in with_listed:
+            rows.extend(r for r in found if r["sanction_entity_id"] in listed)
+    again = pa.array(sorted(with_listed), pa.string())
+    # the entities with a listed member that were screened before (few): worked out again below
+    screened_listed = set(again.filter(pc.is_in(again, value_set=before)).to_pylist()) if len(before) else set()
+    skip = before.filter(pc.invert(pc.is_in(before, value_set=again))) if len(before) else None
+    for eid, ms in _by_entity(mentions, assignments, skip, placed):
         direct = [m for m in ms if m["source_table"] == "sanctions" and m["source_key"] in listed]
         for m in direct:
             ent = listed[m["source_key"]]
@@ -77,8 +87,8 @@ def match_rows(
             rows.append(_row(eid, ent, p, ent.caption, f"{how}: {ent.caption!r} on {ent.list_name}"))
         if direct:
             continue
-        if eid in screened:  # screened before, with a listed member
-            rows.extend(r for r in screened[eid] if r["sanction_entity_id"] in listed)
+        if eid in screened_listed:  # screened before, with a listed member
+            rows.extend(r for r in screened.get(eid, ()) if r["sanction_entity_id"] in listed)
             continue
         seen: dict[str, dict[str, Any]] = {}
         for m in ms:
@@ -93,7 +103,7 @@ def match_rows(
                             eid, ent, hit.score, hit.matched_name, f"screened name {name!r}: {hit.explanation}"
                         )
         rows.extend(sorted(seen.values(), key=lambda r: (-r["score"], r["sanction_entity_id"]))[:limit])
-    if reused:
+    if skip is not None and len(skip):
         rows.sort(key=lambda r: r["entity_id"])  # entities in id order, as read (stable: each one's own order)
     return rows
 
@@ -110,7 +120,7 @@ def _with_listed_member(mentions: pa.Table, assignments: dict[str, Assignment], 
 BATCH_ROWS = 50_000
 
 
-def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment], skip: set[str] | None = None,
+def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment], skip: pa.Array | None = None,
                placed: pa.Array | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Each entity's mentions (``_MENTION_COLUMNS`` as dicts, in table order), entities in id order; the
     entities in ``skip`` left out. ``placed``: each mention's entity id, when known.
@@ -119,8 +129,8 @@ def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment], skip: set
     """
     entity = entity_column(mentions, assignments) if placed is None else placed
     table = mentions.select(_MENTION_COLUMNS).append_column("_entity", entity)
-    if skip:
-        table = table.filter(pc.invert(pc.is_in(entity, value_set=pa.array(list(skip), pa.string()))))
+    if skip is not None and len(skip):
+        table = table.filter(pc.invert(pc.is_in(entity, value_set=skip)))
     table = table.take(pc.sort_indices(table, [("_entity", "ascending")]))  # stable: table order within one
     del entity
     current: str | None = None
