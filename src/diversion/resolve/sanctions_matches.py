@@ -52,11 +52,12 @@ def match_rows(
     already screened for some entities (an incremental run's unchanged ones),
     used instead of screening them again; ``unchanged``: more entities screened
     before, with no rows (an update's, most of its entities, kept in Arrow).
-    ``answers``: what earlier screening
-    found for each question asked (an incremental run's, kept in the warehouse),
-    taken instead of searching again; the questions this call asks are added to it. ``ahead``: answers
-    worked out before (``prescreening``), taken for the questions this call asks (only those are added).
-    ``placed``: each mention's entity id (``entities.entity_column``), when known.
+    ``answers``: what earlier screening found for each question asked (an
+    incremental run's, kept in the warehouse), taken instead of searching again;
+    the questions this call asks are added to it. ``ahead``: answers worked out
+    before (``prescreening``), taken for the questions this call asks (only those
+    are added). ``placed``: each mention's entity id (``clustering.entity_column``),
+    when known.
     """
     screened = screened or {}
     if not index.entities:  # no sanctions list loaded: nothing to match
