@@ -16,9 +16,11 @@ from splink import Linker
 from diversion.engine import DuckDBEngine, InProcessLinkage
 from diversion.resolve.candidates import (
     UNBOUNDED_WEIGHT,
+    Filter,
     candidate_filter,
     candidate_records,
     comparison_bound,
+    generators,
     level_weights,
     pair_bounds,
     staged_bound,
@@ -29,7 +31,7 @@ from diversion.resolve.incremental import Previous, score_new_pairs
 from diversion.resolve.linkage import register_same_name_lookup, same_name_lookup, score_pairs
 from diversion.resolve.linkage_input import linkage_table
 from diversion.resolve.mentions import collect_mentions
-from diversion.resolve.model import PAIR_KEYS, settings
+from diversion.resolve.model import PAIR_KEYS, PRIORS, settings
 from diversion.resolve.synthetic import synthetic_shipments
 from diversion.resolve.training import TrainedParams
 from tests.resolve.conftest import Case, build_minicase
@@ -111,8 +113,13 @@ def test_candidates_give_the_pairs_of_every_blocked_pair(linkage_input: pa.Table
     bounded = score_pairs(linkage_input, threshold, params=params)
     assert every.pairs.num_rows > 20
     assert bounded.pairs.equals(every.pairs)
-    assert bounded.blocked is not None and bounded.compared is not None
-    assert bounded.compared < bounded.blocked
+    assert bounded.bounded is not None and bounded.compared is not None
+    assert bounded.compared < bounded.bounded
+    condition = candidate_filter(params.levels, params.prior, threshold)
+    assert condition is not None
+    # Found by the values they share where every combination of levels reaching the cut needs one: fewer
+    # pairs bounded than blocked (not counted then).
+    assert (bounded.blocked is None) == (condition.shared is not None)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -220,3 +227,72 @@ def test_lists_with_a_value_in_common_share_a_mask_bit(lists: list[list[str | No
                 assert masks[i] & masks[j], (a, b)
     chunked = pa.chunked_array([array.slice(0, cut), array.slice(cut)], array.type)
     assert value_masks(chunked).to_pylist() == masks
+
+
+def _same_candidates(table: pa.Table, condition: Filter, fresh: pa.Array | None = None) -> int:
+    """The candidates found by shared values are those of every blocked pair; returns how many there are."""
+    assert condition.shared is not None
+    by_values = candidate_records(table, condition, fresh=fresh)
+    every = candidate_records(table, condition, fresh=fresh, shared=False)
+    assert by_values.records.equals(every.records)
+    assert by_values.pairs == every.pairs and by_values.blocked is None and every.blocked is not None
+    assert by_values.bounded <= every.bounded
+    return by_values.pairs
+
+
+@pytest.mark.parametrize("which", ["priors", "trained"])
+def test_candidates_found_by_the_values_they_share_are_those_of_every_blocked_pair(
+        linkage_input: pa.Table, trained: TrainedParams, which: str) -> None:
+    # A prior as low as a large warehouse's: a near name with a street word in common cannot reach p ≥ 0.9.
+    condition = candidate_filter(None if which == "priors" else trained.levels, 1e-6, 0.9)
+    assert condition is not None and condition.shared is not None
+    assert _same_candidates(linkage_input, condition) > 20
+    # Only the pairs with a fresh row (an update's new mentions), found alike.
+    ids = linkage_input.column("unique_id")
+    fresh = ids.filter(pa.array([int(i[2:6], 16) < 0x4000 for i in ids.to_pylist()]))
+    assert _same_candidates(linkage_input, condition, fresh.combine_chunks()) > 0
+
+
+def test_a_low_threshold_bounds_every_blocked_pair() -> None:
+    """A near name, a country and a street word in common reach p ≥ 0.5 with the priors: no value is needed."""
+    condition = candidate_filter(None, 0.002, 0.5)
+    assert condition is not None and condition.shared is None
+
+
+_LEVEL_LABELS = [(name, label) for name, levels in PRIORS.items() for label, _, _ in levels]
+
+
+@hyp_settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.01, 1.0), st.floats(1.0, 6.0)), min_size=len(_LEVEL_LABELS),
+                max_size=len(_LEVEL_LABELS)),
+       st.sampled_from([0.2, 0.5, 0.9]), st.integers(0, 2))
+def test_any_model_finds_the_same_candidates_by_shared_values(linkage_input: pa.Table,
+                                                              m_u: list[tuple[float, float]],
+                                                              threshold: float, lower: int) -> None:
+    """Whatever the model's weights, the values ``generators`` chooses find every candidate.
+
+    Each level's u is 10^-k (the last, "anything else", level's m small and u large, as any model has them); the
+    prior is the largest power of ten, or one to two below it, at which some value is needed.
+    """
+    levels: dict[str, dict[str, tuple[float, float]]] = {}
+    for (name, label), (m, k) in zip(_LEVEL_LABELS, m_u, strict=True):
+        last = label == PRIORS[name][-1][0]
+        levels.setdefault(name, {})[label] = (m / 5, 1 - 10 ** -k) if last else (m, 10 ** -k)
+    priors = (10.0 ** -e for e in range(3, 60))
+    first = next(e for e, prior in enumerate(priors, 3)
+                 if (found := candidate_filter(levels, prior, threshold)) is not None and found.shared is not None)
+    condition = candidate_filter(levels, 10.0 ** -(first + lower), threshold)
+    assert condition is not None and condition.shared is not None
+    _same_candidates(linkage_input, condition)
+
+
+
+def test_generators_cover_every_combination_reaching_the_cut() -> None:
+    """With the priors at p ≥ 0.9 and a prior of 1e-5: a same domain, an identifier, a same address (its
+    numbers) or the same name is needed; at 0.5 a near name with a street word in common is enough."""
+    assert generators(None, weight_cut(1e-5, 0.9)) == ("core1", "unnamed", "domain", "identifiers",
+                                                        "address_numbers")
+    assert generators(None, weight_cut(1e-5, 0.5)) is None
+    # The same name alone reaches any cut (its weight grows with its rarity): needed at any threshold.
+    strict = generators(None, weight_cut(1e-9, 0.999))
+    assert strict is not None and strict[:2] == ("core1", "unnamed")

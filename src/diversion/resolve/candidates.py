@@ -20,12 +20,22 @@ pairs that come out are exactly those that scoring every blocked pair gives
 weight grows with the name's rarity), and a mention with several names (or
 none) is never pruned.
 
+Most blocked pairs are never looked at one by one: a pair can only reach the
+cut when it shares a value that some heavy level needs (the same name, an
+identifier, a domain, its address's numbers; ``SHARED``), so the candidates
+are found by joining the records on those values within each blocking key
+(``generators``), and only those pairs are bounded. Which values are needed
+follows from the model's weights: every combination of levels whose weights
+reach the cut must hold a level with such a value; when one does not (a low
+threshold), every blocked pair is bounded as before.
+
 Splink then compares only the candidates: each row carries the numbers of the
 pairs it is in (``model.PAIR_KEYS``) and Splink's blocking joins on them.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -198,6 +208,64 @@ class Filter:
 
     cheap: str  # first pass, on every blocked pair: the ``LOOSE`` conditions
     full: str  # second pass, on the pairs the first keeps: every condition of ``model.NECESSARY``
+    # The values a pair must share to reach the threshold (``generators``): only the blocked pairs sharing one
+    # are bounded. ``None``: every blocked pair is.
+    shared: tuple[str, ...] | None = None
+
+
+#: Per level, values of which a pair at that level shares at least one (``model.NECESSARY``'s condition implies
+#: it; of a list column, a value of the lists): the pairs of such a level are found by joining the records on
+#: the value within each blocking key, not among every blocked pair.
+SHARED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("name", "same name"): ("core1",),
+    ("name", "same letters or same words reordered"): ("names_compact", "names_sorted"),
+    ("address", "same address"): ("address_numbers",),
+    ("identifiers", "an identifier in common"): ("identifiers",),
+    ("domain", "same domain"): ("domain",),
+}
+#: Stands for the records whose names the bound leaves unbounded (several names or none: no ``core1``): every
+#: blocked pair of theirs is bounded.
+UNNAMED = "unnamed"
+#: The shared values in the order they are chosen in when a combination of levels holds several: fewest pairs first.
+_PREFERRED = ("core1", UNNAMED, "domain", "identifiers", "address_numbers", "names_compact", "names_sorted")
+#: The list columns among them.
+_LISTS = frozenset({"identifiers", "names_compact", "names_sorted"})
+
+
+def generators(params: Levels | None, cut: float) -> tuple[str, ...] | None:
+    """The shared values (``SHARED``'s columns, ``UNNAMED``) of which every pair whose bound reaches ``cut``
+    shares one; ``None`` when some combination of levels reaching it needs none (every blocked pair is bounded).
+
+    A pair's bound is the sum of each comparison's heaviest level whose condition holds (or of its floor, what
+    any pair may get). If that combination reaches the cut and holds a level of ``SHARED``, the pair shares the
+    level's value. So every combination of levels (one per comparison, or its floor) that reaches the cut is
+    checked to hold one, and one value is chosen per combination (``_PREFERRED``) unless one it holds already is.
+
+    >>> generators(None, weight_cut(1e-5, 0.9))  # the priors, and a prior as low as a large warehouse's
+    ('core1', 'unnamed', 'domain', 'identifiers', 'address_numbers')
+    >>> generators(None, weight_cut(1e-5, 0.5)) is None  # a near name, a country and a street word reach it
+    True
+    """
+    weights = level_weights(params)
+    options = []
+    for name in PRIORS:
+        floor = _floor(name, weights[name])
+        conditions = NECESSARY.get(name, {})
+        levels = [(w, SHARED.get((name, label), ())) for label, w in weights[name].items()
+                  if label in conditions and w > floor]
+        if name == "name":
+            levels.append((UNBOUNDED_WEIGHT, (UNNAMED,)))
+        options.append([(floor, ()), *levels])
+    chosen: set[str] = set()
+    for combination in itertools.product(*options):
+        if sum(w for w, _ in combination) < cut:
+            continue
+        held = [values for _, values in combination if values]
+        if not held:
+            return None
+        if not any(set(values) <= chosen for values in held):
+            chosen.update(min(held, key=lambda values: min(_PREFERRED.index(v) for v in values)))
+    return tuple(v for v in _PREFERRED if v in chosen)
 
 
 def candidate_filter(params: Levels | None, prior: float, min_probability: float) -> Filter | None:
@@ -212,7 +280,8 @@ def candidate_filter(params: Levels | None, prior: float, min_probability: float
     if sum(_floor(name, levels) for name, levels in level_weights(params).items()) >= cut:
         return None
     # The second pass reads only pairs the first kept, nearly all with close addresses: no gain in staging it.
-    return Filter(staged_bound(params, cut, loose=True), f"({weight_bound(params)}) >= {_sql(cut)}")
+    return Filter(staged_bound(params, cut, loose=True), f"({weight_bound(params)}) >= {_sql(cut)}",
+                  generators(params, cut))
 
 
 @dataclass(frozen=True)
@@ -220,30 +289,42 @@ class Candidates:
     """Linkage records that are in at least one candidate pair, each with its pairs' numbers."""
 
     records: pa.Table  # the input's columns and ``PAIR_KEYS`` (list of pair numbers), sorted by id
-    blocked: int  # distinct pairs sharing a blocking key and a kind
+    blocked: int | None  # distinct pairs sharing a blocking key and a kind (None: not counted, ``Filter.shared``)
     pairs: int  # of those, the candidates (bound at or above the cut)
+    bounded: int = 0  # the pairs whose bound was tested: every blocked pair, or those sharing a needed value
+
+
+#: Pairs generated at a time (an estimate, duplicates counted) when the candidates are found by the values
+#: they share: about what ``RECORDS_PER_PART`` records' blocked pairs are at 3M shipment rows.
+GENERATED_PER_PART = 5_000_000
 
 
 def candidate_records(table: pa.Table, condition: Filter, memory_limit: str = "",
-                      fresh: pa.Array | None = None) -> Candidates:
+                      fresh: pa.Array | None = None, shared: bool = True) -> Candidates:
     """The rows of ``table`` (``linkage_input`` rows) in a blocked pair meeting ``condition`` (``candidate_filter``).
 
     Pairs are generated from ``block_keys`` and ``kind`` as the blocking rule
-    does, by parts of the left record, each part bounded before the next, so
-    only the candidates are ever held together. ``fresh``: ids of the rows
-    whose pairs are wanted (an incremental resolve's new mentions): only pairs
-    with at least one of them are generated, with each other and with the rest.
+    does, by parts, each part bounded before the next, so only the candidates
+    are ever held together. Where ``condition.shared`` names the values a
+    candidate must share (and ``shared``), only the blocked pairs sharing one
+    are generated (``generators``; the same candidates). ``fresh``: ids of the
+    rows whose pairs are wanted (an incremental resolve's new mentions): only
+    pairs with at least one of them are generated, with each other and with the rest.
     """
     con = in_memory_connection(memory_limit)
     try:
         ordered = _prepare(con, table, fresh)
         con.execute("CREATE TEMP TABLE cand (a INTEGER, b INTEGER)")
-        parts = max(1, math.ceil((table.num_rows if fresh is None else len(fresh)) / RECORDS_PER_PART))
-        blocked = 0
+        values = condition.shared if shared else None
+        if values is None:
+            parts = max(1, math.ceil((table.num_rows if fresh is None else len(fresh)) / RECORDS_PER_PART))
+            template = _BLOCKED if fresh is None else _BLOCKED_FRESH
+        else:
+            parts, template = _sharing(con, values)
+        bounded = 0
         for part in range(parts):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE blocked AS {_BLOCKED if fresh is None else _BLOCKED_FRESH}",
-                        [parts, part])
-            blocked += _count(con, "blocked")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE blocked AS {template.format(parts=parts, part=part)}")
+            bounded += _count(con, "blocked")
             # Two passes: the cheap conditions on every blocked pair, the exact ones on the few left.
             con.execute(f"CREATE OR REPLACE TEMP TABLE kept AS SELECT p.a, p.b FROM blocked p {_SIDES} "
                         f"WHERE {condition.cheap}")
@@ -259,7 +340,42 @@ def candidate_records(table: pa.Table, condition: Filter, memory_limit: str = ""
     finally:
         con.close()
     records = ordered.take(keys.column("n")).append_column(PAIR_KEYS, keys.column(PAIR_KEYS))
-    return Candidates(records.cast(_schema(table)), blocked, pairs)
+    return Candidates(records.cast(_schema(table)), bounded if values is None else None, pairs, bounded)
+
+
+# The pairs of a part (``{parts}``, ``{part}``) joined on ``{on}`` within a blocking key and a kind, as
+# ``_BLOCKED_FRESH`` pairs them (every row is fresh when no ``fresh`` is given: then ``x.n < y.n``): each pair
+# once, in the part of its fresh row (the smaller when both are), whatever value it was found by.
+_SHARING = ("SELECT least(x.n, y.n) AS a, greatest(x.n, y.n) AS b FROM {source} x JOIN {source} y "
+            "ON x.key = y.key AND x.kind = y.kind{on} AND x.n <> y.n AND (NOT y.fresh OR x.n < y.n) "
+            "WHERE x.fresh AND x.n % {{parts}} = {{part}}{where}")
+
+
+def _sharing(con: Any, values: tuple[str, ...]) -> tuple[int, str]:
+    """Tables of each record's blocking keys with the ``values`` (``generators``), and the parts and the SQL
+    template (``{parts}``, ``{part}``) of the distinct blocked pairs sharing one of them."""
+    scalars = [v for v in values if v not in _LISTS and v != UNNAMED]
+    con.execute("CREATE TEMP TABLE shared AS SELECT b.n, b.kind, b.key, b.fresh, "
+                f"{''.join(f'r.{v}, ' for v in scalars)}r.core1 IS NULL AS unnamed FROM block b JOIN recs r USING (n)")
+    selects: list[str] = []
+    estimate = 0
+    for value in values:
+        if value == UNNAMED:  # its pairs with any record: the unnamed one first, else the other
+            selects.append(_SHARING.format(source="shared", on="", where=" AND x.unnamed"))
+            selects.append(_SHARING.format(source="shared", on=" AND y.unnamed", where=" AND NOT x.unnamed"))
+            estimate += _scalar(con, "SELECT coalesce(sum(u * c), 0) FROM (SELECT count(*) AS c, "
+                                     "count(*) FILTER (WHERE unnamed) AS u FROM shared GROUP BY key, kind)")
+            continue
+        source = "shared"
+        if value in _LISTS:
+            source = f"shared_{value}"
+            con.execute(f"CREATE TEMP TABLE {source} AS SELECT b.n, b.kind, b.key, b.fresh, unnest(r.{value}) "
+                        f"AS {value} FROM block b JOIN recs r USING (n)")
+        selects.append(_SHARING.format(source=source, on=f" AND x.{value} = y.{value}", where=""))
+        estimate += _scalar(con, f"SELECT coalesce(sum(c * (c - 1) // 2), 0) FROM (SELECT count(*) AS c FROM "
+                                 f"{source} WHERE {value} IS NOT NULL GROUP BY key, kind, {value})")
+    parts = max(1, math.ceil(estimate / GENERATED_PER_PART))
+    return parts, f"SELECT DISTINCT a, b FROM ({' UNION ALL '.join(selects)})"
 
 
 def pair_bounds(table: pa.Table, params: Levels | None, cut: float = 0.0) -> pa.Table:
@@ -273,9 +389,9 @@ def pair_bounds(table: pa.Table, params: Levels | None, cut: float = 0.0) -> pa.
     try:
         _prepare(con, table)
         return con.execute(
-            f"WITH p AS ({_BLOCKED}) SELECT l.unique_id AS unique_id_l, r.unique_id AS unique_id_r, "
-            f"{weight_bound(params, loose=True)} AS cheap, {weight_bound(params)} AS full, "
-            f"{staged_bound(params, cut, loose=True)} AS staged FROM p {_SIDES} ORDER BY 1, 2", [1, 0]).to_arrow_table()
+            f"WITH p AS ({_BLOCKED.format(parts=1, part=0)}) SELECT l.unique_id AS unique_id_l, "
+            f"r.unique_id AS unique_id_r, {weight_bound(params, loose=True)} AS cheap, {weight_bound(params)} AS full, "
+            f"{staged_bound(params, cut, loose=True)} AS staged FROM p {_SIDES} ORDER BY 1, 2").to_arrow_table()
     finally:
         con.close()
 
@@ -283,13 +399,13 @@ def pair_bounds(table: pa.Table, params: Levels | None, cut: float = 0.0) -> pa.
 # The hash of an address's numbers (``model.NECESSARY``'s ``address_numbers``: the digits the "same address"
 # level compares, ``model._SAME_NUMBERS``), worked out once per record instead of twice per pair.
 ADDRESS_NUMBERS = "hash(regexp_replace(address_fp, '[^0-9]+', '', 'g'))"
-# A part of the distinct pairs of records sharing a blocking key and a kind (parameters: parts, part).
+# A part of the distinct pairs of records sharing a blocking key and a kind (``{parts}``, ``{part}``).
 _BLOCKED = ("SELECT DISTINCT x.n AS a, y.n AS b FROM block x JOIN block y ON x.key = y.key AND x.kind = y.kind "
-            "AND x.n < y.n WHERE x.n % ? = ?")
+            "AND x.n < y.n WHERE x.n % {parts} = {part}")
 # The same, only the pairs with a fresh row (``x``): fresh with fresh once, fresh with any other row.
 _BLOCKED_FRESH = (
     "SELECT DISTINCT least(x.n, y.n) AS a, greatest(x.n, y.n) AS b FROM block x JOIN block y ON x.key = y.key "
-    "AND x.kind = y.kind AND x.n <> y.n AND (NOT y.fresh OR x.n < y.n) WHERE x.fresh AND x.n % ? = ?")
+    "AND x.kind = y.kind AND x.n <> y.n AND (NOT y.fresh OR x.n < y.n) WHERE x.fresh AND x.n % {parts} = {part}")
 # Both sides of a pair ``p`` (``a``, ``b``) as ``l`` and ``r``.
 _SIDES = "JOIN recs l ON l.n = p.a JOIN recs r ON r.n = p.b"
 
@@ -345,7 +461,11 @@ def value_masks(lists: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def _count(con: Any, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return _scalar(con, f"SELECT count(*) FROM {table}")
+
+
+def _scalar(con: Any, sql: str) -> int:
+    row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -285,6 +285,7 @@ def predict_new_pairs(job: NewPairsToScore) -> Linkage:
         "known ones and each other with the stored model"])
     return Linkage(pairs, params, predict_seconds=time.perf_counter() - job.started, records=job.new_count,
                    blocked=chosen.blocked if chosen is not None else None,
+                   bounded=chosen.bounded if chosen is not None else None,
                    compared=chosen.pairs if chosen is not None else None)
 
 

@@ -52,6 +52,8 @@ class Linkage:
     predict_seconds: float = 0.0  # Splink's blocking and scoring
     records: int = 0  # linkage records Splink compared: one per group of identical mentions (``collapse``)
     blocked: int | None = None  # distinct record pairs sharing a blocking key (when ``candidates`` counted them)
+    bounded: int | None = None  # of those, the pairs whose weight was bounded (``candidates``: all, or those
+    # sharing a value a link needs)
     compared: int | None = None  # of those, the pairs Splink scored (``candidates``: whose weight could reach)
 
 
@@ -230,6 +232,7 @@ def predict_pairs(job: PairsToScore) -> Linkage:
     return Linkage(found, params, train_seconds=job.train_seconds,
                    predict_seconds=job.prepare_seconds + time.perf_counter() - started, records=records,
                    blocked=chosen.blocked if chosen is not None else None,
+                   bounded=chosen.bounded if chosen is not None else None,
                    compared=chosen.pairs if chosen is not None else None)
 
 

@@ -76,9 +76,11 @@ class ResolveReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: Mentions scored this run: all of them, or (incremental) the ones the last resolve did not see.
     scored_mentions: int = 0
-    #: Record pairs sharing a blocking key, and those of them Splink compared (``resolve.candidates``: whose
-    #: match weight could reach ``review_low``); ``None`` where the backend compares every blocked pair.
+    #: Record pairs sharing a blocking key, those of them whose match weight was bounded, and those Splink
+    #: compared (``resolve.candidates``: whose weight could reach ``review_low``); ``None`` where the backend
+    #: compares every blocked pair, or (blocked) where only the pairs sharing a value a link needs were bounded.
     pairs_blocked: int | None = None
+    pairs_bounded: int | None = None
     pairs_compared: int | None = None
     #: Linkage rows taken as the last resolve made them (an update's unchanged parties, ``linkage_cache``).
     known_rows: int = 0
@@ -303,7 +305,8 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
         sanctions_matches=len(matches),
         decisions=len(same) + len(different), method=linkage.params.method, notes=linkage.params.notes,
         backend=engine.name, unresolved_reasons=reasons, timings=timings, scored_mentions=scored,
-        pairs_blocked=linkage.blocked, pairs_compared=linkage.compared, known_rows=known_count,
+        pairs_blocked=linkage.blocked, pairs_bounded=linkage.bounded,
+        pairs_compared=linkage.compared, known_rows=known_count,
     )
     return _Outcome(tables, model, None if previous is None else json.dumps(
         {**previous.params.as_dict(), **stored}, sort_keys=True), report)
