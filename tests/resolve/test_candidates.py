@@ -38,11 +38,15 @@ from tests.resolve.conftest import Case, build_minicase
 
 #: Importers spelt alike at near-identical addresses: a typo in the street with the same numbers (the "same
 #: address" level) and with other numbers (not it). The synthetic parties' addresses are all spelt alike.
+#: Then two at other numbers whose addresses share three words, their commonest ones (each has one of its own):
+#: found by the words before each address's two commonest (``candidates._address_prefixes``), not after one.
 _NEAR_ADDRESSES = [
     ("Kazanstankoimport OOO", "ul. Lenina 12, Kazan"),
     ("Kazanstankoimpor OOO", "ul. Lenona 12, Kazan"),
     ("Kazanstankoimprt OOO", "ul. Lenina 14, Kazan"),
     ("Kazanstanko-Import OOO", "ul Lenina 12 Kazan"),
+    ("Tikhvinstankomash OOO", "Tikhvin Leningradskaya Zavodskaya 5 Severnaya"),
+    ("Tikhvinstankomas OOO", "Tikhvin Leningradskaya Zavodskaya 9 Yuzhnaya"),
 ]
 
 
@@ -240,11 +244,13 @@ def _same_candidates(table: pa.Table, condition: Filter, fresh: pa.Array | None 
     return by_values.pairs
 
 
+@pytest.mark.parametrize(("prior", "threshold"), [(1e-6, 0.9), (1e-5, 0.5)])
 @pytest.mark.parametrize("which", ["priors", "trained"])
 def test_candidates_found_by_the_values_they_share_are_those_of_every_blocked_pair(
-        linkage_input: pa.Table, trained: TrainedParams, which: str) -> None:
-    # A prior as low as a large warehouse's: a near name with a street word in common cannot reach p ≥ 0.9.
-    condition = candidate_filter(None if which == "priors" else trained.levels, 1e-6, 0.9)
+        linkage_input: pa.Table, trained: TrainedParams, which: str, prior: float, threshold: float) -> None:
+    # A prior as low as a large warehouse's: a near name alone cannot reach the threshold (at 0.5 with the
+    # priors, a near name in the same country with three address words in common can: ``address_prefix``).
+    condition = candidate_filter(None if which == "priors" else trained.levels, prior, threshold)
     assert condition is not None and condition.shared is not None
     assert _same_candidates(linkage_input, condition) > 20
     # Only the pairs with a fresh row (an update's new mentions), found alike.
@@ -254,7 +260,7 @@ def test_candidates_found_by_the_values_they_share_are_those_of_every_blocked_pa
 
 
 def test_a_low_threshold_bounds_every_blocked_pair() -> None:
-    """A near name, a country and a street word in common reach p ≥ 0.5 with the priors: no value is needed."""
+    """A near name alone reaches p ≥ 0.5 with the priors and their prior: no value is needed."""
     condition = candidate_filter(None, 0.002, 0.5)
     assert condition is not None and condition.shared is None
 
@@ -289,10 +295,13 @@ def test_any_model_finds_the_same_candidates_by_shared_values(linkage_input: pa.
 
 def test_generators_cover_every_combination_reaching_the_cut() -> None:
     """With the priors at p ≥ 0.9 and a prior of 1e-5: a same domain, an identifier, a same address (its
-    numbers) or the same name is needed; at 0.5 a near name with a street word in common is enough."""
+    numbers) or the same name is needed; at 0.5 a near name with a country and three address words in common
+    is enough (the addresses then share a word of their prefixes); at a prior of 0.002 a near name alone."""
     assert generators(None, weight_cut(1e-5, 0.9)) == ("core1", "unnamed", "domain", "identifiers",
                                                         "address_numbers")
-    assert generators(None, weight_cut(1e-5, 0.5)) is None
+    assert generators(None, weight_cut(1e-5, 0.5)) == ("core1", "unnamed", "domain", "identifiers",
+                                                        "address_numbers", "address_prefix")
+    assert generators(None, weight_cut(0.002, 0.5)) is None
     # The same name alone reaches any cut (its weight grows with its rarity): needed at any threshold.
     strict = generators(None, weight_cut(1e-9, 0.999))
     assert strict is not None and strict[:2] == ("core1", "unnamed")

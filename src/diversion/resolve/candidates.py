@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 
 from diversion.engine.linkage import in_memory_connection
 from diversion.resolve.model import (
+    ADDRESS_WORDS,
     NAME_VERY_SIMILAR,
     NECESSARY,
     PAIR_KEYS,
@@ -220,6 +221,8 @@ SHARED: dict[tuple[str, str], tuple[str, ...]] = {
     ("name", "same name"): ("core1",),
     ("name", "same letters or same words reordered"): ("names_compact", "names_sorted"),
     ("address", "same address"): ("address_numbers",),
+    # Addresses with three words in common share one of each side's words but its two commonest (``_sharing``).
+    ("address", "three address words in common"): ("address_prefix",),
     ("identifiers", "an identifier in common"): ("identifiers",),
     ("domain", "same domain"): ("domain",),
 }
@@ -227,9 +230,10 @@ SHARED: dict[tuple[str, str], tuple[str, ...]] = {
 #: blocked pair of theirs is bounded.
 UNNAMED = "unnamed"
 #: The shared values in the order they are chosen in when a combination of levels holds several: fewest pairs first.
-_PREFERRED = ("core1", UNNAMED, "domain", "identifiers", "address_numbers", "names_compact", "names_sorted")
+_PREFERRED = ("core1", UNNAMED, "domain", "identifiers", "address_numbers", "names_compact", "names_sorted",
+              "address_prefix")
 #: The list columns among them.
-_LISTS = frozenset({"identifiers", "names_compact", "names_sorted"})
+_LISTS = frozenset({"identifiers", "names_compact", "names_sorted", "address_prefix"})
 
 
 def generators(params: Levels | None, cut: float) -> tuple[str, ...] | None:
@@ -243,7 +247,9 @@ def generators(params: Levels | None, cut: float) -> tuple[str, ...] | None:
 
     >>> generators(None, weight_cut(1e-5, 0.9))  # the priors, and a prior as low as a large warehouse's
     ('core1', 'unnamed', 'domain', 'identifiers', 'address_numbers')
-    >>> generators(None, weight_cut(1e-5, 0.5)) is None  # a near name, a country and a street word reach it
+    >>> generators(None, weight_cut(1e-5, 0.5))[-1]  # a near name, a country and three address words reach it
+    'address_prefix'
+    >>> generators(None, weight_cut(0.002, 0.5)) is None  # a near name alone reaches it
     True
     """
     weights = level_weights(params)
@@ -369,13 +375,30 @@ def _sharing(con: Any, values: tuple[str, ...]) -> tuple[int, str]:
         source = "shared"
         if value in _LISTS:
             source = f"shared_{value}"
-            con.execute(f"CREATE TEMP TABLE {source} AS SELECT b.n, b.kind, b.key, b.fresh, unnest(r.{value}) "
-                        f"AS {value} FROM block b JOIN recs r USING (n)")
+            values_of = _address_prefixes(con) if value == "address_prefix" else f"(SELECT n, unnest({value}) " \
+                f"AS {value} FROM recs)"
+            con.execute(f"CREATE TEMP TABLE {source} AS SELECT b.n, b.kind, b.key, b.fresh, v.{value} "
+                        f"FROM block b JOIN {values_of} v USING (n)")
         selects.append(_SHARING.format(source=source, on=f" AND x.{value} = y.{value}", where=""))
         estimate += _scalar(con, f"SELECT coalesce(sum(c * (c - 1) // 2), 0) FROM (SELECT count(*) AS c FROM "
                                  f"{source} WHERE {value} IS NOT NULL GROUP BY key, kind, {value})")
     parts = max(1, math.ceil(estimate / GENERATED_PER_PART))
     return parts, f"SELECT DISTINCT a, b FROM ({' UNION ALL '.join(selects)})"
+
+
+def _address_prefixes(con: Any) -> str:
+    """SQL: each record's address words but its ``ADDRESS_WORDS`` - 1 commonest (``n``, ``address_prefix``).
+
+    Prefix filtering (as in set-similarity joins): with the words of every address in one order, commonest
+    last, two addresses with ``ADDRESS_WORDS`` words in common share one of the words before each one's last
+    ``ADDRESS_WORDS`` - 1 (each leaves out fewer words than they share). An address with fewer words has none.
+    """
+    con.execute("CREATE TEMP TABLE address_words AS SELECT n, unnest(list_distinct(address_tokens)) AS word "
+                f"FROM recs WHERE len(list_distinct(address_tokens)) >= {ADDRESS_WORDS}")
+    return (f"(SELECT n, word AS address_prefix FROM (SELECT w.n, w.word, row_number() OVER (PARTITION BY w.n "
+            "ORDER BY c.records, w.word) AS k, count(*) OVER (PARTITION BY w.n) AS words FROM address_words w "
+            "JOIN (SELECT word, count(*) AS records FROM address_words GROUP BY word) c USING (word)) "
+            f"WHERE k <= words - {ADDRESS_WORDS - 1})")
 
 
 def pair_bounds(table: pa.Table, params: Levels | None, cut: float = 0.0) -> pa.Table:

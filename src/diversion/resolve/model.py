@@ -70,6 +70,8 @@ PRIORS: dict[str, list[tuple[str, float, float]]] = {
 NAME_VERY_SIMILAR, NAME_SIMILAR = 0.95, 0.88
 #: Jaro-Winkler similarity of two address fingerprints from which (with the same numbers) they are one address.
 ADDRESS_SAME = 0.92
+#: Address words (longer than two letters) two addresses share at the "three address words in common" level.
+ADDRESS_WORDS = 3
 
 # One primary name's words (two or more) all appear in the other's: "ELE Technology" / "Shenzhen ELE Technology".
 _CONTAINED = (
@@ -202,7 +204,7 @@ def comparisons(params: Levels | None = None, calibrated: bool = False) -> list[
         _levels("address", [
             cll.And(cll.JaroWinklerLevel("address_fp", ADDRESS_SAME),
                     cll.CustomLevel(_SAME_NUMBERS, base_dialect_str="duckdb")),
-            cll.ArrayIntersectLevel("address_tokens", 3),
+            cll.ArrayIntersectLevel("address_tokens", ADDRESS_WORDS),
             cll.ArrayIntersectLevel("address_tokens", 1),
             cll.ElseLevel(),
         ], _unless_claimed(cll.Or(cll.NullLevel("address_fp"), cll.NullLevel("address_tokens")),
@@ -237,7 +239,7 @@ NECESSARY: dict[str, dict[str, str]] = {
         # The numbers first: one integer comparison spares most pairs the string comparison.
         "same address": "l.address_numbers = r.address_numbers AND "
                         f"jaro_winkler_similarity(l.address_fp, r.address_fp) >= {ADDRESS_SAME}",
-        "three address words in common": "len(list_intersect(l.address_tokens, r.address_tokens)) >= 3",
+        "three address words in common": f"len(list_intersect(l.address_tokens, r.address_tokens)) >= {ADDRESS_WORDS}",
         "an address word in common": "list_has_any(l.address_tokens, r.address_tokens)",
     },
     "identifiers": {"an identifier in common": "list_has_any(l.identifiers, r.identifiers)"},
