@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from diversion.cli import app
+from diversion.resolve.pipeline import ResolveReport
 
 
 def test_resolve_review_decide_explain(minicase_file: Path) -> None:
@@ -31,3 +33,17 @@ def test_resolve_review_decide_explain(minicase_file: Path) -> None:
     assert "name:" in out.output and "Analyst decision: different by qa" in out.output
     out = run.invoke(app, ["decide", "Amegino FZCO", "AMEGINO F.Z.E.", "--db", str(db)])
     assert out.exit_code != 0
+
+
+def test_resolve_says_how_many_pairs_sharing_a_value_splink_compared(minicase_file: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large warehouse's candidates are found by the values they share: the blocked pairs are not counted."""
+    import diversion.resolve
+
+    report = ResolveReport(mentions=10, entities=8, pairs_blocked=None, pairs_bounded=1_234, pairs_compared=56)
+    monkeypatch.setattr(diversion.resolve, "resolve", lambda *_, **__: report)
+    out = CliRunner().invoke(app, ["resolve", "--db", str(minicase_file)])
+    assert out.exit_code == 0, out.output
+    said = " ".join(out.output.split())
+    assert "Splink compared 56 of the 1,234 blocked pairs that share a value a link needs" in said
+    assert "cannot reach p ≥ 0.5" in said

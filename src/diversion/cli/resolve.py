@@ -48,8 +48,8 @@ def resolve(
                       f"others cannot reach p ≥ {settings.resolve.review_low})")
     elif report.pairs_bounded is not None and report.pairs_compared is not None:
         console.print(f"Splink compared {report.pairs_compared:,} of the {report.pairs_bounded:,} blocked pairs that "
-                      "share a name, an identifier, a domain or an address's numbers (the others cannot reach "
-                      f"p ≥ {settings.resolve.review_low})")
+                      "share a value a link needs: a name, an identifier, a domain, an address's numbers or words "
+                      f"(the others cannot reach p ≥ {settings.resolve.review_low})")
     console.print(f"model: {report.method}" + (f" — {'; '.join(report.notes)}" if report.notes else ""))
     if report.known_rows:
         console.print(f"{report.known_rows:,} parties' linkage rows taken as the last resolve kept them beside the "
