@@ -398,8 +398,10 @@ def _sharing(con: Any, values: tuple[str, ...]) -> tuple[int, str]:
             con.execute(f"CREATE TEMP TABLE {source} AS SELECT b.n, b.k, b.fresh, v.{value} "
                         f"FROM keyed b JOIN {values_of} v USING (n)")
         selects.append(_SHARING.format(source=source, on=f" AND x.{value} = y.{value}", where=""))
-        estimate += _scalar(con, f"SELECT coalesce(sum(c * (c - 1) // 2), 0) FROM (SELECT count(*) AS c FROM "
-                                 f"{source} WHERE {value} IS NOT NULL GROUP BY k, {value})")
+        # Pairs with a fresh record (every one is, without ``fresh``): all of a group's but its other records'.
+        estimate += _scalar(con, "SELECT coalesce(sum(c * (c - 1) // 2 - (c - f) * (c - f - 1) // 2), 0) FROM "
+                                 f"(SELECT count(*) AS c, count(*) FILTER (WHERE fresh) AS f FROM {source} "
+                                 f"WHERE {value} IS NOT NULL GROUP BY k, {value})")
     parts = max(1, math.ceil(estimate / GENERATED_PER_PART))
     return parts, f"SELECT DISTINCT a, b FROM ({' UNION ALL '.join(selects)})"
 
