@@ -20,15 +20,15 @@ pairs that come out are exactly those that scoring every blocked pair gives
 weight grows with the name's rarity), and a mention with several names (or
 none) is never pruned.
 
-Most blocked pairs are never looked at one by one: a pair can only reach the
-cut when it shares a value that some heavy level needs (the same name, an
-identifier, a domain, its address's numbers, an address word where three in
-common are needed; ``SHARED``), so the candidates
+With a large warehouse's model most blocked pairs are never looked at one by
+one: a pair can only reach the cut when it shares a value that some heavy level
+needs (the same name, an identifier, a domain, its address's numbers, an
+address word where three in common are needed; ``SHARED``), so the candidates
 are found by joining the records on those values within each blocking key
 (``generators``), and only those pairs are bounded. Which values are needed
 follows from the model's weights: every combination of levels whose weights
 reach the cut must hold a level with such a value; when one does not (a low
-threshold), every blocked pair is bounded as before.
+threshold, a small warehouse's higher prior), every blocked pair is bounded.
 
 Splink then compares only the candidates: each row carries the numbers of the
 pairs it is in (``model.PAIR_KEYS``) and Splink's blocking joins on them.
@@ -350,7 +350,7 @@ def candidate_records(table: pa.Table, condition: Filter, memory_limit: str = ""
     return Candidates(records.cast(_schema(table)), bounded if values is None else None, pairs, bounded)
 
 
-# The pairs of a part (``{parts}``, ``{part}``) joined on ``{on}`` within a blocking key and a kind, as
+# The pairs of a part (``{parts}``, ``{part}``) joined on ``{on}`` within a numbered blocking key and kind, as
 # ``_BLOCKED_FRESH`` pairs them (every row is fresh when no ``fresh`` is given: then ``x.n < y.n``): each pair
 # once, in the part of its fresh row (the smaller when both are), whatever value it was found by.
 _SHARING = ("SELECT least(x.n, y.n) AS a, greatest(x.n, y.n) AS b FROM {source} x JOIN {source} y "
