@@ -305,3 +305,23 @@ def test_generators_cover_every_combination_reaching_the_cut() -> None:
     # The same name alone reaches any cut (its weight grows with its rarity): needed at any threshold.
     strict = generators(None, weight_cut(1e-9, 0.999))
     assert strict is not None and strict[:2] == ("core1", "unnamed")
+
+
+def test_real_listed_entities_give_the_same_candidates_by_shared_values() -> None:
+    """Real OpenSanctions entities (``tests/data/sanctions/yente_zala.ftm.json``: companies and people with
+    aliases, addresses, identifiers), not data this project made: both paths give the same candidates, with
+    the priors at a large warehouse's prior and at the cut where the address words are needed."""
+    from pathlib import Path
+
+    from diversion.sources import ingest_file
+
+    engine = DuckDBEngine(":memory:")
+    ingest_file(engine, "sanctions", Path(__file__).parents[1] / "data" / "sanctions" / "yente_zala.ftm.json")
+    table = linkage_table(collect_mentions(engine, 500))
+    assert table.num_rows > 10
+    found = 0
+    for prior, threshold in ((1e-6, 0.9), (1e-5, 0.5)):
+        condition = candidate_filter(None, prior, threshold)
+        assert condition is not None and condition.shared is not None
+        found += _same_candidates(table, condition)
+    assert found > 0
