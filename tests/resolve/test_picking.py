@@ -62,8 +62,8 @@ def test_names_to_pick_are_the_lists_the_frame_picks(minicase: DuckDBEngine, set
     lists = names_to_pick(mentions, assignments)
     assert lists and all(len(names) > 1 for names in lists)
     asked: list[tuple[str, ...]] = []
-    real_pick = entities.pick_name
-    monkeypatch.setattr(entities, "pick_name", lambda names: asked.append(tuple(names)) or real_pick(names))
+    real_pick = entities.canonical_name
+    monkeypatch.setattr(entities, "canonical_name", lambda names: asked.append(tuple(names)) or real_pick(names))
     frame = entities_frame(mentions, assignments, picked=pick_names(lists))
     assert asked == []  # every list the frame needed was picked already
     assert entities_frame(mentions, assignments) == frame

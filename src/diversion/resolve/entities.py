@@ -7,9 +7,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from rigour.names import pick_name
 
 from diversion.engine.schema import columns
+from diversion.names.canonical import canonical_name
 from diversion.resolve.clustering import Assignment, entity_column
 from diversion.resolve.fields import distinct_sorted
 from diversion.resolve.mentions import PARTY_COLUMNS, mention_id_sql
@@ -118,7 +118,7 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
         canonical = None
         if len(raw) > 1:
             key = tuple(raw)
-            canonical = picked[key] if key in picked else pick_name(raw)
+            canonical = picked[key] if key in picked else canonical_name(raw)
         elif raw:  # one name: it is the pick
             canonical = raw[0]
         if not canonical:

@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rigour.names import pick_name
-
+from diversion.names.canonical import canonical_name
 from diversion.resolve import worker as workers
 
 #: Lists beyond which the picking goes to a worker (below, starting one costs more than it saves).
@@ -33,12 +32,12 @@ Picks = dict[tuple[str, ...], str | None]
 
 
 def pick_names(lists: list[tuple[str, ...]]) -> Picks:
-    """rigour's ``pick_name`` of each list of names."""
-    return {names: pick_name(list(names)) for names in lists}
+    """The canonical name of each list of names (``names.canonical``: rigour's ``pick_name``)."""
+    return {names: canonical_name(names) for names in lists}
 
 
 def _picks(lists: list[tuple[str, ...]]) -> list[str | None]:
-    return [pick_name(list(names)) for names in lists]
+    return [canonical_name(names) for names in lists]
 
 
 class Picking:
