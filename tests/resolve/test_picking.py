@@ -160,7 +160,7 @@ class _Worker:
 
 
 @pytest.mark.parametrize(("count", "ended", "here"), [(0, True, 5), (2, True, 3), (4, True, 1), (5, True, 0),
-                                                      (0, False, 1), (1, False, 0)])
+                                                      (0, False, 1), (1, False, 1)])
 def test_this_process_picks_from_the_last_list_back_to_the_worker(count: int, ended: bool, here: int,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     expected = pick_names(LISTS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pyarrow as pa
@@ -71,44 +72,102 @@ def test_screening_searches_only_what_was_not_answered_ahead(resolved: DuckDBEng
     assert searched and not set(searched) & set(half)
 
 
-def test_the_worker_answers_the_first_share_as_this_process_would(resolved: DuckDBEngine, settings: Settings,
-                                                                  worker_answers: list[Any],
+def test_the_worker_answers_every_question_as_this_process_would(resolved: DuckDBEngine, settings: Settings,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     rs = settings.resolve
     mentions, _, index = _screening(resolved)
     asked = screened_mentions(mentions)
     assert 0 < asked.num_rows < mentions.num_rows  # the lists' own mentions and unusable names are not asked
     monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
-    for share in (0.5, 1.0):
-        ahead = prescreening.start(index, mentions, rs.screen_threshold, rs.screen_limit, share)
-        assert ahead is not None
-        part = asked.slice(0, round(asked.num_rows * share))
-        assert ahead.result() == answer_all(index, part, rs.screen_threshold, rs.screen_limit)
-    assert len(worker_answers) == 2 and all(a is not None for a in worker_answers)
-    assert len(worker_answers[0][0]) < len(worker_answers[1][0])  # half the mentions, fewer questions
+    monkeypatch.setattr(prescreening, "PART", 3)
+    ahead = prescreening.start(index, mentions, rs.screen_threshold, rs.screen_limit)
+    assert ahead is not None and ahead.worker is not None
+    worker = ahead.worker
+    _wait(lambda: worker.ended)
+    assert worker.count == asked.num_rows and len(worker.parts) == -(-asked.num_rows // 3)
+    every = answer_all(index, asked, rs.screen_threshold, rs.screen_limit)
+    monkeypatch.setattr(prescreening, "_ask", lambda *a: pytest.fail("asked here, with every answer there"))
+    assert ahead.result() == every
+
+
+def _wait(done: Any, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "the worker did not answer"
+        time.sleep(0.05)
+
+
+class _Worker:
+    """A worker (in this process) that answered ``count`` mentions' questions and ``ended``, or, not ended,
+    answers one more part each time this process looks how far it got."""
+
+    def __init__(self, payload: Any, count: int, ended: bool) -> None:
+        self.parts: list[Any] = []
+        self.ended, self.stopped, self.answered = ended, False, 0
+        self.work = prescreening._answer_parts(payload)
+        self._answer(count)
+
+    def _answer(self, count: int) -> None:
+        while self.answered < count and (part := next(self.work, None)) is not None:
+            self.parts.append(part)
+            self.answered += len(part)
+
+    @property
+    def count(self) -> int:
+        if not self.ended:
+            self._answer(self.answered + 1)
+        return self.answered
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.mark.parametrize(("count", "ended"), [(0, True), (2, True), (5, True), (10**6, True), (0, False),
+                                               (4, False)])
+def test_this_process_answers_from_the_last_mention_back_to_the_worker(count: int, ended: bool,
+                                                                        resolved: DuckDBEngine, settings: Settings,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = settings.resolve
+    mentions, _, index = _screening(resolved)
+    asked = screened_mentions(mentions)
+    every = answer_all(index, asked, rs.screen_threshold, rs.screen_limit)
+    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
+    monkeypatch.setattr(prescreening, "PART", 1)
+    monkeypatch.setattr(prescreening.os, "nice", lambda n: 0)  # the worker's work, in this process
+    fake: list[_Worker] = []
+    monkeypatch.setattr(workers, "start_parts",
+                        lambda module, payload, valid: fake.append(_Worker(payload, count, ended)) or fake[-1])
+    here: list[int] = []
+    real_ask = prescreening._ask
+    monkeypatch.setattr(prescreening, "_ask", lambda search, rows: here.append(rows.num_rows) or real_ask(search, rows))
+    ahead = prescreening.start(index, mentions, rs.screen_threshold, rs.screen_limit)
+    assert ahead is not None
+    assert ahead.result() == every
+    assert fake[0].stopped
+    assert set(here) <= {1}  # a mention at a time, from the last one back until the worker's
+    # A worker still answering may answer past the meeting point as this process looks: one part over.
+    assert asked.num_rows <= len(here) + fake[0].answered <= asked.num_rows + (0 if ended else 1)
 
 
 def test_a_resolve_answering_ahead_writes_what_one_without_writes(minicase: DuckDBEngine, settings: Settings,
-                                                                  worker_answers: list[Any],
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    resolve(minicase, settings)
-    alone = _tables(minicase)
-    assert alone["sanctions_matches"] and alone["screening_answers"]
-    assert worker_answers == []  # the mini case is too small for a child
-    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
-    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)  # the picking shared between this process and a worker
-    for share in (0.5, 1.0):
-        monkeypatch.setattr(prescreening, "AHEAD_SHARE", share)
-        resolve(minicase, settings)
-        assert _tables(minicase) == alone
-    # Each resolve: the screening ahead (the picking's worker answers part by part, ``test_picking``).
-    assert len(worker_answers) == 2 and all(a is not None and a[0] for a in worker_answers)
     started: list[str] = []
     for name in ("start", "start_parts"):
         real = getattr(workers, name)
         monkeypatch.setattr(workers, name, lambda module, *a, real=real: started.append(module) or real(module, *a))
+    resolve(minicase, settings)
+    alone = _tables(minicase)
+    assert alone["sanctions_matches"] and alone["screening_answers"]
+    assert started == []  # the mini case is too small for a child
+    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
+    monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)  # the picking shared between this process and a worker
+    for part in (1, 7, 10**6):
+        monkeypatch.setattr(prescreening, "PART", part)
+        resolve(minicase, settings)
+        assert _tables(minicase) == alone
+    assert started.count("diversion.resolve.prescreening") == 3
+    started.clear()
     resolve(minicase, settings, incremental=True)  # an update asks nothing ahead
-    assert len(worker_answers) == 2
     assert started == ["diversion.resolve.picking"]
     assert _tables(minicase) == alone
 
@@ -131,7 +190,7 @@ def test_a_worker_that_fails_leaves_the_questions_to_screening(minicase: DuckDBE
 def test_few_or_very_many_mentions_are_screened_here(resolved: DuckDBEngine, settings: Settings,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     mentions, _, index = _screening(resolved)
-    monkeypatch.setattr(workers, "Worker", lambda *args: pytest.fail("a worker for a few mentions"))
+    monkeypatch.setattr(workers, "PartsWorker", lambda *args: pytest.fail("a worker for a few mentions"))
     assert prescreening.start(index, mentions, 0.8, 10) is None
     monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
     monkeypatch.setattr(prescreening, "AHEAD_MAX", mentions.num_rows - 1)  # too many to hold a child beside

@@ -56,13 +56,8 @@ class Picking:
         if worker is None:
             self.here = len(lists)
             return pick_names(lists)
-        end = len(lists)
         mine: list[list[str | None]] = []
-        while worker.count < end:  # a worker that ended early leaves every list it did not answer to this loop
-            start = max(worker.count, end - PART)
-            mine.append(_picks(lists[start:end]))
-            end = start
-        self.stop()
+        end = workers.meet(worker, len(lists), PART, lambda start, end: mine.append(_picks(lists[start:end])))
         theirs = [pick for part in worker.parts for pick in part][:end]
         self.here = len(lists) - end
         return dict(zip(lists, theirs + [pick for part in reversed(mine) for pick in part], strict=True))

@@ -203,9 +203,10 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     # An update normalises only the names it has not seen, and makes only their linkage rows (``linkage_cache``).
     mentions = collect_mentions(engine, rs.max_name_length, known_name_forms(engine) if builds_on else None)
     lap("mentions")
-    # A full resolve has part of the screening questions answered on the second core while this one makes the
-    # linkage input (``prescreening``), with the index built now; an update asks few questions, and builds the
-    # index when it screens (held through the linkage input, a large list's index would add to its peak).
+    # A full resolve has the screening questions answered on the second core from now on, while this one makes
+    # the linkage input, and on both once it screens (``prescreening``), with the index built now; an update
+    # asks few questions, and builds the index when it screens (held through the linkage input, a large list's
+    # index would add to its peak).
     index, ahead = None, None
     if not builds_on and asks_ahead(mentions.num_rows):
         index = _screening_index(engine, rs.max_name_length, mentions)
@@ -259,7 +260,7 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     entity = placed.column("entity_id").combine_chunks()  # in mentions' order, as ``ids``
     with picking(names_to_pick(mentions, assignments, kept, entity)) as picked, nothing_new():
         # Screening reads every name's organisation forms remembered above, and others once; the questions
-        # answered ahead are not asked again.
+        # answered ahead (here from the last mention back, until this process meets the worker) are not asked again.
         ready = ahead.result() if ahead is not None else None
         if index is None:
             index = _screening_index(engine, rs.max_name_length, mentions)

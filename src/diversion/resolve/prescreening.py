@@ -1,26 +1,29 @@
-"""Part of the screening answered ahead: a worker asks some questions while the linkage input is made.
+"""Screening answered on both cores: a worker from the first mention on, as soon as the mentions are collected.
 
 Screening asks, of every name and alias of a mention with its country and schema, which listed
 names score at or above the threshold (``sanctions_matches.match_rows``): pure Python, about 40 s
-of a 3M-row resolve, run after clustering while a worker picks the entities' canonical names
-(``picking``), both cores busy. The questions do not depend on clustering, and while the linkage
-input is made and the pairs are clustered (Python, one core) the second core is idle. So, from
-``AHEAD_MIN`` to ``AHEAD_MAX`` mentions, a ``resolve.worker`` child answers the questions of the first
-``AHEAD_SHARE`` of the mentions screening may ask about, with the same index, as soon as the mentions
-are collected; screening takes those answers instead of searching, and searches the rest itself.
+of a 3M-row resolve. The questions do not depend on clustering. So, from ``AHEAD_MIN`` to
+``AHEAD_MAX`` mentions, a ``resolve.worker`` child starts answering them, mention by mention from
+the first one, as soon as the mentions are collected: on the second core, idle while this process
+makes the linkage input and clusters (niced, it yields to DuckDB's threads during the predict).
+It hands its answers back ``PART`` mentions at a time (``PartsWorker``). When screening begins,
+this process answers from the last mention backwards, looking after each part at how far the
+worker got, until the two meet (``worker.meet``); screening then finds every question answered.
 
-Only a share: the child works out every name's forms again (this process remembers them from
-collecting the mentions, the child cannot), so answering every question takes it half as long again
-as screening takes here, longer than the idle time; it then delayed screening (tried, December 5).
+Neither waits for the other: the worker makes every name's forms again (this process remembers them
+from collecting the mentions, the worker cannot) and is slower per question, and how much of the
+idle time it gets depends on the predict; a fixed share for it (the first half, December 5) left
+screening waiting in one run and a core idle in another.
 
 The answers are the ones screening would give (the same index, the same question keys, the same
-search; tested). A child that cannot start or fails leaves every question to screening, as before.
+search; tested). A child that cannot start or fails leaves its questions to this process.
 An update does not ask ahead: it asks few questions (``incremental.stored_answers``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -28,7 +31,7 @@ import pyarrow.compute as pc
 
 from diversion.names.normalise import nothing_new, remembered_forms
 from diversion.resolve import worker as workers
-from diversion.resolve.sanctions_matches import Answer, Answers, Searches
+from diversion.resolve.sanctions_matches import Answer, Answers, Searches, question_key
 from diversion.resolve.screening import ScreeningIndex
 
 #: Mentions beyond which part of the screening is answered ahead (below, starting a child costs more than it saves).
@@ -39,9 +42,9 @@ AHEAD_MIN = 50_000
 #: shipment rows the process tree peaked at 8.19 GiB instead of 7.74, the child done only as screening began.
 AHEAD_MAX = 2_000_000
 
-#: The share of the mentions screening may ask about whose questions the child answers (the first ones): what
-#: it gets through in the idle time of a 3M-row resolve (its index built, every name's forms made again).
-AHEAD_SHARE = 0.5
+#: Mentions per part: the worker hands back their answers together, and this process answers as many between
+#: two looks at how far the worker got (about 0.1 s).
+PART = 2_000
 
 #: How much the child yields the processor to the parent's own work (``os.nice``: 19 yields the most).
 NICENESS = 19
@@ -51,24 +54,29 @@ _COLUMNS = ["name", "aliases", "country", "schema"]
 
 
 class Ahead:
-    """A child answering the screening questions of some mentions; ``result`` waits for its answers."""
+    """A child answering the screening questions of ``asked`` (``screened_mentions``) from the first on;
+    ``result`` answers the rest from the last one back."""
 
-    def __init__(self, worker: workers.Worker) -> None:
-        self.worker: workers.Worker | None = worker
+    def __init__(self, worker: workers.PartsWorker, index: ScreeningIndex, asked: pa.Table, threshold: float,
+                 limit: int) -> None:
+        self.worker: workers.PartsWorker | None = worker
+        self.index, self.asked, self.threshold, self.limit = index, asked, threshold, limit
 
-    def result(self) -> Answers | None:
-        """The answers by question key (``None``: the child failed; screening then asks every question)."""
+    def result(self) -> Answers:
+        """Every question of the asked mentions answered, by question key: the worker's from the first mention
+        on, this process's from the last back to them (all of them here, if the worker failed)."""
         worker, self.worker = self.worker, None
-        if worker is None:
-            return None
-        try:
-            answer = worker.result()
-        finally:
-            worker.stop()
-        if answer is None:
-            return None
-        keys, hits = answer
-        return {key: tuple(Answer(*a) for a in found) for key, found in zip(keys, hits, strict=True)}
+        search = Searches(self.index, self.threshold, self.limit)
+        self.index.postings.for_bulk()
+        workers.meet(worker, self.asked.num_rows, PART,
+                     lambda start, end: _ask(search, self.asked.slice(start, end - start)))
+        answers = search.by_name
+        # Every part the worker handed back, those past the meeting point too: the same search's answers.
+        for part in worker.parts if worker is not None else ():
+            for found in part:
+                for key, hits in found:
+                    answers.setdefault(key, tuple(Answer(*a) for a in hits))
+        return answers
 
     def stop(self) -> None:
         """End the child if its answers are no longer wanted (a resolve that failed on the way)."""
@@ -93,53 +101,70 @@ def asks_ahead(mentions: int) -> bool:
     return AHEAD_MIN <= mentions <= AHEAD_MAX
 
 
-def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: int,
-          share: float | None = None) -> Ahead | None:
-    """A child answering, with ``index``, the questions of the first ``share`` (default ``AHEAD_SHARE``) of the
-    ``mentions`` (``collect_mentions``' columns) screening may ask about.
+def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: int) -> Ahead | None:
+    """A child answering, with ``index``, the questions of the ``mentions`` (``collect_mentions``' columns)
+    screening may ask about, from the first one on.
 
     ``None`` when there are too few mentions to pay for a child or too many to hold one (``AHEAD_MAX``), no list
-    is loaded, or no child could start.
+    is loaded, nothing is asked, or no child could start.
     """
     if not asks_ahead(mentions.num_rows) or not index.entities:
         return None
     asked = screened_mentions(mentions)
-    # Taken, not sliced: a slice would send the whole table's buffers to the child.
-    part = asked.take(pa.array(range(round(asked.num_rows * (AHEAD_SHARE if share is None else share))), pa.int64()))
-    if part.num_rows == 0:
+    asked = asked.take(pa.array(range(asked.num_rows), pa.int64()))  # not a slice of every mention's buffers
+    if asked.num_rows == 0:
         return None
-    worker = workers.start("diversion.resolve.prescreening", (index, part, threshold, limit), _valid)
-    return Ahead(worker) if worker is not None else None
+    worker = workers.start_parts("diversion.resolve.prescreening", (index, asked, threshold, limit, PART), _valid)
+    return Ahead(worker, index, asked, threshold, limit) if worker is not None else None
 
 
-def _valid(answer: Any) -> bool:
-    return (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], list)
-            and isinstance(answer[1], list) and len(answer[0]) == len(answer[1]))
+def _valid(part: Any) -> bool:
+    return all(isinstance(found, list) and all(isinstance(q, tuple) and len(q) == 2 for q in found)
+               for found in part)
+
+
+def _ask(search: Searches, mentions: pa.Table) -> None:
+    """Ask ``search`` every question of ``mentions`` (``_COLUMNS``): each name and alias, with its country and
+    schema; the answers are in ``search.by_name``."""
+    for part in mentions.to_batches(50_000):
+        columns = [part.column(c).to_pylist() for c in _COLUMNS]
+        for name, aliases, country, schema in zip(*columns, strict=True):
+            for each in [name, *(aliases or [])]:
+                search(each or "", country, schema)
 
 
 def answer_all(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: int) -> Answers:
     """Every question of ``mentions`` (``_COLUMNS``) answered: each name and alias, with its country and schema."""
     search = Searches(index, threshold, limit)
     index.postings.for_bulk()
-    for part in mentions.to_batches(50_000):
-        columns = [part.column(c).to_pylist() for c in _COLUMNS]
-        for name, aliases, country, schema in zip(*columns, strict=True):
-            for each in [name, *(aliases or [])]:
-                search(each or "", country, schema)
+    _ask(search, mentions)
     return search.by_name
 
 
-def _answer(payload: Any) -> tuple[list[bytes], list[list[tuple[Any, ...]]]]:
-    """The worker's work: ``answer_all``, as plain lists (question keys, and each one's hits as tuples)."""
+def _answer_parts(payload: Any) -> Iterator[list[list[tuple[bytes, list[tuple[Any, ...]]]]]]:
+    """The worker's work: for each mention in order, the questions first asked at it with their hits (as plain
+    tuples), ``part`` mentions at a time."""
     # The child works while the parent makes the linkage input on one core; should it still work while
     # DuckDB scores pairs on both, it yields to DuckDB's threads, taking only the time they leave.
     os.nice(NICENESS)
-    index, mentions, threshold, limit = payload
+    index, mentions, threshold, limit, part = payload
+    search = Searches(index, threshold, limit)
+    index.postings.for_bulk()
     # Words repeat across names: each transliterated once; the forms themselves are not kept.
     with remembered_forms(), nothing_new():
-        answers = answer_all(index, mentions, threshold, limit)
-    return list(answers), [[tuple(a) for a in found] for found in answers.values()]
+        for start in range(0, mentions.num_rows, part):
+            rows = mentions.slice(start, part)
+            columns = [rows.column(c).to_pylist() for c in _COLUMNS]
+            out = []
+            for name, aliases, country, schema in zip(*columns, strict=True):
+                found = []
+                for each in [name, *(aliases or [])]:
+                    key = question_key(each or "", country, schema)
+                    if key not in search.by_name:
+                        found.append((key, [tuple(a) for a in search(each or "", country, schema)]))
+                out.append(found)
+            yield out
 
 
 if __name__ == "__main__":
-    workers.serve(_answer)
+    workers.serve_parts(_answer_parts)

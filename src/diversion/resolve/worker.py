@@ -138,6 +138,26 @@ class PartsWorker(Worker):
         super().stop()
 
 
+def meet(worker: PartsWorker | None, items: int, part: int, here: Callable[[int, int], None]) -> int:
+    """Work through ``items`` items from the last one back, ``part`` at a time (``here(start, end)``), until
+    reaching those ``worker`` answered from the first one on; stop the worker then. The place where the two met:
+    the worker's answers before it are wanted. No worker, or one that fails: every item is worked here.
+
+    Neither process waits for the other however fast each one goes (a fixed share left one core idle
+    whenever one ran slower than planned); this process looks at how far the worker got after each part.
+    """
+    end = items
+    try:
+        while end > (done := 0 if worker is None else worker.count):
+            start = max(done, end - part)
+            here(start, end)
+            end = start
+    finally:
+        if worker is not None:
+            worker.stop()
+    return end
+
+
 def start(module: str, payload: Any, valid: Callable[[Any], bool]) -> Worker | None:
     """A ``Worker``, or ``None`` when no process can be started (the caller works alone)."""
     return _started(Worker, module, payload, valid)
