@@ -31,15 +31,16 @@ import pyarrow.compute as pc
 
 from diversion.names.normalise import nothing_new, remembered_forms
 from diversion.resolve import worker as workers
-from diversion.resolve.sanctions_matches import Answer, Answers, Searches, question_key
+from diversion.resolve.sanctions_matches import NO_HITS, Answer, Answers, Searches, question_key
 from diversion.resolve.screening import ScreeningIndex
 
 #: Mentions beyond which part of the screening is answered ahead (below, starting a child costs more than it saves).
 AHEAD_MIN = 50_000
 
-#: Mentions beyond which nothing is answered ahead. The child's memory (half a GiB at 2.8M mentions) would sit on
-#: top of the linkage input's, resolve's peak on a large warehouse, and DuckDB's predict starves it: at 10M
-#: shipment rows the process tree peaked at 8.19 GiB instead of 7.74, the child done only as screening began.
+#: Mentions beyond which the worker starts only when screening begins, not as soon as the mentions are collected.
+#: Its memory (half a GiB at 2.8M mentions) would sit on top of the linkage input's and the predict's, resolve's
+#: peak on a large warehouse, and DuckDB's predict starves it: at 10M shipment rows the process tree peaked at
+#: 8.19 GiB instead of 7.74, the child done only as screening began.
 AHEAD_MAX = 2_000_000
 
 #: Mentions per part: the worker hands back their answers together, and this process answers as many between
@@ -72,10 +73,11 @@ class Ahead:
                      lambda start, end: _ask(search, self.asked.slice(start, end - start)))
         answers = search.by_name
         # Every part the worker handed back, those past the meeting point too: the same search's answers.
-        for part in worker.parts if worker is not None else ():
-            for found in part:
-                for key, hits in found:
-                    answers.setdefault(key, tuple(Answer(*a) for a in hits))
+        parts = worker.parts if worker is not None else []
+        while parts:
+            for found in parts.pop(0) or ():
+                for key, hits in found or ():
+                    answers.setdefault(key, tuple(Answer(*a) for a in hits) or NO_HITS)
         return answers
 
     def stop(self) -> None:
@@ -97,7 +99,8 @@ def screened_mentions(mentions: pa.Table) -> pa.Table:
 
 
 def asks_ahead(mentions: int) -> bool:
-    """Whether a full resolve of ``mentions`` mentions answers part of its screening ahead."""
+    """Whether a full resolve of ``mentions`` mentions starts the worker as soon as they are collected (else, from
+    ``AHEAD_MIN`` on, when screening begins)."""
     return AHEAD_MIN <= mentions <= AHEAD_MAX
 
 
@@ -105,10 +108,10 @@ def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: in
     """A child answering, with ``index``, the questions of the ``mentions`` (``collect_mentions``' columns)
     screening may ask about, from the first one on.
 
-    ``None`` when there are too few mentions to pay for a child or too many to hold one (``AHEAD_MAX``), no list
-    is loaded, nothing is asked, or no child could start.
+    ``None`` when there are too few mentions to pay for a child (``AHEAD_MIN``), no list is loaded, nothing is
+    asked, or no child could start.
     """
-    if not asks_ahead(mentions.num_rows) or not index.entities:
+    if mentions.num_rows < AHEAD_MIN or not index.entities:
         return None
     asked = screened_mentions(mentions)
     asked = asked.take(pa.array(range(asked.num_rows), pa.int64()))  # not a slice of every mention's buffers
@@ -119,8 +122,8 @@ def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: in
 
 
 def _valid(part: Any) -> bool:
-    return all(isinstance(found, list) and all(isinstance(q, tuple) and len(q) == 2 for q in found)
-               for found in part)
+    return all(found is None or (isinstance(found, tuple) and all(isinstance(q, tuple) and len(q) == 2
+                                                                  for q in found)) for found in part)
 
 
 def _ask(search: Searches, mentions: pa.Table) -> None:
@@ -141,9 +144,14 @@ def answer_all(index: ScreeningIndex, mentions: pa.Table, threshold: float, limi
     return search.by_name
 
 
-def _answer_parts(payload: Any) -> Iterator[list[list[tuple[bytes, list[tuple[Any, ...]]]]]]:
-    """The worker's work: for each mention in order, the questions first asked at it with their hits (as plain
-    tuples), ``part`` mentions at a time."""
+#: One mention's questions as the worker hands them back: those first asked at it, each with its hits as plain
+#: tuples (``()``: none, most of them); ``None`` when it asked nothing new.
+Asked = tuple[tuple[bytes, tuple[tuple[Any, ...], ...]], ...] | None
+
+
+def _answer_parts(payload: Any) -> Iterator[list[Asked]]:
+    """The worker's work: each mention's new questions with their answers (``Asked``), in order, ``part``
+    mentions at a time."""
     # The child works while the parent makes the linkage input on one core; should it still work while
     # DuckDB scores pairs on both, it yields to DuckDB's threads, taking only the time they leave.
     os.nice(NICENESS)
@@ -155,14 +163,14 @@ def _answer_parts(payload: Any) -> Iterator[list[list[tuple[bytes, list[tuple[An
         for start in range(0, mentions.num_rows, part):
             rows = mentions.slice(start, part)
             columns = [rows.column(c).to_pylist() for c in _COLUMNS]
-            out = []
+            out: list[Asked] = []
             for name, aliases, country, schema in zip(*columns, strict=True):
                 found = []
                 for each in [name, *(aliases or [])]:
                     key = question_key(each or "", country, schema)
                     if key not in search.by_name:
-                        found.append((key, [tuple(a) for a in search(each or "", country, schema)]))
-                out.append(found)
+                        found.append((key, tuple(tuple(a) for a in search(each or "", country, schema))))
+                out.append(tuple(found) if found else None)
             yield out
 
 
