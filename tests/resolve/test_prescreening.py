@@ -10,7 +10,7 @@ import pytest
 
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
-from diversion.resolve import picking, pipeline, prescreening
+from diversion.resolve import picking, prescreening
 from diversion.resolve import worker as workers
 from diversion.resolve.clustering import Assignment
 from diversion.resolve.mentions import collect_mentions
@@ -187,30 +187,12 @@ def test_a_worker_that_fails_leaves_the_questions_to_screening(minicase: DuckDBE
                for r in caplog.records)
 
 
-def test_few_mentions_are_screened_here(resolved: DuckDBEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_few_or_very_many_mentions_are_screened_here(resolved: DuckDBEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     mentions, _, index = _screening(resolved)
     monkeypatch.setattr(workers, "PartsWorker", lambda *args: pytest.fail("a worker for a few mentions"))
     assert not prescreening.asks_ahead(mentions.num_rows)
     assert prescreening.start(index, mentions, 0.8, 10) is None
-
-
-def test_very_many_mentions_start_the_worker_when_screening_begins(minicase: DuckDBEngine, settings: Settings,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    resolve(minicase, settings)
-    alone = _tables(minicase)
     monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
-    monkeypatch.setattr(prescreening, "AHEAD_MAX", 10)  # too many to hold a child beside the linkage input
-    picks: list[int] = []
-    real_picking = picking.Picking.__init__
-    monkeypatch.setattr(picking.Picking, "__init__", lambda self, lists: picks.append(1) or real_picking(self, lists))
-    started: list[tuple[int, bool]] = []
-
-    def start(*args: Any) -> Any:
-        ahead = prescreening.start(*args)
-        started.append((len(picks), ahead is not None))
-        return ahead
-
-    monkeypatch.setattr(pipeline, "answer_ahead", start)
-    resolve(minicase, settings)
-    assert started == [(1, True)]  # one worker, started once the entities were clustered (the picking begun)
-    assert _tables(minicase) == alone
+    monkeypatch.setattr(prescreening, "AHEAD_MAX", mentions.num_rows - 1)  # too many to hold a child beside
+    assert not prescreening.asks_ahead(mentions.num_rows)
+    assert prescreening.start(index, mentions, 0.8, 10) is None

@@ -261,11 +261,9 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     with picking(names_to_pick(mentions, assignments, kept, entity)) as picked, nothing_new():
         # Screening reads every name's organisation forms remembered above, and others once; the questions
         # answered ahead (here from the last mention back, until this process meets the worker) are not asked again.
+        ready = ahead.result() if ahead is not None else None
         if index is None:
             index = _screening_index(engine, rs.max_name_length, mentions)
-        if ahead is None and not builds_on:  # a large warehouse's worker starts only now (``AHEAD_MAX``)
-            ahead = answer_ahead(index, mentions, rs.screen_threshold, rs.screen_limit)
-        ready = ahead.result() if ahead is not None else None
         # What the stored screening results depend on: the lists, and how they were screened.
         lists = lists_fingerprint(engine) + repr((rs.screen_threshold, rs.screen_limit, rs.max_name_length))
         # An incremental run screens only the entities whose mentions changed, when the lists did not.
