@@ -357,13 +357,13 @@ def test_unchanged_entities_keep_their_rows_and_listed_ones_are_worked_out_again
     nexino = engine.scalar("SELECT entity_id FROM entities WHERE canonical_name ILIKE 'nexino%'")
     assert engine.scalar("SELECT mention_count FROM entities WHERE entity_id = ?", [nexino]) == 2
     picked: list[list[str]] = []
-    real = entities.pick_name
+    real = entities.canonical_name
 
     def counting(names: list[str]) -> str | None:
         picked.append(names)
         return real(names)
 
-    monkeypatch.setattr(entities, "pick_name", counting)
+    monkeypatch.setattr(entities, "canonical_name", counting)
     case.shipment("s4", "Orion Tools Ltd", "OOO Kometa", exporter_country="CN")
     resolve(engine, S, incremental=True)
     assert not [names for names in picked if any("NEXINO" in n.upper() for n in names)], picked
@@ -427,9 +427,9 @@ def test_a_registered_party_is_made_again_only_when_its_record_changed(monkeypat
                                "WHERE source_table = 'registry_entities'")
     assert engine.scalar("SELECT mention_count FROM entities WHERE entity_id = ?", [registered]) == 2
     picked: list[list[str]] = []
-    real = entities.pick_name
+    real = entities.canonical_name
     for module in (entities, picking):  # picked here or ahead (``picking``)
-        monkeypatch.setattr(module, "pick_name", lambda names: picked.append(names) or real(names))
+        monkeypatch.setattr(module, "canonical_name", lambda names: picked.append(names) or real(names))
 
     def rebuilt() -> list[tuple]:
         full = DuckDBEngine(":memory:")

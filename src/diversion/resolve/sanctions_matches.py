@@ -20,9 +20,21 @@ _SCHEMA = pa.schema([
 ])
 
 
+class _Mention(NamedTuple):
+    """The columns of a mention screening reads."""
+
+    mention_id: str
+    source_table: str
+    source_key: str | None
+    unresolved_reason: str | None
+    name: str | None
+    aliases: list[str] | None
+    country: str | None
+    schema: str | None
+
+
 #: The mention columns screening reads.
-_MENTION_COLUMNS = ["mention_id", "source_table", "source_key", "unresolved_reason", "name", "aliases", "country",
-                    "schema"]
+_MENTION_COLUMNS = list(_Mention._fields)
 
 
 class Answer(NamedTuple):
@@ -80,10 +92,10 @@ def match_rows(
     screened_listed = set(again.filter(pc.is_in(again, value_set=before)).to_pylist()) if len(before) else set()
     skip = before.filter(pc.invert(pc.is_in(before, value_set=again))) if len(before) else None
     for eid, ms in _by_entity(mentions, assignments, skip, placed):
-        direct = [m for m in ms if m["source_table"] == "sanctions" and m["source_key"] in listed]
-        for m in direct:
-            ent = listed[m["source_key"]]
-            p = assignments[m["mention_id"]].match_probability
+        direct = [(m, listed[m.source_key]) for m in ms
+                  if m.source_table == "sanctions" and m.source_key is not None and m.source_key in listed]
+        for m, ent in direct:
+            p = assignments[m.mention_id].match_probability
             how = "is the listed entity" if len(ms) == 1 else f"linked by entity resolution (p={p:.2f})"
             rows.append(_row(eid, ent, p, ent.caption, f"{how}: {ent.caption!r} on {ent.list_name}"))
         if direct:
@@ -93,10 +105,10 @@ def match_rows(
             continue
         seen: dict[str, dict[str, Any]] = {}
         for m in ms:
-            if m.get("unresolved_reason"):
+            if m.unresolved_reason:
                 continue
-            for name in [m.get("name"), *(m.get("aliases") or [])]:
-                for hit in search(name or "", m.get("country"), m.get("schema")):
+            for name in [m.name, *(m.aliases or [])]:
+                for hit in search(name or "", m.country, m.schema):
                     old = seen.get(hit.sanction_entity_id)
                     if old is None or hit.score > old["score"]:
                         ent = listed[hit.sanction_entity_id]
@@ -117,16 +129,17 @@ def _with_listed_member(mentions: pa.Table, assignments: dict[str, Assignment], 
             if key in listed}
 
 
-#: Mentions read into Python at a time by ``_by_entity`` (a million mentions as dicts are half a gigabyte).
+#: Mentions read into Python at a time by ``_by_entity`` (a million mentions as Python objects are half a gigabyte).
 BATCH_ROWS = 50_000
 
 
 def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment], skip: pa.Array | None = None,
-               placed: pa.Array | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Each entity's mentions (``_MENTION_COLUMNS`` as dicts, in table order), entities in id order; the
-    entities in ``skip`` left out. ``placed``: each mention's entity id, when known.
+               placed: pa.Array | None = None) -> Iterator[tuple[str, list[_Mention]]]:
+    """Each entity's mentions (``_Mention``, in table order), entities in id order; the entities in ``skip``
+    left out. ``placed``: each mention's entity id, when known.
 
-    Read ``BATCH_ROWS`` at a time, so only one batch of mentions is ever held as Python objects.
+    Read ``BATCH_ROWS`` at a time, so only one batch of mentions is ever held as Python objects; read column
+    by column (rows as dictionaries took 2.6–3.0 s at 3M shipment rows, these 1.7 s).
     """
     entity = entity_column(mentions, assignments) if placed is None else placed
     table = mentions.select(_MENTION_COLUMNS).append_column("_entity", entity)
@@ -135,10 +148,11 @@ def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment], skip: pa.
     table = table.take(pc.sort_indices(table, [("_entity", "ascending")]))  # stable: table order within one
     del entity
     current: str | None = None
-    members: list[dict[str, Any]] = []
+    members: list[_Mention] = []
     for batch in table.to_batches(BATCH_ROWS):
-        for m in batch.to_pylist():
-            eid = m.pop("_entity")
+        entities = batch.column("_entity").to_pylist()
+        rows = map(_Mention._make, zip(*(batch.column(c).to_pylist() for c in _MENTION_COLUMNS), strict=True))
+        for eid, m in zip(entities, rows, strict=True):
             if eid != current:
                 if current is not None:
                     yield current, members
