@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rigour.names import pick_name
 
 from diversion.resolve import normalising
@@ -43,3 +45,44 @@ def test_a_child_answering_in_parts_is_read_part_by_part() -> None:
         assert [pick for part in worker.parts for pick in part] == [pick_name(list(names)) for names in lists]
     finally:
         worker.stop()
+
+
+class _Progress:
+    """A worker that has answered ``start`` items and answers ``step`` more each time its count is read, up to
+    ``stall`` (a worker that fails stops short)."""
+
+    def __init__(self, start: int, step: int, stall: int) -> None:
+        self.answered, self.step, self.stall, self.stopped = start, step, stall, False
+        self.seen: list[int] = []  # the counts read, in order
+
+    @property
+    def count(self) -> int:
+        self.seen.append(found := self.answered)
+        self.answered = min(self.answered + self.step, self.stall)
+        return found
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 60), st.integers(1, 7), st.integers(0, 60), st.integers(0, 5), st.integers(0, 60),
+       st.booleans())
+def test_meet_works_every_item_not_answered_once_from_the_end(items: int, part: int, start: int, step: int,
+                                                             stall: int, alone: bool) -> None:
+    worker = None if alone else _Progress(min(start, stall), step, stall)
+    here: list[tuple[int, int]] = []
+    met = workers.meet(worker, items, part, lambda a, b: here.append((a, b)))  # type: ignore[arg-type]
+    # Contiguous parts of at most ``part`` items, from the last item back to where the two met.
+    assert [b for _, b in here] == ([items, *[a for a, _ in here[:-1]]] if here else [])
+    assert all(0 < b - a <= part for a, b in here)
+    assert met == (here[-1][0] if here else items)
+    if worker is None:
+        assert met == 0  # no worker: every item here
+    else:
+        assert worker.stopped
+        # One look before each part: the part ends where the last one began and starts no earlier than the
+        # worker had got; after the last part the worker had got there (a stalled worker: to item 0).
+        assert len(worker.seen) == len(here) + 1
+        assert all(a == max(seen, b - part) and seen < b for (a, b), seen in zip(here, worker.seen, strict=False))
+        assert worker.seen[-1] >= met
