@@ -202,3 +202,29 @@ def worker_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(workers, "Worker", Spied)
     return answers
+
+
+class FakePartsWorker:
+    """A ``worker.PartsWorker`` in this process: it has answered ``count`` items (whole parts of ``parts``) and
+    ``ended``, or, not ended, answers one more part each time its count is read (as a real one goes on
+    while this process works)."""
+
+    def __init__(self, parts: Iterator[list[Any]], count: int, ended: bool) -> None:
+        self.work, self.ended, self.stopped = parts, ended, False
+        self.parts: list[list[Any]] = []
+        self.answered = 0
+        self._answer(count)
+
+    def _answer(self, count: int) -> None:
+        while self.answered < count and (part := next(self.work, None)) is not None:
+            self.parts.append(part)
+            self.answered += len(part)
+
+    @property
+    def count(self) -> int:
+        if not self.ended:
+            self._answer(self.answered + 1)
+        return self.answered
+
+    def stop(self) -> None:
+        self.stopped = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from diversion.resolve.entities import entities_frame, names_to_pick
 from diversion.resolve.mentions import collect_mentions
 from diversion.resolve.picking import pick_names
 from diversion.resolve.pipeline import resolve
+from tests.resolve.conftest import FakePartsWorker
 
 
 def _entities(engine: DuckDBEngine) -> list[tuple[Any, ...]]:
@@ -133,30 +135,10 @@ LISTS = [("OOO AMG", "AMG LLC", 'ООО "АМГ"'), ("Amegino FZE", "Amegino FZC
          ("深圳易络科技有限公司", "ELE Technology"), ("Kometa JSC", "АО Комета"), ("A", "B")]
 
 
-class _Worker:
-    """A worker that answered ``count`` lists (in parts of two) and ``ended``, or, not ended, answers one
-    more part each time this process looks how far it got."""
-
-    def __init__(self, lists: list[tuple[str, ...]], count: int, ended: bool) -> None:
-        self.lists, self.ended, self.stopped = lists, ended, False
-        self.parts: list[list[str | None]] = []
-        self.answered = 0
-        self._answer(count)
-
-    def _answer(self, count: int) -> None:
-        while self.answered < min(count, len(self.lists)):
-            part = [pick_names([names])[names] for names in self.lists[self.answered:self.answered + 2]]
-            self.parts.append(part)
-            self.answered += len(part)
-
-    @property
-    def count(self) -> int:
-        if not self.ended:
-            self._answer(self.answered + 2)
-        return self.answered
-
-    def stop(self) -> None:
-        self.stopped = True
+def _parts_of_two(lists: list[tuple[str, ...]]) -> Iterator[list[str | None]]:
+    """A worker's picks of ``lists``, two lists a part."""
+    for start in range(0, len(lists), 2):
+        yield [pick_names([names])[names] for names in lists[start:start + 2]]
 
 
 @pytest.mark.parametrize(("count", "ended", "here"), [(0, True, 5), (2, True, 3), (4, True, 1), (5, True, 0),
@@ -166,9 +148,12 @@ def test_this_process_picks_from_the_last_list_back_to_the_worker(count: int, en
     expected = pick_names(LISTS)
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
     monkeypatch.setattr(picking, "PART", 1)
-    fake: list[_Worker] = []
-    monkeypatch.setattr(workers, "start_parts",
-                        lambda module, payload, valid: fake.append(_Worker(payload[0], count, ended)) or fake[-1])
+    fake: list[FakePartsWorker] = []
+    def start_parts(module: str, payload: Any, valid: Any) -> FakePartsWorker:
+        fake.append(FakePartsWorker(_parts_of_two(payload[0]), count, ended))
+        return fake[-1]
+
+    monkeypatch.setattr(workers, "start_parts", start_parts)
     asked: list[tuple[str, ...]] = []
     monkeypatch.setattr(picking, "_picks", lambda lists: asked.extend(lists) or [expected[n] for n in lists])
     with picking.picking(LISTS) as picked:

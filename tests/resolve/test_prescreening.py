@@ -18,6 +18,7 @@ from diversion.resolve.pipeline import OUTPUT_TABLES, resolve
 from diversion.resolve.prescreening import answer_all, screened_mentions
 from diversion.resolve.sanctions_matches import Answers, match_rows, question_key
 from diversion.resolve.screening import ScreeningIndex, build_index
+from tests.resolve.conftest import FakePartsWorker
 
 
 def _tables(engine: DuckDBEngine) -> dict[str, list[tuple[Any, ...]]]:
@@ -97,31 +98,6 @@ def _wait(done: Any, seconds: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-class _Worker:
-    """A worker (in this process) that answered ``count`` mentions' questions and ``ended``, or, not ended,
-    answers one more part each time this process looks how far it got."""
-
-    def __init__(self, payload: Any, count: int, ended: bool) -> None:
-        self.parts: list[Any] = []
-        self.ended, self.stopped, self.answered = ended, False, 0
-        self.work = prescreening._answer_parts(payload)
-        self._answer(count)
-
-    def _answer(self, count: int) -> None:
-        while self.answered < count and (part := next(self.work, None)) is not None:
-            self.parts.append(part)
-            self.answered += len(part)
-
-    @property
-    def count(self) -> int:
-        if not self.ended:
-            self._answer(self.answered + 1)
-        return self.answered
-
-    def stop(self) -> None:
-        self.stopped = True
-
-
 @pytest.mark.parametrize(("count", "ended"), [(0, True), (2, True), (5, True), (10**6, True), (0, False),
                                                (4, False)])
 def test_this_process_answers_from_the_last_mention_back_to_the_worker(count: int, ended: bool,
@@ -134,9 +110,12 @@ def test_this_process_answers_from_the_last_mention_back_to_the_worker(count: in
     monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
     monkeypatch.setattr(prescreening, "PART", 1)
     monkeypatch.setattr(prescreening.os, "nice", lambda n: 0)  # the worker's work, in this process
-    fake: list[_Worker] = []
-    monkeypatch.setattr(workers, "start_parts",
-                        lambda module, payload, valid: fake.append(_Worker(payload, count, ended)) or fake[-1])
+    fake: list[FakePartsWorker] = []
+    def start_parts(module: str, payload: Any, valid: Any) -> FakePartsWorker:
+        fake.append(FakePartsWorker(prescreening._answer_parts(payload), count, ended))
+        return fake[-1]
+
+    monkeypatch.setattr(workers, "start_parts", start_parts)
     here: list[int] = []
     real_ask = prescreening._ask
     monkeypatch.setattr(prescreening, "_ask", lambda search, rows: here.append(rows.num_rows) or real_ask(search, rows))
