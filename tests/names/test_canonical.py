@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 import unicodedata
 from pathlib import Path
@@ -87,11 +88,16 @@ def test_no_category_taken_for_non_letters_holds_a_letter() -> None:
 
 
 def test_real_name_lists_are_picked_as_rigour_picks_them() -> None:
-    """OpenSanctions' labelled name pairs (several scripts) as two- and three-name lists."""
+    """OpenSanctions' labelled name pairs (several scripts) as two- and three-name lists, and the names and
+    aliases of real OpenSanctions entities."""
     with (DATA / "er" / "nomenklatura_name_cases.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     names = [r["name1"] for r in rows] + [r["name2"] for r in rows]
     lists = [[r["name1"], r["name2"]] for r in rows]
     lists += [list(t) for t in zip(names, names[7:], names[13:], strict=False)]
     assert sum(only_latin_name(names) is not None for names in lists) >= 30  # the shortcut is exercised
+    with (DATA / "sanctions" / "yente_zala.ftm.json").open(encoding="utf-8") as f:
+        entities = [json.loads(line) for line in f if line.strip()]
+    listed = [[*e["properties"].get("name", []), *e["properties"].get("alias", [])] for e in entities]
+    lists += [names for names in listed if len(names) > 1]
     assert [canonical_name(names) for names in lists] == [pick_name(names) for names in lists]

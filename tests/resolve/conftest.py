@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -202,6 +203,14 @@ def worker_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(workers, "Worker", Spied)
     return answers
+
+
+def wait_until(done: Any, seconds: float = 60.0) -> None:
+    """Wait until ``done()`` holds (a worker child answering); fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "the worker did not answer"
+        time.sleep(0.05)
 
 
 class FakePartsWorker:

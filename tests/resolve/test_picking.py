@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from diversion.resolve.entities import entities_frame, names_to_pick
 from diversion.resolve.mentions import collect_mentions
 from diversion.resolve.picking import pick_names
 from diversion.resolve.pipeline import resolve
-from tests.resolve.conftest import FakePartsWorker
+from tests.resolve.conftest import FakePartsWorker, wait_until
 
 
 def _entities(engine: DuckDBEngine) -> list[tuple[Any, ...]]:
@@ -39,19 +38,12 @@ def _after_the_worker(call: Any) -> Any:
     """``Picking.__call__`` once the worker has answered for every list (it then picks none here)."""
     def waited(self: picking.Picking) -> Any:
         assert self.worker is not None
-        _wait(lambda: self.worker.ended)
+        wait_until(lambda: self.worker.ended)
         assert self.worker.count == len(self.lists)
         found = call(self)
         assert self.here == 0
         return found
     return waited
-
-
-def _wait(done: Any, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "the worker did not answer"
-        time.sleep(0.05)
 
 
 def test_names_to_pick_are_the_lists_the_frame_picks(minicase: DuckDBEngine, settings: Settings,
@@ -82,7 +74,7 @@ def test_the_worker_answers_for_every_list(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(picking, "PART", 1)  # one list per part
     with picking.picking(LISTS) as picked:
         assert picked.worker is not None
-        _wait(lambda: picked.worker.ended)
+        wait_until(lambda: picked.worker.ended)
         assert [len(part) for part in picked.worker.parts] == [1] * len(LISTS)
         assert picked() == expected
         assert picked.here == 0
@@ -93,7 +85,7 @@ def test_a_worker_that_fails_leaves_the_picking_here(failing_worker: list[str], 
     monkeypatch.setattr(picking, "PICK_IN_WORKER", 0)
     with picking.picking(LISTS) as picked:
         if picked.worker is not None:
-            _wait(lambda: picked.worker.ended)
+            wait_until(lambda: picked.worker.ended)
         assert picked() == pick_names(LISTS)
         assert picked.here == len(LISTS)
     assert failing_worker == ["diversion.resolve.picking"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pyarrow as pa
@@ -18,7 +17,7 @@ from diversion.resolve.pipeline import OUTPUT_TABLES, resolve
 from diversion.resolve.prescreening import answer_all, screened_mentions
 from diversion.resolve.sanctions_matches import Answers, match_rows, question_key
 from diversion.resolve.screening import ScreeningIndex, build_index
-from tests.resolve.conftest import FakePartsWorker
+from tests.resolve.conftest import FakePartsWorker, wait_until
 
 
 def _tables(engine: DuckDBEngine) -> dict[str, list[tuple[Any, ...]]]:
@@ -84,18 +83,11 @@ def test_the_worker_answers_every_question_as_this_process_would(resolved: DuckD
     ahead = prescreening.start(index, mentions, rs.screen_threshold, rs.screen_limit)
     assert ahead is not None and ahead.worker is not None
     worker = ahead.worker
-    _wait(lambda: worker.ended)
+    wait_until(lambda: worker.ended)
     assert worker.count == asked.num_rows and len(worker.parts) == -(-asked.num_rows // 3)
     every = answer_all(index, asked, rs.screen_threshold, rs.screen_limit)
     monkeypatch.setattr(prescreening, "_ask", lambda *a: pytest.fail("asked here, with every answer there"))
     assert ahead.result() == every
-
-
-def _wait(done: Any, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not done():
-        assert time.monotonic() < deadline, "the worker did not answer"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(("count", "ended"), [(0, True), (2, True), (5, True), (10**6, True), (0, False),

@@ -9,10 +9,10 @@ transliterating every name. At 3M shipment rows those lists were a quarter of th
 with several names and 37 of the 43 s ``pick_name`` took; ``canonical_name`` answers them from
 the letters' scripts alone, in microseconds, and hands every other list to ``pick_name``.
 
-The answer is ``pick_name``'s (tested against it on random lists and on every list of a 3M-row
-resolve). A name holding a character whose letterhood Python and rigour might judge apart
-(combining marks, letter-like symbols, characters newer than Python's Unicode tables) goes to
-``pick_name`` whole.
+The answer is ``pick_name``'s: tested against it on random lists and real names, and measured on
+every list of a 3M-row resolve (0 of 205,570 differ) and of OFAC's 2021 list (0 of 4,067). A name
+holding a character whose letterhood Python and rigour might judge apart (combining marks,
+letter-like symbols, characters newer than Python's Unicode tables) goes to ``pick_name`` whole.
 """
 
 from __future__ import annotations
@@ -33,21 +33,23 @@ _LATIN_WEIGHT = {"Latin": 1.0, "Cyrillic": 0.3, "Greek": 0.3}
 #: and maths, currency and modifier symbols (checked against ICU over every code point in the tests).
 _NOT_LETTERS = frozenset({"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Zs", "Nd", "Sm", "Sc", "Sk"})
 
-#: Each character's weight: a float for a letter, ``None`` for a non-letter, ``False`` when undecided.
-_WEIGHTS: dict[str, float | bool | None] = {}
+#: A character whose letterhood is left to rigour (``_weight``).
+_UNDECIDED = -1.0
+
+#: Each character's weight: what it adds to the Latin share as a letter, ``None`` for a non-letter.
+_WEIGHTS: dict[str, float | None] = {}
 
 
-def _weight(char: str) -> float | bool | None:
-    found = _WEIGHTS.get(char, False)
-    if found is not False:
-        return found
-    weight: float | bool | None
+def _weight(char: str) -> float | None:
+    if char in _WEIGHTS:
+        return _WEIGHTS[char]
+    weight: float | None
     if char.isalpha():  # every letter category is Alphabetic, in both Python's tables and ICU's
         weight = _LATIN_WEIGHT.get(codepoint_script(ord(char)) or "", 0.0)
     elif unicodedata.category(char) in _NOT_LETTERS:
         weight = None
     else:
-        return False  # a combining mark, a letter-like symbol, an unassigned character: not decided here
+        weight = _UNDECIDED  # a combining mark, a letter-like symbol, an unassigned character
     _WEIGHTS[char] = weight
     return weight
 
@@ -65,7 +67,7 @@ def latin_share(name: str) -> float | None:
         weight = _weight(char)
         if weight is None:
             continue
-        if weight is False:
+        if weight == _UNDECIDED:
             return None
         letters += 1
         latin += weight  # summed in the string's order, as rigour sums it: the same float

@@ -76,7 +76,7 @@ class Ahead:
         # Every part the worker handed back, those past the meeting point too: the same search's answers.
         parts = worker.parts if worker is not None else []
         while parts:
-            for found in parts.pop(0) or ():
+            for found in parts.pop(0):
                 for key, hits in found or ():
                     answers.setdefault(key, tuple(Answer(*a) for a in hits) or NO_HITS)
         return answers
@@ -113,8 +113,7 @@ def start(index: ScreeningIndex, mentions: pa.Table, threshold: float, limit: in
     """
     if not asks_ahead(mentions.num_rows) or not index.entities:
         return None
-    asked = screened_mentions(mentions)
-    asked = asked.take(pa.array(range(asked.num_rows), pa.int64()))  # not a slice of every mention's buffers
+    asked = screened_mentions(mentions)  # filtered: buffers of its own, not a slice of every mention's
     if asked.num_rows == 0:
         return None
     worker = workers.start_parts("diversion.resolve.prescreening", (index, asked, threshold, limit, PART), _valid)
