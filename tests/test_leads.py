@@ -21,7 +21,16 @@ from diversion.detect.registry import registry
 from diversion.detect.registry import weights as flag_weights
 from diversion.engine import DuckDBEngine
 from diversion.graph import build_graph
-from diversion.leads import build_leads, combine, lead_dossier, quoted_evidence, rank_leads, shown_leads
+from diversion.leads import (
+    EVIDENCE_SHIPMENTS,
+    build_leads,
+    combine,
+    evidence_ids,
+    lead_dossier,
+    quoted_evidence,
+    rank_leads,
+    shown_leads,
+)
 from tests.detect.minicase import build_minicase
 
 S = Settings()
@@ -162,3 +171,18 @@ def test_leads_from_the_best_finding_per_flag_equal_leads_from_all(rows):
     assert {f.detector for f in flagged} >= {f.detector for f in every if f.detector in standalone}
     assert rank_leads(flagged, labels, weights) == rank_leads(every, labels, weights)
     assert load_findings(engine, flagged_by=[]) == []
+
+
+_EVIDENCE_IDS = st.lists(st.sampled_from(["s1", "s2", "s3", "s4", "s5", "s6", "e7", ""]), max_size=14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["shipment_ids", "sanction_ids", "edge_ids", "domains", "entity_ids"]),
+                       _EVIDENCE_IDS), st.integers(0, 5))
+def test_quoted_evidence_shows_the_ids_the_whole_evidence_shows(evidence, limit):
+    # What leads hold of a finding (its first ids of each kind, read without checking the lists again) must show
+    # exactly the ids the whole evidence shows, in the same order, at the limit leads use and below it.
+    whole = Finding("transshipment", "a", 0.5, "x", {**evidence, "facts": {"n": 1}})
+    quoted = Finding.stored("transshipment", "a", 0.5, "x", quoted_evidence(whole.evidence))
+    assert evidence_ids(quoted, min(limit, EVIDENCE_SHIPMENTS)) == evidence_ids(whole, min(limit, EVIDENCE_SHIPMENTS))
+    assert all(len(ids) <= EVIDENCE_SHIPMENTS + 2 and "" not in ids for ids in quoted.evidence.values())

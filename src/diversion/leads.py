@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import pyarrow as pa
 
 from diversion.collector import collector_paused
 from diversion.config import Settings
-from diversion.detect.finding import Finding, record_id_lists
+from diversion.detect.finding import RECORD_ID_KEYS, Finding, record_id_lists
 from diversion.detect.registry import flags, registry, weights
 from diversion.detect.run import load_findings
 from diversion.engine import Engine
@@ -112,10 +113,28 @@ def quoted_evidence(evidence: dict[str, Any]) -> dict[str, list[str]]:
     Each kind's first distinct ids, as many as ``evidence_ids`` can show; what leads hold of a
     finding instead of its whole evidence (every shipment id of a large flow).
     """
-    lists = record_id_lists(evidence)
-    shown = EVIDENCE_SHIPMENTS + 2
-    return {key: ids[:EVIDENCE_SHIPMENTS] if key == "shipment_ids" else list(dict.fromkeys(ids))[:shown]
-            for key, ids in lists.items()}
+    # Stored evidence was checked when its finding was made (``Finding``): only the first ids of each kind are
+    # read, not whole lists (a large flow's finding holds every shipment id: checking them all again took twice
+    # as long, 0.85 against 0.39 s for the 177k findings read at 3M shipment rows).
+    out: dict[str, list[str]] = {}
+    for key in RECORD_ID_KEYS:
+        ids = evidence.get(key)
+        if ids is None:
+            continue
+        present = filter(None, ids)
+        out[key] = (list(islice(present, EVIDENCE_SHIPMENTS)) if key == "shipment_ids"
+                    else _first_distinct(present, EVIDENCE_SHIPMENTS + 2))
+    return out
+
+
+def _first_distinct(ids: Iterable[str], limit: int) -> list[str]:
+    """The first ``limit`` distinct ``ids``, in order, reading no further than they take."""
+    seen: dict[str, None] = {}
+    for i in ids:
+        seen[i] = None
+        if len(seen) == limit:
+            break
+    return list(seen)
 
 
 def _evidence_text(by_flag: dict[str, Finding], order: list[str]) -> str:
