@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from diversion.collector import collector_paused
 from diversion.config import Settings
-from diversion.detect.finding import RECORD_ID_KEYS, Finding, record_id_lists
+from diversion.detect.finding import RECORD_ID_KEYS, Finding
 from diversion.detect.registry import flags, registry, weights
 from diversion.detect.run import load_findings
 from diversion.engine import Engine
@@ -102,8 +102,10 @@ def evidence_ids(finding: Finding, limit: int = EVIDENCE_SHIPMENTS) -> list[str]
 
     Up to ``limit`` shipments first, then list entries, registry links, domains and related entities.
     """
-    lists = record_id_lists(finding.evidence)
-    ids = lists.pop("shipment_ids", [])[:limit] + [i for kind in lists.values() for i in kind]
+    # Read as ``record_ids`` reads them, without checking the lists again: every finding was checked when made.
+    evidence = finding.evidence
+    ids = list(islice(filter(None, evidence.get("shipment_ids") or ()), limit))
+    ids += [i for key in RECORD_ID_KEYS if key != "shipment_ids" for i in filter(None, evidence.get(key) or ())]
     return list(dict.fromkeys(ids))[: limit + 2]
 
 
@@ -215,7 +217,8 @@ def _build_leads(engine: Engine, settings: Settings, findings: list[Finding] | N
         # and time: only entities a standalone flag raised can be leads (at 10M shipment rows, 874k of the 1.28M
         # findings are supporting ``priority_goods`` ones, most on entities no other flag raised).
         standalone = [name for name, d in registry().items() if d.standalone]
-        findings = load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone)
+        findings = load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone,
+                                 ids_only={"shipment_ids": EVIDENCE_SHIPMENTS})
     leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
     rows = [{**lead.row(), "section": lead.section} for lead in leads]
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),

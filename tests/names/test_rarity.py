@@ -34,14 +34,38 @@ _NAME = st.lists(st.sampled_from(WORDS + GENERIC), min_size=1, max_size=11).map(
 
 @settings(max_examples=150, deadline=None)
 @given(names=st.lists(_NAME, min_size=1, max_size=60), queries=st.lists(_NAME, max_size=10),
-       subset_words=st.sampled_from([1, 3, 8]))
+       subset_words=st.sampled_from([1, 3, 8]), mask_from=st.sampled_from([1, 64]))
 def test_commonness_is_the_plain_estimate(names: list[tuple[str, ...]], queries: list[tuple[str, ...]],
-                                          subset_words: int) -> None:
-    # A small ``SUBSET_WORDS`` sends most keys the other way (long keys matched against the short ones).
+                                          subset_words: int, mask_from: int) -> None:
+    # A small ``SUBSET_WORDS`` sends most keys the other way (long keys matched against the short ones), tested
+    # as bit masks from ``MASK_FROM`` long keys under a word on.
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(rarity, "SUBSET_WORDS", subset_words)
+        mp.setattr(rarity, "MASK_FROM", mask_from)
         counts = WordCounts.of(names)
         for tokens in [*names, *queries]:  # names of the data, and names that are not (scanned)
+            assert counts.commonness(tokens) == pytest.approx(_plain(counts, tokens), rel=1e-12), tokens
+
+
+# More words than one 64-bit word of a mask holds, and more than ``MASK_BITS``: masks of several words, and
+# long keys under a word tested one by one.
+_MANY = [f"{a}{b}" for a in WORDS for b in WORDS[:11]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(st.lists(st.sampled_from(_MANY[:100]), min_size=2, max_size=6).map(tuple), min_size=30,
+                      max_size=80),
+       mask_bits=st.sampled_from([64, 256]))
+def test_long_keys_over_many_words_are_counted_as_the_plain_estimate(names: list[tuple[str, ...]],
+                                                                     mask_bits: int) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rarity, "SUBSET_WORDS", 2)
+        mp.setattr(rarity, "MASK_FROM", 1)
+        mp.setattr(rarity, "MASK_BITS", mask_bits)
+        # One word in most names: the long keys under it span every word (masks of two 64-bit words).
+        every = [("zarnzarn",), *names, *(("zarnzarn", *tokens) for tokens in names)]
+        counts = WordCounts.of(every)
+        for tokens in every:
             assert counts.commonness(tokens) == pytest.approx(_plain(counts, tokens), rel=1e-12), tokens
 
 
@@ -87,3 +111,24 @@ def test_commonness_is_the_same_whatever_the_string_hashing() -> None:
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
     assert len(outs) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(longs=st.lists(st.frozensets(st.sampled_from(_MANY), min_size=9, max_size=60), min_size=1, max_size=40),
+       keys=st.lists(st.frozensets(st.sampled_from(_MANY), min_size=1, max_size=4), max_size=30),
+       mask_from=st.sampled_from([1, 64]))
+def test_the_long_keys_holding_a_key_are_counted_as_one_by_one(longs: list[frozenset[str]],
+                                                               keys: list[frozenset[str]], mask_from: int) -> None:
+    # Long keys over 132 words: masks of up to three 64-bit words, tested at once (or one by one, below
+    # ``MASK_FROM``); the long keys themselves asked too (each holds itself, not counted).
+    by_word: dict[str, list[frozenset[str]]] = {}
+    for key in set(longs):
+        for t in key:
+            by_word.setdefault(t, []).append(key)
+    asked = [*keys, *longs, *(frozenset(sorted(key)[:3]) for key in longs),
+             *(frozenset((min(key), max(key))) for key in longs), *(frozenset(sorted(key)[-2:]) for key in longs)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rarity, "MASK_FROM", mask_from)
+        found = rarity._held_by_long(asked, by_word)
+    plain = {key: n for key in asked if (n := sum(1 for other in set(longs) if key < other))}
+    assert found == plain

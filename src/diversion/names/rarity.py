@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import combinations
 
+import numpy as np
+
 #: The chance that another name uses a word no other name in the data uses (smoothing, in names).
 UNSEEN = 0.01
 #: Commonness of a name made only of generic words: about one other party bears it.
@@ -167,7 +169,7 @@ class WordCounts:
         every key that shares a name's rarest word instead is quadratic where the vocabulary is small
         (1.1M name sets at 10M shipment rows: about 235 s, against 5.6 s this way and 5.2 s for every
         ``commonness``). Keys of more than ``SUBSET_WORDS``
-        words (few) are matched the other way, against their own short word lists.
+        words (few) are matched the other way (``_held_by_long``).
         """
         out: dict[frozenset[str], int] = {}
         long_by_word: dict[str, list[frozenset[str]]] = {}
@@ -183,11 +185,8 @@ class WordCounts:
                     if shorter in self.keys:
                         out[shorter] = out.get(shorter, 0) + 1
         if long_by_word:
-            for key in self.keys:
-                rarest = min(key, key=lambda t: len(long_by_word.get(t, ())))
-                more = sum(1 for other in long_by_word.get(rarest, ()) if key < other)
-                if more:
-                    out[key] = out.get(key, 0) + more
+            for key, more in _held_by_long(self.keys, long_by_word).items():
+                out[key] = out.get(key, 0) + more
         return out
 
     def _longer_by_scan(self, key: frozenset[str]) -> int:
@@ -200,3 +199,61 @@ class WordCounts:
                 if found == LONGER_SPELLINGS:  # no more is ever counted
                     break
         return found
+
+
+def _held_by_long(keys: Iterable[frozenset[str]], long_by_word: Mapping[str, list[frozenset[str]]]
+                  ) -> dict[frozenset[str], int]:
+    """Per key of ``keys``, how many long keys (``long_by_word``: each long key under each of its words) hold all
+    its words and more; keys none holds are left out.
+
+    A key is tested against the long keys holding its rarest word. Where those are many over few words (Chinese
+    names spelt syllable by syllable: 14,407 keys of 9 to 12 words over 54 syllables at 10M shipment rows), each
+    is a bit mask over those words and the key is tested against all of them at once in numpy: tested one by
+    one as sets, they were 57M tests, 17 s, against 0.8 s as masks. Elsewhere (many words, few keys each) one
+    by one.
+    """
+    masked = {t: _Masks(others) for t, others in long_by_word.items()
+              if len(others) >= MASK_FROM and len({w for other in others for w in other}) <= MASK_BITS}
+    longs = {other for others in long_by_word.values() for other in others}
+    out: dict[frozenset[str], int] = {}
+    for key in keys:
+        if not all(t in long_by_word for t in key):  # a word no long key has: none holds it
+            continue
+        rarest = min(key, key=lambda t: (len(long_by_word[t]), t))
+        masks = masked.get(rarest)
+        if masks is None:
+            more = sum(1 for other in long_by_word[rarest] if key < other)
+        else:  # a long key holds itself: its mask, the only one equal to it (each word has its bit)
+            more = masks.holding(key) - (key in longs)
+        if more:
+            out[key] = more
+    return out
+
+
+#: Long keys under one word tested as bit masks (``_held_by_long``) from this many on, over at most this many
+#: words (four 64-bit words per mask).
+MASK_FROM, MASK_BITS = 64, 256
+
+
+class _Masks:
+    """Keys as bit masks over their words (each mask ``width`` 64-bit words), to find those holding a key."""
+
+    def __init__(self, keys: list[frozenset[str]]) -> None:
+        self.bits = {t: i for i, t in enumerate(sorted({t for key in keys for t in key}))}
+        self.width = (len(self.bits) + 63) // 64
+        self.masks = np.stack([self._mask(key) for key in keys])
+
+    def _mask(self, key: Iterable[str]) -> np.ndarray:
+        bits = sum(1 << self.bits[t] for t in key)
+        return np.array([(bits >> (64 * i)) & _WORD for i in range(self.width)], np.uint64)
+
+    def holding(self, key: frozenset[str]) -> int:
+        """How many of the keys hold every word of ``key`` (itself too, when among them)."""
+        if not all(t in self.bits for t in key):
+            return 0
+        want = self._mask(key)
+        return int(np.count_nonzero(((self.masks & want) == want).all(axis=1)))
+
+
+#: A 64-bit word of a mask.
+_WORD = (1 << 64) - 1
