@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from diversion.cli import app
 from diversion.config import Settings
 from diversion.detect import load_findings, run_detection, write_findings
-from diversion.detect.finding import RECORD_ID_KEYS, Finding
+from diversion.detect.finding import Finding
 from diversion.detect.registry import registry
 from diversion.detect.registry import weights as flag_weights
 from diversion.engine import DuckDBEngine
@@ -171,32 +171,6 @@ def test_leads_from_the_best_finding_per_flag_equal_leads_from_all(rows):
     assert {f.detector for f in flagged} >= {f.detector for f in every if f.detector in standalone}
     assert rank_leads(flagged, labels, weights) == rank_leads(every, labels, weights)
     assert load_findings(engine, flagged_by=[]) == []
-    # As the leads stage reads them: only the id lists, read out of the JSON in SQL on DuckDB, in Python elsewhere.
-    limits = {"shipment_ids": EVIDENCE_SHIPMENTS}
-    in_sql = load_findings(engine, best_only=True, flagged_by=standalone, ids_only=limits)
-    engine.json_lists = False
-    in_python = load_findings(engine, best_only=True, flagged_by=standalone, ids_only=limits)
-    assert sorted(in_sql, key=_key) == sorted(in_python, key=_key)  # the same rows, in no particular order
-    assert all(set(f.evidence) <= set(RECORD_ID_KEYS) and len(f.evidence.get("shipment_ids", [])) <= EVIDENCE_SHIPMENTS
-               and all(ids for ids in f.evidence.values() for ids in ids) for f in in_sql)
-    assert rank_leads([replace(f, evidence=quoted_evidence(f.evidence)) for f in in_sql], labels, weights) \
-        == rank_leads(every, labels, weights)
-
-
-def _key(f: Finding) -> tuple[str, str]:
-    return f.entity_id, f.detector
-
-
-def test_id_lists_read_in_sql_from_an_older_runs_evidence():
-    # A run before orjson wrote ``NaN`` in evidence; ids missing, null, empty or not a list of one kind.
-    engine = DuckDBEngine(":memory:")
-    write_findings(engine, [Finding("transshipment", "a", 0.5, "x", {"shipment_ids": ["s1", "", None, "s2"]})])
-    engine.execute("""UPDATE findings SET evidence = '{"value": NaN, "shipment_ids": ["s1", "", null, "s2", "s3", "s4"],
-                      "edge_ids": [], "domains": null, "facts": {"n": 1}}'""")
-    found = load_findings(engine, ids_only={"shipment_ids": 3})
-    engine.json_lists = False
-    assert [f.evidence for f in found] == [f.evidence for f in load_findings(engine, ids_only={"shipment_ids": 3})] \
-        == [{"shipment_ids": ["s1", "s2", "s3"], "edge_ids": []}]
 
 
 _EVIDENCE_IDS = st.lists(st.sampled_from(["s1", "s2", "s3", "s4", "s5", "s6", "e7", ""]), max_size=14)

@@ -217,8 +217,7 @@ def _build_leads(engine: Engine, settings: Settings, findings: list[Finding] | N
         # and time: only entities a standalone flag raised can be leads (at 10M shipment rows, 874k of the 1.28M
         # findings are supporting ``priority_goods`` ones, most on entities no other flag raised).
         standalone = [name for name, d in registry().items() if d.standalone]
-        findings = load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone,
-                                 ids_only={"shipment_ids": EVIDENCE_SHIPMENTS})
+        findings = load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone)
     leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
     rows = [{**lead.row(), "section": lead.section} for lead in leads]
     schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, cast
 
@@ -14,7 +14,7 @@ from diversion.collector import collector_paused
 from diversion.config import Settings
 from diversion.detect.carry import TABLE as DIGESTS
 from diversion.detect.context import DetectContext
-from diversion.detect.finding import RECORD_ID_KEYS, Finding
+from diversion.detect.finding import Finding
 from diversion.detect.registry import Detector, detector, registry
 from diversion.engine import Engine
 from diversion.read.stages import record_stage, require_stage
@@ -161,17 +161,13 @@ def _evidence(text: str) -> dict[str, Any]:
 
 def load_findings(engine: Engine, best_only: bool = False,
                   keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                  flagged_by: Iterable[str] | None = None,
-                  ids_only: Mapping[str, int] | None = None) -> list[Finding]:
+                  flagged_by: Iterable[str] | None = None) -> list[Finding]:
     """The findings the last detection run wrote (a flag no detector declares any more is skipped).
 
     ``best_only``: one finding per entity and flag, its highest score (then the last summary in sort
     order): all that lead ranking reads (``leads.rank_leads``). ``keep``: what of each finding's evidence
     to hold (the rest is dropped as each is read: a million findings' evidence is gigabytes).
     ``flagged_by``: only the findings of entities that one of these flags raised (every flag of theirs).
-    ``ids_only``: the evidence is only its record-id lists (``RECORD_ID_KEYS`` it holds), their non-empty ids,
-    at most ``ids_only[key]`` of a kind the mapping names (before ``keep``); on an engine with ``json_lists``
-    the lists are read out of the stored JSON in SQL, not every finding's whole evidence in Python.
     """
     if not engine.table_exists("findings"):
         return []
@@ -185,38 +181,15 @@ def load_findings(engine: Engine, best_only: bool = False,
                  f"WHERE detector IN ({', '.join('?' * len(params))}))")
     best = (" QUALIFY row_number() OVER (PARTITION BY entity_id, detector "
             "ORDER BY score DESC, summary DESC, finding_id) = 1") if best_only else ""
-    in_sql = ids_only is not None and engine.json_lists
-    evidence = ", ".join(_id_list_sql(key, (ids_only or {}).get(key)) for key in RECORD_ID_KEYS) if in_sql \
-        else "evidence"
     out = []
-    sql = f"SELECT detector, entity_id, score, summary, {evidence} FROM findings{where}{best}"
+    sql = f"SELECT detector, entity_id, score, summary, evidence FROM findings{where}{best}"
     for batch in engine.fetch_batches(sql, params):
-        for name, entity_id, score, summary, *stored in zip(*(column.to_pylist() for column in batch.columns),
-                                                            strict=True):
+        for name, entity_id, score, summary, text in zip(*(column.to_pylist() for column in batch.columns),
+                                                         strict=True):
             if name not in known:
                 continue
-            if in_sql:  # the id lists, one column per kind (NULL: the evidence has none of that kind)
-                found = {key: ids for key, ids in zip(RECORD_ID_KEYS, stored, strict=True) if ids is not None}
-            else:
-                found = _evidence(stored[0]) if stored[0] else {}
-                if ids_only is not None:
-                    found = _id_lists(found, ids_only)
-            out.append(Finding.stored(name, entity_id, score, summary, keep(found) if keep is not None else found))
-    return out
-
-
-def _id_list_sql(key: str, limit: int | None) -> str:
-    """SQL: the non-empty ids of the evidence's ``key`` list (NULL when it has none), the first ``limit``."""
-    ids = f"list_filter(CAST(json_extract(evidence, '$.{key}') AS VARCHAR[]), i -> i <> '')"
-    return f"{ids}[1:{int(limit)}]" if limit is not None else ids
-
-
-def _id_lists(evidence: dict[str, Any], limits: Mapping[str, int]) -> dict[str, Any]:
-    """``_id_list_sql`` in Python, of stored evidence (checked when its finding was made)."""
-    out = {}
-    for key in RECORD_ID_KEYS:
-        ids = evidence.get(key)
-        if ids is not None:
-            limit = limits.get(key)
-            out[key] = list(islice(filter(None, ids), limit)) if limit is not None else list(filter(None, ids))
+            evidence = _evidence(text) if text else {}
+            if keep is not None:
+                evidence = keep(evidence)
+            out.append(Finding.stored(name, entity_id, score, summary, evidence))
     return out

@@ -56,9 +56,6 @@ class Engine(ABC):
     #: Whether deleting a few rows of a large table is cheap (DuckDB), not a rewrite of the whole table (Spark's
     #: Parquet tables): work that keeps most rows and replaces a few (``detect.carry``) is only worth it then.
     cheap_row_deletes: bool = False
-    #: Whether SQL reads a list of text out of JSON text (DuckDB: ``CAST(json_extract(j, '$.key') AS VARCHAR[])``),
-    #: so that a reader wanting a few ids of a large JSON column gets only those (``detect.load_findings``).
-    json_lists: bool = False
     #: When set, a failed statement raises what this returns for ``(sql, error)`` instead of the engine's
     #: own message, which quotes the SQL (a server logs the SQL and tells its user what to do).
     on_error: Callable[[str, Exception], WarehouseError] | None = None

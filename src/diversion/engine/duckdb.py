@@ -53,7 +53,6 @@ class DuckDBEngine(Engine):
     interactive = True
     single_file = True
     cheap_row_deletes = True
-    json_lists = True
 
     def __init__(self, path: str | Path = ":memory:", read_only: bool = False, *,
                  connection: duckdb.DuckDBPyConnection | None = None, memory_limit: str = "") -> None:
