@@ -186,3 +186,8 @@ def test_quoted_evidence_shows_the_ids_the_whole_evidence_shows(evidence, limit)
     quoted = Finding.stored("transshipment", "a", 0.5, "x", quoted_evidence(whole.evidence))
     assert evidence_ids(quoted, min(limit, EVIDENCE_SHIPMENTS)) == evidence_ids(whole, min(limit, EVIDENCE_SHIPMENTS))
     assert all(len(ids) <= EVIDENCE_SHIPMENTS + 2 and "" not in ids for ids in quoted.evidence.values())
+    # ... and the ids the checked reader (``Finding.records``) gives: shipments first, then the other kinds.
+    records = dict(whole.records)
+    cut = min(limit, EVIDENCE_SHIPMENTS)
+    plain = records.pop("shipment_ids", [])[:cut] + [i for ids in records.values() for i in ids]
+    assert evidence_ids(whole, cut) == list(dict.fromkeys(plain))[: cut + 2]
