@@ -46,6 +46,11 @@ SUBSET_WORDS = 8
 #: tuple made into a set and hashed, a scanned key one subset test (3M update's new names: 3.1M subsets in
 #: 2.56 s, 4.5M scanned keys in 0.73 s, a ratio of about five; a little less, as the scan's count is a bound).
 SCAN_PER_SUBSET = 4
+#: Long keys under one word are tested as bit masks (``_held_by_long``) from this many on, over at most this many
+#: words (four 64-bit words per mask); fewer, or over more words, one by one.
+MASK_FROM, MASK_BITS = 64, 256
+#: A 64-bit word of a mask.
+_WORD = (1 << 64) - 1
 
 
 @lru_cache(maxsize=200_000)
@@ -230,11 +235,6 @@ def _held_by_long(keys: Iterable[frozenset[str]], long_by_word: Mapping[str, lis
     return out
 
 
-#: Long keys under one word tested as bit masks (``_held_by_long``) from this many on, over at most this many
-#: words (four 64-bit words per mask).
-MASK_FROM, MASK_BITS = 64, 256
-
-
 class _Masks:
     """Keys as bit masks over their words (each mask ``width`` 64-bit words), to find those holding a key."""
 
@@ -253,7 +253,3 @@ class _Masks:
             return 0
         want = self._mask(key)
         return int(np.count_nonzero(((self.masks & want) == want).all(axis=1)))
-
-
-#: A 64-bit word of a mask.
-_WORD = (1 << 64) - 1
