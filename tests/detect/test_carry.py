@@ -12,8 +12,8 @@ from diversion.engine.schema import STAGE_KEYS
 from diversion.graph import build_graph
 
 S = Settings()
-#: The detectors that stream with ``carry=`` (one finding per row, made from the row and its entity's label).
-CARRIED = ("priority_goods", "brand_diversion")
+#: The detectors that stream with ``carry=`` (findings made from an entity's rows and its label alone).
+CARRIED = ("sanctions_proximity", "priority_goods", "brand_diversion")
 
 
 def _findings(engine: Engine) -> list[tuple]:
@@ -56,13 +56,32 @@ def test_entities_whose_rows_or_name_changed_are_made_again_and_the_rest_kept(ca
     detect_counts(engine, S, carry=True, carried=carried)
     updated = _findings(engine)
     assert updated == _full(engine)  # what a run making every finding again writes
-    for name in CARRIED:
+    for name in ("priority_goods", "brand_diversion"):  # one row per entity: only the changed ones are made again
         assert changed & _entities(engine, name), name  # the case has findings of these entities to make again
         assert carried[name] == len(_entities(engine, name) - changed), name
     assert carried["priority_goods"] > 0
     renamed = engine.fetch_all("SELECT summary FROM findings WHERE entity_id = ? AND detector = 'priority_goods'",
                                [case.front])
     assert "Pearl River Technology" in renamed[0][0]
+
+
+def test_a_renamed_party_on_the_way_to_a_sanctioned_one_makes_every_chain_through_it_again(case_engine) -> None:
+    """A proximity finding names every entity on its chain: renaming one makes again exactly the findings whose
+    chain holds it, and keeps the others."""
+    engine, case = case_engine
+    detect_counts(engine, S)
+    proximity = "SELECT entity_id, summary, evidence FROM findings WHERE detector = 'sanctions_proximity'"
+    through = {e for e, _, evidence in engine.fetch_all(proximity) if e == case.importer or case.importer in evidence}
+    assert 0 < len(through) < len(_entities(engine, "sanctions_proximity"))
+    engine.execute("UPDATE entities SET canonical_name = 'Renamed Machinery Holding' WHERE entity_id = ?",
+                   [case.importer])
+    build_graph(engine, S)
+    carried: dict[str, int] = {}
+    detect_counts(engine, S, carry=True, carried=carried)
+    assert _findings(engine) == _full(engine)
+    after = engine.fetch_all(proximity)
+    assert carried["sanctions_proximity"] == len(after) - len(through)
+    assert {e for e, _, evidence in after if "Renamed Machinery Holding" in evidence} == through
 
 
 def test_runs_that_carry_write_each_key_once(case_engine) -> None:

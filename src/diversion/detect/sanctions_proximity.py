@@ -73,9 +73,11 @@ def _reach(ctx: DetectContext, sources: list[tuple[str, date | None]], max_hops:
         """, [hop, hop - 1])
 
 
-def _linked_sources(ctx: DetectContext) -> list[dict[str, Any]]:
-    """Sanctioned entities tied directly (one hop, in time) to another sanctioned entity: their best such link."""
-    return ctx.rows(f"""
+def _linked_sources(ctx: DetectContext) -> None:
+    """``_linked``: sanctioned entities tied directly (one hop, in time) to another sanctioned one, their best such
+    link (``_reach``'s columns)."""
+    ctx.engine.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _linked AS
         SELECT node, 1 AS hop, p.prev, p.edge_id, p.kind, p.value, p.origin, p.listed, p.last_date
         FROM (SELECT j.node, {_BEST_STEP} AS p
               FROM (SELECT x.a AS node, x.b AS a, x.edge_id, x.kind, x.value, x.b AS origin, r.listed,
@@ -85,32 +87,73 @@ def _linked_sources(ctx: DetectContext) -> list[dict[str, Any]]:
               GROUP BY j.node)""")
 
 
-def _trade_in_time(
-    ctx: DetectContext, steps: list[tuple[str, str, date | None]]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """For each trade step ``(a, b, since)``: value and shipments between a and b on or after ``since``."""
-    if not steps:
-        return {}
+def _chains(ctx: DetectContext, max_hops: int) -> None:
+    """``_chain(entity_id, k, a, b, kind, edge_id, since)``: each entity reached, its steps back to the sanctioned one.
+
+    The entities reached (``_reached``) are those ``_reach`` found a hop or more away and the linked sanctioned
+    ones (``_linked``), never brands or domains. Step 1 is the entity's own way in (``a`` the entity, ``b`` the node
+    it was reached from); each next step is the way ``b`` was reached, until a sanctioned entity (hop 0) or
+    ``max_hops`` steps. Every step is dated from the entity's origin's listing (``since``).
+    """
+    engine = ctx.engine
+    engine.execute("""
+        CREATE OR REPLACE TEMP TABLE _reached AS
+        SELECT * FROM (SELECT * FROM _reach WHERE hop > 0 UNION ALL SELECT * FROM _linked)
+        WHERE node <> prev AND node <> origin AND NOT starts_with(node, 'brand:') AND NOT starts_with(node, 'domain:')
+    """)
+    engine.execute("""
+        CREATE OR REPLACE TEMP TABLE _chain AS
+        SELECT node AS entity_id, 1 AS k, node AS a, prev AS b, kind, edge_id, listed AS since FROM _reached""")
+    for k in range(2, max_hops + 1):
+        engine.execute("""
+            INSERT INTO _chain
+            SELECT c.entity_id, ?, c.b, r.prev, r.kind, r.edge_id, c.since
+            FROM _chain c JOIN _reach r ON r.node = c.b AND r.hop > 0 WHERE c.k = ?""", [k, k - 1])
+
+
+def _trade_in_time(ctx: DetectContext) -> None:
+    """``_trade``: for each trade step of ``_chain`` (``a``, ``b``, ``since``), the value and shipments between a and b
+    on or after ``since``."""
     ctx.need("_report_fx")
-    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _steps (a VARCHAR, b VARCHAR, since DATE)")
-    ctx.engine.insert_arrow("_steps", pa.table({"a": pa.array([s[0] for s in steps], pa.string()),
-                                                "b": pa.array([s[1] for s in steps], pa.string()),
-                                                "since": pa.array([s[2] for s in steps], pa.date32())}))
     # Two equi-joins (one per direction), not one join on an OR: that would be a nested loop over every shipment.
-    rows = ctx.rows(f"""
-        WITH legs AS (
-            SELECT t.a, t.b, t.since, se.record_id FROM _steps t
+    ctx.engine.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _trade AS
+        WITH steps AS (SELECT DISTINCT a, b, since FROM _chain WHERE kind = 'trade'),
+        legs AS (
+            SELECT t.a, t.b, t.since, se.record_id FROM steps t
             JOIN shipment_entities se ON se.exporter_entity_id = t.a AND se.importer_entity_id = t.b
             UNION ALL
-            SELECT t.a, t.b, t.since, se.record_id FROM _steps t
+            SELECT t.a, t.b, t.since, se.record_id FROM steps t
             JOIN shipment_entities se ON se.exporter_entity_id = t.b AND se.importer_entity_id = t.a)
-        SELECT t.a, t.b, sum({VALUE_USD}) AS value_usd, sum({VALUE}) AS value, count(*) AS shipments,
+        SELECT t.a, t.b, t.since, sum({VALUE_USD}) AS value_usd, sum({VALUE}) AS value, count(*) AS shipments,
                min(s.date) AS first_date, max(s.date) AS last_date,
                max_by(s.record_id, {{'v': {VALUE_USD}, 'id': s.record_id}}, 10) AS shipment_ids
         FROM legs t JOIN shipments s ON s.record_id = t.record_id {FX_JOIN}
         WHERE t.since IS NULL OR s.date >= t.since
-        GROUP BY t.a, t.b""")
-    return {(r["a"], r["b"]): r for r in rows}
+        GROUP BY t.a, t.b, t.since""")
+
+
+def _name(node: str, alias: str) -> str:
+    """SQL for a node's display name, as ``DetectContext.name`` gives it: its entity label (``alias`` joined from
+    ``names``), else its id."""
+    return f"CASE WHEN {alias}.node_id IS NULL THEN {node} ELSE {alias}.label END"
+
+
+# One row per step of every chain, with everything its entity's finding is made from (``DetectContext.stream``
+# with ``carry``: a finding is made again only when one of its entity's rows changed, a name on its chain included).
+_STEPS = f"""
+    WITH names AS (SELECT node_id, label FROM nodes WHERE kind = 'entity')
+    SELECT c.entity_id, r.hop, r.origin, {_name('r.origin', 'no')} AS origin_name, r.listed,
+           r.node IN (SELECT node FROM _sources) AS itself, c.k, c.a, {_name('c.a', 'na')} AS a_name,
+           c.b, {_name('c.b', 'nb')} AS b_name, c.kind, c.edge_id, c.since, t.value_usd, t.value, t.shipments,
+           t.first_date, t.last_date, t.shipment_ids
+    FROM _chain c JOIN _reached r ON r.node = c.entity_id
+    LEFT JOIN (SELECT 'trade' AS kind, * FROM _trade) t  -- only equalities: a hash join, not a nested loop
+        ON t.kind = c.kind AND t.a = c.a AND t.b = c.b AND t.since IS NOT DISTINCT FROM c.since
+    LEFT JOIN names no ON no.node_id = r.origin
+    LEFT JOIN names na ON na.node_id = c.a
+    LEFT JOIN names nb ON nb.node_id = c.b
+"""
 
 
 def find(ctx: DetectContext) -> Iterator[Finding]:
@@ -137,43 +180,31 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
     if not listed or d.proximity_max_hops < 1:
         return
     dates = ctx.listed_on
-    sources = sorted((s, dates.get(s)) for s in listed)
-    _reach(ctx, sources, d.proximity_max_hops)
-    rows = ctx.rows("SELECT * FROM _reach")
-    rows += _linked_sources(ctx)
-    by_node = {r["node"]: r for r in rows if r["hop"] == 0}
-    by_node.update({r["node"]: r for r in rows if r["hop"] > 0 and r["node"] not in by_node})
-    reached = [r for r in rows if r["hop"] > 0 and r["node"] != r["prev"] and r["node"] != r["origin"]
-               and not str(r["node"]).startswith(("brand:", "domain:"))]
-    chains: dict[int, list[dict[str, Any]]] = {}  # by id() of the reached row
-    for r in reached:
-        chain: list[dict[str, Any]] = []
-        node = r["node"]
-        step: dict[str, Any] | None = r
-        while step is not None and step["hop"] > 0 and len(chain) < d.proximity_max_hops:
-            chain.append({"from": node, "from_name": ctx.name(node), "to": step["prev"],
-                          "to_name": ctx.name(step["prev"]), "kind": step["kind"], "edge_id": step["edge_id"],
-                          "since": r["listed"]})
-            node = step["prev"]
-            step = by_node.get(node)
-        chains[id(r)] = chain
-    trade = _trade_in_time(ctx, sorted({(c["from"], c["to"], c["since"]) for chain in chains.values()
-                                        for c in chain if c["kind"] == "trade"}, key=str))
-    for r in reached:  # yielded: written as they come (``detect_counts``)
-        chain = chains[id(r)]
-        if not chain or any(c["from"] == c["to"] for c in chain):
+    _reach(ctx, sorted((s, dates.get(s)) for s in listed), d.proximity_max_hops)
+    _linked_sources(ctx)
+    _chains(ctx, d.proximity_max_hops)
+    _trade_in_time(ctx)
+    heads: dict[str, dict[str, Any]] = {}
+    chains: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    # Only the entities whose steps changed since the last run, in a run that carries (``detect.carry``).
+    for s in ctx.stream(_STEPS, carry=NAME):
+        heads.setdefault(s["entity_id"], s)
+        chains.setdefault(s["entity_id"], []).append((s["k"], {
+            "from": s["a"], "from_name": s["a_name"], "to": s["b"], "to_name": s["b_name"], "kind": s["kind"],
+            "edge_id": s["edge_id"], "since": s["since"], "value_usd": s["value_usd"], "value": s["value"],
+            "shipments": s["shipments"], "first_date": s["first_date"], "last_date": s["last_date"],
+            "shipment_ids": list(s["shipment_ids"] or [])}))
+    for entity_id in sorted(heads):  # yielded: written as they come (``detect_counts``)
+        r = heads[entity_id]
+        chain = [c for _, c in sorted(chains.pop(entity_id), key=lambda step: step[0])]
+        if any(c["from"] == c["to"] for c in chain):
             continue
-        for c in chain:
-            t = trade.get((c["from"], c["to"]), {})
-            c.update(value_usd=t.get("value_usd"), value=t.get("value"), shipments=t.get("shipments"),
-                     first_date=t.get("first_date"), last_date=t.get("last_date"),
-                     shipment_ids=list(t.get("shipment_ids") or []))
         first = chain[0]
         if any(c["kind"] == "trade" and not c["shipments"] for c in chain):
             continue  # no shipment of this trade link falls after the listing
         factor = value_factor(first["value_usd"], d.proximity_full_value) if first["kind"] == "trade" else 1.0
         score = d.proximity_hop_decay ** (r["hop"] - 1) * factor
-        name, origin = ctx.name(r["node"]), ctx.name(r["origin"])
+        name, origin = first["from_name"], r["origin_name"]
         when = listing_text(r["listed"])
         if first["kind"] == "trade":
             window = "since the listing" if r["listed"] else "in the data"
@@ -183,11 +214,11 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
             how = "is linked by contract or another registry link to"
         else:
             how = f"is tied by {first['kind']} to"
-        itself = ", itself sanctioned," if r["node"] in listed else ""
+        itself = ", itself sanctioned," if r["itself"] else ""
         summary = (f"{name}{itself} {how} {first['to_name']}, which is sanctioned ({when})." if r["hop"] == 1 else
                    f"{name} is {r['hop']} hops from the sanctioned {origin} ({when}): it {how} {first['to_name']}.")
         ids = [i for c in chain for i in c["shipment_ids"]]
-        yield Finding(NAME, r["node"], score, summary, {
+        yield Finding(NAME, entity_id, score, summary, {
             "hops": r["hop"], "sanctioned_entity": r["origin"], "sanctioned_name": origin,
             "listed_on": r["listed"], "path": chain, "currency": ctx.currency,
             **RecordIds(shipment_ids=ids[:10], edge_ids=[c["edge_id"] for c in chain if c["edge_id"]]),
