@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from diversion.config import Settings
 from diversion.detect import detect_counts, priority_goods, run_detection, write_findings
@@ -65,23 +66,89 @@ def test_entities_whose_rows_or_name_changed_are_made_again_and_the_rest_kept(ca
     assert "Pearl River Technology" in renamed[0][0]
 
 
-def test_a_renamed_party_on_the_way_to_a_sanctioned_one_makes_every_chain_through_it_again(case_engine) -> None:
-    """A proximity finding names every entity on its chain: renaming one makes again exactly the findings whose
-    chain holds it, and keeps the others."""
-    engine, case = case_engine
+def _proximity_paths(engine: Engine) -> dict[str, list[dict]]:
+    rows = engine.fetch_all("SELECT entity_id, evidence FROM findings WHERE detector = 'sanctions_proximity'")
+    return {e: json.loads(evidence)["path"] for e, evidence in rows}
+
+
+def _a_trade_step(paths: dict[str, list[dict]]) -> tuple[dict, set[str]]:
+    """The first step of a two-hop chain (a trade step with shipments), and the entities whose chain takes it."""
+    step = next(path[1] for path in paths.values() if len(path) > 1)
+    assert step["kind"] == "trade" and step["shipments"]
+    through = {e for e, path in paths.items() if any((c["from"], c["to"]) == (step["from"], step["to"]) for c in path)}
+    assert 1 < len(through) < len(paths)
+    return step, through
+
+
+def _two_hops(engine: Engine) -> dict[str, list[dict]]:
+    """The mini case's proximity chains are one hop long: a shipment of the front's (reached by trade from the
+    listed importer) to a Kazakh party, after the listing, makes a second hop. The paths after a full run."""
     detect_counts(engine, S)
-    proximity = "SELECT entity_id, summary, evidence FROM findings WHERE detector = 'sanctions_proximity'"
-    through = {e for e, _, evidence in engine.fetch_all(proximity) if e == case.importer or case.importer in evidence}
-    assert 0 < len(through) < len(_entities(engine, "sanctions_proximity"))
-    engine.execute("UPDATE entities SET canonical_name = 'Renamed Machinery Holding' WHERE entity_id = ?",
-                   [case.importer])
+    front = _proximity_paths(engine)["e-front"][0]
+    engine.execute("INSERT INTO shipments SELECT * REPLACE ('s-kaz-hop' AS record_id) FROM shipments "
+                   "WHERE record_id = ?", [front["shipment_ids"][0]])
+    engine.execute("INSERT INTO shipment_entities SELECT * REPLACE ('s-kaz-hop' AS record_id, "
+                   "'e-front' AS exporter_entity_id, 'e-kaz' AS importer_entity_id) FROM shipment_entities "
+                   "WHERE record_id = ?", [front["shipment_ids"][0]])
+    build_graph(engine, S)
+    detect_counts(engine, S)
+    paths = _proximity_paths(engine)
+    assert [(c["from"], c["to"]) for c in paths["e-kaz"]] == [("e-kaz", "e-front"), ("e-front", front["to"])]
+    return paths
+
+
+def test_a_renamed_party_on_the_way_to_a_sanctioned_one_makes_every_chain_through_it_again(case_engine) -> None:
+    """A proximity finding names every entity on its chain: renaming one on the way (not the sanctioned end)
+    makes again exactly the findings whose chain holds it, and keeps the others."""
+    engine, _ = case_engine
+    paths = _two_hops(engine)
+    through = {e for e, path in paths.items() if any("e-front" in (c["from"], c["to"]) for c in path)}
+    assert through == {"e-front", "e-kaz"}
+    engine.execute("UPDATE entities SET canonical_name = 'Renamed Machinery Holding' WHERE entity_id = 'e-front'")
     build_graph(engine, S)
     carried: dict[str, int] = {}
     detect_counts(engine, S, carry=True, carried=carried)
     assert _findings(engine) == _full(engine)
-    after = engine.fetch_all(proximity)
+    after = _proximity_paths(engine)
     assert carried["sanctions_proximity"] == len(after) - len(through)
-    assert {e for e, _, evidence in after if "Renamed Machinery Holding" in evidence} == through
+    assert {e for e, path in after.items() if any("Renamed Machinery Holding" in (c["from_name"], c["to_name"])
+                                                  for c in path)} == through
+
+
+def test_new_trade_on_a_step_makes_again_the_chains_that_take_it(case_engine) -> None:
+    """A shipment after the listing on one trade step changes what every chain through that step quotes."""
+    engine, _ = case_engine
+    step, through = _a_trade_step(_two_hops(engine))
+    copied = step["shipment_ids"][0]
+    engine.execute("INSERT INTO shipments SELECT * REPLACE ('s-step-new' AS record_id) FROM shipments "
+                   "WHERE record_id = ?", [copied])
+    engine.execute("INSERT INTO shipment_entities SELECT * REPLACE ('s-step-new' AS record_id) "
+                   "FROM shipment_entities WHERE record_id = ?", [copied])
+    build_graph(engine, S)
+    carried: dict[str, int] = {}
+    detect_counts(engine, S, carry=True, carried=carried)
+    after = _proximity_paths(engine)
+    assert _findings(engine) == _full(engine)
+    assert carried["sanctions_proximity"] == len(after) - len(through)
+    for e in through:
+        assert [c["shipments"] for c in after[e] if c["from"] == step["from"]] == [step["shipments"] + 1], e
+
+
+def test_a_corrected_value_on_a_trade_step_makes_again_the_chains_that_take_it(case_engine) -> None:
+    """One shipment's amount corrected (the same shipments, another value) changes every chain through its step."""
+    engine, _ = case_engine
+    paths = _two_hops(engine)
+    step, through = _a_trade_step(paths)
+    engine.execute("UPDATE shipments SET value = value * 3, value_usd = value_usd * 3 WHERE record_id = ?",
+                   [step["shipment_ids"][0]])
+    build_graph(engine, S)
+    carried: dict[str, int] = {}
+    detect_counts(engine, S, carry=True, carried=carried)
+    assert _findings(engine) == _full(engine)
+    assert carried["sanctions_proximity"] == len(paths) - len(through)
+    for e, path in _proximity_paths(engine).items():
+        quoted = [c for c in path if (c["from"], c["to"]) == (step["from"], step["to"])]
+        assert bool(quoted) == (e in through) and all(c["value_usd"] > step["value_usd"] for c in quoted), e
 
 
 def test_runs_that_carry_write_each_key_once(case_engine) -> None:
