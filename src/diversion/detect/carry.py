@@ -2,9 +2,10 @@
 
 At 10M shipment rows one detection run writes over a million findings, and after a month's update
 most are the same. A detector may read its rows with ``DetectContext.stream(sql, params, carry=NAME)``
-when it makes each row's findings from that row alone: the row, the settings, the report currency,
-and the entity's name and country in the network (``DetectContext.labels``); each row holds the
-``entity_id`` its findings are raised on. Every run keeps, per detector and entity, a digest of the
+when it makes an entity's findings from that entity's rows alone: the rows, the settings, the report
+currency, and the entity's name and country in the network (``DetectContext.labels``); each row holds the
+``entity_id`` its findings are raised on (one row per entity, or several: ``sanctions_proximity`` streams one
+per step of the entity's chain, with every name on it). Every run keeps, per detector and entity, a digest of the
 entity's rows, name and country in ``finding_digests``, under a token of the code and the settings.
 A run that carries (``detect_counts(carry=True)``, what ``diversion run`` does after an update)
 streams only the rows of entities whose digest changed, and keeps the other entities' findings in

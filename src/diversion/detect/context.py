@@ -175,8 +175,8 @@ class DetectContext:
         dictionaries) and turned into dictionaries ``batch`` rows at a time, so a detector that yields its
         findings never holds them all. Labels are read first: the detector may name entities meanwhile.
 
-        ``carry``: the detector's name, from a detector whose findings of a row depend on that row alone
-        (and its entity's label): the rows' digests are kept, and a run that carries streams only the rows
+        ``carry``: the detector's name, from a detector whose findings of an entity depend on that entity's
+        rows alone (and its label): the rows' digests are kept, and a run that carries streams only the rows
         of entities whose digest changed (``detect.carry``; on an engine with ``cheap_row_deletes``, where
         keeping most findings and replacing a few pays).
         """
