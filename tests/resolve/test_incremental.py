@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
-from diversion.resolve import resolve
+from diversion.resolve import mentions, resolve
 from diversion.resolve.decisions import record_decision
 from diversion.resolve.entities import shipment_entities_sql
 from diversion.resolve.incremental import RESOLVE_FORMAT
@@ -44,8 +44,13 @@ def _entity_of(engine: DuckDBEngine, mention_id: str) -> str:
 def grown(request: pytest.FixtureRequest, batches: tuple[pa.Table, pa.Table],
           tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The two months resolved one after the other, in memory, or in a file (the linkage rows kept beside it:
-    the update makes only its new mentions' rows); and both at once."""
+    the update makes only its new mentions' rows); and both at once. In the file the second month is a file
+    of its own (a source the first resolve did not see: only its shipments are grouped into parties); in
+    memory it comes from the same source as the first (every shipment is grouped again)."""
     first, second = batches
+    if request.param == "file":
+        second = second.set_column(second.schema.get_field_index("source_id"), "source_id",
+                                   pa.repeat(pa.scalar("next-month"), second.num_rows))
     engine = DuckDBEngine(":memory:" if request.param == "memory" else tmp_path_factory.mktemp("w") / "w.duckdb")
     engine.insert_arrow("shipments", first)
     resolve(engine, S)
@@ -80,6 +85,29 @@ def test_a_file_warehouse_update_makes_only_the_new_linkage_rows(grown: dict) ->
     def names(e: DuckDBEngine) -> list[tuple]:
         return e.fetch_all("SELECT mention_id, name_norm, unresolved_reason FROM mentions ORDER BY 1")
     assert names(engine) == names(grown["full_engine"])
+
+
+def test_an_update_groups_the_shipments_of_new_sources_only(batches: tuple[pa.Table, pa.Table],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = batches
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", first)
+    resolve(engine, S)
+    grouped: list[list[str] | None] = []
+    real = mentions._shipment_parties
+    monkeypatch.setattr(mentions, "_shipment_parties",
+                        lambda e, sources=None: grouped.append(sources) or real(e, sources))
+    engine.insert_arrow("shipments", second.set_column(second.schema.get_field_index("source_id"), "source_id",
+                                                       pa.repeat(pa.scalar("next-month"), second.num_rows)))
+    resolve(engine, S, incremental=True)
+    assert grouped == [["next-month"]]
+    # An old source changed (a declaration removed): every shipment is grouped again.
+    engine.execute("DELETE FROM shipments WHERE record_id = ?", [first.column("record_id")[0].as_py()])
+    resolve(engine, S, incremental=True)
+    assert grouped == [["next-month"], None]
+    # A full resolve groups every shipment.
+    resolve(engine, S)
+    assert grouped == [["next-month"], None, None]
 
 
 def test_new_mentions_join_known_entities_and_unchanged_entities_keep_their_ids(grown: dict) -> None:

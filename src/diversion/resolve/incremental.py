@@ -61,6 +61,9 @@ from diversion.resolve.training import TrainedParams
 #: 2: other spellings of a common name weigh no more than the name (``model.COMMONNESS_CAPPED``).
 RESOLVE_FORMAT = 2
 
+#: The key of ``model_json`` under which a resolve notes the shipments sources its mentions came from.
+SOURCES = "shipment_sources"
+
 
 def resolve_basis(rs: ResolveSettings) -> dict[str, Any]:
     """What a resolve's stored pairs depend on besides the data (stored with its model)."""
@@ -77,12 +80,28 @@ class Previous:
     params: TrainedParams
 
 
+def stored_model(engine: Engine) -> dict[str, Any]:
+    """The last resolve's ``model_json``: its model and what it noted for the next run (``{}``: none, unreadable)."""
+    text = engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1")
+    try:
+        stored = json.loads(text) if text else None
+    except ValueError:
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def stored_sources(engine: Engine) -> dict[str, int] | None:
+    """The shipments sources the last resolve collected its mentions from, with their digests
+    (``mentions.shipment_sources``); ``None`` when it did not note them."""
+    sources = stored_model(engine).get(SOURCES)
+    return {str(k): int(v) for k, v in sources.items()} if isinstance(sources, dict) else None
+
+
 def stale_reason(engine: Engine, basis: dict[str, Any]) -> str | None:
     """Why the last resolve cannot be built on (never resolved, other settings or version), or ``None``."""
     if not engine.scalar("SELECT count(*) FROM resolve_model") or not engine.scalar("SELECT count(*) FROM mentions"):
         return "the warehouse was never resolved"
-    stored = json.loads(engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1"))
-    before = stored.get("basis") if isinstance(stored, dict) else None
+    before = stored_model(engine).get("basis")
     if before != basis:
         changed = sorted(k for k in basis if (before or {}).get(k) != basis[k])
         return "the last resolve was made with other settings or an older version (" + ", ".join(changed) + ")"
@@ -133,8 +152,7 @@ def reusable_matches(engine: Engine, unchanged: pa.Array, lists: str) -> dict[st
 
 def _screened_against(engine: Engine, lists: str) -> bool:
     """Whether the last resolve screened against these lists the same way (``lists_fingerprint``)."""
-    stored = json.loads(engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1"))
-    return isinstance(stored, dict) and stored.get("lists") == lists
+    return bool(stored_model(engine).get("lists") == lists)
 
 
 def stored_answers(engine: Engine, lists: str) -> Answers:

@@ -18,11 +18,11 @@ listed or registered party's id names a record whose names can change.
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 
 from diversion.engine import Engine
+from diversion.resolve.incremental import stored_model
 from diversion.resolve.kept_file import read_table_beside, write_table_beside
 from diversion.resolve.linkage_input import KnownRows
 
@@ -62,12 +62,7 @@ def save_rows(engine: Engine, rows: KnownRows) -> str | None:
 
 def stored_rows_token(engine: Engine) -> str | None:
     """The token of the linkage rows the warehouse's last resolve kept (``None``: none kept)."""
-    text = engine.scalar("SELECT model_json FROM resolve_model ORDER BY trained_at DESC LIMIT 1")
-    try:
-        stored = json.loads(text) if text else None
-    except ValueError:
-        return None
-    token = stored.get(ROWS_TOKEN) if isinstance(stored, dict) else None
+    token = stored_model(engine).get(ROWS_TOKEN)
     return token if isinstance(token, str) else None
 
 

@@ -9,8 +9,10 @@ data always gives the same ids. Mentions travel as one Arrow table (the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -56,15 +58,27 @@ def _frame(values: dict[str, Any], rows: int) -> pa.Table:
     }, schema=_FRAME_SCHEMA)
 
 
-def _shipment_parties(engine: Engine) -> list[pa.Table]:
-    """One frame per role: its distinct parties, straight from the warehouse as Arrow."""
+#: Of two shipment parties with one mention id, the mention is the first in this order (missing values last):
+#: the one of the smallest record id, a full collection's and an update's alike (``_with_added``).
+FIRST_NAMED = ("source_key", "name", "address", "country")
+
+
+def _shipment_parties(engine: Engine, sources: list[str] | None = None) -> list[pa.Table]:
+    """One frame per role: its distinct parties, straight from the warehouse as Arrow (``sources``: of those
+    shipments sources only)."""
     out = []
+    where = "" if sources is None else " WHERE source_id IN (SELECT unnest(?::VARCHAR[]))"
     for role, (name, address, country, ident) in PARTY_COLUMNS.items():
         mid = mention_id_sql("shipments", role, name, address, country, ident)
+        # An id hashes a missing and an empty value alike: of the parties that differ only so, the first
+        # in ``FIRST_NAMED`` order is the mention, whatever order the groups come in.
         rows = engine.fetch_arrow(
-            f"SELECT {mid} AS mention_id, min(record_id) AS source_key, {name} AS name, {address} AS address, "
-            f"{country} AS country, {ident} AS ident FROM shipments "
-            f"GROUP BY {name}, {address}, {country}" + ("" if ident == "NULL" else f", {ident}")
+            f"SELECT * FROM (SELECT {mid} AS mention_id, min(record_id) AS source_key, {name} AS name, "
+            f"{address} AS address, {country} AS country, {ident} AS ident FROM shipments{where} "
+            f"GROUP BY {name}, {address}, {country}" + ("" if ident == "NULL" else f", {ident}") + ") "
+            "QUALIFY row_number() OVER (PARTITION BY mention_id ORDER BY "
+            + ", ".join(f"{c} NULLS LAST" for c in FIRST_NAMED) + ") = 1",
+            None if sources is None else [sources],
         )
         if rows.num_rows == 0:
             continue
@@ -196,36 +210,123 @@ def _python_id(table: str, role: str, *values: str | None) -> str:
     return "m-" + hashlib.md5(raw.encode("utf-8")).hexdigest()[:16]
 
 
-def collect_mentions(engine: Engine, max_name_length: int, known: pa.Table | None = None) -> pa.Table:
+#: Per shipments source, a digest of its rows: their ids and contents (``record_hash`` covers every column).
+_SOURCE_DIGESTS = """
+    SELECT source_id, (hash(sum(hash(record_id, record_hash)), count(*)) >> 1)::BIGINT AS digest
+    FROM shipments GROUP BY source_id
+"""
+
+
+def shipment_sources(engine: Engine) -> dict[str, int]:
+    """Each shipments source's digest (DuckDB's ``hash``: compared only with digests the same engine made)."""
+    return {str(source): int(digest) for source, digest in engine.fetch_all(_SOURCE_DIGESTS)}
+
+
+@dataclass(frozen=True)
+class Since:
+    """The shipments sources now and when the last resolve collected its mentions (``shipment_sources``)."""
+
+    now: dict[str, int]
+    then: dict[str, int] | None  # ``None``: the last resolve did not note them
+
+    @property
+    def only_added(self) -> bool:
+        """Whether every source the last resolve saw is here as it was: then shipments were only added,
+        in the sources not seen, and every old party is still a party."""
+        return self.then is not None and all(self.now.get(source) == d for source, d in self.then.items())
+
+    @property
+    def added(self) -> list[str]:
+        """The sources the last resolve did not see."""
+        return sorted(set(self.now) - set(self.then or {}))
+
+
+def collect_mentions(engine: Engine, max_name_length: int, since: Since | None = None) -> pa.Table:
     """Every party mention in the warehouse, normalised, sorted by mention id (``mentions_frame``'s columns).
 
     ``countries`` holds all countries of a listed entity; mentions whose name
     cannot be matched carry ``unresolved_reason``. Shipment parties (nearly all
     mentions) stay in Arrow; each distinct name is normalised once.
-    ``known``: ``known_name_forms`` of an earlier run, taken instead of normalising those names again.
+
+    ``since``: an update building on the last resolve, whose ``mentions`` are then read again. Its shipment
+    parties' name forms are taken, not worked out again; when shipments were only added
+    (``Since.only_added``), its shipment parties are taken too, and only the new sources' shipments are
+    grouped into parties. Either way the frame is the one a collection from scratch gives.
     """
     others = _sanctions(engine) + _registry(engine) + _web(engine) + _distributors(engine)
     for r in others:
         r.setdefault("countries", [r["country"]] if r.get("country") else [])
-    parts = [*_shipment_parties(engine), mentions_frame(others)]
+    known = None
+    if since is None:
+        parties = _shipment_parties(engine)
+    else:
+        stored = _stored_parties(engine)
+        known = stored.select(["mention_id", "name_norm", "unresolved_reason"])
+        parties = [_with_added(stored, _shipment_parties(engine, since.added))] if since.only_added \
+            else _shipment_parties(engine)
+        del stored
+    parts = [*parties, mentions_frame(others)]
     frame = pa.concat_tables([p for p in parts if p.num_rows] or parts[-1:])
     return _with_name_forms(_first_of_each_id(frame), max_name_length, known)
 
 
-def known_name_forms(engine: Engine) -> pa.Table:
-    """The stored ``name_norm`` and ``unresolved_reason`` of the last resolve's shipment parties, by mention id.
+def _stored_parties(engine: Engine) -> pa.Table:
+    """The last resolve's shipment parties (``mentions``), as ``_shipment_parties`` makes them, with their
+    ``name_norm`` and ``unresolved_reason``.
 
     A shipment party's mention id hashes its name, so a mention with that id has that name and those forms
     (as long as normalisation is unchanged: ``incremental.RESOLVE_FORMAT``). Other mentions' ids name a
-    record whose name can change (a list's update), and are normalised again.
+    record whose name can change (a list's update); they are collected and normalised again.
     """
-    return engine.fetch_arrow("SELECT mention_id, name_norm, unresolved_reason FROM mentions "
-                              "WHERE source_table = 'shipments'")
+    rows = engine.fetch_arrow(
+        "SELECT mention_id, source_key, role, name, address, country, identifiers, name_norm, unresolved_reason "
+        "FROM mentions WHERE source_table = 'shipments'")
+    n = rows.num_rows
+    if not n:
+        return mentions_frame([])
+    return _frame({
+        **{c: rows.column(c) for c in ("mention_id", "source_key", "role", "name", "address", "country",
+                                       "identifiers", "name_norm", "unresolved_reason")},
+        "source_table": pa.repeat("shipments", n), "aliases": pa.repeat(pa.scalar([], _LIST), n),
+        "countries": _singletons(rows.column("country")),
+    }, n)
 
 
-def _first_of_each_id(frame: pa.Table) -> pa.Table:
-    """``frame`` sorted by mention id, one row per id: the first source's (the sort is stable)."""
-    frame = frame.take(pc.sort_indices(frame.column("mention_id")))
+def _with_added(stored: pa.Table, added: list[pa.Table]) -> pa.Table:
+    """The stored shipment parties and the added sources' in one frame, one row per mention: of a stored
+    and an added row with one id, the first in ``FIRST_NAMED`` order, as grouping every shipment finds it.
+
+    Most added parties are old ones (a firm that ships every month), and their stored row is kept: their
+    source keys (the first in ``FIRST_NAMED``) decide; only rows with equal keys are sorted.
+    """
+    new = pa.concat_tables(added) if added else stored.slice(0, 0)
+    at = pc.index_in(new.column("mention_id"), value_set=stored.column("mention_id"))
+    both = pc.is_valid(at)
+    fresh = new.filter(pc.invert(both))
+    rivals, at = new.filter(both), pc.drop_null(at)
+    theirs, ours = rivals.column("source_key").combine_chunks(), pc.take(stored.column("source_key"), at)
+    wins = pc.less(theirs, ours)
+    tied = pc.equal(theirs, ours)
+    if pc.any(tied).as_py():  # the same record id in an old and a new source: the other columns decide
+        ties = pc.sum(tied).as_py()
+        pairs = pa.concat_tables([stored.take(at.filter(tied)), rivals.filter(tied)]).select(
+            ["mention_id", *FIRST_NAMED]).append_column("added", pa.array([False] * ties + [True] * ties))
+        order = pc.sort_indices(pairs, [(c, "ascending", "at_end") for c in ("mention_id", *FIRST_NAMED, "added")])
+        first = _first_of_each_id(pairs.take(order), presorted=True)
+        taken = first.filter(first.column("added")).column("mention_id")
+        wins = pc.or_(wins, pc.and_(tied, pc.is_in(rivals.column("mention_id"), value_set=taken)))
+    if not pc.any(wins).as_py():
+        return pa.concat_tables([stored, fresh])
+    replaced = np.zeros(stored.num_rows, dtype=bool)
+    replaced[at.filter(wins).to_numpy()] = True
+    return pa.concat_tables([stored.filter(pa.array(~replaced)), rivals.filter(wins), fresh])
+
+
+def _first_of_each_id(frame: pa.Table, presorted: bool = False) -> pa.Table:
+    """``frame`` sorted by mention id, one row per id: the first source's (the sort is stable; ``presorted``:
+    ``frame`` is sorted already)."""
+    if not presorted:
+        frame = frame.take(pc.sort_indices(frame.column("mention_id")))
     ids = frame.column("mention_id").combine_chunks()
     if len(ids) < 2:
         return frame

@@ -26,6 +26,7 @@ from diversion.resolve.entities import (
     shipment_entities_update_sql,
 )
 from diversion.resolve.incremental import (
+    SOURCES,
     answers_table,
     lists_fingerprint,
     predict_new_pairs,
@@ -36,12 +37,13 @@ from diversion.resolve.incremental import (
     reusable_matches,
     stale_reason,
     stored_answers,
+    stored_sources,
     unchanged_entities,
 )
 from diversion.resolve.linkage import predict_pairs, prepare_pairs
 from diversion.resolve.linkage_cache import ROWS_TOKEN, load_rows, save_rows, stored_rows_token
 from diversion.resolve.linkage_input import linkage_rows
-from diversion.resolve.mentions import collect_mentions, known_name_forms, mentions_table
+from diversion.resolve.mentions import Since, collect_mentions, mentions_table, shipment_sources
 from diversion.resolve.picking import picking
 from diversion.resolve.prescreening import asks_ahead
 from diversion.resolve.prescreening import start as answer_ahead
@@ -197,11 +199,15 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
 
     rs = settings.resolve
     basis = resolve_basis(rs)
-    in_process = _links_in_process(engine, rs.predict_memory_limit) if incremental else False
+    in_process = _links_in_process(engine, rs.predict_memory_limit)
     stale = stale_reason(engine, basis) if incremental and in_process else None
     builds_on = incremental and in_process and stale is None
-    # An update normalises only the names it has not seen, and makes only their linkage rows (``linkage_cache``).
-    mentions = collect_mentions(engine, rs.max_name_length, known_name_forms(engine) if builds_on else None)
+    # Noted for the next run, which can build on this one only where Splink runs in this process.
+    sources = shipment_sources(engine) if in_process else None
+    # An update groups only new sources' shipments into parties, normalises only the names it has not seen, and
+    # makes only their linkage rows (``linkage_cache``).
+    since = Since(sources, stored_sources(engine)) if builds_on and sources is not None else None
+    mentions = collect_mentions(engine, rs.max_name_length, since)
     lap("mentions")
     # A full resolve has the screening questions answered on the second core from now on, while this one makes
     # the linkage input, and on both once it screens (``prescreening``), with the index built now; an update
@@ -280,7 +286,7 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
         ents = entities_frame(mentions, assignments, kept, picked(), entity)
         lap("entities")
     del index
-    stored = {"basis": basis, "lists": lists, ROWS_TOKEN: rows_token}
+    stored = {"basis": basis, "lists": lists, ROWS_TOKEN: rows_token, SOURCES: sources}
     model_json = json.dumps({**linkage.params.as_dict(), **stored}, sort_keys=True)
     model = pa.table({
         "trained_at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
