@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ from diversion.engine import DuckDBEngine
 from diversion.resolve import mentions, resolve
 from diversion.resolve.decisions import record_decision
 from diversion.resolve.entities import shipment_entities_sql
-from diversion.resolve.incremental import RESOLVE_FORMAT
+from diversion.resolve.incremental import RESOLVE_FORMAT, SOURCES, stored_sources
 from diversion.resolve.synthetic import synthetic_shipments
 from diversion.sources.integrity import remove_orphans
 from tests.resolve.conftest import Case
@@ -108,6 +109,29 @@ def test_an_update_groups_the_shipments_of_new_sources_only(batches: tuple[pa.Ta
     # A full resolve groups every shipment.
     resolve(engine, S)
     assert grouped == [["next-month"], None, None]
+
+
+@pytest.mark.parametrize("noted", [{"synthetic": "not a digest"}, ["synthetic"], None])
+def test_sources_noted_otherwise_group_every_shipment(batches: tuple[pa.Table, pa.Table], noted: object,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # A model whose note of the sources is missing or not a resolve's (an older version, a hand edit): no
+    # error, every shipment grouped again, and the sources noted anew.
+    first, second = batches
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", first)
+    resolve(engine, S)
+    model = json.loads(engine.scalar("SELECT model_json FROM resolve_model"))
+    engine.execute("UPDATE resolve_model SET model_json = ?", [json.dumps({**model, SOURCES: noted})])
+    assert stored_sources(engine) is None
+    grouped: list[list[str] | None] = []
+    real = mentions._shipment_parties
+    monkeypatch.setattr(mentions, "_shipment_parties",
+                        lambda e, sources=None: grouped.append(sources) or real(e, sources))
+    engine.insert_arrow("shipments", second.set_column(second.schema.get_field_index("source_id"), "source_id",
+                                                       pa.repeat(pa.scalar("next-month"), second.num_rows)))
+    resolve(engine, S, incremental=True)
+    assert grouped == [None]
+    assert set(stored_sources(engine) or {}) == {"synthetic", "next-month"}
 
 
 def test_new_mentions_join_known_entities_and_unchanged_entities_keep_their_ids(grown: dict) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from diversion.code_digest import code_digest
 from diversion.engine import Engine
+from diversion.sources.digests import source_digests_sql
 
 #: What each build was made from (``engine.schema``).
 TABLE = "graph_basis"
@@ -36,10 +37,7 @@ CARRIED_KINDS = ("trade", "brand")
 
 # A source's shipments as trade and brand edges read them: every column is in ``record_hash``, but
 # ``value_usd`` is filled in later, when rates arrive.
-_SOURCE_DIGESTS = """
-    SELECT source_id, (hash(sum(hash(record_id, record_hash, value_usd)), count(*)) >> 1)::BIGINT AS digest
-    FROM shipments GROUP BY source_id
-"""
+_SOURCE_DIGESTS = source_digests_sql("record_id", "record_hash", "value_usd")
 
 
 def _entity_digests_sql(shipments: str) -> str:

@@ -94,7 +94,9 @@ def stored_sources(engine: Engine) -> dict[str, int] | None:
     """The shipments sources the last resolve collected its mentions from, with their digests
     (``mentions.shipment_sources``); ``None`` when it did not note them."""
     sources = stored_model(engine).get(SOURCES)
-    return {str(k): int(v) for k, v in sources.items()} if isinstance(sources, dict) else None
+    if not isinstance(sources, dict) or not all(isinstance(v, int) for v in sources.values()):
+        return None  # not noted, or not as a resolve notes them: every shipment is grouped again
+    return {str(k): v for k, v in sources.items()}
 
 
 def stale_reason(engine: Engine, basis: dict[str, Any]) -> str | None:

@@ -20,6 +20,7 @@ from diversion.engine import Engine
 from diversion.engine.schema import columns
 from diversion.resolve.fields import clean_domain, clean_identifier
 from diversion.resolve.normalising import forms_of as normalised_forms
+from diversion.sources.digests import source_digests_sql
 
 #: The raw key of a shipment party, per role, as SQL over ``shipments``.
 PARTY_COLUMNS: dict[str, tuple[str, str, str, str]] = {
@@ -210,16 +211,10 @@ def _python_id(table: str, role: str, *values: str | None) -> str:
     return "m-" + hashlib.md5(raw.encode("utf-8")).hexdigest()[:16]
 
 
-#: Per shipments source, a digest of its rows: their ids and contents (``record_hash`` covers every column).
-_SOURCE_DIGESTS = """
-    SELECT source_id, (hash(sum(hash(record_id, record_hash)), count(*)) >> 1)::BIGINT AS digest
-    FROM shipments GROUP BY source_id
-"""
-
-
 def shipment_sources(engine: Engine) -> dict[str, int]:
-    """Each shipments source's digest (DuckDB's ``hash``: compared only with digests the same engine made)."""
-    return {str(source): int(digest) for source, digest in engine.fetch_all(_SOURCE_DIGESTS)}
+    """Each shipments source's digest of its rows' ids and contents (``record_hash`` covers every column)."""
+    return {str(source): int(digest)
+            for source, digest in engine.fetch_all(source_digests_sql("record_id", "record_hash"))}
 
 
 @dataclass(frozen=True)
