@@ -94,32 +94,61 @@ def is_form_word(word: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class WordCounts:
-    """The data's distinct names as sets of distinctive words (``keys``)."""
+def _word_hashes(words: list[str]) -> np.ndarray:
+    """A 64-bit hash of each word, the same in every process (Python's string hashing is seeded per process)."""
+    return np.frombuffer(b"".join(blake2b(t.encode(), digest_size=8).digest() for t in words), np.uint64)
 
-    keys: frozenset[frozenset[str]]
+
+@dataclass(frozen=True, eq=False)
+class WordCounts:
+    """The data's distinct names, each taken as the set of its distinctive words (a key), in numpy.
+
+    ``words``: the distinctive words, numbered; ``ids``: each key's word numbers in turn, keys shortest first;
+    ``starts``: where each key's numbers begin, and one past the last; ``sums``: each key's sum of its words'
+    hashes (``_word_hashes``), by which keys are told apart. Two sets of words that differ sum alike by chance
+    about once in 2**64 comparisons (at 10M shipment rows, 22M subsets looked up among 884k keys: a wrong count
+    once in about a million runs).
+    """
+
+    words: list[str]
+    ids: np.ndarray
+    starts: np.ndarray
+    sums: np.ndarray
 
     @property
     def names(self) -> int:
         """How many distinct names (by their distinctive words) the data holds."""
-        return len(self.keys)
+        return len(self.sums)
 
     @classmethod
     def of(cls, names: Iterable[Iterable[str]]) -> WordCounts:
         """Counts over distinct names, each name taken as the set of its distinctive (non-generic) words."""
-        forms = {tuple(tokens) for tokens in names}  # many forms have the same words: each made a set once
-        generic = frozenset(t for t in set().union(*forms) if is_generic_word(t))
-        keys = {frozenset(tokens) - generic if not generic.isdisjoint(tokens) else frozenset(tokens)
-                for tokens in forms}
-        keys.discard(frozenset())
-        return cls(frozenset(keys))
+        forms = {tuple(tokens) for tokens in names}  # many forms have the same words: each read once
+        number: dict[str, int] = {}
+        ids = np.fromiter((number.setdefault(t, len(number)) for form in forms for t in form), np.int64)
+        lengths = np.fromiter(map(len, forms), np.int64, len(forms))
+        vocabulary = list(number)
+        distinctive = ~np.fromiter(map(is_generic_word, vocabulary), bool, len(vocabulary))
+        words = [t for t, keep in zip(vocabulary, distinctive.tolist(), strict=True) if keep]
+        renumbered = np.cumsum(distinctive) - 1
+        # Each form's distinctive words, once each, by form then word (a form may repeat a word).
+        form = np.repeat(np.arange(len(lengths)), lengths)
+        kept = distinctive[ids]
+        pairs = np.unique(form[kept] * max(len(words), 1) + renumbered[ids[kept]])
+        form, word = np.divmod(pairs, max(len(words), 1))
+        first = np.flatnonzero(np.concatenate(([True], form[1:] != form[:-1]))) if len(form) else form
+        sizes = np.diff(np.append(first, len(form)))
+        sums = np.add.reduceat(_word_hashes(words)[word], first) if len(form) else np.zeros(0, np.uint64)
+        _, distinct = np.unique(sums, return_index=True)  # forms with the same words: one key
+        order = distinct[np.argsort(sizes[distinct], kind="stable")]
+        starts = np.concatenate(([0], np.cumsum(sizes[order])))
+        at = np.repeat(first[order] - starts[:-1], sizes[order]) + np.arange(starts[-1])
+        return cls(words, word[at], starts, sums[order])
 
     @cached_property
-    def word_keys(self) -> dict[str, int]:
-        """How many keys hold each word."""
-        index = self._index
-        return dict(zip(index.words, np.bincount(index.ids, minlength=len(index.words)).tolist(), strict=True))
+    def keys(self) -> frozenset[frozenset[str]]:
+        """Every key as a set of words (made for reading and tests; the counts never need them)."""
+        return frozenset(self._key(k) for k in range(self.names))
 
     def commonness(self, tokens: Iterable[str]) -> float:
         """The expected number of other parties whose name is ``tokens`` (see the module docstring).
@@ -138,122 +167,119 @@ class WordCounts:
         key = frozenset(t for t in tokens if not is_generic_word(t))
         if not key:
             return GENERIC_COMMONNESS
-        return self._commonness(key, self._longer.get(key, 0) if key in self.keys else self._longer_by_scan(key))
+        at = self._position(key)
+        longer = self._longer[at] if at >= 0 else self._longer_by_scan(key)
+        names = max(self.names, 1)
+        skipped = (1 if at >= 0 else 0) + min(longer, LONGER_SPELLINGS)
+        out = float(names)
+        held, number = self._word_keys, self._number
+        for t in sorted(key):  # a set's order changes with each process's string hashing: so would the last bits
+            others = max((held[number[t]] if t in number else 0) - skipped, 0)
+            out *= (others + UNSEEN) / names
+        return max(out, MIN_COMMONNESS)
 
     def commonness_of(self, names: Iterable[Iterable[str]]) -> list[float]:
         """``commonness`` of each of ``names``."""
         return [self.commonness(tokens) for tokens in names]
 
-    def _commonness(self, key: frozenset[str], longer: int) -> float:
-        """``commonness`` of a non-empty key with ``longer`` longer spellings."""
-        names = max(self.names, 1)
-        skipped = (1 if key in self.keys else 0) + min(longer, LONGER_SPELLINGS)
-        out = float(names)
-        for t in sorted(key):  # a set's order changes with each process's string hashing: so would the last bits
-            others = max(self.word_keys.get(t, 0) - skipped, 0)
-            out *= (others + UNSEEN) / names
-        return max(out, MIN_COMMONNESS)
+    def _key(self, k: int) -> frozenset[str]:
+        return frozenset(self.words[i] for i in self.ids[self.starts[k]:self.starts[k + 1]].tolist())
+
+    def _position(self, key: frozenset[str]) -> int:
+        """Where ``key`` is among the keys; -1 where it is not."""
+        number, hashes = self._number, self._hashes
+        if not all(t in number for t in key):
+            return -1
+        return self._by_sum.get(sum(hashes[number[t]] for t in key) & _WORD, -1)  # summed as numpy does
 
     @cached_property
-    def _index(self) -> _KeyWords:
-        return _KeyWords.of(self.keys)
+    def _number(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.words)}
 
     @cached_property
-    def _longer(self) -> dict[frozenset[str], int]:
-        """Per key, how many other keys hold all its words and more (keys with none left out).
+    def _hashes(self) -> list[int]:
+        out: list[int] = _word_hashes(self.words).tolist()
+        return out
+
+    @cached_property
+    def _by_sum(self) -> dict[int, int]:
+        return dict(zip(self.sums.tolist(), range(self.names), strict=True))
+
+    @cached_property
+    def _word_keys(self) -> list[int]:
+        """How many keys hold each word."""
+        out: list[int] = np.bincount(self.ids, minlength=len(self.words)).tolist()
+        return out
+
+    @cached_property
+    def _longer(self) -> list[int]:
+        """Per key, how many other keys hold all its words and more.
 
         Worked out from the longer key's side: each key's proper subsets that are keys themselves
-        (``_KeyWords.subset_hits``). Scanning every key that shares a name's rarest word instead is quadratic
-        where the vocabulary is small (1.1M name sets at 10M shipment rows: about 235 s). Keys of more than
+        (``_subset_hits``). Scanning every key that shares a name's rarest word instead is quadratic where the
+        vocabulary is small (1.1M name sets at 10M shipment rows: about 235 s). Keys of more than
         ``SUBSET_WORDS`` words (few) are matched the other way (``_held_by_long``).
         """
-        index = self._index
-        counts = index.subset_hits()
-        out = {index.keys[i]: int(counts[i]) for i in np.flatnonzero(counts)}
-        long_by_word: dict[str, list[frozenset[str]]] = {}
-        for other in index.keys[index.short:]:
-            for t in other:
-                long_by_word.setdefault(t, []).append(other)
-        if long_by_word:
-            for key, more in _held_by_long(self.keys, long_by_word).items():
-                out[key] = out.get(key, 0) + more
+        out = self._subset_hits()
+        sizes = np.diff(self.starts)
+        short = int(np.searchsorted(sizes, SUBSET_WORDS, side="right"))
+        if short < self.names:
+            long_by_word: dict[str, list[frozenset[str]]] = {}
+            for other in map(self._key, range(short, self.names)):
+                for t in other:
+                    long_by_word.setdefault(t, []).append(other)
+            # Only a key whose every word is a long key's can be held by one.
+            in_long = np.zeros(len(self.words), np.uint8)
+            in_long[self.ids[self.starts[short]:]] = 1
+            asked = np.flatnonzero(np.minimum.reduceat(in_long[self.ids], self.starts[:-1]))
+            position = {self._key(k): k for k in asked.tolist()}
+            for key, more in _held_by_long(position, long_by_word).items():
+                out[position[key]] += more
+        counts: list[int] = out.tolist()
+        return counts
+
+    def _subset_hits(self) -> np.ndarray:
+        """Per key, how many of the keys of up to ``SUBSET_WORDS`` words hold all its words and more.
+
+        Each such key's proper subsets are summed at once (a matrix product of its words' hashes with every
+        subset's 0/1 mask) and looked up among the keys' sums. Set by set in Python the same lookups took
+        11–13 s at 10M shipment rows.
+        """
+        hashes = _word_hashes(self.words)
+        sizes = np.diff(self.starts)
+        known = pd.Index(self.sums)
+        out = np.zeros(self.names, np.int64)
+        for n in range(2, min(int(sizes.max(initial=0)), SUBSET_WORDS) + 1):
+            first, last = np.searchsorted(sizes, n), np.searchsorted(sizes, n, side="right")
+            words = hashes[self.ids[self.starts[first]:self.starts[last]]].reshape(last - first, n)
+            masks = ((np.arange(1, (1 << n) - 1)[:, None] >> np.arange(n)) & 1).astype(np.uint64)
+            step = max(1, SUBSETS_PER_CHUNK // len(masks))
+            for at in range(0, len(words), step):
+                found = known.get_indexer((words[at:at + step] @ masks.T).ravel())
+                out += np.bincount(found[found >= 0], minlength=self.names)
         return out
 
     @cached_property
-    def _by_word(self) -> dict[str, list[frozenset[str]]]:
+    def _by_word(self) -> dict[int, np.ndarray]:
         """The keys holding each word (read only to scan for a name that is not a key)."""
-        out: dict[str, list[frozenset[str]]] = {}
-        for key in self.keys:
-            for t in key:
-                out.setdefault(t, []).append(key)
-        return out
+        owner = np.repeat(np.arange(self.names), np.diff(self.starts))
+        order = np.argsort(self.ids, kind="stable")
+        bounds = np.searchsorted(self.ids[order], np.arange(len(self.words) + 1))
+        return {i: owner[order[bounds[i]:bounds[i + 1]]] for i in range(len(self.words))}
 
     def _longer_by_scan(self, key: frozenset[str]) -> int:
         """How many keys hold all of ``key``'s words and more (``key`` not among the keys), up to the cap."""
-        if not all(t in self.word_keys for t in key):  # a word no key has: none holds it
+        number, held = self._number, self._word_keys
+        if not all(t in number for t in key):  # a word no key has: none holds it
             return 0
-        rarest = min(key, key=lambda t: (self.word_keys[t], t))
+        rarest = min(key, key=lambda t: (held[number[t]], t))
         found = 0
-        for other in self._by_word[rarest]:
-            if key < other:
+        for other in self._by_word[number[rarest]].tolist():
+            if key < self._key(other):
                 found += 1
                 if found == LONGER_SPELLINGS:  # no more is ever counted
                     break
         return found
-
-
-@dataclass(frozen=True)
-class _KeyWords:
-    """Keys shortest first (``keys``), their words numbered (``words``; ``ids``: each key's in turn), and where
-    the keys of more than ``SUBSET_WORDS`` words begin (``short``)."""
-
-    keys: list[frozenset[str]]
-    words: list[str]
-    ids: np.ndarray
-    short: int
-
-    @classmethod
-    def of(cls, keys: Iterable[frozenset[str]]) -> _KeyWords:
-        ordered = sorted(keys, key=len)
-        words = sorted(set().union(*ordered))
-        number = {t: i for i, t in enumerate(words)}
-        ids = np.fromiter((number[t] for key in ordered for t in key), np.int64, sum(map(len, ordered)))
-        short = next((i for i, key in enumerate(ordered) if len(key) > SUBSET_WORDS), len(ordered))
-        return cls(ordered, words, ids, short)
-
-    def subset_hits(self) -> np.ndarray:
-        """Per key, how many of the keys of up to ``SUBSET_WORDS`` words hold all its words and more.
-
-        A set of words is known by the sum of its words' 64-bit hashes (wrapping): each key's proper subsets
-        are summed at once (a matrix product with every subset's 0/1 mask) and looked up among the keys'
-        sums. Two sets that differ sum alike by chance about once in 2**64 lookups: at 10M shipment rows
-        (22M subsets against 884k keys) a wrong count once in about a million runs. Set by set in Python the
-        same lookups took 11–13 s at 10M shipment rows.
-        """
-        lengths = np.fromiter(map(len, self.keys), np.int64, len(self.keys))
-        hashes = np.frombuffer(b"".join(blake2b(t.encode(), digest_size=8).digest() for t in self.words),
-                               np.uint64)
-        starts = np.concatenate(([0], np.cumsum(lengths)))
-        sums = np.zeros(len(self.keys), np.uint64)
-        groups = []
-        for n in np.unique(lengths).tolist():
-            first, last = np.searchsorted(lengths, n), np.searchsorted(lengths, n, side="right")
-            words = hashes[self.ids[starts[first]:starts[last]]].reshape(last - first, n)
-            sums[first:last] = words.sum(axis=1, dtype=np.uint64)
-            if 2 <= n <= SUBSET_WORDS:
-                groups.append(words)
-        known = pd.Index(sums)
-        out = np.zeros(len(self.keys), np.int64)
-        for words in groups:
-            n = words.shape[1]
-            masks = ((np.arange(1, (1 << n) - 1)[:, None] >> np.arange(n)) & 1).astype(np.uint64)
-            step = max(1, SUBSETS_PER_CHUNK // len(masks))
-            for at in range(0, len(words), step):
-                subsets = (words[at:at + step] @ masks.T).ravel()
-                found = (known.get_indexer(subsets) if known.is_unique
-                         else known.get_indexer_non_unique(subsets)[0])
-                out += np.bincount(found[found >= 0], minlength=len(self.keys))
-        return out
 
 
 def _held_by_long(keys: Iterable[frozenset[str]], long_by_word: Mapping[str, list[frozenset[str]]]
