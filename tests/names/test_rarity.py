@@ -147,3 +147,16 @@ def test_keys_whose_word_sums_collide_leave_the_other_counts_exact(monkeypatch: 
     assert counts.names == 6 and len(counts.keys & {frozenset(("aa", "bb")), frozenset(("cc", "dd"))}) == 1
     for key in [("aa",), ("ee",), ("ff",), ("ee", "ff"), ("aa", "bb", "ee")]:
         assert counts.commonness(key) == pytest.approx(_plain(counts, key), rel=1e-12), key
+
+
+@settings(max_examples=100, deadline=None)
+@given(names=st.lists(_NAME, max_size=60), asked=st.lists(_NAME, max_size=10))
+def test_counts_of_forms_in_arrow_are_the_counts_of_their_words(names: list[tuple[str, ...]],
+                                                                 asked: list[tuple[str, ...]]) -> None:
+    # The linkage input hands its name forms over as Arrow strings (``NameForms.sorted``), some missing.
+    import pyarrow as pa
+
+    forms = pa.array([" ".join(sorted(tokens)) for tokens in names] + [None], pa.string())
+    counts, plain = WordCounts.of_forms(forms), WordCounts.of(names)
+    assert counts.names == plain.names and counts.keys == plain.keys
+    assert counts.commonness_of([*names, *asked]) == plain.commonness_of([*names, *asked])

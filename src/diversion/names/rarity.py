@@ -32,6 +32,10 @@ from hashlib import blake2b
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from diversion.arrays import distinct
 
 #: The chance that another name uses a word no other name in the data uses (smoothing, in names).
 UNSEEN = 0.01
@@ -127,20 +131,36 @@ class WordCounts:
         number: dict[str, int] = {}
         ids = np.fromiter((number.setdefault(t, len(number)) for form in forms for t in form), np.int64)
         lengths = np.fromiter(map(len, forms), np.int64, len(forms))
-        vocabulary = list(number)
+        return cls._of_words(list(number), ids, np.repeat(np.arange(len(lengths)), lengths))
+
+    @classmethod
+    def of_forms(cls, forms: pa.Array | pa.ChunkedArray) -> WordCounts:
+        """``of`` names given as strings of words parted by single spaces (``NameForms.sorted``), in Arrow."""
+        forms = pc.unique(forms.drop_null())
+        if isinstance(forms, pa.ChunkedArray):
+            forms = forms.combine_chunks()
+        words = pc.split_pattern(forms, " ")
+        flat = pc.list_flatten(words)
+        said = pc.not_equal(flat, "")  # two spaces in a row part no word
+        coded = pc.dictionary_encode(flat.filter(said))
+        return cls._of_words(coded.dictionary.to_pylist(), coded.indices.to_numpy().astype(np.int64),
+                             pc.list_parent_indices(words).filter(said).to_numpy().astype(np.int64))
+
+    @classmethod
+    def _of_words(cls, vocabulary: list[str], ids: np.ndarray, form: np.ndarray) -> WordCounts:
+        """``of`` the names whose words are ``ids`` (numbers in ``vocabulary``), each of name number ``form``."""
         distinctive = ~np.fromiter(map(is_generic_word, vocabulary), bool, len(vocabulary))
         words = [t for t, keep in zip(vocabulary, distinctive.tolist(), strict=True) if keep]
         renumbered = np.cumsum(distinctive) - 1
         # Each form's distinctive words, once each, by form then word (a form may repeat a word).
-        form = np.repeat(np.arange(len(lengths)), lengths)
         kept = distinctive[ids]
-        pairs = np.unique(form[kept] * max(len(words), 1) + renumbered[ids[kept]])
+        pairs = distinct(form[kept] * max(len(words), 1) + renumbered[ids[kept]])
         form, word = np.divmod(pairs, max(len(words), 1))
         first = np.flatnonzero(np.concatenate(([True], form[1:] != form[:-1]))) if len(form) else form
         sizes = np.diff(np.append(first, len(form)))
         sums = np.add.reduceat(_word_hashes(words)[word], first) if len(form) else np.zeros(0, np.uint64)
-        _, distinct = np.unique(sums, return_index=True)  # forms with the same words: one key
-        order = distinct[np.argsort(sizes[distinct], kind="stable")]
+        _, single = np.unique(sums, return_index=True)  # forms with the same words: one key
+        order = single[np.argsort(sizes[single], kind="stable")]
         starts = np.concatenate(([0], np.cumsum(sizes[order])))
         at = np.repeat(first[order] - starts[:-1], sizes[order]) + np.arange(starts[-1])
         return cls(words, word[at], starts, sums[order])
