@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -154,9 +155,12 @@ def test_keys_whose_word_sums_collide_leave_the_other_counts_exact(monkeypatch: 
 def test_counts_of_forms_in_arrow_are_the_counts_of_their_words(names: list[tuple[str, ...]],
                                                                  asked: list[tuple[str, ...]]) -> None:
     # The linkage input hands its name forms over as Arrow strings (``NameForms.sorted``), some missing.
-    import pyarrow as pa
-
     forms = pa.array([" ".join(sorted(tokens)) for tokens in names] + [None], pa.string())
     counts, plain = WordCounts.of_forms(forms), WordCounts.of(names)
     assert counts.names == plain.names and counts.keys == plain.keys
     assert counts.commonness_of([*names, *asked]) == plain.commonness_of([*names, *asked])
+
+
+def test_empty_words_of_arrow_forms_are_no_words() -> None:
+    forms = pa.array(["zarn  kometa", "", " ural", "kometa zarn"], pa.string())
+    assert WordCounts.of_forms(forms).keys == {frozenset(("zarn", "kometa")), frozenset(("ural",))}

@@ -6,7 +6,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from diversion.resolve.linkage_input import KnownRows, _without_keys, content_digests, linkage_rows, linkage_table
+from diversion.resolve.linkage_input import (
+    KnownRows,
+    _mention_words,
+    _without_keys,
+    content_digests,
+    linkage_rows,
+    linkage_table,
+)
 from diversion.resolve.mentions import mentions_frame
 
 
@@ -154,3 +161,12 @@ def test_content_digests_tell_what_a_mention_says_not_its_id() -> None:
                             {**base, "identifiers": []}, {**base, "role": "exporter"}, {**base, "aliases": ["AMG"]}])
     digests = content_digests(frame).to_pylist()
     assert digests[0] == digests[1] and len(set(digests[1:])) == 5
+
+
+def test_known_rows_count_each_word_once_per_row() -> None:
+    # A row's name forms share words ("kometa plus" and its alias "kometa"): the row counts once per word, as the
+    # mentions made anew count (``_name_sets``), or an update's rarities would differ from a rebuild's.
+    rows = pa.table({"names_sorted": pa.array([["kometa plus", "kometa"], ["kometa"], ["plus ural", "ural"], []],
+                                              pa.list_(pa.string()))})
+    assert _mention_words(rows) == {"kometa": 2, "plus": 2, "ural": 1}
+    assert _mention_words(rows.slice(3)) == {}
