@@ -50,8 +50,7 @@ def grown(request: pytest.FixtureRequest, batches: tuple[pa.Table, pa.Table],
     memory it comes from the same source as the first (every shipment is grouped again)."""
     first, second = batches
     if request.param == "file":
-        second = second.set_column(second.schema.get_field_index("source_id"), "source_id",
-                                   pa.repeat(pa.scalar("next-month"), second.num_rows))
+        second = _as_source(second, "next-month")
     engine = DuckDBEngine(":memory:" if request.param == "memory" else tmp_path_factory.mktemp("w") / "w.duckdb")
     engine.insert_arrow("shipments", first)
     resolve(engine, S)
@@ -88,18 +87,29 @@ def test_a_file_warehouse_update_makes_only_the_new_linkage_rows(grown: dict) ->
     assert names(engine) == names(grown["full_engine"])
 
 
+def _groupings(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
+    """The sources each shipment grouping of a resolve from now on was asked for (``None``: every source)."""
+    grouped: list[list[str] | None] = []
+    real = mentions._shipment_parties
+    monkeypatch.setattr(mentions, "_shipment_parties",
+                        lambda e, sources=None: grouped.append(sources) or real(e, sources))
+    return grouped
+
+
+def _as_source(shipments: pa.Table, source: str) -> pa.Table:
+    """``shipments`` as one file of their own, ``source``."""
+    return shipments.set_column(shipments.schema.get_field_index("source_id"), "source_id",
+                                pa.repeat(pa.scalar(source), shipments.num_rows))
+
+
 def test_an_update_groups_the_shipments_of_new_sources_only(batches: tuple[pa.Table, pa.Table],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = batches
     engine = DuckDBEngine(":memory:")
     engine.insert_arrow("shipments", first)
     resolve(engine, S)
-    grouped: list[list[str] | None] = []
-    real = mentions._shipment_parties
-    monkeypatch.setattr(mentions, "_shipment_parties",
-                        lambda e, sources=None: grouped.append(sources) or real(e, sources))
-    engine.insert_arrow("shipments", second.set_column(second.schema.get_field_index("source_id"), "source_id",
-                                                       pa.repeat(pa.scalar("next-month"), second.num_rows)))
+    grouped = _groupings(monkeypatch)
+    engine.insert_arrow("shipments", _as_source(second, "next-month"))
     resolve(engine, S, incremental=True)
     assert grouped == [["next-month"]]
     # An old source changed (a declaration removed): every shipment is grouped again.
@@ -123,12 +133,8 @@ def test_sources_noted_otherwise_group_every_shipment(batches: tuple[pa.Table, p
     model = json.loads(engine.scalar("SELECT model_json FROM resolve_model"))
     engine.execute("UPDATE resolve_model SET model_json = ?", [json.dumps({**model, SOURCES: noted})])
     assert stored_sources(engine) is None
-    grouped: list[list[str] | None] = []
-    real = mentions._shipment_parties
-    monkeypatch.setattr(mentions, "_shipment_parties",
-                        lambda e, sources=None: grouped.append(sources) or real(e, sources))
-    engine.insert_arrow("shipments", second.set_column(second.schema.get_field_index("source_id"), "source_id",
-                                                       pa.repeat(pa.scalar("next-month"), second.num_rows)))
+    grouped = _groupings(monkeypatch)
+    engine.insert_arrow("shipments", _as_source(second, "next-month"))
     resolve(engine, S, incremental=True)
     assert grouped == [None]
     assert set(stored_sources(engine) or {}) == {"synthetic", "next-month"}
