@@ -90,7 +90,7 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
         if stage == "leads":
             from diversion.leads import build_leads
 
-            leads = build_leads(engine, settings)
+            leads = build_leads(engine, settings, carry=mode == "incremental")
             return "top: " + ", ".join(lead.name for lead in leads[:4])
         if stage == "flows":
             from datetime import date

@@ -105,7 +105,7 @@ def _run_stages(
 
 
     def do_leads() -> str:
-        leads = build_leads(engine, settings)
+        leads = build_leads(engine, settings, carry=incremental)
         ranked = [lead for lead in leads if lead.section == "lead"]
         above = sum(1 for lead in ranked if lead.score >= settings.leads.threshold)
         return (f"{above:,} leads at or above the threshold {settings.leads.threshold} (of {len(ranked):,} ranked); "

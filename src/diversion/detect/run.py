@@ -161,13 +161,14 @@ def _evidence(text: str) -> dict[str, Any]:
 
 def load_findings(engine: Engine, best_only: bool = False,
                   keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                  flagged_by: Iterable[str] | None = None) -> list[Finding]:
+                  flagged_by: Iterable[str] | None = None, among: str | None = None) -> list[Finding]:
     """The findings the last detection run wrote (a flag no detector declares any more is skipped).
 
     ``best_only``: one finding per entity and flag, its highest score (then the last summary in sort
     order): all that lead ranking reads (``leads.rank_leads``). ``keep``: what of each finding's evidence
     to hold (the rest is dropped as each is read: a million findings' evidence is gigabytes).
     ``flagged_by``: only the findings of entities that one of these flags raised (every flag of theirs).
+    ``among``: only the findings of the entities in this table (its ``entity_id`` column).
     """
     if not engine.table_exists("findings"):
         return []
@@ -179,6 +180,8 @@ def load_findings(engine: Engine, best_only: bool = False,
             return []
         where = (" WHERE entity_id IN (SELECT entity_id FROM findings "
                  f"WHERE detector IN ({', '.join('?' * len(params))}))")
+    if among is not None:
+        where += (" AND" if where else " WHERE") + f" entity_id IN (SELECT entity_id FROM {among})"
     best = (" QUALIFY row_number() OVER (PARTITION BY entity_id, detector "
             "ORDER BY score DESC, summary DESC, finding_id) = 1") if best_only else ""
     out = []

@@ -353,6 +353,15 @@ STAGE_TABLES: dict[str, str] = {
         evidence VARCHAR NOT NULL,
         section VARCHAR                     -- lead (trade party or linked to one) | context (no trade)
     """,
+    # Per entity, what its lead row was made from (leads/carry.py): a later ranking makes rows again only for
+    # the entities whose digest changed.
+    "lead_basis": """
+        token VARCHAR NOT NULL,             -- the code and weights the leads were ranked with
+        entity_id VARCHAR NOT NULL,
+        digest BIGINT NOT NULL,             -- the entity's findings, name, country and trade
+        parts INTEGER NOT NULL,             -- its flags (ties on score rank the entity with more flags first)
+        contributions VARCHAR NOT NULL      -- JSON {flag: weighted score}, as ranked
+    """,
     # --- runs: what each pipeline run changed (`diversion changes`); never rebuilt, like decisions ---------
     # One row per recorded run (`diversion run`, `resolve`, `detect`, `leads`), written when it ends.
     "pipeline_runs": """

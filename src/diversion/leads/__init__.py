@@ -31,6 +31,17 @@ from diversion.detect.finding import Finding, stored_record_ids
 from diversion.detect.registry import flags, registry, weights
 from diversion.detect.run import load_findings
 from diversion.engine import Engine
+from diversion.leads.carry import (
+    LEAD_ORDER,
+    contributions_of,
+    contributions_text,
+    ranking_tables,
+    standalone_flags,
+    trade_parties_sql,
+    traders_among,
+    write_ranked,
+)
+from diversion.leads.carry import TABLE as BASIS
 from diversion.read.stages import record_stage, require_stage
 from diversion.reference import country_name
 
@@ -165,22 +176,15 @@ def rank_leads(findings: list[Finding], labels: dict[str, tuple[str, str | None]
 
 def trade_parties(engine: Engine) -> set[str]:
     """Entities in the trade data, or tied to a trade party by a registry link or a commissioning edge."""
-    rows = engine.fetch_all("""
-        WITH traders AS (
-            SELECT exporter_entity_id AS e FROM shipment_entities WHERE exporter_entity_id IS NOT NULL
-            UNION SELECT importer_entity_id FROM shipment_entities WHERE importer_entity_id IS NOT NULL)
-        SELECT e FROM traders
-        UNION
-        SELECT CASE WHEN x.source IN (SELECT e FROM traders) THEN x.target ELSE x.source END
-        FROM edges x
-        WHERE list_contains(['ownership', 'directorship', 'link', 'commissioning'], x.kind)
-          AND (x.source IN (SELECT e FROM traders) OR x.target IN (SELECT e FROM traders))""")
-    return {r[0] for r in rows}
+    return {r[0] for r in engine.fetch_all(trade_parties_sql())}
 
 
-def _labels(engine: Engine, findings: Iterable[Finding] = ()) -> dict[str, tuple[str, str | None]]:
-    """``id → (name, country)`` of the network's entities, and of the countries statistics findings name."""
-    rows = engine.fetch_all("SELECT node_id, label, country FROM nodes WHERE kind = 'entity'")
+def _labels(engine: Engine, findings: Iterable[Finding] = (),
+            among: str | None = None) -> dict[str, tuple[str, str | None]]:
+    """``id → (name, country)`` of the network's entities (those of table ``among`` only, when given), and of
+    the countries statistics findings name."""
+    which = f" AND node_id IN (SELECT entity_id FROM {among})" if among else ""
+    rows = engine.fetch_all(f"SELECT node_id, label, country FROM nodes WHERE kind = 'entity'{which}")
     labels = {r[0]: (r[1], r[2]) for r in rows}
     for f in findings:  # a trade-statistics signal (mirror_gap) concerns a country, not a party
         code = f.entity_id.removeprefix("country:")
@@ -189,34 +193,75 @@ def _labels(engine: Engine, findings: Iterable[Finding] = ()) -> dict[str, tuple
     return labels
 
 
-def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None = None) -> list[Lead]:
+def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None = None,
+                carry: bool = False) -> list[Lead]:
     """Rank every entity with findings and rewrite the ``leads`` table (leads, then context, best first).
 
-    Uses ``findings`` when given, else the ``findings`` table; without a
-    detection run it stops and names the command (it never runs detection itself).
+    Uses ``findings`` when given, else the ``findings`` table; without a detection run it stops and names
+    the command (it never runs detection itself). ``carry``: keep the rows of entities whose findings,
+    name, country and trade did not change since the last ranking (``leads.carry``; what ``diversion run``
+    does after an update): the same leads, in the same order.
     """
     with collector_paused():  # hundreds of thousands of findings and leads, none of them cyclic
-        return _build_leads(engine, settings, findings)
-
-
-def _build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None) -> list[Lead]:
-    """``build_leads``, the collector paused."""
-    if findings is None:
-        require_stage(engine, "leads")
-        # The same ranking as from every finding with all its evidence (tested), in a fraction of the memory
-        # and time: only entities a standalone flag raised can be leads (at 10M shipment rows, 874k of the 1.28M
-        # findings are supporting ``priority_goods`` ones, most on entities no other flag raised).
-        standalone = [name for name, d in registry().items() if d.standalone]
-        findings = load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone)
-    leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
-    rows = [{**lead.row(), "section": lead.section} for lead in leads]
-    schema = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),
-                        ("country", pa.string()), ("score", pa.float64()), ("flags", pa.string()),
-                        ("evidence", pa.string()), ("section", pa.string())])
-    engine.replace_arrow("leads", pa.Table.from_pylist(rows, schema=schema))
+        leads = _build_leads(engine, settings, findings, carry)
     above = sum(1 for lead in leads if lead.section == "lead" and lead.score >= settings.leads.threshold)
     record_stage(engine, "leads", f"{above} leads at or above {settings.leads.threshold}")
     return leads
+
+
+#: The ``leads`` table's columns.
+_SCHEMA = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", pa.string()),
+                     ("country", pa.string()), ("score", pa.float64()), ("flags", pa.string()),
+                     ("evidence", pa.string()), ("section", pa.string())])
+
+
+def _build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None, carry: bool) -> list[Lead]:
+    """``build_leads``, the collector paused."""
+    if findings is None:
+        require_stage(engine, "leads")
+        if engine.cheap_row_deletes:
+            return _ranked_with_basis(engine, settings, carry)
+        findings = _findings_read(engine)
+    leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
+    with engine.transaction():
+        engine.replace_arrow("leads", pa.Table.from_pylist([{**lead.row(), "section": lead.section}
+                                                            for lead in leads], schema=_SCHEMA))
+        if engine.table_exists(BASIS):  # leads not made from the findings table: none of them carried later
+            engine.reset_table(BASIS)
+    return leads
+
+
+def _findings_read(engine: Engine, among: str | None = None) -> list[Finding]:
+    """What ranking reads of the ``findings`` table: the best finding per entity and flag, the evidence it quotes.
+
+    The same ranking as from every finding with all its evidence (tested), in a fraction of the memory and
+    time: only entities a standalone flag raised can be leads (at 10M shipment rows, 874k of the 1.28M
+    findings are supporting ``priority_goods`` ones, most on entities no other flag raised). ``among``: only
+    the entities of that table (already only such entities).
+    """
+    if among is not None:
+        return load_findings(engine, best_only=True, keep=quoted_evidence, among=among)
+    return load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone_flags())
+
+
+def _ranked_with_basis(engine: Engine, settings: Settings, carry: bool) -> list[Lead]:
+    """Leads from the ``findings`` table, their rows made only for entities that changed when ``carry``
+    (``leads.carry``), ranked in SQL; the leads as written."""
+    with ranking_tables(engine, settings, carry) as redo:
+        findings = _findings_read(engine, among=redo)
+        made = rank_leads(findings, _labels(engine, findings, among=redo), weights(settings),
+                          traders_among(engine, redo))
+        del findings
+        table = pa.Table.from_pylist([{**lead.row(), "section": lead.section, "parts": len(lead.contributions),
+                                       "contributions": contributions_text(lead.contributions)}
+                                      for lead in made], schema=_SCHEMA.remove(0).append(pa.field(
+                                          "parts", pa.int32())).append(pa.field("contributions", pa.string())))
+        del made
+        write_ranked(engine, settings, table)
+    return [Lead(rank, entity_id, name, country, score, flags.split(";"), evidence, contributions_of(parts), section)
+            for rank, entity_id, name, country, score, flags, evidence, section, parts in engine.fetch_all(
+                "SELECT l.*, b.contributions FROM leads l JOIN lead_basis b USING (entity_id) "
+                f"ORDER BY {LEAD_ORDER.replace('parts', 'b.parts')}")]
 
 
 def shown_leads(leads: list[Lead], settings: Settings, top: int | None = None, show_all: bool = False,
