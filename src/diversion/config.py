@@ -163,7 +163,7 @@ class DetectSettings:
 
 @dataclass(frozen=True)
 class LeadSettings:
-    """How findings combine into a lead score (see ``leads.py``).
+    """How findings combine into a lead score (see ``diversion.leads``).
 
     score = 1 − Π over flags (1 − weight × the flag's best finding score): a
     noisy-OR, so several independent flags outscore one strong flag.
