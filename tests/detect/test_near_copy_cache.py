@@ -94,7 +94,7 @@ def test_a_missing_or_damaged_file_means_comparing_again(case_file: Engine, comp
     if damage == "gone":
         path.unlink()
     elif damage == "garbage":
-        path.write_bytes(b"not parquet")
+        path.write_bytes(b"not an Arrow file")
     else:  # a file kept for other texts
         near_copies_kept(case_file, ["another site"], "said", lambda: [(0, 1, 0.99)], reuse=False, keep=True)
     detect_counts(case_file, S, carry=True)
@@ -113,7 +113,7 @@ def test_a_read_only_folder_keeps_nothing_and_fails_nothing(case_file: Engine, m
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError("read-only file system")
 
-    monkeypatch.setattr("pyarrow.parquet.write_table", refuse)
+    monkeypatch.setattr("pyarrow.ipc.new_file", refuse)
     found, taken = near_copies_kept(case_file, ["a"], "said", lambda: [(0, 1, 0.5)], reuse=True, keep=True)
     assert found == [(0, 1, 0.5)] and not taken
     assert not cache_path(case_file.file_path()).exists()

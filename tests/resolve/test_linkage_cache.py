@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from diversion.engine import DuckDBEngine
@@ -34,7 +35,7 @@ def test_rows_come_back_under_their_token(tmp_path: Path) -> None:
 def test_an_unreadable_file_or_no_file_is_no_rows(tmp_path: Path) -> None:
     engine = DuckDBEngine(tmp_path / "w.duckdb")
     token = save_rows(engine, _rows())
-    cache_path(tmp_path / "w.duckdb").write_bytes(b"not parquet")
+    cache_path(tmp_path / "w.duckdb").write_bytes(b"not an Arrow file")
     assert load_rows(engine, token) is None
     cache_path(tmp_path / "w.duckdb").unlink()
     assert load_rows(engine, token) is None
@@ -48,10 +49,10 @@ def test_a_warehouse_in_memory_keeps_none() -> None:
 def test_a_folder_that_cannot_be_written_keeps_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = DuckDBEngine(tmp_path / "w.duckdb")
 
-    def full_disk(_table: object, where: Path, **__: object) -> None:
-        Path(where).write_bytes(b"PAR1 half")  # the disk fills up halfway through
+    def full_disk(sink: pa.NativeFile, *_: object, **__: object) -> None:
+        sink.write(b"ARROW1 half")  # the disk fills up halfway through
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("pyarrow.parquet.write_table", full_disk)
+    monkeypatch.setattr("pyarrow.ipc.new_file", full_disk)
     assert save_rows(engine, _rows()) is None
     assert not [p.name for p in tmp_path.iterdir() if ".linkage" in p.name]  # nothing half written left behind

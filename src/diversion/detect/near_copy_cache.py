@@ -4,7 +4,7 @@
 Jaccard on the candidates): 14.6 s of detection at 10M shipment rows, for 29,523 sites. A month of
 customs declarations adds no web page, yet detection ran it again on every update. The pairs are a
 function of the sites' texts (in domain order), the shingle settings and the code alone, so a run
-keeps them in ``<warehouse>.nearcopies`` (Parquet) under a digest of all three, and a run that
+keeps them in ``<warehouse>.nearcopies`` (an Arrow IPC file) under a digest of all three, and a run that
 carries findings over (``detect.carry``) takes them from there when the digest is the same. Anything
 else (no file, another digest, an unreadable file, a warehouse that is not one file) means they are
 worked out again: the file is a cache, never needed, and never changes a finding.
@@ -21,8 +21,8 @@ import pyarrow as pa
 from diversion.engine import Engine
 from diversion.resolve.kept_file import read_table_beside, write_table_beside
 
-#: Bumped when the file's layout changes.
-FORMAT = 1
+#: Bumped when the file's layout changes (2: Arrow IPC instead of Parquet).
+FORMAT = 2
 _KEY = b"diversion.nearcopies"
 
 Pairs = list[tuple[int, int, float]]
@@ -82,4 +82,4 @@ def _save(path: Path, digest: str, pairs: Pairs) -> None:
     table = pa.table({"i": pa.array([p[0] for p in pairs], pa.int64()),
                       "j": pa.array([p[1] for p in pairs], pa.int64()),
                       "score": pa.array([p[2] for p in pairs], pa.float64())})
-    write_table_beside(path, table, _KEY, {"format": FORMAT, "digest": digest}, compression="zstd")
+    write_table_beside(path, table, _KEY, {"format": FORMAT, "digest": digest})

@@ -51,26 +51,39 @@ def _alive(pid_text: str) -> bool:
     return True
 
 
-def write_table_beside(target: Path, table: pa.Table, key: bytes, meta: dict[str, Any], **options: Any) -> bool:
-    """Keep ``table`` at ``target`` as Parquet (``options``: ``pq.write_table``'s), ``meta`` as JSON under
-    ``key`` in its schema metadata; written whole or not at all (``write_beside``): whether it was kept."""
+def write_table_beside(target: Path, table: pa.Table, key: bytes, meta: dict[str, Any],
+                       chunk_rows: int | None = None) -> bool:
+    """Keep ``table`` at ``target`` as an Arrow IPC file, zstd-compressed in batches of ``chunk_rows``, ``meta``
+    as JSON under ``key`` in its schema metadata; written whole or not at all (``write_beside``): whether it
+    was kept.
+
+    Arrow's own format, not Parquet: what an update writes and reads back is the whole table (the 10M
+    warehouse's linkage rows: 2.7 s to write and 1.4 s to read, against 7.3 and 2.6 s as Parquet, for 408
+    against 245 MB).
+    """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     table = table.replace_schema_metadata({key: json.dumps(meta).encode()})
-    return write_beside(target, lambda path: pq.write_table(table, path, **options), (OSError, pa.ArrowException))
+    options = pa.ipc.IpcWriteOptions(compression="zstd")
+
+    def write(path: Path) -> None:
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
+            writer.write_table(table, max_chunksize=chunk_rows)
+
+    return write_beside(target, write, (OSError, pa.ArrowException))
 
 
 def read_table_beside(target: Path, key: bytes, expected: dict[str, Any]) -> tuple[pa.Table, dict[str, Any]] | None:
     """The table kept at ``target`` by ``write_table_beside`` and its ``meta``, when ``meta`` holds every value
     of ``expected``; ``None`` otherwise (no file, another format or run, an unreadable file)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     try:
-        meta = json.loads((pq.read_schema(target).metadata or {}).get(key, b"{}"))
-        if not isinstance(meta, dict) or any(meta.get(k) != v for k, v in expected.items()):
-            return None
-        return pq.read_table(target), meta
+        with pa.OSFile(str(target), "rb") as source:
+            reader = pa.ipc.open_file(source)
+            meta = json.loads((reader.schema.metadata or {}).get(key, b"{}"))
+            if not isinstance(meta, dict) or any(meta.get(k) != v for k, v in expected.items()):
+                return None
+            return reader.read_all(), meta
     except (OSError, ValueError, pa.ArrowException):
         return None

@@ -3,7 +3,7 @@
 Making the linkage input is Python work per distinct name (its forms, keys and
 commonness): at 10M shipment rows, with normalising the names of the mentions,
 about 110 s of a monthly update that brings 10 % new names. A resolve writes
-its input to ``<warehouse>.linkage`` (Parquet) and a token to ``resolve_model``;
+its input to ``<warehouse>.linkage`` (an Arrow IPC file) and a token to ``resolve_model``;
 the next incremental resolve reads it back when the token matches (the file
 belongs to the resolve the warehouse holds) and takes the rows of the mentions
 that say what they said then as they are (``linkage_input.KnownRows``). Anything else (no
@@ -26,12 +26,12 @@ from diversion.resolve.incremental import stored_model
 from diversion.resolve.kept_file import read_table_beside, write_table_beside
 from diversion.resolve.linkage_input import KnownRows
 
-#: Bumped when the file's layout changes (the rows' own format is ``incremental.RESOLVE_FORMAT``).
-FORMAT = 2
+#: Bumped when the file's layout changes (the rows' own format is ``incremental.RESOLVE_FORMAT``); 3: Arrow IPC.
+FORMAT = 3
 _KEY = b"diversion.linkage"
 #: The column of each row's ``linkage_input.content_digests``.
 _CONTENT = "_content"
-#: Rows per Parquet row group written.
+#: Rows per record batch written (each compressed on its own).
 ROW_GROUP = 100_000
 #: The key of the token in ``resolve_model.model_json``.
 ROWS_TOKEN = "linkage_rows"
@@ -51,12 +51,12 @@ def save_rows(engine: Engine, rows: KnownRows) -> str | None:
     table = rows.rows
     if rows.contents is not None:
         table = table.append_column(_CONTENT, rows.contents)
-    # Bounded row groups: the writer holds one group at a time (at 3M rows the write added nothing to the
+    # Bounded batches: the writer compresses one batch at a time (at 3M rows the write added nothing to the
     # process's peak either way; at 10M the input it writes is 0.9 GiB). No room, a read-only folder: not
     # kept, and the next update makes every row.
     kept = write_table_beside(cache_path(db_path), table, _KEY, {"format": FORMAT, "token": token,
                                                                  "dropped": rows.dropped},
-                              compression="zstd", row_group_size=ROW_GROUP)
+                              chunk_rows=ROW_GROUP)
     return token if kept else None
 
 
