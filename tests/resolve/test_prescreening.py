@@ -17,12 +17,22 @@ from diversion.resolve.pipeline import OUTPUT_TABLES, resolve
 from diversion.resolve.prescreening import answer_all, screened_mentions
 from diversion.resolve.sanctions_matches import Answers, match_rows, question_key
 from diversion.resolve.screening import ScreeningIndex, build_index
-from tests.resolve.conftest import FakePartsWorker, wait_until
+from diversion.resolve.synthetic import synthetic_shipments
+from tests.resolve.conftest import Case, FakePartsWorker, wait_until
 
 
 def _tables(engine: DuckDBEngine) -> dict[str, list[tuple[Any, ...]]]:
     names = [t for t in (*OUTPUT_TABLES, "screening_answers") if t != "resolve_model"]
     return {t: engine.fetch_all(f"SELECT * FROM {t} ORDER BY ALL") for t in names}
+
+
+def _months() -> tuple[pa.Table, pa.Table]:
+    """A month of shipments, and the next month's: a file of its own, with parties new to the warehouse."""
+    table, _ = synthetic_shipments(120, 4, seed=11)
+    second = table.slice(table.num_rows - 30)
+    second = second.set_column(second.column_names.index("source_id"), "source_id",
+                               pa.array(["next-month"] * second.num_rows))  # a source the first resolve did not see
+    return table.slice(0, table.num_rows - 30), second
 
 
 def _screening(engine: DuckDBEngine) -> tuple[pa.Table, dict[str, Assignment], ScreeningIndex]:
@@ -138,32 +148,36 @@ def test_a_resolve_answering_ahead_writes_what_one_without_writes(minicase: Duck
         assert _tables(minicase) == alone
     assert started.count("diversion.resolve.prescreening") == 3
     started.clear()
-    resolve(minicase, settings, incremental=True)  # an update asks nothing ahead
+    resolve(minicase, settings, incremental=True)  # an update with no new mention asks nothing ahead
     assert started == ["diversion.resolve.picking"]
     assert _tables(minicase) == alone
 
 
-def test_a_worker_that_fails_leaves_the_questions_to_screening(minicase: DuckDBEngine, settings: Settings,
-                                                               failing_worker: list[str],
-                                                               monkeypatch: pytest.MonkeyPatch,
-                                                               caplog: pytest.LogCaptureFixture) -> None:
-    resolve(minicase, settings)
-    alone = _tables(minicase)
-    assert failing_worker == []
-    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
-    resolve(minicase, settings)
-    assert _tables(minicase) == alone
-    assert "diversion.resolve.prescreening" in failing_worker
-    assert any("diversion.resolve.prescreening" in r.getMessage() and r.levelname == "WARNING"
-               for r in caplog.records)
+def test_an_update_asks_ahead_about_its_new_mentions_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An update's new mentions are asked about in a worker; the tables are those of an update without one."""
+    first, second = _months()
+    written = []
+    for ahead in (False, True):
+        engine = DuckDBEngine(":memory:")
+        Case(engine).sanctioned("ofac-1", "DORRI SYSTEMS FZCO", countries=("AE",))
+        engine.insert_arrow("shipments", first)
+        resolve(engine, Settings())
+        known = engine.fetch_arrow("SELECT mention_id FROM mentions").column(0).to_pylist()
+        engine.insert_arrow("shipments", second)
+        asked: list[set[str]] = []
 
+        def start(index: ScreeningIndex, mentions: pa.Table, *args: Any, asked: list[set[str]] = asked,
+                  real: Any = prescreening.start) -> Any:
+            asked.append(set(mentions.column("name").to_pylist()))
+            return real(index, mentions, *args)
 
-def test_few_or_very_many_mentions_are_screened_here(resolved: DuckDBEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    mentions, _, index = _screening(resolved)
-    monkeypatch.setattr(workers, "PartsWorker", lambda *args: pytest.fail("a worker for a few mentions"))
-    assert not prescreening.asks_ahead(mentions.num_rows)
-    assert prescreening.start(index, mentions, 0.8, 10) is None
-    monkeypatch.setattr(prescreening, "AHEAD_MIN", 0)
-    monkeypatch.setattr(prescreening, "AHEAD_MAX", mentions.num_rows - 1)  # too many to hold a child beside
-    assert not prescreening.asks_ahead(mentions.num_rows)
-    assert prescreening.start(index, mentions, 0.8, 10) is None
+        monkeypatch.setattr(prescreening, "AHEAD_MIN", 0 if ahead else 10**9)
+        monkeypatch.setattr("diversion.resolve.pipeline.answer_ahead", start)
+        resolve(engine, Settings(), incremental=True)
+        new = engine.fetch_arrow("SELECT name FROM mentions WHERE NOT list_contains(?, mention_id) "
+                                 "AND unresolved_reason IS NULL", [known]).column(0).to_pylist()
+        assert "Dorri Systems FZCO" in new
+        assert asked == ([set(new)] if ahead else [])
+        written.append(_tables(engine))
+    assert written[0] == written[1]
+    assert any(row[1] == "ofac-1" for row in written[0]["sanctions_matches"])

@@ -17,7 +17,8 @@ screening waiting in one run and a core idle in another.
 
 The answers are the ones screening would give (the same index, the same question keys, the same
 search; tested). A child that cannot start or fails leaves its questions to this process.
-An update does not ask ahead: it asks few questions (``incremental.stored_answers``).
+An update asks ahead only about its new mentions (``new_mentions``): the questions of the others were
+answered by the last resolve (``incremental.stored_answers``).
 """
 
 from __future__ import annotations
@@ -99,8 +100,15 @@ def screened_mentions(mentions: pa.Table) -> pa.Table:
     return mentions.filter(asked).select(_COLUMNS)
 
 
+def new_mentions(mentions: pa.Table, known: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """The ``mentions`` whose ids are not among ``known`` (the last resolve's mention ids)."""
+    ids = known.combine_chunks() if isinstance(known, pa.ChunkedArray) else known
+    return mentions.filter(pc.invert(pc.is_in(mentions.column("mention_id"), value_set=ids)))
+
+
 def asks_ahead(mentions: int) -> bool:
-    """Whether a full resolve of ``mentions`` mentions has a worker answer its screening questions."""
+    """Whether a resolve asking about ``mentions`` mentions (every one in full, an update's new ones) has a worker
+    answer their screening questions."""
     return AHEAD_MIN <= mentions <= AHEAD_MAX
 
 
