@@ -28,8 +28,8 @@ VOLATILE = {
 NOT_ROW_BY_ROW = {"resolve_pairs"}
 #: Tables only one engine fills: the digests of the rows DuckDB's findings were made from (Spark, whose deletes
 #: rewrite a table, never carries findings over: ``detect.carry``), and what DuckDB's network was built from
-#: (``graph.carry``).
-ONE_ENGINE_ONLY = {"finding_digests", "graph_basis"}
+#: (``graph.carry``) and its lead rows were made from (``leads.carry``).
+ONE_ENGINE_ONLY = {"finding_digests", "graph_basis", "lead_basis"}
 #: Every contract table compared row by row.
 ROW_BY_ROW = [t for t in [*TABLES, *STAGE_TABLES] if t not in NOT_ROW_BY_ROW | ONE_ENGINE_ONLY]
 
