@@ -248,6 +248,7 @@ def _ranked_with_basis(engine: Engine, settings: Settings, carry: bool) -> list[
     """Leads from the ``findings`` table, their rows made only for entities that changed when ``carry``
     (``leads.carry``), ranked in SQL; the leads as written."""
     with ranking_tables(engine, settings, carry) as redo:
+        kept = engine.scalar("SELECT count(*) FROM _lead_kept")
         findings = _findings_read(engine, among=redo)
         made = rank_leads(findings, _labels(engine, findings, among=redo), weights(settings),
                           traders_among(engine, redo))
@@ -259,7 +260,10 @@ def _ranked_with_basis(engine: Engine, settings: Settings, carry: bool) -> list[
             **columns, "section": [lead.section for lead in made],
             "parts": pa.array([len(lead.contributions) for lead in made], pa.int32()),
             "contributions": [contributions_text(lead.contributions) for lead in made]}))
-        del made, columns
+        del columns
+    if not kept:  # every row made here: ranked as the SQL ranked them (tested), nothing to read back
+        return made
+    del made
     # Read back by column (a tuple per row took twice as long for 400k leads).
     written = engine.fetch_arrow("SELECT l.*, b.contributions FROM leads l JOIN lead_basis b USING (entity_id) "
                                  f"ORDER BY {LEAD_ORDER.replace('parts', 'b.parts')}")
