@@ -134,7 +134,8 @@ def traders_among(engine: Engine, among: str) -> set[str]:
 
 
 def write_ranked(engine: Engine, settings: Settings, made: pa.Table) -> None:
-    """Rank the rows ``made`` (``made_rows``) with the rows kept, and rewrite ``leads`` and ``lead_basis``.
+    """Rank the rows ``made`` this run (``leads``' columns but the rank, with ``parts`` and ``contributions``)
+    with the rows kept, and rewrite ``leads`` and ``lead_basis``.
 
     Runs inside ``ranking_tables``. Rows are written in ``rank_leads``' order, each section ranked from 1.
     """
