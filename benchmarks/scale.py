@@ -90,8 +90,10 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
         if stage == "leads":
             from diversion.leads import build_leads
 
-            leads = build_leads(engine, settings, carry=mode == "incremental")
-            return "top: " + ", ".join(lead.name for lead in leads[:4])
+            carried: dict[str, int] = {}
+            leads = build_leads(engine, settings, carry=mode == "incremental", carried=carried)
+            kept = f" ({carried['leads']:,} rows carried over)" if carried.get("leads") else ""
+            return "top: " + ", ".join(lead.name for lead in leads[:4]) + kept
         if stage == "flows":
             from datetime import date
 

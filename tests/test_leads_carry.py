@@ -96,8 +96,9 @@ def test_an_update_makes_rows_only_for_the_entities_it_touched(tmp_path, monkeyp
         run_detection(engine, S)
         first = build_leads(engine, S)
         calls = _made(monkeypatch)
-        assert build_leads(engine, S, carry=True) == first
-        assert calls == [set()]  # nothing changed: every row kept
+        carried: dict[str, int] = {}
+        assert build_leads(engine, S, carry=True, carried=carried) == first
+        assert calls == [set()] and carried == {"leads": len(first)}  # nothing changed: every row kept
         # One finding of the broker scores lower, the front company is renamed: those two rows are made again.
         engine.execute("UPDATE findings SET score = score / 2 WHERE entity_id = ? AND detector = 'sanctioned'",
                        [case.broker])
@@ -105,8 +106,10 @@ def test_an_update_makes_rows_only_for_the_entities_it_touched(tmp_path, monkeyp
         # The end user's findings quote other shipments, with the same scores and sentences.
         engine.execute("""UPDATE findings SET evidence = '{"shipment_ids": ["s-new-1"]}' WHERE entity_id = ?""",
                        [case.end_user])
-        carried = build_leads(engine, S, carry=True)
+        counted: dict[str, int] = {}
+        carried = build_leads(engine, S, carry=True, carried=counted)
         assert calls[-1] == {case.broker, case.front, case.end_user}
+        assert counted == {"leads": len(first) - 3}
         assert "s-new-1" in next(lead.evidence for lead in carried if lead.entity_id == case.end_user)
         assert next(lead.name for lead in carried if lead.entity_id == case.front) == "Pearl River Tech (renamed)"
         assert carried == build_leads(engine, S)

@@ -105,11 +105,13 @@ def _run_stages(
 
 
     def do_leads() -> str:
-        leads = build_leads(engine, settings, carry=incremental)
+        carried: dict[str, int] = {}
+        leads = build_leads(engine, settings, carry=incremental, carried=carried)
         ranked = [lead for lead in leads if lead.section == "lead"]
         above = sum(1 for lead in ranked if lead.score >= settings.leads.threshold)
+        kept = f" ({carried['leads']:,} rows carried over unchanged)" if carried.get("leads") else ""
         return (f"{above:,} leads at or above the threshold {settings.leads.threshold} (of {len(ranked):,} ranked); "
-                f"{len(leads) - len(ranked):,} entities with findings but no trade listed apart")
+                f"{len(leads) - len(ranked):,} entities with findings but no trade listed apart{kept}")
 
     timed("resolve", do_resolve)
     timed("graph", do_graph)

@@ -194,16 +194,18 @@ def _labels(engine: Engine, findings: Iterable[Finding] = (),
 
 
 def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None = None,
-                carry: bool = False) -> list[Lead]:
+                carry: bool = False, carried: dict[str, int] | None = None) -> list[Lead]:
     """Rank every entity with findings and rewrite the ``leads`` table (leads, then context, best first).
 
     Uses ``findings`` when given, else the ``findings`` table; without a detection run it stops and names
     the command (it never runs detection itself). ``carry``: keep the rows of entities whose findings,
     name, country and trade did not change since the last ranking (``leads.carry``; what ``diversion run``
-    does after an update): the same leads, in the same order.
+    does after an update): the same leads, in the same order. ``carried``, when given, gets under
+    ``leads`` how many rows were kept.
     """
+    kept: dict[str, int] = {} if carried is None else carried
     with collector_paused():  # hundreds of thousands of findings and leads, none of them cyclic
-        leads = _build_leads(engine, settings, findings, carry)
+        leads = _build_leads(engine, settings, findings, carry, kept)
     above = sum(1 for lead in leads if lead.section == "lead" and lead.score >= settings.leads.threshold)
     record_stage(engine, "leads", f"{above} leads at or above {settings.leads.threshold}")
     return leads
@@ -215,12 +217,13 @@ _SCHEMA = pa.schema([("rank", pa.int32()), ("entity_id", pa.string()), ("name", 
                      ("evidence", pa.string()), ("section", pa.string())])
 
 
-def _build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None, carry: bool) -> list[Lead]:
+def _build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None, carry: bool,
+                 carried: dict[str, int]) -> list[Lead]:
     """``build_leads``, the collector paused."""
     if findings is None:
         require_stage(engine, "leads")
         if engine.cheap_row_deletes:
-            return _ranked_with_basis(engine, settings, carry)
+            return _ranked_with_basis(engine, settings, carry, carried)
         findings = _findings_read(engine)
     leads = rank_leads(findings, _labels(engine, findings), weights(settings), trade_parties(engine))
     with engine.transaction():
@@ -244,11 +247,11 @@ def _findings_read(engine: Engine, among: str | None = None) -> list[Finding]:
     return load_findings(engine, best_only=True, keep=quoted_evidence, flagged_by=standalone_flags())
 
 
-def _ranked_with_basis(engine: Engine, settings: Settings, carry: bool) -> list[Lead]:
+def _ranked_with_basis(engine: Engine, settings: Settings, carry: bool, carried: dict[str, int]) -> list[Lead]:
     """Leads from the ``findings`` table, their rows made only for entities that changed when ``carry``
-    (``leads.carry``), ranked in SQL; the leads as written."""
+    (``leads.carry``), ranked in SQL; the leads as written. ``carried["leads"]``: the rows kept."""
     with ranking_tables(engine, settings, carry) as redo:
-        kept = engine.scalar("SELECT count(*) FROM _lead_kept")
+        kept = carried["leads"] = int(engine.scalar("SELECT count(*) FROM _lead_kept"))
         findings = _findings_read(engine, among=redo)
         made = rank_leads(findings, _labels(engine, findings, among=redo), weights(settings),
                           traders_among(engine, redo))
