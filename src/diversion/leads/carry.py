@@ -35,6 +35,7 @@ from diversion.code_digest import code_digest
 from diversion.config import Settings
 from diversion.detect.registry import registry, weights
 from diversion.engine import Engine
+from diversion.sources.normalise import literal
 
 #: Per entity, what its lead row was made from (``engine.schema``).
 TABLE = "lead_basis"
@@ -85,8 +86,8 @@ def _digests_sql(flags: list[str], standalone: list[str]) -> str:
 
     Findings' digests are summed, not xor-ed: two equal findings would cancel out.
     """
-    known = ", ".join(_quoted(f) for f in flags)
-    raising = ", ".join(_quoted(f) for f in standalone)
+    known = ", ".join(map(literal, flags))
+    raising = ", ".join(map(literal, standalone))
     return f"""
         SELECT f.entity_id,
                (hash(f.found, f.n, n.label, n.country, t.e IS NOT NULL) >> 1)::BIGINT AS digest
@@ -95,10 +96,6 @@ def _digests_sql(flags: list[str], standalone: list[str]) -> str:
               HAVING count(*) FILTER (WHERE detector IN ({raising})) > 0) f
         LEFT JOIN nodes n ON n.node_id = f.entity_id AND n.kind = 'entity'
         LEFT JOIN _lead_traders t ON t.e = f.entity_id"""
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @contextmanager
