@@ -20,14 +20,15 @@ from diversion.graph.keys import VALUE_USD
 
 NAME = "intermediary_surge"
 
-#: SQL for each kind of flow: its key, over shipments ``s``, their parties ``se`` and the brand map ``bm``
-#: (joined for the brand kinds). Most specific first: on equal scores the evidence names the narrowest flow
-#: (an importer's brand).
+#: SQL for each kind of flow: its key, over the columns of shipments (``hs_code``), their parties
+#: (``importer_entity_id``) and the brand map (``brand_key``, joined for the brand kinds), unqualified: the
+#: same keys read the joined tables and the rows ``_surge_rows_sql`` keeps of them. Most specific first: on
+#: equal scores the evidence names the narrowest flow (an importer's brand).
 FLOW_KEYS: dict[str, str] = {
-    "importer_brand": "se.importer_entity_id || '|' || bm.brand_key",
-    "importer": "se.importer_entity_id",
-    "brand": "bm.brand_key",
-    "hs4": "substr(s.hs_code, 1, 4)",
+    "importer_brand": "importer_entity_id || '|' || brand_key",
+    "importer": "importer_entity_id",
+    "brand": "brand_key",
+    "hs4": "substr(hs_code, 1, 4)",
 }
 
 
@@ -38,19 +39,22 @@ def _brand_join(kind: str) -> str:
 
 
 def _surge_rows_sql(kinds: list[str], destination: str) -> tuple[str, list[Any]]:
-    """The shipments every kind of flow is summed from, joined to their parties once, with each kind's key.
+    """The shipments every kind of flow is summed from, joined to their parties once.
 
-    Shipments ``s`` with both parties resolved (into ``destination`` when one is set): each kind's key
-    (``key_<kind>``), whether the shipment names a brand (the brand kinds count only those), the exporter,
-    the date, and the value in US dollars and in the report currency.
+    Shipments ``s`` with both parties resolved (into ``destination`` when one is set): the columns the
+    kinds' keys read (``FLOW_KEYS``; each key is worked out where it is summed: the keys themselves, held
+    for every row, were a gigabyte at 10M shipment rows), whether the shipment names a brand (the brand kinds
+    count only those), the exporter, the date, and the value in US dollars and in the report currency.
     """
-    keys = ", ".join(f"{FLOW_KEYS[kind]} AS key_{kind}" for kind in kinds)
-    brand = "LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if any("brand" in k for k in kinds) else ""
+    branded = any("brand" in kind for kind in kinds)
+    read = ["se.importer_entity_id"] + (["bm.brand_key"] if branded else []) + (
+        ["s.hs_code"] if "hs4" in kinds else [])
     where = "AND s.importer_country = ?" if destination else ""
     return f"""
-        SELECT {keys}, s.brand IS NOT NULL AND trim(s.brand) <> '' AS branded, se.exporter_entity_id AS exporter,
-               s.date, {VALUE_USD} AS value_usd, {VALUE} AS value_rc
-        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {brand} {FX_JOIN}
+        SELECT {", ".join(read)}, s.brand IS NOT NULL AND trim(s.brand) <> '' AS branded,
+               se.exporter_entity_id AS exporter, s.date, {VALUE_USD} AS value_usd, {VALUE} AS value_rc
+        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
+             {"LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if branded else ""} {FX_JOIN}
         WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where}""", (
         [destination] if destination else [])
 
@@ -75,10 +79,10 @@ def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any
             branded = "WHERE branded" if "brand" in kind else ""
             engine.execute(f"""
                 INSERT INTO _surge_flows SELECT flow, flow_key FROM (
-                    SELECT CAST(? AS VARCHAR) AS flow, key_{kind} AS flow_key,
+                    SELECT CAST(? AS VARCHAR) AS flow, {FLOW_KEYS[kind]} AS flow_key,
                            sum(value_usd) FILTER (WHERE date < CAST(? AS DATE)) AS before,
                            sum(value_usd) FILTER (WHERE date >= CAST(? AS DATE)) AS after
-                    FROM _surge_rows {branded} GROUP BY key_{kind})
+                    FROM _surge_rows {branded} GROUP BY ALL)
                 WHERE before > 0 AND after - before >= ? AND after / before >= ?""",
                 [kind, cut, cut, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
         # Monthly buckets, except that a month straddling the cut-off is split at it.
@@ -90,7 +94,7 @@ def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any
             rows += ctx.rows(f"""
                 SELECT f.flow, f.flow_key, r.exporter AS counterpart, {bucket} AS month, sum(r.value_usd) AS value,
                        sum(r.value_rc) AS value_rc
-                FROM _surge_rows r JOIN _surge_flows f ON f.flow = ? AND f.flow_key = r.key_{kind}
+                FROM _surge_rows r JOIN _surge_flows f ON f.flow = ? AND f.flow_key = {FLOW_KEYS[kind]}
                 WHERE TRUE {branded} GROUP BY ALL""", [cut, cut, kind])
         return rows
     finally:
