@@ -20,15 +20,14 @@ from diversion.graph.keys import VALUE_USD
 
 NAME = "intermediary_surge"
 
-#: SQL for each kind of flow: its key, over the columns of shipments (``hs_code``), their parties
-#: (``importer_entity_id``) and the brand map (``brand_key``, joined for the brand kinds), unqualified: the
-#: same keys read the joined tables and the rows ``_surge_rows_sql`` keeps of them. Most specific first: on
-#: equal scores the evidence names the narrowest flow (an importer's brand).
+#: SQL for each kind of flow: its key, over shipments ``s``, their parties ``se`` and the brand map ``bm``
+#: (joined for the brand kinds). Most specific first: on equal scores the evidence names the narrowest flow
+#: (an importer's brand).
 FLOW_KEYS: dict[str, str] = {
-    "importer_brand": "importer_entity_id || '|' || brand_key",
-    "importer": "importer_entity_id",
-    "brand": "brand_key",
-    "hs4": "substr(hs_code, 1, 4)",
+    "importer_brand": "se.importer_entity_id || '|' || bm.brand_key",
+    "importer": "se.importer_entity_id",
+    "brand": "bm.brand_key",
+    "hs4": "substr(s.hs_code, 1, 4)",
 }
 
 
@@ -38,23 +37,26 @@ def _brand_join(kind: str) -> str:
     return "LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if "brand" in kind else ""
 
 
-def _surge_rows_sql(kinds: list[str], destination: str) -> tuple[str, list[Any]]:
-    """The shipments every kind of flow is summed from, joined to their parties once.
+def _keyed_sql(kinds: list[str], destination: str) -> tuple[str, list[Any]]:
+    """Every shipment ``s`` with both parties resolved (into ``destination`` when one is set), once per kind.
 
-    Shipments ``s`` with both parties resolved (into ``destination`` when one is set): the columns the
-    kinds' keys read (``FLOW_KEYS``; each key is worked out where it is summed: the keys themselves, held
-    for every row, were a gigabyte at 10M shipment rows), whether the shipment names a brand (the brand kinds
-    count only those), the exporter, the date, and the value in US dollars and in the report currency.
+    Each row: the kind (``flow``), the shipment's flow of that kind (``flow_key``; for a brand kind, null
+    when the shipment names no brand), the exporter, the date, and the value in US dollars and in the report
+    currency. The shipments are joined to their parties once, whatever the number of kinds; the rows are
+    summed as they come, never held (a table of them held a gigabyte at 10M shipment rows).
     """
-    branded = any("brand" in kind for kind in kinds)
-    read = ["se.importer_entity_id"] + (["bm.brand_key"] if branded else []) + (
-        ["s.hs_code"] if "hs4" in kinds else [])
+    branded = "s.brand IS NOT NULL AND trim(s.brand) <> ''"
+    keys = " ".join(f"WHEN '{kind}' THEN " + (f"CASE WHEN {branded} THEN {FLOW_KEYS[kind]} END"
+                                              if "brand" in kind else FLOW_KEYS[kind]) for kind in kinds)
+    # The kinds are ``FLOW_KEYS``' own names (the setting is filtered by them), never a user's text.
+    each = " UNION ALL ".join(f"SELECT '{kind}' AS flow" for kind in kinds)
+    brand = "LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if any("brand" in k for k in kinds) else ""
     where = "AND s.importer_country = ?" if destination else ""
     return f"""
-        SELECT {", ".join(read)}, s.brand IS NOT NULL AND trim(s.brand) <> '' AS branded,
-               se.exporter_entity_id AS exporter, s.date, {VALUE_USD} AS value_usd, {VALUE} AS value_rc
-        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
-             {"LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if branded else ""} {FX_JOIN}
+        SELECT k.flow, CASE k.flow {keys} END AS flow_key, se.exporter_entity_id AS exporter, s.date,
+               {VALUE_USD} AS value_usd, {VALUE} AS value_rc
+        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {brand} {FX_JOIN}
+        CROSS JOIN ({each}) k
         WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where}""", (
         [destination] if destination else [])
 
@@ -64,41 +66,29 @@ def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any
 
     Two passes: the flows' totals before and after the cut-off pick the flows that grew (few), then only
     their shipments are summed by counterpart and month. At 10M shipments the monthly rows of every flow
-    are tens of millions of groups; those of the flows that grew, thousands. Shipments are joined to their
-    parties once, into ``_surge_rows``, and each kind of flow is summed from it (a join of every shipment
-    per kind and pass took two thirds of the detector's time at 10M shipment rows).
+    are tens of millions of groups; those of the flows that grew, thousands. Each pass sums every kind of
+    flow at once (``_keyed_sql``): a join of every shipment to its parties per kind and pass took two thirds
+    of the detector's time at 10M shipment rows.
     """
     d = ctx.settings.detect
     cut = d.cutoff_date
-    engine = ctx.engine
-    rows_sql, rows_params = _surge_rows_sql(kinds, d.destination_country)
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE _surge_rows AS {rows_sql}", rows_params)
-    try:
-        engine.execute("CREATE OR REPLACE TEMP TABLE _surge_flows (flow VARCHAR, flow_key VARCHAR)")
-        for kind in kinds:
-            branded = "WHERE branded" if "brand" in kind else ""
-            engine.execute(f"""
-                INSERT INTO _surge_flows SELECT flow, flow_key FROM (
-                    SELECT CAST(? AS VARCHAR) AS flow, {FLOW_KEYS[kind]} AS flow_key,
-                           sum(value_usd) FILTER (WHERE date < CAST(? AS DATE)) AS before,
-                           sum(value_usd) FILTER (WHERE date >= CAST(? AS DATE)) AS after
-                    FROM _surge_rows {branded} GROUP BY ALL)
-                WHERE before > 0 AND after - before >= ? AND after / before >= ?""",
-                [kind, cut, cut, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
-        # Monthly buckets, except that a month straddling the cut-off is split at it.
-        bucket = ("CASE WHEN date < CAST(? AS DATE) THEN date_trunc('month', date)::DATE "
-                  "ELSE greatest(date_trunc('month', date)::DATE, CAST(? AS DATE)) END")
-        rows: list[dict[str, Any]] = []
-        for kind in kinds:
-            branded = "AND r.branded" if "brand" in kind else ""
-            rows += ctx.rows(f"""
-                SELECT f.flow, f.flow_key, r.exporter AS counterpart, {bucket} AS month, sum(r.value_usd) AS value,
-                       sum(r.value_rc) AS value_rc
-                FROM _surge_rows r JOIN _surge_flows f ON f.flow = ? AND f.flow_key = {FLOW_KEYS[kind]}
-                WHERE TRUE {branded} GROUP BY ALL""", [cut, cut, kind])
-        return rows
-    finally:
-        engine.execute("DROP TABLE IF EXISTS _surge_rows")
+    keyed, params = _keyed_sql(kinds, d.destination_country)
+    ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _surge_flows (flow VARCHAR, flow_key VARCHAR)")
+    ctx.engine.execute(f"""
+        INSERT INTO _surge_flows SELECT flow, flow_key FROM (
+            SELECT flow, flow_key, sum(value_usd) FILTER (WHERE date < CAST(? AS DATE)) AS before,
+                   sum(value_usd) FILTER (WHERE date >= CAST(? AS DATE)) AS after
+            FROM ({keyed}) r GROUP BY flow, flow_key)
+        WHERE flow_key IS NOT NULL AND before > 0 AND after - before >= ? AND after / before >= ?""",
+        [cut, cut, *params, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
+    # Monthly buckets, except that a month straddling the cut-off is split at it.
+    bucket = ("CASE WHEN r.date < CAST(? AS DATE) THEN date_trunc('month', r.date)::DATE "
+              "ELSE greatest(date_trunc('month', r.date)::DATE, CAST(? AS DATE)) END")
+    return ctx.rows(f"""
+        SELECT r.flow, r.flow_key, r.exporter AS counterpart, {bucket} AS month, sum(r.value_usd) AS value,
+               sum(r.value_rc) AS value_rc
+        FROM ({keyed}) r JOIN _surge_flows f ON f.flow = r.flow AND f.flow_key = r.flow_key
+        GROUP BY ALL""", [cut, cut, *params])
 
 
 def _label(flow: str, key: str, labels: dict[str, tuple[str, str | None]], brands: dict[str, str]) -> str:
