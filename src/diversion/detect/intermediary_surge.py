@@ -37,28 +37,23 @@ def _brand_join(kind: str) -> str:
     return "LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if "brand" in kind else ""
 
 
-def _keyed_sql(kinds: list[str], destination: str) -> tuple[str, list[Any]]:
-    """Every shipment ``s`` with both parties resolved (into ``destination`` when one is set), once per kind.
+def _flow_sql(kind: str, destination: str, select: str, select_params: list[Any],
+              join: str = "") -> tuple[str, list[Any]]:
+    """``select`` over shipments ``s`` and their parties ``se``, grouped by flow, for one kind of flow.
 
-    Each row: the kind (``flow``), the shipment's flow of that kind (``flow_key``; for a brand kind, null
-    when the shipment names no brand), the exporter, the date, and the value in US dollars and in the report
-    currency. The shipments are joined to their parties once, whatever the number of kinds; the rows are
-    summed as they come, never held (a table of them held a gigabyte at 10M shipment rows).
+    ``join`` (added to the ``FROM``) may hold ``{key}``, the flow's key expression, and reads the kind's
+    name as its one parameter; ``select_params`` are the select's parameters.
     """
-    branded = "s.brand IS NOT NULL AND trim(s.brand) <> ''"
-    keys = " ".join(f"WHEN '{kind}' THEN " + (f"CASE WHEN {branded} THEN {FLOW_KEYS[kind]} END"
-                                              if "brand" in kind else FLOW_KEYS[kind]) for kind in kinds)
-    # The kinds are ``FLOW_KEYS``' own names (the setting is filtered by them), never a user's text.
-    each = " UNION ALL ".join(f"SELECT '{kind}' AS flow" for kind in kinds)
-    brand = "LEFT JOIN _brand_map bm ON bm.brand = trim(s.brand)" if any("brand" in k for k in kinds) else ""
+    key = FLOW_KEYS[kind]
     where = "AND s.importer_country = ?" if destination else ""
-    return f"""
-        SELECT k.flow, CASE k.flow {keys} END AS flow_key, se.exporter_entity_id AS exporter, s.date,
-               {VALUE_USD} AS value_usd, {VALUE} AS value_rc
-        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {brand} {FX_JOIN}
-        CROSS JOIN ({each}) k
-        WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where}""", (
-        [destination] if destination else [])
+    brand_only = "AND s.brand IS NOT NULL AND trim(s.brand) <> ''" if "brand" in kind else ""
+    sql = f"""
+        SELECT CAST(? AS VARCHAR) AS flow, {key} AS flow_key, {select}
+        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {_brand_join(kind)}
+             {join.replace("{key}", key)}
+        WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL {where} {brand_only}
+        GROUP BY ALL"""
+    return sql, [kind, *select_params, *([kind] if join else []), *([destination] if destination else [])]
 
 
 def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any]]:
@@ -66,29 +61,32 @@ def _candidate_flows(ctx: DetectContext, kinds: list[str]) -> list[dict[str, Any
 
     Two passes: the flows' totals before and after the cut-off pick the flows that grew (few), then only
     their shipments are summed by counterpart and month. At 10M shipments the monthly rows of every flow
-    are tens of millions of groups; those of the flows that grew, thousands. Each pass sums every kind of
-    flow at once (``_keyed_sql``): a join of every shipment to its parties per kind and pass took two thirds
-    of the detector's time at 10M shipment rows.
+    are tens of millions of groups; those of the flows that grew, thousands. One kind of flow at a time:
+    each query joins every shipment to its parties, and a union of the kinds held a join per kind at once.
     """
     d = ctx.settings.detect
     cut = d.cutoff_date
-    keyed, params = _keyed_sql(kinds, d.destination_country)
     ctx.engine.execute("CREATE OR REPLACE TEMP TABLE _surge_flows (flow VARCHAR, flow_key VARCHAR)")
-    ctx.engine.execute(f"""
-        INSERT INTO _surge_flows SELECT flow, flow_key FROM (
-            SELECT flow, flow_key, sum(value_usd) FILTER (WHERE date < CAST(? AS DATE)) AS before,
-                   sum(value_usd) FILTER (WHERE date >= CAST(? AS DATE)) AS after
-            FROM ({keyed}) r GROUP BY flow, flow_key)
-        WHERE flow_key IS NOT NULL AND before > 0 AND after - before >= ? AND after / before >= ?""",
-        [cut, cut, *params, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
+    for kind in kinds:
+        totals, params = _flow_sql(kind, d.destination_country, (
+            f"sum({VALUE_USD}) FILTER (WHERE s.date < CAST(? AS DATE)) AS before, "
+            f"sum({VALUE_USD}) FILTER (WHERE s.date >= CAST(? AS DATE)) AS after"), [cut, cut])
+        ctx.engine.execute(
+            f"INSERT INTO _surge_flows SELECT flow, flow_key FROM ({totals}) "
+            "WHERE before > 0 AND after - before >= ? AND after / before >= ?",
+            [*params, float(d.surge_min_growth_value), float(d.surge_min_growth_factor)])
     # Monthly buckets, except that a month straddling the cut-off is split at it.
-    bucket = ("CASE WHEN r.date < CAST(? AS DATE) THEN date_trunc('month', r.date)::DATE "
-              "ELSE greatest(date_trunc('month', r.date)::DATE, CAST(? AS DATE)) END")
-    return ctx.rows(f"""
-        SELECT r.flow, r.flow_key, r.exporter AS counterpart, {bucket} AS month, sum(r.value_usd) AS value,
-               sum(r.value_rc) AS value_rc
-        FROM ({keyed}) r JOIN _surge_flows f ON f.flow = r.flow AND f.flow_key = r.flow_key
-        GROUP BY ALL""", [cut, cut, *params])
+    bucket = ("CASE WHEN s.date < CAST(? AS DATE) THEN date_trunc('month', s.date)::DATE "
+              "ELSE greatest(date_trunc('month', s.date)::DATE, CAST(? AS DATE)) END")
+    rows: list[dict[str, Any]] = []
+    for kind in kinds:
+        monthly, params = _flow_sql(
+            kind, d.destination_country,
+            f"se.exporter_entity_id AS counterpart, {bucket} AS month, sum({VALUE_USD}) AS value, "
+            f"sum({VALUE}) AS value_rc", [cut, cut],
+            join=f"JOIN _surge_flows f ON f.flow = ? AND f.flow_key = {{key}} {FX_JOIN}")
+        rows += ctx.rows(monthly, params)
+    return rows
 
 
 def _label(flow: str, key: str, labels: dict[str, tuple[str, str | None]], brands: dict[str, str]) -> str:

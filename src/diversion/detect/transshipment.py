@@ -15,9 +15,8 @@ from diversion.graph.keys import VALUE_USD
 NAME = "transshipment"
 
 # Per shipment: the third country it passed through (dispatch) or was sold from (trading country, or the
-# exporter's own country when that is not the origin), and its weight. Parameters: destination ×3, non-hub
-# weight ×2. ``{only}``: a condition on the exporter ``se.exporter_entity_id``.
-_SCORED = f"""
+# exporter's own country when that is not the origin). Parameters: destination ×3, non-hub weight ×2.
+_SQL = f"""
     WITH legs AS (
         SELECT se.exporter_entity_id AS entity_id, s.record_id, s.date, s.manufacture_year,
                {VALUE_USD} AS value_usd, {VALUE} AS value,
@@ -30,20 +29,12 @@ _SCORED = f"""
                      AND coalesce(s.trading_country, s.exporter_country) NOT IN (s.origin_country, ?)
                     THEN coalesce(s.trading_country, s.exporter_country) END AS sold_from
         FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {FX_JOIN}
-        WHERE s.importer_country = ? AND se.exporter_entity_id IS NOT NULL {{only}}),
+        WHERE s.importer_country = ? AND se.exporter_entity_id IS NOT NULL),
     scored AS (
         SELECT *, greatest(CASE WHEN via IS NULL THEN 0 WHEN via IN (SELECT iso2 FROM _hubs) THEN 1 ELSE ? END,
                            CASE WHEN sold_from IS NULL THEN 0 WHEN sold_from IN (SELECT iso2 FROM _hubs) THEN 1
                                 ELSE ? END) AS weight
         FROM legs)
-"""
-
-#: The exporters with a shipment that took a third country (a few among a million at 10M shipment rows).
-_FLAGGED = _SCORED.replace("{only}", "") + "SELECT DISTINCT entity_id FROM scored WHERE weight > 0"
-
-# Only the exporters ``_FLAGGED`` found (``_transship_flagged``) are summed: grouping every exporter's rows
-# was half the detector's time at 10M shipment rows, and one query reading the scored rows twice held them all.
-_SQL = _SCORED.replace("{only}", "AND se.exporter_entity_id IN (SELECT entity_id FROM _transship_flagged)") + f"""
     SELECT entity_id, max(weight) AS weight,
            sum(value_usd) FILTER (WHERE weight > 0) / nullif(sum(value_usd), 0) AS value_share,
            count(*) FILTER (WHERE weight > 0) AS shipments, sum(value_usd) FILTER (WHERE weight > 0) AS value_usd,
@@ -72,12 +63,7 @@ def find(ctx: DetectContext) -> list[Finding]:
     """
     d = ctx.settings.detect
     dest, weight = d.destination_country, float(d.transshipment_non_hub_weight)
-    params = [dest, dest, dest, weight, weight]
-    ctx.engine.execute(f"CREATE OR REPLACE TEMP TABLE _transship_flagged AS {_FLAGGED}", params)
-    try:
-        rows = ctx.rows(_SQL, params)
-    finally:
-        ctx.engine.execute("DROP TABLE IF EXISTS _transship_flagged")
+    rows = ctx.rows(_SQL, [dest, dest, dest, weight, weight])
     hubs = {r[0] for r in ctx.engine.fetch_all("SELECT iso2 FROM _hubs")}
     findings = []
     for r in rows:
