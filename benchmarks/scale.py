@@ -40,13 +40,39 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 STAGES = ("ingest", "resolve", "graph", "detect", "leads", "flows")
 DEMO_ROWS_PER_SCALE = 30_500  # shipment rows the demo writes at --scale 1
 
 
 # --- worker: one stage, in its own process ----------------------------------------------------------
+@contextmanager
+def detector_times() -> Iterator[dict[str, float]]:
+    """Seconds per detector while detection runs in this block: from its first finding asked for to its
+    last, so its query, the findings it makes and their writing (``detect_counts`` writes as they come)."""
+    import diversion.detect.run as detect_run
+
+    times: dict[str, float] = {}
+    run_one_detector = detect_run.iter_one
+
+    def timed(found: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        started = time.perf_counter()
+        try:
+            yield from run_one_detector(found, *args, **kwargs)
+        finally:
+            times[found.name] = times.get(found.name, 0.0) + time.perf_counter() - started
+
+    detect_run.iter_one = timed  # the name ``detect_counts`` calls each detector through
+    try:
+        yield times
+    finally:
+        detect_run.iter_one = run_one_detector
+
+
 def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, plan: str = "plan.json",
               mode: str = "") -> str:
     """Run one pipeline stage on the warehouse at ``db``; return a one-line summary.
@@ -84,9 +110,12 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
             from diversion.detect import detect_counts
 
             carried: dict[str, int] = {}
-            counts = detect_counts(engine, settings, carry=mode == "incremental", carried=carried)
+            with detector_times() as times:
+                counts = detect_counts(engine, settings, carry=mode == "incremental", carried=carried)
             kept = f" ({sum(carried.values()):,} carried over)" if carried else ""
-            return f"{sum(counts.values()):,} findings{kept}"
+            slowest = sorted(times.items(), key=lambda kv: -kv[1])[:5]
+            return (f"{sum(counts.values()):,} findings{kept}; slowest detectors: "
+                    + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest))
         if stage == "leads":
             from diversion.leads import build_leads
 
