@@ -16,6 +16,7 @@ from splink import Linker
 from diversion.engine import DuckDBEngine, InProcessLinkage
 from diversion.resolve.candidates import (
     UNBOUNDED_WEIGHT,
+    Candidates,
     Filter,
     candidate_filter,
     candidate_records,
@@ -257,6 +258,33 @@ def test_candidates_found_by_the_values_they_share_are_those_of_every_blocked_pa
     ids = linkage_input.column("unique_id")
     fresh = ids.filter(pa.array([int(i[2:6], 16) < 0x4000 for i in ids.to_pylist()]))
     assert _same_candidates(linkage_input, condition, fresh.combine_chunks()) > 0
+
+
+def _candidate_pairs(found: Candidates) -> set[tuple[str, str]]:
+    """The candidate pairs of ``found``, as (smaller id, larger id)."""
+    ends: dict[int, list[str]] = {}
+    for uid, keys in zip(found.records.column("unique_id").to_pylist(),
+                         found.records.column(PAIR_KEYS).to_pylist(), strict=True):
+        for key in keys:
+            ends.setdefault(key, []).append(uid)
+    assert all(len(two) == 2 for two in ends.values())
+    return {(min(two), max(two)) for two in ends.values()}
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_an_updates_candidates_are_the_full_runs_with_a_new_mention(
+        linkage_input: pa.Table, trained: TrainedParams, shared: bool) -> None:
+    """With ``fresh`` only the rows blocking with a fresh one are read: the pairs are still exactly the ones a
+    run over every row finds that hold a fresh row (checked against a run without ``fresh``)."""
+    condition = candidate_filter(trained.levels, 1e-5, 0.5)
+    assert condition is not None
+    ids = linkage_input.column("unique_id")
+    fresh = ids.filter(pa.array([int(i[2:6], 16) < 0x3000 for i in ids.to_pylist()])).combine_chunks()
+    new = set(fresh.to_pylist())
+    every = _candidate_pairs(candidate_records(linkage_input, condition, shared=shared))
+    wanted = {pair for pair in every if new & set(pair)}
+    assert wanted and wanted != every
+    assert _candidate_pairs(candidate_records(linkage_input, condition, fresh=fresh, shared=shared)) == wanted
 
 
 def test_a_low_threshold_bounds_every_blocked_pair() -> None:

@@ -130,6 +130,9 @@ class _Outcome:
     model: pa.Table | None  # a full run's new ``resolve_model`` row
     model_json: str | None  # an incremental run's: the model it scored with, noting the lists screened
     report: ResolveReport
+    # An update's shipments sources the last resolve did not see, when it saw the others as they are
+    # (``Since.only_added``): only these sources' shipments are new. ``None``: not known.
+    added: list[str] | None = None
 
 
 #: Tables an update writes row by row (``Engine.sync_arrow``: only the rows that changed), with their keys.
@@ -168,9 +171,16 @@ def _write(engine: Engine, outcome: _Outcome) -> None:
                            "FROM entity_mentions n FULL JOIN _resolve_before o USING (mention_id) "
                            "WHERE n.entity_id IS DISTINCT FROM o.entity_id")
             engine.execute("DROP TABLE _resolve_before")
-            for statement in shipment_entities_update_sql("_resolve_moved"):
+            added = None
+            if outcome.added is not None:
+                added = "_resolve_added"
+                engine.execute(f"CREATE OR REPLACE TEMP TABLE {added} AS "
+                               "SELECT unnest(?::VARCHAR[]) AS source_id", [outcome.added])
+            for statement in shipment_entities_update_sql("_resolve_moved", added):
                 engine.execute(statement)
             engine.execute("DROP TABLE _resolve_moved")
+            if added is not None:
+                engine.execute(f"DROP TABLE {added}")
         else:
             engine.reset_table("shipment_entities")  # straight from the warehouse's own tables, in its SQL
             engine.execute(f"INSERT INTO shipment_entities {shipment_entities_sql()}")
@@ -320,5 +330,6 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
         pairs_compared=linkage.compared, known_rows=known_count,
     )
     return _Outcome(tables, model, None if previous is None else json.dumps(
-        {**previous.params.as_dict(), **stored}, sort_keys=True), report)
+        {**previous.params.as_dict(), **stored}, sort_keys=True), report,
+        since.added if previous is not None and since is not None and since.only_added else None)
 
