@@ -12,10 +12,12 @@ from diversion.resolve.clustering import (
     _greedy,
     cluster,
     cluster_identifiers,
+    entity_column,
     listing_keys,
     name_numbers,
     strongest_first,
 )
+from diversion.resolve.entities import entity_mentions_table
 from diversion.resolve.linkage import PAIRS_SCHEMA
 
 IDS = [f"m-{i:02d}" for i in range(12)]
@@ -55,6 +57,20 @@ def test_a_conflict_only_splits_its_own_component() -> None:
     assert out[IDS[0]].entity_id == out[IDS[1]].entity_id != out[IDS[2]].entity_id  # 1-2 refused: INN differs
     assert out[IDS[3]].entity_id == out[IDS[4]].entity_id == "e-03"
     assert out[IDS[4]].match_probability == 0.97 and out[IDS[5]].match_probability == 1.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(edges_, decisions_, identifiers_, st.permutations(IDS))
+def test_the_assignments_read_as_columns_are_the_ones_looked_up(edges, different, identifiers, order) -> None:
+    """``cluster``'s answer read as Arrow (the ``entity_mentions`` table, an entity column in any mention
+    order) says what looking each mention up says; a mention it does not hold is not there."""
+    out = cluster(IDS, _pairs(edges), 0.9, different=[(IDS[a], IDS[b]) for a, b in different],
+                  identifiers={IDS[i]: v for i, v in identifiers.items()})
+    looked_up = {m: out[m] for m in IDS}
+    assert entity_mentions_table(IDS, out).to_pylist() == entity_mentions_table(IDS, looked_up).to_pylist()
+    mentions = pa.table({"mention_id": order})
+    assert entity_column(mentions, out).to_pylist() == [looked_up[m].entity_id for m in order]
+    assert "m-99" not in out and len(out) == len(IDS) and list(out) == IDS
 
 
 def test_a_short_spelling_joins_one_of_the_firms_its_name_could_be() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -10,7 +11,7 @@ import pyarrow.compute as pc
 
 from diversion.engine.schema import columns
 from diversion.names.canonical import canonical_name
-from diversion.resolve.clustering import Assignment, entity_column
+from diversion.resolve.clustering import Assignment, Assignments, entity_column
 from diversion.resolve.fields import distinct_sorted
 from diversion.resolve.mentions import PARTY_COLUMNS, mention_id_sql
 
@@ -34,7 +35,7 @@ def _display(name: str | None, unresolved: str | None) -> str | None:
     return " ".join(name.split()) if name and name.strip() and not unresolved else None
 
 
-def _members(mentions: pa.Table, assignments: dict[str, Assignment], kept: pa.Table | None = None,
+def _members(mentions: pa.Table, assignments: Mapping[str, Assignment], kept: pa.Table | None = None,
              placed: pa.Array | None = None) -> tuple[pa.Table, dict[str, list[int]], pa.Array]:
     """The rows of ``mentions`` whose entity is not among the ``kept`` rows', each such entity's row numbers
     among them (by entity id), and the entity id of every mention (``placed``, ``entity_column`` when not given).
@@ -64,7 +65,7 @@ def _shown(idx: list[int], names: list[Any], aliases: list[Any], unresolved: lis
     return [n for n, _ in shown.most_common()]
 
 
-def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment], kept: pa.Table | None = None,
+def names_to_pick(mentions: pa.Table, assignments: Mapping[str, Assignment], kept: pa.Table | None = None,
                   placed: pa.Array | None = None) -> list[tuple[str, ...]]:
     """The name lists ``entities_frame`` hands to ``pick_name``: entities with several names not ``kept``.
 
@@ -81,7 +82,7 @@ def names_to_pick(mentions: pa.Table, assignments: dict[str, Assignment], kept: 
     return out
 
 
-def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
+def entities_frame(mentions: pa.Table, assignments: Mapping[str, Assignment],
                    kept: pa.Table | None = None,
                    picked: dict[tuple[str, ...], str | None] | None = None,
                    placed: pa.Array | None = None) -> pa.Table:
@@ -138,8 +139,10 @@ def entities_frame(mentions: pa.Table, assignments: dict[str, Assignment],
     return both.sort_by([("entity_id", "ascending")])
 
 
-def entity_mentions_table(mention_ids: list[str], assignments: dict[str, Assignment]) -> pa.Table:
+def entity_mentions_table(mention_ids: list[str], assignments: Mapping[str, Assignment]) -> pa.Table:
     """The ``entity_mentions`` warehouse table, in the order of ``mention_ids`` (sorted)."""
+    if isinstance(assignments, Assignments) and assignments.ids == mention_ids:
+        return assignments.table()
     placed = [assignments[i] for i in mention_ids]
     return pa.table({
         "mention_id": pa.array(mention_ids, pa.string()),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshal
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from hashlib import blake2b
 from typing import Any, NamedTuple
 
@@ -51,7 +51,7 @@ Answers = dict[bytes, tuple[Answer, ...]]
 
 
 def match_rows(
-    mentions: pa.Table, assignments: dict[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
+    mentions: pa.Table, assignments: Mapping[str, Assignment], index: ScreeningIndex, threshold: float, limit: int = 10,
     screened: dict[str, list[dict[str, Any]]] | None = None, answers: Answers | None = None,
     ahead: Answers | None = None, placed: pa.Array | None = None, unchanged: pa.Array | None = None,
 ) -> list[dict[str, Any]]:
@@ -121,7 +121,7 @@ def match_rows(
     return rows
 
 
-def _with_listed_member(mentions: pa.Table, assignments: dict[str, Assignment], listed: dict[str, Any]) -> set[str]:
+def _with_listed_member(mentions: pa.Table, assignments: Mapping[str, Assignment], listed: dict[str, Any]) -> set[str]:
     """The entities holding a listed entity's mention."""
     members = mentions.filter(pc.equal(mentions.column("source_table"), "sanctions"))
     return {assignments[m].entity_id for m, key in zip(members.column("mention_id").to_pylist(),
@@ -133,7 +133,7 @@ def _with_listed_member(mentions: pa.Table, assignments: dict[str, Assignment], 
 BATCH_ROWS = 50_000
 
 
-def _by_entity(mentions: pa.Table, assignments: dict[str, Assignment], skip: pa.Array | None = None,
+def _by_entity(mentions: pa.Table, assignments: Mapping[str, Assignment], skip: pa.Array | None = None,
                placed: pa.Array | None = None) -> Iterator[tuple[str, list[_Mention]]]:
     """Each entity's mentions (``_Mention``, in table order), entities in id order; the entities in ``skip``
     left out. ``placed``: each mention's entity id, when known.
