@@ -9,8 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diversion.engine import DuckDBEngine, Engine
+from diversion.resolve.fields import clean_identifier
 from diversion.resolve.mentions import (
     Since,
+    _cleaned_identifiers,
     _first_of_each_id,
     collect_mentions,
     mentions_frame,
@@ -152,3 +154,20 @@ def test_a_party_an_old_and_a_new_file_name_by_one_record_is_the_one_a_full_coll
     got = collect_mentions(engine, 200, since)
     assert got.equals(collect_mentions(engine, 200))
     assert [m["country"] for m in got.to_pylist() if m["role"] == "exporter"] == [""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(alphabet="0123456789-. AБ٣", max_size=14)),
+                          st.sampled_from([None, "", "RU", "KZ", "ru"])), min_size=1, max_size=40))
+def test_a_partys_identifier_is_cleaned_as_clean_identifier_cleans_it(
+        rows: list[tuple[str | None, str | None]]) -> None:
+    """An identifier of 10 or 12 digits of a Russian party, or of one with no country, reads as an INN;
+    any other as an id; none (or nothing usable) gives null: per row, as ``clean_identifier`` gives it."""
+    idents, countries = pa.chunked_array([pa.array([r[0] for r in rows], pa.string())]), \
+        pa.chunked_array([pa.array([r[1] for r in rows], pa.string())])
+    expected = []
+    for ident, country in rows:
+        digits = sum(ch.isdigit() for ch in ident or "")
+        inn = digits in (10, 12) and country in (None, "", "RU")
+        expected.append(clean_identifier("inn" if inn else "id", ident) if ident else None)
+    assert _cleaned_identifiers(idents, countries).to_pylist() == expected

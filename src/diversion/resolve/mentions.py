@@ -107,26 +107,26 @@ def _singletons(values: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 def _cleaned_identifiers(idents: pa.ChunkedArray, countries: pa.ChunkedArray) -> pa.Array:
     """A shipment party's identifier as ``clean_identifier`` gives it (an INN where it looks like one),
-    worked out once per distinct identifier and kind; null where there is none."""
+    worked out once per distinct identifier and kind in Python, mapped to the rows in Arrow (a loop over an
+    update's parties took 2 s at 10M shipment rows); null where there is none."""
     if idents.null_count == len(idents):  # exporters: no identifier column
         return pa.nulls(len(idents), pa.string())
-    cleaned: dict[tuple[str, bool], str | None] = {}
-    out: list[str | None] = []
-    for i, c in zip(idents.to_pylist(), countries.to_pylist(), strict=True):
-        if not i:
-            out.append(None)
-            continue
-        key = (i, c in (None, "", "RU"))
-        found = cleaned.get(key, "")
-        if found == "":
-            found = cleaned[key] = clean_identifier("inn" if _looks_like_inn(i, c) else "id", i)
-        out.append(found)
-    return pa.array(out, pa.string())
+    idents = pc.cast(idents.combine_chunks() if isinstance(idents, pa.ChunkedArray) else idents, pa.string())
+    countries = countries.combine_chunks() if isinstance(countries, pa.ChunkedArray) else countries
+    # Whether a 10- or 12-digit identifier reads as an INN: the party is Russian or says no country.
+    russian = pc.or_kleene(pc.is_null(countries), pc.is_in(countries, value_set=pa.array(["", "RU"])))
+    keys = pc.binary_join_element_wise(idents, pc.if_else(russian, "1", "0"), _KEY_SEPARATOR)
+    distinct = pc.unique(keys).drop_null()
+    cleaned = []
+    for key in distinct.to_pylist():
+        ident, _, flag = key.rpartition(_KEY_SEPARATOR)
+        inn = flag == "1" and len([ch for ch in ident if ch.isdigit()]) in (10, 12)
+        cleaned.append(clean_identifier("inn" if inn else "id", ident))
+    return pa.array(cleaned, pa.string()).take(pc.index_in(keys, value_set=distinct))
 
 
-def _looks_like_inn(value: str | None, country: str | None) -> bool:
-    digits = "".join(ch for ch in value or "" if ch.isdigit())
-    return len(digits) in (10, 12) and country in (None, "", "RU")
+#: Between an identifier and its kind in ``_cleaned_identifiers``' keys.
+_KEY_SEPARATOR = chr(31)
 
 
 def listed_countries(countries: list[str] | None, address_countries: list[str] | None) -> list[str]:
