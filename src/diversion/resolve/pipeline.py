@@ -136,9 +136,10 @@ class _Outcome:
 
 
 #: Tables an update writes row by row (``Engine.sync_arrow``: only the rows that changed), with their keys.
-#: ``entities`` too: a month's new mentions change a tenth of a 10M-row warehouse's entities, and comparing
-#: its 1.35M rows took 1.9 s where writing them all took 3.0. The others are small, or mostly new rows.
-SYNCED = {"mentions": "mention_id", "entity_mentions": "mention_id", "entities": "entity_id"}
+#: The others are small, or mostly changed (an entity's row changes with any of its mentions'). ``entities``
+#: synced would save a second at 10M rows (a month changes a tenth of its rows: 1.9 s against 3.0), but its
+#: rows would then sit in another order in the table, and that was not checked against every query reading it.
+SYNCED = {"mentions": "mention_id", "entity_mentions": "mention_id"}
 
 
 def _write(engine: Engine, outcome: _Outcome) -> None:
