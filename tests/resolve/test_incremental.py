@@ -167,6 +167,26 @@ def test_the_update_writes_the_tables_a_full_rebuild_writes(grown: dict) -> None
     assert {r for r in now if r[0] in old_ids} - grown["rows_before"]
 
 
+def test_a_new_files_declarations_between_known_firms_get_their_rows(batches: tuple[pa.Table, pa.Table]) -> None:
+    # A new file repeating known firms exactly (every party an old mention, none of them moved): its shipments
+    # are new only by their source (``shipment_entities_update_sql(added=)``), and each gets its row.
+    first, _ = batches
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", first)
+    resolve(engine, S)
+    again = _as_source(first.slice(0, 5), "repeat-month")
+    again = again.set_column(again.schema.get_field_index("record_id"), "record_id",
+                             pa.array([f"repeat-{i}" for i in range(again.num_rows)]))
+    engine.insert_arrow("shipments", again)
+    known = engine.count("mentions")
+    resolve(engine, S, incremental=True)
+    assert engine.count("mentions") == known  # no new party: nothing moved
+    rows = "SELECT * FROM shipment_entities ORDER BY ALL"
+    assert engine.fetch_all(rows) == engine.fetch_all(f"SELECT * FROM ({shipment_entities_sql()}) ORDER BY ALL")
+    assert engine.scalar("SELECT count(*) FROM shipment_entities WHERE record_id LIKE 'repeat-%' "
+                         "AND exporter_entity_id IS NOT NULL") == again.num_rows
+
+
 def test_a_record_id_loaded_again_with_other_parties_gets_their_entities(batches: tuple[pa.Table, pa.Table]) -> None:
     # A declaration whose file is removed (``check --repair``: its load was cut off) and a later file that
     # reuses its record id for a declaration between firms already known: the update makes its row again.
