@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import replace
+from datetime import date
 
 import pyarrow as pa
 import pytest
@@ -23,6 +24,7 @@ from diversion.detect import (
     sanctions_proximity,
     transshipment,
 )
+from diversion.detect.context import DetectContext
 from diversion.detect.finding import RECORD_ID_KEYS, Finding
 from diversion.leads import evidence_ids
 
@@ -346,3 +348,44 @@ def test_stored_evidence_is_read_whoever_wrote_it():
     assert _evidence('{"a":[1,"x"],"b":null}') == {"a": [1, "x"], "b": None}
     old = _evidence('{"value": NaN, "ids": ["s1"]}')
     assert old["ids"] == ["s1"] and old["value"] != old["value"]
+
+
+@pytest.mark.parametrize("growth", [(500_000.0, 10.0), (1.0, 1.0)])
+def test_intermediary_surge_sums_each_kind_of_flow_as_its_own(case_on_each_engine, growth):
+    # Every kind of flow is summed in one pass (grouping sets); the flows that grew, and each counterpart's
+    # monthly value in them, must be what summing each kind alone gives. With the low thresholds nearly every
+    # flow grows, so a shipment sits in grown flows of several kinds and some of other kinds that did not.
+    engine, _ = case_on_each_engine
+    d = replace(S.detect, surge_min_growth_value=growth[0], surge_min_growth_factor=growth[1])
+    settings = replace(S, detect=d)
+    ctx = DetectContext(engine, settings)
+    ctx.need(*intermediary_surge.DETECTOR.tables)
+    kinds = list(intermediary_surge.FLOW_KEYS)
+    brands = dict(engine.fetch_all("SELECT brand, brand_key FROM _brand_map"))
+    rows = engine.fetch_all("""
+        SELECT s.date, s.brand, s.hs_code, se.exporter_entity_id, se.importer_entity_id,
+               coalesce(s.value_usd, CASE WHEN s.currency IS NULL OR upper(s.currency) = 'USD' THEN s.value END, 0)
+        FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id
+        WHERE s.importer_country = ? AND se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL""",
+                            [d.destination_country])
+    totals: dict[tuple[str, str], list[float]] = {}
+    monthly: dict[tuple[str, str, str, date], float] = {}
+    for day, brand, hs, exporter, importer, value in rows:
+        brand_key = brands.get(brand.strip()) if brand and brand.strip() else None
+        keys = {"importer_brand": f"{importer}|{brand_key}" if brand_key else None, "importer": importer,
+                "brand": brand_key, "hs4": hs[:4] if hs else None}
+        month = max(day.replace(day=1), d.cutoff_date) if day >= d.cutoff_date else day.replace(day=1)
+        for kind, key in keys.items():
+            if key is not None:
+                totals.setdefault((kind, key), [0.0, 0.0])[day >= d.cutoff_date] += value
+                monthly[(kind, key, exporter, month)] = monthly.get((kind, key, exporter, month), 0.0) + value
+    grew = {flow for flow, (before, after) in totals.items() if before > 0
+            and after - before >= d.surge_min_growth_value and after / before >= d.surge_min_growth_factor}
+    assert grew
+    expected = {k: v for k, v in monthly.items() if k[:2] in grew}
+    found = {(r["flow"], r["flow_key"], r["counterpart"], r["month"]): r for r in
+             intermediary_surge._candidate_flows(ctx, kinds)}
+    assert set(found) == set(expected)
+    assert all(found[k]["value"] == pytest.approx(v) and found[k]["value_rc"] is not None for k, v in expected.items())
+    # At the low thresholds flows of every kind grow (the kinds' sums told apart); at the defaults, the case's.
+    assert {kind for kind, _ in grew} >= (set(kinds) if growth == (1.0, 1.0) else {"importer_brand"})
