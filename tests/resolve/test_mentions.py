@@ -79,6 +79,26 @@ def test_names_known_from_the_last_resolve_are_taken_and_the_others_normalised(e
     assert {m["name_norm"] for m in first.to_pylist()} >= {"amg", "kometa"}
 
 
+def test_a_registered_partys_stored_forms_are_taken_while_it_bears_the_same_name(engine: Engine) -> None:
+    """An update takes a registered party's stored name forms while its record names it as before (and as
+    the same schema); a renamed one, or one read as another schema, is normalised again."""
+    for n, (name, schema) in enumerate([("OOO Kometa", "Company"), ("AMG LLC", "Company"),
+                                        ("Ivan Petrov", "Person")]):
+        engine.execute("INSERT INTO registry_entities (entity_id, schema, name, source_id, line, record_hash) "
+                       "VALUES (?, ?, ?, 'reg', ?, ?)", [f"reg-{n}", schema, name, n, f"h{n}"])
+    first = collect_mentions(engine, 200)
+    marked = [dict(m, name_norm=f"stored {m['source_key']}") for m in first.to_pylist()]
+    engine.insert_arrow("mentions", mentions_table(mentions_frame(marked)))
+    engine.execute("UPDATE registry_entities SET name = 'AMG Trading LLC' WHERE entity_id = 'reg-1'")
+    engine.execute("UPDATE registry_entities SET schema = 'Company' WHERE entity_id = 'reg-2'")
+    again = {m["source_key"]: m["name_norm"]
+             for m in collect_mentions(engine, 200, Since(shipment_sources(engine), {})).to_pylist()}
+    fresh = {m["source_key"]: m["name_norm"] for m in collect_mentions(engine, 200).to_pylist()}
+    assert again["reg-0"] == "stored reg-0"  # the same name and schema: taken
+    assert again["reg-1"] == fresh["reg-1"] != "stored reg-1"  # renamed: normalised again
+    assert again["reg-2"] == fresh["reg-2"] != "stored reg-2"  # read as a company now: normalised again
+
+
 # --- an update collecting only the new sources' parties -------------------------------------------------------
 _NAMES = ["OOO AMG", "AMG LLC", "Kometa", "Stanko", "Amegino FZE", "  ", "Хуа Лин"]
 _party = st.tuples(st.sampled_from(_NAMES), st.sampled_from([None, "Moscow", "Dubai"]),

@@ -243,8 +243,9 @@ def collect_mentions(engine: Engine, max_name_length: int, since: Since | None =
     cannot be matched carry ``unresolved_reason``. Shipment parties (nearly all
     mentions) stay in Arrow; each distinct name is normalised once.
 
-    ``since``: an update building on the last resolve, whose ``mentions`` are then read again. Its shipment
-    parties' name forms are taken, not worked out again; when shipments were only added
+    ``since``: an update building on the last resolve, whose ``mentions`` are then read again. Their name
+    forms are taken, not worked out again (a registered party's, a page's, a distributor's or a listed
+    entity's only while it bears the same name and schema); when shipments were only added
     (``Since.only_added``), its shipment parties are taken too, and only the new sources' shipments are
     grouped into parties. Either way the frame is the one a collection from scratch gives.
     """
@@ -256,7 +257,7 @@ def collect_mentions(engine: Engine, max_name_length: int, since: Since | None =
         parties = _shipment_parties(engine)
     else:
         stored = _stored_parties(engine)
-        known = stored.select(["mention_id", "name_norm", "unresolved_reason"])
+        known = pa.concat_tables([stored.select(_KNOWN.names).cast(_KNOWN), _stored_others(engine)])
         parties = [_with_added(stored, _shipment_parties(engine, since.added))] if since.only_added \
             else _shipment_parties(engine)
         del stored
@@ -271,7 +272,8 @@ def _stored_parties(engine: Engine) -> pa.Table:
 
     A shipment party's mention id hashes its name, so a mention with that id has that name and those forms
     (as long as normalisation is unchanged: ``incremental.RESOLVE_FORMAT``). Other mentions' ids name a
-    record whose name can change (a list's update); they are collected and normalised again.
+    record whose name can change (a list's update); they are collected again, and their names normalised
+    again only where the name or the schema changed (``_stored_others``).
     """
     rows = engine.fetch_arrow(
         "SELECT mention_id, source_key, role, name, address, country, identifiers, name_norm, unresolved_reason "
@@ -285,6 +287,19 @@ def _stored_parties(engine: Engine) -> pa.Table:
         "source_table": pa.repeat("shipments", n), "aliases": pa.repeat(pa.scalar([], _LIST), n),
         "countries": _singletons(rows.column("country")),
     }, n)
+
+
+#: What ``_with_name_forms`` takes from a stored mention: its name forms, and the name and schema they are of.
+_KNOWN = pa.schema([(c, pa.string()) for c in ("mention_id", "name", "schema", "name_norm", "unresolved_reason")])
+
+
+def _stored_others(engine: Engine) -> pa.Table:
+    """The last resolve's other mentions (registered parties, web pages, distributors, listed entities) with
+    their name forms (``_KNOWN``): their records' names rarely change between updates, and a name read as the
+    same schema has the same forms (``_with_name_forms`` takes them only then)."""
+    return engine.fetch_arrow(
+        "SELECT mention_id, name, schema, name_norm, unresolved_reason FROM mentions "
+        "WHERE source_table IS DISTINCT FROM 'shipments'").cast(_KNOWN)
 
 
 def _with_added(stored: pa.Table, added: list[pa.Table]) -> pa.Table:
@@ -334,6 +349,10 @@ def _with_name_forms(frame: pa.Table, max_name_length: int, known: pa.Table | No
     mentions' from there)."""
     at = pa.nulls(frame.num_rows, pa.int32()) if known is None else pc.index_in(
         frame.column("mention_id"), value_set=known.column("mention_id"))
+    if known is not None:  # a known mention's forms are its name's as its schema reads it: taken while it bears them
+        same = pc.and_(_same(frame.column("name"), pc.take(known.column("name"), at)),
+                       _same(frame.column("schema"), pc.take(known.column("schema"), at)))
+        at = pc.if_else(same, at, pa.scalar(None, at.type))
     # The known mentions' forms taken as Arrow; only the others are read into Python.
     unknown = pc.is_null(at)
     rows = frame.filter(unknown) if known is not None else frame
@@ -351,6 +370,11 @@ def _with_name_forms(frame: pa.Table, max_name_length: int, known: pa.Table | No
                                           else unknown, values)
         frame = frame.set_column(frame.schema.get_field_index(column), column, values)
     return frame
+
+
+def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Row by row, whether ``a`` and ``b`` hold the same value, two nulls alike (``IS NOT DISTINCT FROM``)."""
+    return pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
 
 
 def mentions_table(frame: pa.Table) -> pa.Table:
