@@ -304,6 +304,19 @@ def test_a_resolve_of_an_older_model_format_is_resolved_in_full(batches: tuple[p
     assert report.scored_mentions > 0 and any("older version (format)" in n for n in report.notes), report.notes
 
 
+def test_a_resolve_made_by_other_normalising_code_is_resolved_in_full(batches: tuple[pa.Table, pa.Table]) -> None:
+    """An update takes the stored name forms and linkage rows: made by another normaliser (an edited
+    ``diversion.names`` or another version), they are stale even when nobody bumped ``RESOLVE_FORMAT``."""
+    engine = DuckDBEngine(":memory:")
+    engine.insert_arrow("shipments", batches[0])
+    resolve(engine, S)
+    assert resolve(engine, S, incremental=True).scored_mentions == 0  # the same code: built on
+    engine.execute("UPDATE resolve_model SET model_json = json_merge_patch(model_json, "
+                   "'{\"basis\": {\"names\": \"another normaliser\"}}')")
+    report = resolve(engine, S, incremental=True)
+    assert report.scored_mentions > 0 and any("older version (names)" in n for n in report.notes), report.notes
+
+
 def test_a_warehouse_resolved_before_the_basis_was_stored_is_resolved_in_full(
         batches: tuple[pa.Table, pa.Table]) -> None:
     engine = DuckDBEngine(":memory:")

@@ -18,9 +18,12 @@ blocking keys' rarity move a little as data is added). ``diversion resolve
 
 A stored resolve is only built on when it was made on the same basis: the
 settings that decide which pairs were scored and kept (``review_low``,
-``max_block_size``, ``max_name_length``) and ``RESOLVE_FORMAT``, bumped when
+``max_block_size``, ``max_name_length``), ``RESOLVE_FORMAT``, bumped when
 normalisation or the linkage model change in a way that makes stored pairs
-stale. Otherwise the run is a full one and says why.
+stale, and a digest of the normalising code (``names``: an update takes stored
+name forms and linkage rows, which an edited normaliser or another version would
+make otherwise, whether or not the format was bumped). Otherwise the run is a
+full one and says why.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -37,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
+from diversion.code_digest import code_digest
 from diversion.config import ResolveSettings
 from diversion.engine import Engine, InProcessLinkage
 from diversion.resolve.candidates import Candidates, candidate_filter, candidate_records
@@ -66,9 +72,16 @@ SOURCES = "shipment_sources"
 
 
 def resolve_basis(rs: ResolveSettings) -> dict[str, Any]:
-    """What a resolve's stored pairs depend on besides the data (stored with its model)."""
+    """What a resolve's stored pairs, name forms and linkage rows depend on besides the data (stored with its
+    model)."""
     return {"format": RESOLVE_FORMAT, "review_low": rs.review_low, "max_block_size": rs.max_block_size,
-            "max_name_length": rs.max_name_length}
+            "max_name_length": rs.max_name_length, "names": _names_digest()}
+
+
+@cache
+def _names_digest() -> str:
+    """A digest of the package version and the name normalising code (``diversion.names``)."""
+    return code_digest(sorted((Path(__file__).parent.parent / "names").glob("*.py")))[:20]
 
 
 @dataclass(frozen=True)
