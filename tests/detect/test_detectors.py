@@ -6,6 +6,8 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diversion.config import Settings
 from diversion.detect import (
@@ -350,17 +352,8 @@ def test_stored_evidence_is_read_whoever_wrote_it():
     assert old["ids"] == ["s1"] and old["value"] != old["value"]
 
 
-@pytest.mark.parametrize("growth", [(500_000.0, 10.0), (1.0, 1.0)])
-def test_intermediary_surge_sums_each_kind_of_flow_as_its_own(case_on_each_engine, growth):
-    # Every kind of flow is summed in one pass (grouping sets); the flows that grew, and each counterpart's
-    # monthly value in them, must be what summing each kind alone gives. With the low thresholds nearly every
-    # flow grows, so a shipment sits in grown flows of several kinds and some of other kinds that did not.
-    engine, _ = case_on_each_engine
-    d = replace(S.detect, surge_min_growth_value=growth[0], surge_min_growth_factor=growth[1])
-    settings = replace(S, detect=d)
-    ctx = DetectContext(engine, settings)
-    ctx.need(*intermediary_surge.DETECTOR.tables)
-    kinds = list(intermediary_surge.FLOW_KEYS)
+def _surge_flows_one_kind_at_a_time(engine, d):
+    """The flows that grew and each counterpart's monthly dollars in them, each kind summed alone in Python."""
     brands = dict(engine.fetch_all("SELECT brand, brand_key FROM _brand_map"))
     rows = engine.fetch_all("""
         SELECT s.date, s.brand, s.hs_code, se.exporter_entity_id, se.importer_entity_id,
@@ -371,9 +364,9 @@ def test_intermediary_surge_sums_each_kind_of_flow_as_its_own(case_on_each_engin
     totals: dict[tuple[str, str], list[float]] = {}
     monthly: dict[tuple[str, str, str, date], float] = {}
     for day, brand, hs, exporter, importer, value in rows:
-        brand_key = brands.get(brand.strip()) if brand and brand.strip() else None
-        keys = {"importer_brand": f"{importer}|{brand_key}" if brand_key else None, "importer": importer,
-                "brand": brand_key, "hs4": hs[:4] if hs else None}
+        brand_key = brands.get(brand.strip(" ")) if brand and brand.strip(" ") else None
+        keys = {"importer_brand": f"{importer}|{brand_key}" if brand_key is not None else None,
+                "importer": importer, "brand": brand_key, "hs4": hs[:4] if hs is not None else None}
         month = max(day.replace(day=1), d.cutoff_date) if day >= d.cutoff_date else day.replace(day=1)
         for kind, key in keys.items():
             if key is not None:
@@ -381,11 +374,63 @@ def test_intermediary_surge_sums_each_kind_of_flow_as_its_own(case_on_each_engin
                 monthly[(kind, key, exporter, month)] = monthly.get((kind, key, exporter, month), 0.0) + value
     grew = {flow for flow, (before, after) in totals.items() if before > 0
             and after - before >= d.surge_min_growth_value and after / before >= d.surge_min_growth_factor}
+    return grew, {k: v for k, v in monthly.items() if k[:2] in grew}
+
+
+def _surge_flows_found(engine, settings):
+    ctx = DetectContext(engine, settings)
+    ctx.need(*intermediary_surge.DETECTOR.tables)
+    return {(r["flow"], r["flow_key"], r["counterpart"], r["month"]): r
+            for r in intermediary_surge._candidate_flows(ctx, list(intermediary_surge.FLOW_KEYS))}
+
+
+@pytest.mark.parametrize("growth", [(500_000.0, 10.0), (1.0, 1.0)])
+def test_intermediary_surge_sums_each_kind_of_flow_as_its_own(case_on_each_engine, growth):
+    # Every kind of flow is summed in one pass (grouping sets); the flows that grew, and each counterpart's
+    # monthly value in them, must be what summing each kind alone gives. With the low thresholds nearly every
+    # flow grows, so a shipment sits in grown flows of several kinds and some of other kinds that did not.
+    engine, _ = case_on_each_engine
+    d = replace(S.detect, surge_min_growth_value=growth[0], surge_min_growth_factor=growth[1])
+    found = _surge_flows_found(engine, replace(S, detect=d))
+    grew, expected = _surge_flows_one_kind_at_a_time(engine, d)
     assert grew
-    expected = {k: v for k, v in monthly.items() if k[:2] in grew}
-    found = {(r["flow"], r["flow_key"], r["counterpart"], r["month"]): r for r in
-             intermediary_surge._candidate_flows(ctx, kinds)}
     assert set(found) == set(expected)
     assert all(found[k]["value"] == pytest.approx(v) and found[k]["value_rc"] is not None for k, v in expected.items())
     # At the low thresholds flows of every kind grow (the kinds' sums told apart); at the defaults, the case's.
-    assert {kind for kind, _ in grew} >= (set(kinds) if growth == (1.0, 1.0) else {"importer_brand"})
+    assert {kind for kind, _ in grew} >= (set(intermediary_surge.FLOW_KEYS) if growth == (1.0, 1.0)
+                                          else {"importer_brand"})
+
+
+_surge_shipment = st.tuples(
+    st.sampled_from(["e-a", "e-b", "e-c", None]),  # exporter entity (None: not resolved)
+    st.sampled_from(["e-x", "e-y"]),  # importer entity
+    st.sampled_from(["Hokuto", "HOKUTO ", " hokuto", "Tsugami", "", "  ", None]),  # brand, spelled every way
+    st.sampled_from(["845811", "845891", "8466", "84"]),  # HS code
+    st.sampled_from(["RU", "RU", "KZ"]),  # importer country
+    st.sampled_from([S.detect.cutoff_date, date(2022, 2, 1)]) | st.dates(date(2021, 10, 1), date(2022, 8, 31)),
+    st.integers(1, 1_000_000),  # dollars
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_surge_shipment, min_size=1, max_size=30), st.sampled_from([(1.0, 1.0), (1.0, 2.0), (1000.0, 3.0)]))
+def test_intermediary_surge_flows_are_each_kinds_own_sums_on_random_shipments(shipments, growth):
+    # Random declarations, not the case: brands spelled alike (one brand key), blank and missing brands,
+    # unresolved exporters, other destinations, dates on both sides of the cut-off and on it.
+    from diversion.engine import DuckDBEngine
+
+    engine = DuckDBEngine(":memory:")
+    rows = [{"record_id": f"r{i}", "date": day, "hs_code": hs, "brand": brand, "exporter_name": "x",
+             "importer_name": "y", "importer_country": country, "value": float(value), "currency": "USD",
+             "source_id": "t", "line": i, "record_hash": f"h{i}"}
+            for i, (_, _, brand, hs, country, day, value) in enumerate(shipments)]
+    engine.insert_arrow("shipments", pa.Table.from_pylist(rows))
+    engine.insert_arrow("shipment_entities", pa.table({
+        "record_id": [f"r{i}" for i in range(len(shipments))],
+        "exporter_entity_id": pa.array([s[0] for s in shipments], pa.string()),
+        "importer_entity_id": [s[1] for s in shipments]}))
+    d = replace(S.detect, surge_min_growth_value=growth[0], surge_min_growth_factor=growth[1])
+    found = _surge_flows_found(engine, replace(S, detect=d))
+    _, expected = _surge_flows_one_kind_at_a_time(engine, d)
+    assert set(found) == set(expected)
+    assert all(found[k]["value"] == pytest.approx(v) for k, v in expected.items())
