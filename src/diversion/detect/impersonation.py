@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
@@ -20,6 +19,10 @@ from diversion.detect.near_copy_cache import Pairs, near_copies_kept
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
+
+if TYPE_CHECKING:  # imported where used: datasketch loads scipy.integrate (most of a second), and an update
+    # whose near copies are kept, or a stage that only reads findings, never builds an index
+    from datasketch import MinHash, MinHashLSH
 
 NAME = "impersonation"
 
@@ -86,6 +89,8 @@ def estimate_floor(threshold: float, num_perm: int) -> float:
 def minhash_index(sets: list[set[str]], threshold: float, num_perm: int) -> tuple[MinHashLSH, list[MinHash]]:
     """Each shingle set's MinHash (seeded: the same every run) and an LSH index of the non-empty ones (key:
     the set's position), banded for a little below ``threshold``."""
+    from datasketch import MinHash, MinHashLSH
+
     lsh = MinHashLSH(threshold=max(0.05, threshold * 0.8), num_perm=num_perm)
     # In bulk: one set of permutations for all (made per MinHash, they were a tenth of the detector's time).
     hashes = MinHash.bulk(([x.encode() for x in sh] for sh in sets), num_perm=num_perm, seed=1)

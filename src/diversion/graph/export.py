@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 import networkx as nx
-from followthemoney import model
-from followthemoney.util import make_entity_id
 
 from diversion.engine import Engine
 from diversion.errors import DiversionError
@@ -29,11 +27,17 @@ _FTM_ID = re.compile(r"^[a-zA-Z0-9.-]{1,128}$")
 
 def ftm_id(value: str) -> str:
     """Our id when FtM accepts it as is, else a stable hash of it (``registry:`` ids, long keys)."""
+    # followthemoney is imported where it is used: loading its model takes about a second, and the graph,
+    # detect and leads stages, which import this package, never export (each is a process at 10M rows).
+    from followthemoney.util import make_entity_id
+
     return value if _FTM_ID.match(value) else make_entity_id(value) or value
 
 
 def _hashed_id(*parts: str) -> str:
     """FtM's hashed id of ``parts`` (``make_entity_id`` gives ``None`` only when every part is empty)."""
+    from followthemoney.util import make_entity_id
+
     key = make_entity_id(*parts)
     if key is None:
         raise DiversionError(f"cannot make an FtM id from {parts!r}: every part is empty")
@@ -41,6 +45,8 @@ def _hashed_id(*parts: str) -> str:
 
 
 def _make(schema: str, entity_id: str, **props: Any) -> dict[str, Any]:
+    from followthemoney import model
+
     proxy = model.make_entity(schema)
     proxy.id = ftm_id(entity_id)
     for prop, values in props.items():
