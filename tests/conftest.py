@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +70,40 @@ def case_engine(engine: Engine) -> tuple[Engine, MiniCase]:
 def case_on_each_engine(any_engine: Engine) -> tuple[Engine, MiniCase]:
     """``case_engine`` on each engine (``ENGINES``)."""
     return _minicase_network(any_engine)
+
+
+@pytest.fixture(params=["cannot start", "dies", "says nonsense"])
+def failing_worker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every ``diversion.workers`` child fails the way the parameter says (its work must then be done here);
+    the list names the modules a child was started for."""
+    from diversion import workers
+
+    how: str = request.param
+    real = workers.subprocess.Popen
+    started: list[str] = []
+
+    def popen(args: list[str], **kwargs: Any) -> Any:
+        started.append(args[-1])
+        if how == "cannot start":
+            raise OSError("no processes here")
+        code = "import sys; sys.exit(3)" if how == "dies" else "import sys; sys.stdin.read(); print('hello')"
+        return real([args[0], "-c", code], **kwargs)
+
+    monkeypatch.setattr(workers.subprocess, "Popen", popen)
+    return started
+
+
+@pytest.fixture()
+def worker_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What every ``diversion.workers`` child answers (``None``: it failed), in order, as the test runs."""
+    from diversion import workers
+
+    answers: list[Any] = []
+
+    class Spied(workers.Worker):
+        def result(self) -> Any:
+            answers.append(found := super().result())
+            return found
+
+    monkeypatch.setattr(workers, "Worker", Spied)
+    return answers

@@ -168,43 +168,6 @@ def resolved(minicase: DuckDBEngine, settings: Settings) -> Iterator[DuckDBEngin
     yield minicase
 
 
-@pytest.fixture(params=["cannot start", "dies", "says nonsense"])
-def failing_worker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every ``resolve.worker`` child fails the way the parameter says (its work must then be done here);
-    the list names the modules a child was started for."""
-    from diversion.resolve import worker as workers
-
-    how: str = request.param
-    real = workers.subprocess.Popen
-    started: list[str] = []
-
-    def popen(args: list[str], **kwargs: Any) -> Any:
-        started.append(args[-1])
-        if how == "cannot start":
-            raise OSError("no processes here")
-        code = "import sys; sys.exit(3)" if how == "dies" else "import sys; sys.stdin.read(); print('hello')"
-        return real([args[0], "-c", code], **kwargs)
-
-    monkeypatch.setattr(workers.subprocess, "Popen", popen)
-    return started
-
-
-@pytest.fixture()
-def worker_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """What every ``resolve.worker`` child answers (``None``: it failed), in order, as the test runs."""
-    from diversion.resolve import worker as workers
-
-    answers: list[Any] = []
-
-    class Spied(workers.Worker):
-        def result(self) -> Any:
-            answers.append(found := super().result())
-            return found
-
-    monkeypatch.setattr(workers, "Worker", Spied)
-    return answers
-
-
 def wait_until(done: Any, seconds: float = 60.0) -> None:
     """Wait until ``done()`` holds (a worker child answering); fail after ``seconds``."""
     deadline = time.monotonic() + seconds

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from diversion import workers
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
 from diversion.names import normalise
 from diversion.names.normalise import _name_forms, name_forms, remembered_forms
 from diversion.resolve import normalising
-from diversion.resolve import worker as workers
 from diversion.resolve.normalising import forms_of
 from diversion.resolve.pipeline import OUTPUT_TABLES, resolve
 

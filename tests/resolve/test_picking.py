@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from diversion import workers
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
 from diversion.resolve import entities, picking
-from diversion.resolve import worker as workers
 from diversion.resolve.clustering import Assignment
 from diversion.resolve.entities import entities_frame, names_to_pick
 from diversion.resolve.mentions import collect_mentions

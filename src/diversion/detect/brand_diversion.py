@@ -65,7 +65,7 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
     ``AUTHORISED_SHOWN`` of the brand's distributors and counts them all.
     """
     d = ctx.settings.detect
-    for r in ctx.stream(_SQL, [d.destination_country], carry=NAME):  # yielded: written as they come
+    for r in ctx.stream(_SQL, [d.destination_country], carry=NAME, rowwise=True):  # written as they come
         country = r["exporter_country"] or ctx.labels.get(r["entity_id"], ("", None))[1]
         third = bool(country) and country not in (r["authorised_countries"] or [])
         score = d.brand_base_score + (d.brand_third_country_bonus if third else 0.0)

@@ -125,6 +125,11 @@ class DetectContext:
     #: Per detector that streamed its rows with ``carry=``, the findings kept from the last run (0 when
     #: nothing was carried over). A detector missing here made all its findings again.
     carried: dict[str, int] = field(default_factory=dict)
+    #: Whether a large row-wise stream's rows may be shared with a worker process (``detect.split``): set by
+    #: runs that write what the workers made (``made``) with the findings the detectors yield.
+    split: bool = False
+    #: Per detector, the ``findings`` rows its workers made (``detect.split``), for the run to write.
+    made: dict[str, list[pa.Table]] = field(default_factory=dict)
 
     @cached_property
     def currency(self) -> str:
@@ -170,7 +175,7 @@ class DetectContext:
         return self.engine.fetch_dicts(sql, params or [])
 
     def stream(self, sql: str, params: list[Any] | None = None, batch: int = STREAM_BATCH,
-               carry: str | None = None) -> Iterator[dict[str, Any]]:
+               carry: str | None = None, rowwise: bool = False) -> Iterator[dict[str, Any]]:
         """``rows`` one at a time, for a query with very many rows (one per entity of a large warehouse).
 
         The result is held as Arrow (columnar: a small part of what the same rows take as Python
@@ -181,6 +186,10 @@ class DetectContext:
         rows alone (and its label): the rows' digests are kept, and a run that carries streams only the rows
         of entities whose digest changed (``detect.carry``; on an engine with ``cheap_row_deletes``, where
         keeping most findings and replacing a few pays).
+
+        ``rowwise`` (with ``carry``): each row's findings are made from that row alone, the settings, the
+        report currency and the label of the row's ``entity_id``: in a run that ``split`` s, the first part of
+        a large stream goes to a worker process, which makes its findings (``detect.split``, into ``made``).
         """
         self.labels  # noqa: B018  (read before the stream: a lookup while it is read would be a second query)
         if carry is not None and self.digests and self.engine.cheap_row_deletes:
@@ -189,11 +198,31 @@ class DetectContext:
                 self.carried[carry] = kept
         else:
             table = self.engine.fetch_arrow(sql, params or [])
-        for part in table.to_batches(batch):
-            # Column by column, then zipped: a fifth faster than ``to_pylist``'s row dictionaries.
-            names = part.schema.names
-            for values in zip(*(column.to_pylist() for column in part.columns), strict=True):
-                yield dict(zip(names, values, strict=True))
+        if not (rowwise and carry is not None and self.split):
+            yield from row_dicts(table, batch)
+            return
+        from diversion.detect import split  # it imports this module
+
+        table, theirs = split.start(carry, self.settings, table, self.labels)
+        try:
+            yield from row_dicts(table, batch)
+            made = theirs.made() if theirs is not None else None
+        finally:
+            if theirs is not None:
+                theirs.stop()
+        if made is not None:
+            self.made.setdefault(carry, []).append(made)
+        elif theirs is not None:  # the worker failed: its rows are made here
+            yield from row_dicts(theirs.rows, batch)
+
+
+def row_dicts(table: pa.Table, batch: int = STREAM_BATCH) -> Iterator[dict[str, Any]]:
+    """``table``'s rows as dictionaries, ``batch`` rows turned at a time."""
+    for part in table.to_batches(batch):
+        # Column by column, then zipped: a fifth faster than ``to_pylist``'s row dictionaries.
+        names = part.schema.names
+        for values in zip(*(column.to_pylist() for column in part.columns), strict=True):
+            yield dict(zip(names, values, strict=True))
 
 
 def listing_text(listed: date | None) -> str:

@@ -45,7 +45,7 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
     """
     d = ctx.settings.detect
     # One finding per trading entity (a tenth of all entities): yielded, so they are written as they come.
-    for r in ctx.stream(_SQL, [d.destination_country], carry=NAME):
+    for r in ctx.stream(_SQL, [d.destination_country], carry=NAME, rowwise=True):
         score = d.priority_tier_scores.get(r["tier"], 0.3)
         roles = set(r["roles"])
         verb = "exported to" if roles == {"exporter"} else "imported into" if roles == {"importer"} else "traded with"

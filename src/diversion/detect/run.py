@@ -78,14 +78,20 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
             engine.execute("DELETE FROM findings WHERE detector = ?", [name])
             engine.execute(f"DELETE FROM {DIGESTS} WHERE detector = ?", [name])
         written: set[str] = set()
-        while chunk:
-            unique = _unique(chunk)
-            again = [f.finding_id for f in unique if f.finding_id in written]
+
+        def put(rows: pa.Table) -> None:
+            ids = rows.column("finding_id").to_pylist()
+            again = [i for i in ids if i in written]
             if again:  # the same finding in an earlier chunk: the last one is kept, as in ``run_detection``
                 engine.execute(f"DELETE FROM findings WHERE finding_id IN ({', '.join('?' * len(again))})", again)
-            engine.insert_arrow("findings", findings_table(unique))
-            written.update(f.finding_id for f in unique)
+            engine.insert_arrow("findings", rows)
+            written.update(ids)
+
+        while chunk:
+            put(findings_table(_unique(chunk)))
             chunk = list(islice(found, WRITE_CHUNK))
+        for made in ctx.made.pop(name, []):  # what a worker made of the detector's rows (``detect.split``)
+            put(made)
 
     with collector_paused(), engine.transaction():  # labels, rows and findings: millions of acyclic objects
         if carry:  # flags no detector raises any more go; each detector replaces its own
@@ -116,7 +122,7 @@ def _run(engine: Engine, settings: Settings, only: Iterable[str] | None,
     """Run the chosen detectors with one context, giving each one's findings to ``sink``; the context."""
     chosen = [detector(n) for n in dict.fromkeys(only)] if only else list(registry().values())
     require_stage(engine, "detect")
-    ctx = DetectContext(engine, settings, digests=True, carry=carry)
+    ctx = DetectContext(engine, settings, digests=True, carry=carry, split=True)
     for found in chosen:
         sink(ctx, found.name, iter_one(found, engine, settings, ctx))
     return ctx
@@ -125,6 +131,17 @@ def _run(engine: Engine, settings: Settings, only: Iterable[str] | None,
 def _unique(findings: list[Finding]) -> list[Finding]:
     """The same finding twice (same id) once, the last one kept."""
     return list({f.finding_id: f for f in findings}.values())
+
+
+#: The columns of the ``findings`` table, in its order.
+FINDINGS_COLUMNS = ("finding_id", "detector", "entity_id", "score", "summary", "evidence")
+
+
+def last_of_each(rows: pa.Table) -> pa.Table:
+    """``findings`` rows with each finding id once: its last row (as ``_unique`` keeps the last finding)."""
+    ids = rows.column("finding_id").to_pylist()
+    last = {finding_id: i for i, finding_id in enumerate(ids)}
+    return rows if len(last) == len(ids) else rows.take(sorted(last.values()))
 
 
 def findings_table(findings: list[Finding]) -> pa.Table:

@@ -1,4 +1,4 @@
-"""Names normalised on both cores: half of them in a worker process (``resolve.worker``).
+"""Names normalised on both cores: half of them in a worker process (``diversion.workers``).
 
 Collecting mentions normalises every distinct name once (``names.name_forms``):
 pure Python, about 40 µs a name, 28 s of a 3M-row resolve's 190 on one core.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from diversion import workers
 from diversion.names.normalise import (
     NameForms,
     name_forms,
@@ -24,7 +25,6 @@ from diversion.names.normalise import (
     remembered_words,
     unpacked_forms,
 )
-from diversion.resolve import worker as workers
 
 #: Distinct names beyond which half go to a worker (below, starting one costs more than it saves: ~0.5 s).
 FORMS_IN_WORKER = 50_000

@@ -2,7 +2,7 @@
 
 rigour's ``pick_name`` held the GIL for 43 s at 3M shipment rows (``names.canonical`` now answers the
 costly lists first: 7 s), needed only once screening is done. A worker (a
-``resolve.worker`` child) starts picking from the first list while this process screens, and hands
+``diversion.workers`` child) starts picking from the first list while this process screens, and hands
 its picks back part by part (``PartsWorker``). When resolve needs the names, this process picks
 from the last list backwards, looking after each part at how far the worker got, until the two
 meet (``worker.meet``); then the worker is stopped. So neither core waits for the other, however long screening took
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from diversion import workers
 from diversion.names.canonical import canonical_name
-from diversion.resolve import worker as workers
 
 #: Lists beyond which the picking goes to a worker (below, starting one costs more than it saves).
 PICK_IN_WORKER = 5_000

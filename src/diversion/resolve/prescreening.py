@@ -3,7 +3,7 @@
 Screening asks, of every name and alias of a mention with its country and schema, which listed
 names score at or above the threshold (``sanctions_matches.match_rows``): pure Python, about 40 s
 of a 3M-row resolve. The questions do not depend on clustering. So, from ``AHEAD_MIN`` to
-``AHEAD_MAX`` mentions, a ``resolve.worker`` child starts answering them, mention by mention from
+``AHEAD_MAX`` mentions, a ``diversion.workers`` child starts answering them, mention by mention from
 the first one, as soon as the mentions are collected: on the second core, idle while this process
 makes the linkage input and clusters (niced, it yields to DuckDB's threads during the predict).
 It hands its answers back ``PART`` mentions at a time (``PartsWorker``). When screening begins,
@@ -30,8 +30,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from diversion import workers
 from diversion.names.normalise import nothing_new, remembered_forms
-from diversion.resolve import worker as workers
 from diversion.resolve.sanctions_matches import NO_HITS, Answer, Answers, Searches, question_key
 from diversion.resolve.screening import ScreeningIndex
 

@@ -1,4 +1,4 @@
-"""A worker child (``resolve.worker``) ends as soon as it has answered, however late its answer is read."""
+"""A worker child (``diversion.workers``) ends as soon as it has answered, however late its answer is read."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rigour.names import pick_name
 
+from diversion import workers
 from diversion.resolve import normalising
-from diversion.resolve import worker as workers
 
 
 def test_a_child_ends_once_it_has_answered_though_its_answer_is_read_later() -> None:
