@@ -49,13 +49,19 @@ def record_ids(evidence: Mapping[str, Any]) -> RecordIds:
     Raises ``TypeError`` when a key holds something else than a list of ids: a
     detector bug, which would otherwise hide the records behind a finding.
     """
+    check_record_ids(evidence)
+    return cast(RecordIds, {key: list(ids) for key, ids in stored_record_ids(evidence)})
+
+
+def check_record_ids(evidence: Mapping[str, Any]) -> None:
+    """Raise ``TypeError`` when a ``RECORD_ID_KEYS`` key of ``evidence`` holds something else than a list of ids
+    (what ``record_ids`` checks, without building its lists: every finding is checked as it is made)."""
     for key in RECORD_ID_KEYS:
         value = evidence.get(key)
         # The types are collected in C (``map``): a million findings are checked as they are made.
         if value is not None and (not isinstance(value, list | tuple) or not set(map(type, value)) <= _ID_TYPES
                                   and not all(v is None or isinstance(v, str) for v in value)):
             raise TypeError(f"evidence {key!r} must be a list of ids (text), not {value!r}")
-    return cast(RecordIds, {key: list(ids) for key, ids in stored_record_ids(evidence)})
 
 
 def stored_record_ids(evidence: Mapping[str, Any]) -> Iterator[tuple[str, Iterator[str]]]:
@@ -90,7 +96,7 @@ class Finding:
 
         if self.detector not in registry():
             raise ValueError(f"unknown detector flag {self.detector!r}; use one of {', '.join(flags())}")
-        record_ids(self.evidence)  # a detector that writes ids another way fails here, not in a reader
+        check_record_ids(self.evidence)  # a detector that writes ids another way fails here, not in a reader
         # Scores are clipped rather than rejected: detectors combine factors that may overshoot.
         object.__setattr__(self, "score", round(min(1.0, max(0.0, float(self.score))), 4))
 
