@@ -117,6 +117,17 @@ def test_a_full_build_records_what_the_next_one_carries_from(case_engine) -> Non
     assert build_graph(engine, S, carry=True).carried == _carried_kinds(engine)
 
 
+def test_a_carried_build_records_the_basis_a_full_build_records(case_engine) -> None:
+    engine, _ = case_engine
+    build_graph(engine, S)
+    _ship(engine, "s-new-1", "s-brk-7", "next-month")
+    assert build_graph(engine, S, carry=True).carried  # its sources' digests are those it compared
+    carried = engine.fetch_all(f"SELECT * FROM {TABLE} ORDER BY ALL")
+    build_graph(engine, S)
+    assert carried == engine.fetch_all(f"SELECT * FROM {TABLE} ORDER BY ALL")
+    assert any(row[1:3] == ("source", "next-month") for row in carried)
+
+
 def test_carrying_on_each_engine_writes_what_a_full_build_writes(case_on_each_engine) -> None:
     """Spark (no cheap row deletes) records nothing and builds in full when asked to carry."""
     engine, _ = case_on_each_engine

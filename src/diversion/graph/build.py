@@ -223,7 +223,8 @@ def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> Grap
     try:
         with engine.transaction():
             nodes = rewrite_table(engine, "nodes", nodes_sql(threshold))
-            if not (carry and touched(engine, tag)):
+            found = carry and touched(engine, tag)
+            if not found:
                 rewrite_table(engine, "edges", edges_sql(threshold))
                 kept = 0
             else:
@@ -234,7 +235,7 @@ def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> Grap
                 engine.execute(f"INSERT INTO edges {other_edges_sql(threshold)}")
             if commissioning.num_rows:
                 engine.insert_arrow("edges", commissioning)
-            record_basis(engine, tag)
+            record_basis(engine, tag, "_graph_sources" if found else None)
     finally:
         drop_touched(engine)
     by_kind = dict(engine.fetch_all("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind"))

@@ -142,12 +142,18 @@ TRADE_SCOPE = "JOIN _graph_trade_pairs p ON p.src = se.exporter_entity_id AND p.
 BRAND_SCOPE = "JOIN _graph_brand_exporters p ON p.ex = se.exporter_entity_id"
 
 
-def record_basis(engine: Engine, tag: str) -> None:
-    """Record what the network now in the warehouse was built from, under ``tag`` (on engines that carry)."""
+def record_basis(engine: Engine, tag: str, sources: str | None = None) -> None:
+    """Record what the network now in the warehouse was built from, under ``tag`` (on engines that carry).
+
+    ``sources``: the table ``touched`` left of every source's digest (``_graph_sources``), when it found what
+    changed: the shipments are the same now (the graph writes none), and hashing them all again took 1 s at
+    10M rows.
+    """
     if not engine.cheap_row_deletes:
         return
     engine.reset_table(TABLE)
     engine.execute(f"INSERT INTO {TABLE} VALUES (?, 'build', '', 0)", [tag])
-    engine.execute(f"INSERT INTO {TABLE} SELECT ?, 'source', source_id, digest FROM ({_SOURCE_DIGESTS})", [tag])
+    digests = sources or f"({_SOURCE_DIGESTS})"
+    engine.execute(f"INSERT INTO {TABLE} SELECT ?, 'source', source_id, digest FROM {digests}", [tag])
     engine.execute(f"INSERT INTO {TABLE} SELECT ?, 'entity', entity_id, digest "
                    f"FROM ({_entity_digests_sql('shipment_entities')})", [tag])
