@@ -95,6 +95,27 @@ class Worker:
             self.process.stdout.close()
 
 
+class Share:
+    """The part of some work a ``Worker`` does, kept here so that this process can do it when the worker fails."""
+
+    def __init__(self, held: Any, worker: Worker) -> None:
+        self.held, self.worker = held, worker
+
+    def result(self) -> Any | None:
+        """The worker's answer (``None``: it failed, and ``held`` is this process's to work on)."""
+        return self.worker.result()
+
+    def stop(self) -> None:
+        """End the worker if it still runs (a caller that left before asking for its answer)."""
+        self.worker.stop()
+
+
+def share(module: str, held: Any, payload: Any, valid: Callable[[Any], bool]) -> Share | None:
+    """A ``Worker`` started on ``payload`` (made from ``held``), or ``None`` when no process can be started."""
+    worker = start(module, payload, valid)
+    return None if worker is None else Share(held, worker)
+
+
 #: A kind of worker (``_started``).
 W = TypeVar("W", bound="Worker")
 

@@ -206,14 +206,14 @@ class DetectContext:
         table, theirs = split.start(carry, self.settings, table, self.labels)
         try:
             yield from row_dicts(table, batch)
-            made = theirs.made() if theirs is not None else None
+            made = theirs.result() if theirs is not None else None
         finally:
             if theirs is not None:
                 theirs.stop()
         if made is not None:
             self.made.setdefault(carry, []).append(made)
         elif theirs is not None:  # the worker failed: its rows are made here
-            yield from row_dicts(theirs.rows, batch)
+            yield from row_dicts(theirs.held, batch)
 
 
 def row_dicts(table: pa.Table, batch: int = STREAM_BATCH) -> Iterator[dict[str, Any]]:

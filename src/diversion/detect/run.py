@@ -187,23 +187,37 @@ def load_findings(engine: Engine, best_only: bool = False,
     ``flagged_by``: only the findings of entities that one of these flags raised (every flag of theirs).
     ``among``: only the findings of the entities in this table (its ``entity_id`` column).
     """
-    if not engine.table_exists("findings"):
+    query = findings_query(best_only, flagged_by, among)
+    if query is None or not engine.table_exists("findings"):
         return []
-    known = set(registry())
+    return stored_findings(engine.fetch_batches(*query), keep)
+
+
+def findings_query(best_only: bool = False, flagged_by: Iterable[str] | None = None,
+                   among: str | None = None) -> tuple[str, list[Any]] | None:
+    """The query ``load_findings`` reads (``detector``, ``entity_id``, ``score``, ``summary``, ``evidence``) and
+    its parameters; ``None`` when it reads nothing (no flag in ``flagged_by``)."""
     where, params = "", []
     if flagged_by is not None:
         params = sorted(set(flagged_by))
         if not params:
-            return []
+            return None
         where = (" WHERE entity_id IN (SELECT entity_id FROM findings "
                  f"WHERE detector IN ({', '.join('?' * len(params))}))")
     if among is not None:
         where += (" AND" if where else " WHERE") + f" entity_id IN (SELECT entity_id FROM {among})"
     best = (" QUALIFY row_number() OVER (PARTITION BY entity_id, detector "
             "ORDER BY score DESC, summary DESC, finding_id) = 1") if best_only else ""
+    return f"SELECT detector, entity_id, score, summary, evidence FROM findings{where}{best}", params
+
+
+def stored_findings(batches: Iterable[pa.RecordBatch | pa.Table],
+                    keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[Finding]:
+    """The findings of ``findings_query``'s rows (a flag no detector declares any more is skipped); ``keep``:
+    what of each finding's evidence to hold (``load_findings``)."""
+    known = set(registry())
     out = []
-    sql = f"SELECT detector, entity_id, score, summary, evidence FROM findings{where}{best}"
-    for batch in engine.fetch_batches(sql, params):
+    for batch in batches:
         for name, entity_id, score, summary, text in zip(*(column.to_pylist() for column in batch.columns),
                                                          strict=True):
             if name not in known:
