@@ -7,10 +7,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from diversion import workers
 from diversion.config import Settings
 from diversion.engine import DuckDBEngine
 from diversion.resolve import picking, prescreening
-from diversion.resolve import worker as workers
 from diversion.resolve.clustering import Assignment
 from diversion.resolve.mentions import collect_mentions
 from diversion.resolve.pipeline import OUTPUT_TABLES, resolve
