@@ -1,11 +1,12 @@
-"""``impersonation.near_copies`` against the plain method: every LSH candidate checked exactly."""
+"""``near_copies.near_copies`` against the plain method: every LSH candidate checked exactly."""
 
 import random
 
 import pytest
 
-from diversion.detect import impersonation
-from diversion.detect.impersonation import Site, estimate_floor, jaccard, minhash_index, near_copies, shingles
+from diversion.detect import near_copies as module
+from diversion.detect.impersonation import Site
+from diversion.detect.near_copies import estimate_floor, jaccard, minhash_index, near_copies, shingles
 
 
 def _plain(sites, threshold, size, num_perm):
@@ -34,9 +35,9 @@ def _templated_sites(seed: int, count: int = 160) -> list[Site]:
 @pytest.mark.parametrize(("seed", "chunk"), [(1, 50_000), (2, 50_000), (3, 50_000), (1, 7), (2, 1)])
 def test_near_copies_are_the_plain_methods(seed, chunk, monkeypatch):
     """The same pairs and scores as every candidate checked one by one, however the pairs are cut in arrays."""
-    monkeypatch.setattr(impersonation, "PAIR_CHUNK", chunk)
+    monkeypatch.setattr(module, "PAIR_CHUNK", chunk)
     sites = _templated_sites(seed)
-    found = near_copies(sites, 0.6, 3, 128)
+    found = near_copies([s.text for s in sites], 0.6, 3, 128)
     assert found == _plain(sites, 0.6, 3, 128)
     sets = [shingles(s.text, 3) for s in sites]
     # The data tests the estimate filter: many pairs just above the threshold, whose estimates scatter below it.

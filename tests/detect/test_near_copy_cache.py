@@ -85,6 +85,19 @@ def test_a_changed_page_or_setting_compares_the_sites_again(case_file: Engine, c
     assert len(compared) == 4
 
 
+def test_another_detectors_setting_or_code_keeps_the_pairs(case_file: Engine, compared: list[int],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pairs depend on the near-copy settings and code alone: what changes other findings keeps them."""
+    detect_counts(case_file, S)
+    made = _impersonation(case_file)
+    other = dataclasses.replace(S, detect=dataclasses.replace(S.detect, brand_base_score=0.5))
+    detect_counts(case_file, other, carry=True)  # no finding carried (another token), but the pairs are kept
+    assert len(compared) == 1 and _impersonation(case_file) == made
+    monkeypatch.setattr("diversion.detect.near_copies._code", lambda: "edited near-copy code")
+    detect_counts(case_file, other, carry=True)
+    assert len(compared) == 2 and _impersonation(case_file) == made
+
+
 @pytest.mark.parametrize("damage", ["gone", "garbage", "other digest"])
 def test_a_missing_or_damaged_file_means_comparing_again(case_file: Engine, compared: list[int],
                                                          damage: str) -> None:

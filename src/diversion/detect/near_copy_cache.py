@@ -1,13 +1,15 @@
 """The websites' near copies kept beside the warehouse: an update whose pages did not change takes them as found.
 
-``impersonation.near_copies`` compares every website's text with the others' (MinHash LSH, then exact
+``near_copies.near_copies`` compares every website's text with the others' (MinHash LSH, then exact
 Jaccard on the candidates): 14.6 s of detection at 10M shipment rows, for 29,523 sites. A month of
 customs declarations adds no web page, yet detection ran it again on every update. The pairs are a
-function of the sites' texts (in domain order), the shingle settings and the code alone, so a run
-keeps them in ``<warehouse>.nearcopies`` (an Arrow IPC file) under a digest of all three, and a run that
-carries findings over (``detect.carry``) takes them from there when the digest is the same. Anything
-else (no file, another digest, an unreadable file, a warehouse that is not one file) means they are
-worked out again: the file is a cache, never needed, and never changes a finding.
+function of the sites' texts (in domain order), the three near-copy settings and that module's code alone
+(``near_copies.basis``), so a run keeps them in ``<warehouse>.nearcopies`` (an Arrow IPC file) under a
+digest of all three, and a run that carries findings over (``detect.carry``) takes them from there when
+the digest is the same: a changed threshold of another detector, or an upgrade that leaves that module
+alone, does not compare the sites again. Anything else (no file, another digest, an unreadable file, a
+warehouse that is not one file) means they are worked out again: the file is a cache, never needed, and
+never changes a finding.
 """
 
 from __future__ import annotations
