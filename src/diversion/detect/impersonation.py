@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -56,14 +58,25 @@ def branch_claims(text: str) -> list[str]:
     return [m.group(1).strip() for m in _CLAIM.finditer(TAG.sub(" ", text or ""))]
 
 
-def _mentions(text: str, name: str) -> bool:
+def page_words(text: str) -> str:
+    """A page's words, lower-cased, one space apart (what ``_mentions`` looks a company's name up in)."""
+    return " ".join(WORD.findall(text.lower()))
+
+
+def _mentions(words_of_page: str, name: str) -> bool:
+    """Whether a page (its ``page_words``) names a company: the first two words of its name, in a row."""
     words = " ".join(WORD.findall(name.lower())[:2])
-    return bool(words) and words in " ".join(WORD.findall(text.lower()))
+    return bool(words) and words in words_of_page
 
 
-def _copier(a: Site, b: Site, registry_country: dict[str, set[str]], distributors: set[str]) -> Site | None:
-    """Which of two near-identical sites is the copy, or ``None`` when the data cannot tell."""
-    a_names_b, b_names_a = _mentions(a.text, b.company), _mentions(b.text, a.company)
+def _copier(a: Site, b: Site, registry_country: dict[str, set[str]], distributors: set[str],
+            words: Callable[[str], str] = page_words) -> Site | None:
+    """Which of two near-identical sites is the copy, or ``None`` when the data cannot tell.
+
+    ``words``: ``page_words``, or the same remembered (a site is in many pairs: reading its page's words
+    for each took half of ``impersonation`` at 10M shipment rows).
+    """
+    a_names_b, b_names_a = _mentions(words(a.text), b.company), _mentions(words(b.text), a.company)
     if a_names_b != b_names_a:
         return a if a_names_b else b
     a_auth, b_auth = a.entity_id in distributors, b.entity_id in distributors
@@ -131,11 +144,12 @@ def find(ctx: DetectContext) -> list[Finding]:
     # The pairs depend on the texts, the three settings and ``near_copies``' code alone (``basis``): an update
     # whose pages did not change takes the last run's (``near_copy_cache``), whatever else of detection changed.
     pairs, _ = near_copies_kept(engine, texts, basis(*said), found, reuse=ctx.carry, keep=ctx.digests)
+    words = cache(page_words)  # for this run's pages only: let go with them
     for i, j, sim in pairs:
         a, b = sites[i], sites[j]
         if a.entity_id and a.entity_id == b.entity_id:
             continue  # one company's several domains
-        copier = _copier(a, b, registry_country, distributors)
+        copier = _copier(a, b, registry_country, distributors, words)
         for site, other in ((a, b), (b, a)):
             if copier is None or copier is site:
                 add(site, sim if copier else sim / 2,
