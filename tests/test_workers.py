@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rigour.names import pick_name
@@ -86,3 +87,19 @@ def test_meet_works_every_item_not_answered_once_from_the_end(items: int, part: 
         assert len(worker.seen) == len(here) + 1
         assert all(a == max(seen, b - part) and seen < b for (a, b), seen in zip(here, worker.seen, strict=False))
         assert worker.seen[-1] >= met
+
+
+def test_what_a_child_prints_while_it_works_never_spoils_its_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    worker = workers.start("tests.chatty_worker", [1, 2, 3], lambda answer: isinstance(answer, list))
+    assert worker is not None
+    assert worker.result() == [2, 4, 6]
+    monkeypatch.setenv("CHATTY_PARTS", "1")
+    parts = workers.start_parts("tests.chatty_worker", [1, 2, 3], lambda part: len(part) == 1)
+    assert parts is not None
+    try:
+        deadline = time.monotonic() + 60
+        while not parts.ended and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert parts.process.wait() == 0 and parts.parts == [[2], [4], [6]]
+    finally:
+        parts.stop()

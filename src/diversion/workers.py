@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -200,14 +200,28 @@ def _started(kind: type[W], module: str, payload: Any, valid: Callable[[Any], bo
 def serve_parts(work: Callable[[Any], Iterable[list[Any]]]) -> None:
     """The child's side of a ``PartsWorker``: each part ``work`` yields for the pickle on standard input, as a
     pickle on standard output as soon as it is made."""
-    payload = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by our parent
-    for part in work(payload):
-        pickle.dump(part, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        sys.stdout.buffer.flush()
+    with _answer_channel() as out:
+        payload = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by our parent
+        for part in work(payload):
+            pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
 
 
 def serve(work: Callable[[Any], Any]) -> None:
     """The child's side: ``work`` on the pickle on standard input, its answer as a pickle on standard output."""
-    payload = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by our parent
-    pickle.dump(work(payload), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.buffer.flush()
+    with _answer_channel() as out:
+        payload = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by our parent
+        pickle.dump(work(payload), out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _answer_channel() -> BinaryIO:
+    """The child's standard output as it was started, for its answer alone.
+
+    From now on anything else written to standard output (a library's ``print``, C code writing to
+    descriptor 1) goes to standard error instead: read as part of the answer, it would spoil it, and the
+    parent would do the work again.
+    """
+    sys.stdout.flush()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    return out
