@@ -64,7 +64,8 @@ def page_words(text: str) -> str:
 
 
 def _mentions(words_of_page: str, name: str) -> bool:
-    """Whether a page (its ``page_words``) names a company: the first two words of its name, in a row."""
+    """Whether a page (its ``page_words``) names a company: the first two words of its name, in a row, as
+    text ("Lakeside Mach" is in "Lakeside Machinery")."""
     words = " ".join(WORD.findall(name.lower())[:2])
     return bool(words) and words in words_of_page
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from diversion.detect.near_copies import Pairs
 from diversion.engine import Engine
 from diversion.resolve.kept_file import read_table_beside, write_table_beside
 
@@ -27,7 +28,6 @@ from diversion.resolve.kept_file import read_table_beside, write_table_beside
 FORMAT = 2
 _KEY = b"diversion.nearcopies"
 
-Pairs = list[tuple[int, int, float]]
 
 
 def cache_path(db_path: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import orjson
 import pyarrow as pa
@@ -193,10 +193,20 @@ def load_findings(engine: Engine, best_only: bool = False,
     return stored_findings(engine.fetch_batches(*query), keep)
 
 
+@overload
+def findings_query(best_only: bool = False, flagged_by: None = None,
+                   among: str | None = None) -> tuple[str, list[Any]]: ...
+
+
+@overload
+def findings_query(best_only: bool = False, flagged_by: Iterable[str] | None = None,
+                   among: str | None = None) -> tuple[str, list[Any]] | None: ...
+
+
 def findings_query(best_only: bool = False, flagged_by: Iterable[str] | None = None,
                    among: str | None = None) -> tuple[str, list[Any]] | None:
     """The query ``load_findings`` reads (``detector``, ``entity_id``, ``score``, ``summary``, ``evidence``) and
-    its parameters; ``None`` when it reads nothing (no flag in ``flagged_by``)."""
+    its parameters; ``None`` when it reads nothing (no flag in ``flagged_by``: without it there is always one)."""
     where, params = "", []
     if flagged_by is not None:
         params = sorted(set(flagged_by))

@@ -282,7 +282,7 @@ def _ranked_with_basis(engine: Engine, settings: Settings, carry: bool, carried:
         kept = carried["leads"] = int(engine.scalar("SELECT count(*) FROM _lead_kept"))
         # The best findings of the entities whose rows are made, each entity's together: a worker may make
         # the first part's rows (``leads.split``).
-        sql, params = findings_query(best_only=True, among=redo) or ("", [])
+        sql, params = findings_query(best_only=True, among=redo)
         rows = engine.fetch_arrow(f"{sql} ORDER BY entity_id", params)
         labels, traders, weighed = _labels(engine, among=redo), traders_among(engine, redo), weights(settings)
         rows, theirs = split.start(rows, labels, traders, weighed)
