@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -285,6 +286,22 @@ def test_an_updates_candidates_are_the_full_runs_with_a_new_mention(
     wanted = {pair for pair in every if new & set(pair)}
     assert wanted and wanted != every
     assert _candidate_pairs(candidate_records(linkage_input, condition, fresh=fresh, shared=shared)) == wanted
+
+
+@hyp_settings(max_examples=8, deadline=None)
+@given(st.floats(0.0, 1.0), st.integers(0, 2**32 - 1))
+def test_any_share_of_new_mentions_gets_the_full_runs_pairs(linkage_input: pa.Table, trained: TrainedParams,
+                                                            share: float, seed: int) -> None:
+    """Whatever rows are new (one, a few, most, all), an update's candidates are the full run's pairs with a
+    new row: the near rows are found from the new rows' keys alone."""
+    condition = candidate_filter(trained.levels, 1e-5, 0.5)
+    assert condition is not None
+    ids = sorted(linkage_input.column("unique_id").to_pylist())
+    rng = random.Random(seed)
+    new = {i for i in ids if rng.random() < share} or {rng.choice(ids)}
+    every = _candidate_pairs(candidate_records(linkage_input, condition))
+    found = _candidate_pairs(candidate_records(linkage_input, condition, fresh=pa.array(sorted(new))))
+    assert found == {pair for pair in every if new & set(pair)}
 
 
 def test_a_low_threshold_bounds_every_blocked_pair() -> None:
