@@ -23,7 +23,10 @@ above, then the held-back months are ingested and every stage runs again as
 ``diversion run`` runs it (resolve builds on the last one), each timed as a
 "new" row; last, a copy of that warehouse is rebuilt from scratch (``resolve
 --full`` → leads) and the two are compared: mentions grouped differently,
-entity ids kept, findings, and the order of the top 20 leads.
+entity ids kept, findings, and the order of the top 20 leads. The update also
+says how far its shipments reach: the trade parties party to a new shipment,
+and their share of all shipments' parties (the rows an update reads again for
+every aggregate per entity: a finding, a lead, an edge's total).
 
     .venv/bin/python benchmarks/scale.py --rows 1000000 --engines duckdb --new-months 4
 """
@@ -260,6 +263,31 @@ def _compare(incremental: Path, rebuilt: Path) -> str:
             + ("identical" if top[0] == top[1] else f"differ: {top[0][:5]} vs {top[1][:5]}"))
 
 
+def reach(db: Path, new_file: str) -> str:
+    """How far an update's new shipments reach: the trade parties that are party to one, and the share of every
+    shipment's parties they are (what an update must read again of every entity-level aggregate)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("""
+            CREATE TEMP TABLE touched AS
+            SELECT unnest([se.exporter_entity_id, se.importer_entity_id]) AS e
+            FROM shipment_entities se SEMI JOIN (
+                SELECT record_id FROM shipments
+                WHERE source_id IN (SELECT source_id FROM sources WHERE path = ?)) s ON s.record_id = se.record_id
+            """, [new_file])
+        parties, touched, rows, reached = con.execute("""
+            WITH p AS (SELECT unnest([exporter_entity_id, importer_entity_id]) AS e FROM shipment_entities)
+            SELECT count(DISTINCT e), count(DISTINCT e) FILTER (WHERE e IN (SELECT e FROM touched)),
+                   count(e), count(e) FILTER (WHERE e IN (SELECT e FROM touched)) FROM p""").fetchone()
+    finally:
+        con.close()
+    return (f"the new shipments reach {touched:,} of {parties:,} trade parties ({touched / max(parties, 1):.0%}), "
+            f"party to {reached:,} of {rows:,} shipments' parties ({reached / max(rows, 1):.0%})")
+
+
 def bench_size(rows: int, engines: list[str], stages: list[str], master: str, timeout: float,
                work: Path, record: Path | None = None, new_months: int = 0) -> list[dict[str, object]]:
     """Generate the demo at ``rows`` and time every stage on every engine (and the new months' update)."""
@@ -314,6 +342,12 @@ def bench_size(rows: int, engines: list[str], stages: list[str], master: str, ti
                          "incremental"):
                 break
         else:
+            if "resolve" in stages:  # the new shipments' parties are known once resolved
+                new_file = json.loads((data / plan_new).read_text())[0][1]
+                reached = reach(db, new_file)
+                results.append({"rows": rows, "engine": engine_name, "phase": "reach", "stage": "reach",
+                                "status": "ok", "summary": reached})
+                print(f"  update: {reached}", flush=True)
             rebuilt = db.with_name(db.stem + "-rebuilt.duckdb")
             shutil.copyfile(db, rebuilt)
             for stage in [s for s in stages if s not in ("ingest", "flows")]:
@@ -360,6 +394,8 @@ def print_table(results: list[dict[str, object]], engines: list[str]) -> None:
         label = {"": stage, "new": f"new months: {stage}", "rebuilt": f"rebuilt after: {stage}"}[phase]
         print(f"| {rows:,} | {label} | " + " | ".join(cells) + ratio + " |")
     for r in results:
+        if r.get("phase") == "reach":
+            print(f"\nupdate at {r['rows']:,} rows: {r['summary']}")
         if r.get("phase") == "compare":
             print(f"\nupdate vs rebuild at {r['rows']:,} rows: {r['summary']}")
 

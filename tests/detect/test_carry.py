@@ -170,6 +170,35 @@ def test_runs_that_carry_write_each_key_once(case_engine) -> None:
         assert total == distinct > 0, table
 
 
+def _digests(engine: Engine) -> list[tuple]:
+    return engine.fetch_all(f"SELECT * FROM {TABLE} ORDER BY ALL")
+
+
+def test_a_run_that_carries_leaves_the_digests_a_full_run_writes(case_engine) -> None:
+    """A carrying run writes only the digests that changed (the kept entities' stay as stored): the table is
+    the one a run making every finding leaves, after a change and after another setting (another token)."""
+    engine, case = case_engine
+    detect_counts(engine, S)
+    engine.execute("INSERT INTO shipments SELECT * REPLACE ('s-brk-new' AS record_id) FROM shipments "
+                   "WHERE record_id = 's-brk-7'")
+    engine.execute("INSERT INTO shipment_entities SELECT * REPLACE ('s-brk-new' AS record_id) "
+                   "FROM shipment_entities WHERE record_id = 's-brk-7'")
+    engine.execute("DELETE FROM shipment_entities WHERE exporter_entity_id = 'e-shl'")
+    engine.execute("UPDATE entities SET canonical_name = 'Pearl River Technology Co Ltd' WHERE entity_id = ?",
+                   [case.front])
+    build_graph(engine, S)
+    other = dataclasses.replace(S, detect=dataclasses.replace(
+        S.detect, priority_tier_scores={**S.detect.priority_tier_scores, "Tier 1": 0.9}))
+    for settings in (S, other):
+        carried: dict[str, int] = {}
+        detect_counts(engine, settings, carry=True, carried=carried)
+        kept = _digests(engine)
+        assert len(kept) == len({(d, e) for d, _, e, _ in kept})  # one digest per detector and entity
+        detect_counts(engine, settings)
+        assert kept == _digests(engine), settings.detect.priority_tier_scores
+    assert carried == dict.fromkeys(CARRIED, 0)  # the other token: nothing kept, every digest replaced
+
+
 def test_entities_whose_rows_are_gone_lose_their_findings(case_engine) -> None:
     engine, _ = case_engine
     detect_counts(engine, S)

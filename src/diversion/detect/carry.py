@@ -99,8 +99,15 @@ def carried_rows(engine: Engine, detector: str, sql: str, params: list[object], 
                                       "ON k.entity_id = r.entity_id")
         else:
             rows = engine.fetch_arrow("SELECT * FROM _carry_rows")
-        engine.execute(f"DELETE FROM {TABLE} WHERE detector = ?", [detector])
-        engine.execute(f"INSERT INTO {TABLE} SELECT ?, ?, entity_id, digest FROM _carry_digests", [detector, tag])
+        if carry:  # the kept entities' digests are stored as they are: only the others are written
+            engine.execute(f"DELETE FROM {TABLE} WHERE detector = ? AND NOT (token = ? AND entity_id IN "
+                           "(SELECT entity_id FROM _carry_kept))", [detector, tag])
+            engine.execute(f"INSERT INTO {TABLE} SELECT ?, ?, entity_id, digest FROM _carry_digests "
+                           "ANTI JOIN _carry_kept USING (entity_id)", [detector, tag])
+        else:
+            engine.execute(f"DELETE FROM {TABLE} WHERE detector = ?", [detector])
+            engine.execute(f"INSERT INTO {TABLE} SELECT ?, ?, entity_id, digest FROM _carry_digests",
+                           [detector, tag])
         return rows, kept
     finally:
         engine.execute("DROP TABLE IF EXISTS _carry_rows")
