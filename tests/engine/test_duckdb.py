@@ -160,3 +160,30 @@ def test_stage_tables_an_older_version_indexed_lose_the_index_and_keep_their_row
     assert engine.fetch_all("SELECT finding_id, summary FROM findings") == [("f1", "listed")]
     assert engine.fetch_all("SELECT * FROM nodes") == [("n1", "x")]
     engine.close()
+
+
+def _text_compression(engine: DuckDBEngine, table: str) -> set[str]:
+    return {str(r[0]) for r in engine.fetch_all(
+        f"SELECT DISTINCT compression FROM pragma_storage_info('{table}') WHERE segment_type = 'VARCHAR'")}
+
+
+def test_plain_text_stores_text_uncompressed_durably_and_restores_the_setting(tmp_path: Path) -> None:
+    """Inside ``plain_text`` text is written without FSST, and checkpointed on leaving; outside, as always."""
+    db = tmp_path / "w.duckdb"
+    engine = DuckDBEngine(db)
+    rows = "SELECT 'finding ' || (i % 50) || ' of a long repeated sentence' AS t FROM range(300000) r(i)"
+    engine.execute(f"CREATE TABLE compressed AS {rows}")
+    engine.execute("CHECKPOINT")
+    assert _text_compression(engine, "compressed") & {"FSST", "DICT_FSST", "Dictionary"}  # the control
+    with engine.plain_text(), engine.transaction():
+        engine.execute(f"CREATE TABLE plain AS {rows}")
+    assert _text_compression(engine, "plain") == {"Uncompressed"}
+    assert not (tmp_path / "w.duckdb.wal").exists() or (tmp_path / "w.duckdb.wal").stat().st_size == 0
+    assert engine.scalar("SELECT current_setting('disabled_compression_methods')") == ""
+    with pytest.raises(RuntimeError), engine.plain_text():
+        raise RuntimeError("a detector failed")
+    assert engine.scalar("SELECT current_setting('disabled_compression_methods')") == ""
+    engine.execute(f"CREATE TABLE later AS {rows}")
+    engine.execute("CHECKPOINT")
+    assert _text_compression(engine, "later") & {"FSST", "DICT_FSST", "Dictionary"}
+    engine.close()

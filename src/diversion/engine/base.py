@@ -136,6 +136,16 @@ class Engine(ABC):
         """
         yield self
 
+    @contextmanager
+    def plain_text(self) -> Iterator[None]:
+        """Text written inside is stored as it is, without string compression, and made durable on leaving.
+
+        For a stage that rewrites a large share of a table of long text (``detect``'s findings after an
+        update): compressing it again costs more time than its disk space is worth. Engines without such a
+        choice write as always.
+        """
+        yield
+
     def limit_threads(self, threads: int) -> None:
         """Run each query on at most ``threads`` threads (a server answering many small queries at once).
 
