@@ -149,7 +149,9 @@ def _write(engine: Engine, outcome: _Outcome) -> None:
     of ``SYNCED``'s tables and of ``shipment_entities``; the tables are the same.
     """
     update = outcome.model is None and engine.cheap_row_deletes
-    with engine.transaction():
+    # Text stored plain: DuckDB compressing what the write changes took 5-7 s of the 10M update's 19-21 s of
+    # writing, for 0.26 GB on disk (``Engine.plain_text``).
+    with engine.plain_text(), engine.transaction():
         if update:  # the mentions whose entity changes: their shipments' rows are made again
             engine.execute("CREATE OR REPLACE TEMP TABLE _resolve_before AS "
                            "SELECT mention_id, entity_id FROM entity_mentions")
