@@ -140,9 +140,9 @@ class Engine(ABC):
     def plain_text(self) -> Iterator[None]:
         """Text written inside is stored as it is, without string compression, and made durable on leaving.
 
-        For the stages that write many rows of text, most of them again after an update (``resolve``'s tables,
-        a third of ``graph``'s edges and of ``detect``'s findings): compressing them costs more time than their
-        disk space is worth. Engines without such a choice write as always.
+        For the stages that write many rows of text again after an update (``resolve``'s tables, a third of
+        ``graph``'s edges and of ``detect``'s findings): compressing them costs more time than their disk
+        space is worth. Engines without such a choice write as always.
         """
         yield
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -149,9 +149,10 @@ def _write(engine: Engine, outcome: _Outcome) -> None:
     of ``SYNCED``'s tables and of ``shipment_entities``; the tables are the same.
     """
     update = outcome.model is None and engine.cheap_row_deletes
-    # Text stored plain: DuckDB compressing what the write changes took 5-7 s of the 10M update's 19-21 s of
-    # writing, for 0.26 GB on disk (``Engine.plain_text``).
-    with engine.plain_text(), engine.transaction():
+    # An update's text stored plain: DuckDB compressing what it changes took 5-7 s of the 10M update's 19-21 s of
+    # writing, for 0.26 GB on disk (``Engine.plain_text``). Not a full resolve's: its write is its memory peak
+    # (7.8 GiB at 10M rows), and plain row groups were not measured there.
+    with engine.plain_text() if update else nullcontext(), engine.transaction():
         if update:  # the mentions whose entity changes: their shipments' rows are made again
             engine.execute("CREATE OR REPLACE TEMP TABLE _resolve_before AS "
                            "SELECT mention_id, entity_id FROM entity_mentions")
