@@ -299,7 +299,7 @@ class DuckDBEngine(Engine):
     def plain_text(self) -> Iterator[None]:
         # DuckDB compresses text with FSST (alone or over a dictionary) when it writes a row group, and again
         # when a checkpoint compacts row groups that lost rows: at 10M shipment rows, after an update made a
-        # third of the findings again, 6-8 s of closing, against 2-3 s plain, for 0.6 GB more on disk (15 %).
+        # third of the findings again, 6-8 s of closing, against under 1 s plain, for 0.6 GB more on disk (15 %).
         # The checkpoint runs here, while the methods are off: at close they would be on again.
         if self.read_only:
             yield

@@ -222,7 +222,7 @@ def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> Grap
     tag = carry_token()
     try:
         # Edges' and nodes' text stored plain: an update makes a third of the edges again, and DuckDB compressing
-        # them, and the row groups it compacts after, took 4-5 s of the 10M update's 29-33 (``Engine.plain_text``).
+        # them, and the row groups it compacts after, took 5-7 s of the 10M update's 35 (``Engine.plain_text``).
         with engine.plain_text(), engine.transaction():
             nodes = rewrite_table(engine, "nodes", nodes_sql(threshold))
             found = carry and touched(engine, tag)
