@@ -22,6 +22,7 @@ edges whose shipments did not change (``graph.carry``).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -221,9 +222,11 @@ def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> Grap
     commissioning = commissioning_edges(engine, settings.report_currency)
     tag = carry_token()
     try:
-        # Edges' and nodes' text stored plain: an update makes a third of the edges again, and DuckDB compressing
-        # them, and the row groups it compacts after, took 5-7 s of the 10M update's 35 (``Engine.plain_text``).
-        with engine.plain_text(), engine.transaction():
+        # An update's edges and nodes stored as plain text: it makes a third of the edges again, and DuckDB
+        # compressing them, and the row groups it compacts after, took 5-7 s of the 10M update's 35
+        # (``Engine.plain_text``). A full build writes compressed (with a full run's edges and findings plain,
+        # a 10M warehouse's file grew by 42 %).
+        with engine.plain_text() if carry else nullcontext(), engine.transaction():
             nodes = rewrite_table(engine, "nodes", nodes_sql(threshold))
             found = carry and touched(engine, tag)
             if not found:
