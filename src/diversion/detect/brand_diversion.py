@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pyarrow as pa
+
 from diversion.config import Settings
-from diversion.detect.common import OLD_MACHINES, old_machines
+from diversion.detect.common import OLD_MACHINES
 from diversion.detect.context import FX_JOIN, VALUE, DetectContext
-from diversion.detect.finding import Finding, RecordIds
+from diversion.detect.finding import Finding, clipped
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.engine import Engine
@@ -49,6 +51,53 @@ _SQL = f"""
 """
 
 
+#: The findings of ``_SQL``'s rows (``detect.bulk``), as ``find`` states them: the shipper's country is the one its
+#: shipments name most, else its own; ``_scores`` holds the score of each (third country, to destination) pair.
+_MADE = """
+    WITH c AS (
+        SELECT r.*, shown_name(r.entity_id, l.node_id, l.label) AS name,
+               CASE WHEN coalesce(r.exporter_country, '') = '' THEN l.country ELSE r.exporter_country END AS country
+        FROM _rows r LEFT JOIN _labels l ON l.node_id = r.entity_id),
+    r AS (
+        SELECT c.*, coalesce(country, '') <> '' AND NOT list_contains(coalesce(authorised_countries, []), country)
+                        AS third,
+               coalesce(to_destination, false) AS to_dest, coalesce(old_machines, 0) AS old,
+               money_text(value, $currency) AS money,
+               coalesce(first_date::VARCHAR, 'None') || ' to ' || coalesce(last_date::VARCHAR, 'None') AS dates,
+               coalesce(authorised_count, 0) - coalesce(len(authorised), 0) AS more
+        FROM c)
+    SELECT r.entity_id, s.score,
+           r.name || ' shipped ' || r.shipments || ' ' || coalesce(r.brand, 'None') || ' consignment(s) (' || r.money
+           || ', ' || r.dates || ')' || CASE WHEN r.to_dest THEN ' to ' || $destination ELSE '' END
+           || CASE WHEN r.third THEN ' from a third country (' || r.country || ')' ELSE '' END
+           || CASE WHEN r.old > 0 THEN ', including ' || r.old || ' machine(s) at least ' || $old_age
+                   || ' years old (the oldest made in ' || coalesce(r.oldest_year::VARCHAR, 'None') || ')' ELSE '' END
+           || ' without being an authorised ' || coalesce(r.brand, 'None') || ' distributor.' AS summary,
+           '{"authorised":' || py_json_list(r.authorised)
+           || ',"authorised_count":' || coalesce(r.authorised_count::VARCHAR, 'null')
+           || ',"authorised_countries":' || py_json_list(r.authorised_countries) || ',"brand":' || py_json(r.brand)
+           || ',"currency":' || py_json($currency) || ',"exporter_country":' || py_json(r.country)
+           || ',"facts":[["Brand",' || py_json(r.brand) || '],["Authorised distributors",'
+           || py_json(array_to_string(coalesce(r.authorised, []), ', ')
+                      || CASE WHEN r.more > 0 THEN ' and ' || r.more || ' more' ELSE '' END)
+           || '],["Shipper''s country",' || py_json(CASE WHEN coalesce(r.country, '') = '' THEN 'unknown'
+                                                     ELSE r.country END)
+           || '],["Third country",' || CASE WHEN r.third THEN '"yes"' ELSE '"no"' END
+           || '],["Shipments",' || coalesce(r.shipments::VARCHAR, 'null') || '],["Value",' || py_json(r.money)
+           || '],["First and last",' || py_json(r.dates) || ']],"first_date":' || py_json(r.first_date::VARCHAR)
+           || ',"last_date":' || py_json(r.last_date::VARCHAR)
+           || CASE WHEN r.old > 0 THEN ',"old_machine_ids":' || py_json_list(coalesce(r.old_machine_ids, []))
+                   || ',"old_machines":' || r.old || ',"oldest_year":' || coalesce(r.oldest_year::VARCHAR, 'null')
+              ELSE '' END
+           || ',"origins":' || py_json_list(r.origins) || ',"shipment_ids":' || py_json_list(r.shipment_ids)
+           || ',"shipments":' || coalesce(r.shipments::VARCHAR, 'null')
+           || ',"third_country":' || r.third::VARCHAR || ',"to_destination":' || r.to_dest::VARCHAR
+           || ',"value":' || evidence_number(r.value) || ',"value_usd":' || evidence_number(r.value_usd) || '}'
+           AS evidence
+    FROM r JOIN _scores s ON s.third = r.third AND s.to_destination = r.to_dest
+"""
+
+
 def find(ctx: DetectContext) -> Iterator[Finding]:
     """Ships a brand while not on that brand's authorised-distributor list.
 
@@ -65,37 +114,15 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
     ``AUTHORISED_SHOWN`` of the brand's distributors and counts them all.
     """
     d = ctx.settings.detect
-    for r in ctx.stream(_SQL, [d.destination_country], carry=NAME, rowwise=True):  # written as they come
-        country = r["exporter_country"] or ctx.labels.get(r["entity_id"], ("", None))[1]
-        third = bool(country) and country not in (r["authorised_countries"] or [])
-        score = d.brand_base_score + (d.brand_third_country_bonus if third else 0.0)
-        score += d.brand_destination_bonus if r["to_destination"] else 0.0
-        where = f" from a third country ({country})" if third else ""
-        dest = f" to {d.destination_country}" if r["to_destination"] else ""
-        old, old_evidence = old_machines(r, d.old_machine_age)
-        summary = (f"{ctx.name(r['entity_id'])} shipped {r['shipments']} {r['brand']} consignment(s) "
-                   f"({ctx.money(r['value'])}, {r['first_date']} to {r['last_date']}){dest}{where}{old} without "
-                   f"being an authorised {r['brand']} distributor.")
-        evidence = {k: r[k] for k in ("brand", "shipments", "value_usd", "value", "authorised", "authorised_count",
-                                      "authorised_countries", "origins", "first_date", "last_date")}
-        evidence.update(exporter_country=country, third_country=third, to_destination=bool(r["to_destination"]),
-                        currency=ctx.currency, **old_evidence, **RecordIds(shipment_ids=r["shipment_ids"]))
-        evidence["facts"] = {"Brand": r["brand"],
-                             "Authorised distributors": _named(r["authorised"], r["authorised_count"]),
-                             "Shipper's country": country or "unknown", "Third country": "yes" if third else "no",
-                             "Shipments": r["shipments"], "Value": ctx.money(r["value"]),
-                             "First and last": f"{r['first_date']} to {r['last_date']}"}
-        yield Finding(NAME, r["entity_id"], score, summary, evidence)
-
-
-def _named(names: list[str] | None, count: int | None) -> str:
-    """The distributors a finding names, and how many more the brand has.
-
-    >>> _named(["A", "B"], 5)
-    'A, B and 3 more'
-    """
-    more = (count or 0) - len(names or [])
-    return ", ".join(names or []) + (f" and {more} more" if more > 0 else "")
+    rows = ctx.table(_SQL, [d.destination_country], carry=NAME)
+    pairs = [(third, dest) for third in (False, True) for dest in (False, True)]
+    scores = pa.table({
+        "third": [third for third, _ in pairs], "to_destination": [dest for _, dest in pairs],
+        # Added in this order, as floats: the score a finding made one at a time had.
+        "score": [clipped(d.brand_base_score + (d.brand_third_country_bonus if third else 0.0)
+                          + (d.brand_destination_bonus if dest else 0.0)) for third, dest in pairs]})
+    yield from ctx.made_in_sql(NAME, rows, _MADE, {"destination": d.destination_country, "currency": ctx.currency,
+                                                   "old_age": str(d.old_machine_age)}, _scores=scores)
 
 
 def detect(engine: Engine, settings: Settings) -> list[Finding]:

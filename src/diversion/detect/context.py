@@ -29,7 +29,9 @@ from typing import Any
 import pyarrow as pa
 
 from diversion.config import Settings
+from diversion.detect import bulk
 from diversion.detect.carry import carried_rows, token
+from diversion.detect.finding import Finding
 from diversion.engine import Engine
 from diversion.flows.currency import build_fx
 from diversion.flows.queries import check_currency
@@ -125,10 +127,10 @@ class DetectContext:
     #: Per detector that streamed its rows with ``carry=``, the findings kept from the last run (0 when
     #: nothing was carried over). A detector missing here made all its findings again.
     carried: dict[str, int] = field(default_factory=dict)
-    #: Whether a large row-wise stream's rows may be shared with a worker process (``detect.split``): set by
-    #: runs that write what the workers made (``made``) with the findings the detectors yield.
-    split: bool = False
-    #: Per detector, the ``findings`` rows its workers made (``detect.split``), for the run to write.
+    #: Whether findings made as rows (``made_in_sql``: ``detect.bulk``) go to ``made``: set by runs that write them
+    #: with the findings the detectors yield.
+    writes_made: bool = False
+    #: Per detector, the ``findings`` rows made in SQL, for the run to write.
     made: dict[str, list[pa.Table]] = field(default_factory=dict)
 
     @cached_property
@@ -149,11 +151,15 @@ class DetectContext:
             self.built.add(name)
 
     @cached_property
+    def label_table(self) -> pa.Table:
+        """The network's entity nodes: ``node_id``, ``label``, ``country`` (read once per run)."""
+        return self.engine.fetch_arrow("SELECT node_id, label, country FROM nodes WHERE kind = 'entity'")
+
+    @cached_property
     def labels(self) -> dict[str, tuple[str, str | None]]:
-        """``entity_id → (name, country)`` from the network's nodes (read once per run)."""
+        """``entity_id → (name, country)`` from the network's nodes (``label_table``)."""
         # Read as columns: a tuple per row took a third longer for the 1.35M entities of 10M shipment rows.
-        table = self.engine.fetch_arrow("SELECT node_id, label, country FROM nodes WHERE kind = 'entity'")
-        ids, names, countries = (table.column(c).to_pylist() for c in ("node_id", "label", "country"))
+        ids, names, countries = (self.label_table.column(c).to_pylist() for c in ("node_id", "label", "country"))
         return dict(zip(ids, zip(names, countries, strict=True), strict=True))
 
     def name(self, entity_id: str | None) -> str:
@@ -175,7 +181,7 @@ class DetectContext:
         return self.engine.fetch_dicts(sql, params or [])
 
     def stream(self, sql: str, params: list[Any] | None = None, batch: int = STREAM_BATCH,
-               carry: str | None = None, rowwise: bool = False) -> Iterator[dict[str, Any]]:
+               carry: str | None = None) -> Iterator[dict[str, Any]]:
         """``rows`` one at a time, for a query with very many rows (one per entity of a large warehouse).
 
         The result is held as Arrow (columnar: a small part of what the same rows take as Python
@@ -186,34 +192,30 @@ class DetectContext:
         rows alone (and its label): the rows' digests are kept, and a run that carries streams only the rows
         of entities whose digest changed (``detect.carry``; on an engine with ``cheap_row_deletes``, where
         keeping most findings and replacing a few pays).
-
-        ``rowwise`` (with ``carry``): each row's findings are made from that row alone, the settings, the
-        report currency and the label of the row's ``entity_id``: in a run that ``split`` s, the first part of
-        a large stream goes to a worker process, which makes its findings (``detect.split``, into ``made``).
         """
         self.labels  # noqa: B018  (read before the stream: a lookup while it is read would be a second query)
+        yield from row_dicts(self.table(sql, params, carry), batch)
+
+    def table(self, sql: str, params: list[Any] | None = None, carry: str | None = None) -> pa.Table:
+        """A detector query's rows as Arrow; ``carry`` as in ``stream``: only the rows of entities whose
+        digest changed, in a run that carries."""
         if carry is not None and self.digests and self.engine.cheap_row_deletes:
             table, kept = carried_rows(self.engine, carry, sql, params or [], token(self.settings), self.carry)
             if kept is not None:
                 self.carried[carry] = kept
-        else:
-            table = self.engine.fetch_arrow(sql, params or [])
-        if not (rowwise and carry is not None and self.split):
-            yield from row_dicts(table, batch)
-            return
-        from diversion.detect import split  # it imports this module
+            return table
+        return self.engine.fetch_arrow(sql, params or [])
 
-        table, theirs = split.start(carry, self.settings, table, self.labels)
-        try:
-            yield from row_dicts(table, batch)
-            made = theirs.result() if theirs is not None else None
-        finally:
-            if theirs is not None:
-                theirs.stop()
-        if made is not None:
-            self.made.setdefault(carry, []).append(made)
-        elif theirs is not None:  # the worker failed: its rows are made here
-            yield from row_dicts(theirs.held, batch)
+    def made_in_sql(self, name: str, rows: pa.Table, select: str, params: dict[str, Any],
+                    **tables: pa.Table) -> Iterator[Finding]:
+        """The findings of detector ``name`` that ``select`` makes of ``rows`` (``detect.bulk``: ``_rows``,
+        ``_labels`` the entities' labels, and ``tables`` by name). A run that writes ``made`` gets them there,
+        as ``findings`` rows (nothing is yielded); any other run, as findings."""
+        found = bulk.made(name, select, params, {"_rows": rows, "_labels": self.label_table, **tables})
+        if self.writes_made:
+            self.made.setdefault(name, []).append(found)
+            return
+        yield from bulk.as_findings(found)
 
 
 def row_dicts(table: pa.Table, batch: int = STREAM_BATCH) -> Iterator[dict[str, Any]]:

@@ -76,6 +76,12 @@ def stored_record_ids(evidence: Mapping[str, Any]) -> Iterator[tuple[str, Iterat
             yield key, filter(None, ids)
 
 
+def clipped(score: float) -> float:
+    """A finding's score: clipped to 0..1 rather than rejected (detectors combine factors that may overshoot),
+    rounded to 4 places."""
+    return round(min(1.0, max(0.0, float(score))), 4)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One red flag raised on one entity, with everything an analyst needs to check it.
@@ -97,8 +103,7 @@ class Finding:
         if self.detector not in registry():
             raise ValueError(f"unknown detector flag {self.detector!r}; use one of {', '.join(flags())}")
         check_record_ids(self.evidence)  # a detector that writes ids another way fails here, not in a reader
-        # Scores are clipped rather than rejected: detectors combine factors that may overshoot.
-        object.__setattr__(self, "score", round(min(1.0, max(0.0, float(self.score))), 4))
+        object.__setattr__(self, "score", clipped(self.score))
 
     @classmethod
     def stored(cls, detector: str, entity_id: str, score: float, summary: str,

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from diversion.collector import collector_paused
 from diversion.config import Settings
+from diversion.detect.bulk import as_findings
 from diversion.detect.carry import TABLE as DIGESTS
 from diversion.detect.context import DetectContext
 from diversion.detect.finding import Finding
@@ -54,7 +55,7 @@ def run_detection(engine: Engine, settings: Settings, only: Iterable[str] | None
     findings: list[Finding] = []
     with collector_paused(), engine.transaction():
         engine.reset_table(DIGESTS)
-        _run(engine, settings, only, lambda _ctx, _name, found: findings.extend(found))  # records digests
+        _run(engine, settings, only, _collecting(findings))  # records digests
         engine.replace_arrow("findings", findings_table(_unique(findings)))
         chosen = len(dict.fromkeys(only)) if only else len(registry())
         record_stage(engine, "detect", f"{len(findings)} findings from {chosen} detectors")
@@ -91,7 +92,7 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
         while chunk:
             put(findings_table(_unique(chunk)))
             chunk = list(islice(found, WRITE_CHUNK))
-        for made in ctx.made.pop(name, []):  # what a worker made of the detector's rows (``detect.split``)
+        for made in ctx.made.pop(name, []):  # the findings made in SQL (``detect.bulk``)
             put(made)
 
     # A carrying run's findings stored as plain text: an update makes a third of them again, and DuckDB
@@ -116,6 +117,16 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
     return counts
 
 
+def _collecting(findings: list[Finding]) -> Callable[[DetectContext, str, Iterator[Finding]], None]:
+    """A ``_run`` sink adding each detector's findings to ``findings``: those it yields, then those made as rows
+    (``DetectContext.made``, made in SQL)."""
+    def collect(ctx: DetectContext, name: str, found: Iterator[Finding]) -> None:
+        findings.extend(found)
+        for made in ctx.made.pop(name, []):
+            findings.extend(as_findings(made))
+    return collect
+
+
 def _reset(engine: Engine) -> None:
     """Empty the findings and the digests they were made from (written together, emptied together)."""
     engine.reset_table("findings")
@@ -127,7 +138,7 @@ def _run(engine: Engine, settings: Settings, only: Iterable[str] | None,
     """Run the chosen detectors with one context, giving each one's findings to ``sink``; the context."""
     chosen = [detector(n) for n in dict.fromkeys(only)] if only else list(registry().values())
     require_stage(engine, "detect")
-    ctx = DetectContext(engine, settings, digests=True, carry=carry, split=True)
+    ctx = DetectContext(engine, settings, digests=True, carry=carry, writes_made=True)
     for found in chosen:
         sink(ctx, found.name, iter_one(found, engine, settings, ctx))
     return ctx
