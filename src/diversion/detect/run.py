@@ -93,7 +93,9 @@ def detect_counts(engine: Engine, settings: Settings, only: Iterable[str] | None
             put(findings_table(_unique(chunk)))
             chunk = list(islice(found, WRITE_CHUNK))
         for made in ctx.made.pop(name, []):  # the findings made in SQL (``detect.bulk``)
-            put(made)
+            # In chunks too: inserted whole (300,000 rows in a 10M update), the warehouse's file grew by 0.29 GB.
+            for start in range(0, made.num_rows, WRITE_CHUNK):
+                put(made.slice(start, WRITE_CHUNK))
 
     # A carrying run's findings stored as plain text: an update makes a third of them again, and DuckDB
     # compressing the table it compacts after took 6-8 s at 10M shipment rows (``Engine.plain_text``). A full
