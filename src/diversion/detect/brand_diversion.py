@@ -113,8 +113,12 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
     are what a diverter buys on the second-hand market. The evidence names
     ``AUTHORISED_SHOWN`` of the brand's distributors and counts them all.
     """
+    yield from findings_of(ctx, ctx.table(_SQL, [ctx.settings.detect.destination_country], carry=NAME))
+
+
+def findings_of(ctx: DetectContext, rows: pa.Table) -> Iterator[Finding]:
+    """The findings of ``_SQL``'s ``rows`` (``DetectContext.made_in_sql``)."""
     d = ctx.settings.detect
-    rows = ctx.table(_SQL, [d.destination_country], carry=NAME)
     pairs = [(third, dest) for third in (False, True) for dest in (False, True)]
     scores = pa.table({
         "third": [third for third, _ in pairs], "to_destination": [dest for _, dest in pairs],

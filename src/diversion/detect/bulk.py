@@ -93,8 +93,8 @@ def made(detector: str, select: str, params: Mapping[str, Any], tables: Mapping[
 
     ``select`` returns ``entity_id``, ``score``, ``summary`` and ``evidence`` (JSON text, written with the
     macros), with ``params`` by name (``$name``; ``$detector`` is the detector's). Scores are clipped to 0..1
-    and rounded to 4 places as ``Finding`` does (DuckDB's rounding is Python's for a score already rounded:
-    ``finding.clipped``); each id is ``Finding.finding_id``'s.
+    and rounded to 4 places as ``Finding`` does (``round``: the exact binary value, ties to even, as ``printf``
+    writes it, not DuckDB's ``round``, which scales first); each id is ``Finding.finding_id``'s.
     """
     con = connect()
     try:
@@ -105,7 +105,8 @@ def made(detector: str, select: str, params: Mapping[str, Any], tables: Mapping[
         # longer than making them.
         result = con.execute(f"""
             SELECT $detector || ':' || sha1({key})[1:16] AS finding_id, $detector::VARCHAR AS detector,
-                   entity_id::VARCHAR AS entity_id, round(least(1.0, greatest(0.0, score::DOUBLE)), 4) AS score,
+                   entity_id::VARCHAR AS entity_id,
+                   printf('%.4f', least(1.0, greatest(0.0, score::DOUBLE)))::DOUBLE AS score,
                    summary::VARCHAR AS summary, evidence::VARCHAR AS evidence
             FROM ({select})""", {**params, "detector": detector})
         return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()

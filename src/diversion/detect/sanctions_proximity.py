@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import pyarrow as pa
 
 from diversion.config import Settings
-from diversion.detect.common import value_factor
-from diversion.detect.context import FX_JOIN, VALUE, DetectContext, listing_text
-from diversion.detect.finding import Finding, RecordIds
+from diversion.detect.context import FX_JOIN, VALUE, DetectContext
+from diversion.detect.finding import Finding
 from diversion.detect.registry import Detector
 from diversion.detect.run import run_one
 from diversion.detect.sanctioned import sanctioned_ids
@@ -156,6 +154,64 @@ _STEPS = f"""
 """
 
 
+#: The findings of ``_STEPS``' rows (``detect.bulk``), as ``find`` states them: one per entity, its steps in order,
+#: unless a step goes nowhere or a trade step has no shipment after the listing.
+_MADE = """
+    WITH steps AS (
+        SELECT *, '{"edge_id":' || py_json(edge_id) || ',"first_date":' || py_json(first_date::VARCHAR)
+                  || ',"from":' || py_json(a) || ',"from_name":' || py_json(a_name) || ',"kind":' || py_json(kind)
+                  || ',"last_date":' || py_json(last_date::VARCHAR)
+                  || ',"shipment_ids":' || py_json_list(coalesce(shipment_ids, []))
+                  || ',"shipments":' || coalesce(shipments::VARCHAR, 'null') || ',"since":' || py_json(since::VARCHAR)
+                  || ',"to":' || py_json(b) || ',"to_name":' || py_json(b_name)
+                  || ',"value":' || evidence_number(value) || ',"value_usd":' || evidence_number(value_usd) || '}'
+                  AS step
+        FROM _rows),
+    chains AS (
+        SELECT entity_id, any_value(hop) AS hop, any_value(origin) AS origin, any_value(origin_name) AS origin_name,
+               any_value(listed) AS listed, any_value(itself) AS itself,
+               '[' || string_agg(step, ',' ORDER BY k) || ']' AS path,
+               bool_or(a IS NOT DISTINCT FROM b) AS loops,
+               bool_or(kind = 'trade' AND coalesce(shipments, 0) = 0) AS empty_trade,
+               flatten(list(coalesce(shipment_ids, []) ORDER BY k))[1:10] AS ids,
+               coalesce(list(edge_id ORDER BY k) FILTER (WHERE edge_id <> ''), []) AS edge_ids,
+               list(b_name ORDER BY k) AS names_on,
+               arg_min({'kind': kind, 'name': a_name, 'to_name': b_name, 'value_usd': value_usd, 'value': value,
+                        'shipments': shipments, 'first_date': first_date, 'last_date': last_date}, k) AS first
+        FROM steps GROUP BY entity_id),
+    c AS (
+        SELECT *, CASE WHEN listed IS NULL THEN 'listing date not given by the list'
+                       ELSE 'listed ' || listed::VARCHAR END AS "when",
+               CASE first.kind WHEN 'trade' THEN 'traded ' || money_text(first.value, $currency) || ' ('
+                        || coalesce(first.shipments::VARCHAR, 'None') || ' shipment(s), '
+                        || coalesce(first.first_date::VARCHAR, 'None') || ' to '
+                        || coalesce(first.last_date::VARCHAR, 'None') || ') '
+                        || CASE WHEN listed IS NULL THEN 'in the data' ELSE 'since the listing' END || ' with'
+                   WHEN 'link' THEN 'is linked by contract or another registry link to'
+                   ELSE 'is tied by ' || coalesce(first.kind, 'None') || ' to' END AS how,
+               CASE WHEN first.kind = 'trade' THEN (CASE WHEN coalesce(first.value_usd, 0.0) <= 1 OR $full <= 1 THEN 0.2
+                   ELSE greatest(0.2, least(1.0, log10(first.value_usd) / log10($full))) END) ELSE 1.0 END AS factor
+        FROM chains WHERE NOT loops AND NOT empty_trade)
+    SELECT entity_id, pow($decay, hop - 1) * factor AS score,
+           CASE WHEN hop = 1 THEN coalesce(first.name, 'None')
+                    || CASE WHEN itself THEN ', itself sanctioned,' ELSE '' END || ' ' || how || ' '
+                    || coalesce(first.to_name, 'None') || ', which is sanctioned (' || "when" || ').'
+                ELSE coalesce(first.name, 'None') || ' is ' || hop || ' hops from the sanctioned '
+                    || coalesce(origin_name, 'None') || ' (' || "when" || '): it ' || how || ' '
+                    || coalesce(first.to_name, 'None') || '.' END AS summary,
+           '{"currency":' || py_json($currency) || ',"edge_ids":' || py_json_list(edge_ids)
+           || ',"facts":[["Sanctioned party",' || py_json(origin_name)
+           || '],["Listed on",' || py_json(coalesce(listed::VARCHAR, 'not given by the list'))
+           || '],["Hops",' || coalesce(hop::VARCHAR, 'null')
+           || '],["Chain",' || py_json(array_to_string(list_prepend(first.name, names_on), ' → '))
+           || ']],"hops":' || coalesce(hop::VARCHAR, 'null') || ',"listed_on":' || py_json(listed::VARCHAR)
+           || ',"path":' || path || ',"sanctioned_entity":' || py_json(origin)
+           || ',"sanctioned_name":' || py_json(origin_name) || ',"shipment_ids":' || py_json_list(ids) || '}'
+           AS evidence
+    FROM c
+"""
+
+
 def find(ctx: DetectContext) -> Iterator[Finding]:
     """Within ``detect.proximity_max_hops`` (default 2) hops of a sanctioned entity, at a time that counts.
 
@@ -184,47 +240,15 @@ def find(ctx: DetectContext) -> Iterator[Finding]:
     _linked_sources(ctx)
     _chains(ctx, d.proximity_max_hops)
     _trade_in_time(ctx)
-    heads: dict[str, dict[str, Any]] = {}
-    chains: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     # Only the entities whose steps changed since the last run, in a run that carries (``detect.carry``).
-    for s in ctx.stream(_STEPS, carry=NAME):
-        heads.setdefault(s["entity_id"], s)
-        chains.setdefault(s["entity_id"], []).append((s["k"], {
-            "from": s["a"], "from_name": s["a_name"], "to": s["b"], "to_name": s["b_name"], "kind": s["kind"],
-            "edge_id": s["edge_id"], "since": s["since"], "value_usd": s["value_usd"], "value": s["value"],
-            "shipments": s["shipments"], "first_date": s["first_date"], "last_date": s["last_date"],
-            "shipment_ids": list(s["shipment_ids"] or [])}))
-    for entity_id in sorted(heads):  # yielded: written as they come (``detect_counts``)
-        r = heads[entity_id]
-        chain = [c for _, c in sorted(chains.pop(entity_id), key=lambda step: step[0])]
-        if any(c["from"] == c["to"] for c in chain):
-            continue
-        first = chain[0]
-        if any(c["kind"] == "trade" and not c["shipments"] for c in chain):
-            continue  # no shipment of this trade link falls after the listing
-        factor = value_factor(first["value_usd"], d.proximity_full_value) if first["kind"] == "trade" else 1.0
-        score = d.proximity_hop_decay ** (r["hop"] - 1) * factor
-        name, origin = first["from_name"], r["origin_name"]
-        when = listing_text(r["listed"])
-        if first["kind"] == "trade":
-            window = "since the listing" if r["listed"] else "in the data"
-            how = (f"traded {ctx.money(first['value'])} ({first['shipments']} shipment(s), {first['first_date']} to "
-                   f"{first['last_date']}) {window} with")
-        elif first["kind"] == "link":
-            how = "is linked by contract or another registry link to"
-        else:
-            how = f"is tied by {first['kind']} to"
-        itself = ", itself sanctioned," if r["itself"] else ""
-        summary = (f"{name}{itself} {how} {first['to_name']}, which is sanctioned ({when})." if r["hop"] == 1 else
-                   f"{name} is {r['hop']} hops from the sanctioned {origin} ({when}): it {how} {first['to_name']}.")
-        ids = [i for c in chain for i in c["shipment_ids"]]
-        yield Finding(NAME, entity_id, score, summary, {
-            "hops": r["hop"], "sanctioned_entity": r["origin"], "sanctioned_name": origin,
-            "listed_on": r["listed"], "path": chain, "currency": ctx.currency,
-            **RecordIds(shipment_ids=ids[:10], edge_ids=[c["edge_id"] for c in chain if c["edge_id"]]),
-            "facts": {"Sanctioned party": origin, "Listed on": r["listed"] or "not given by the list",
-                      "Hops": r["hop"], "Chain": " → ".join([name] + [c["to_name"] for c in chain])},
-        })
+    yield from findings_of(ctx, ctx.table(_STEPS, carry=NAME))
+
+
+def findings_of(ctx: DetectContext, rows: pa.Table) -> Iterator[Finding]:
+    """The findings of ``_STEPS``' ``rows`` (``DetectContext.made_in_sql``)."""
+    d = ctx.settings.detect
+    yield from ctx.made_in_sql(NAME, rows, _MADE, {"currency": ctx.currency, "decay": d.proximity_hop_decay,
+                                                   "full": d.proximity_full_value})
 
 
 def detect(engine: Engine, settings: Settings) -> list[Finding]:
