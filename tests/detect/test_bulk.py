@@ -37,7 +37,8 @@ _ESCAPED = st.sampled_from(['"', "\\", "\\u000B", "\x0b", "\x1f", "\x7f", "\u202
 TEXT = st.lists(st.one_of(st.characters(exclude_categories=("Cs",)), _ESCAPED), max_size=8).map("".join)
 AMOUNT = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, min_value=-1e18, max_value=1e18),
                    st.sampled_from([0.0, -0.0, 602.5, 603.4999999999999, 999.5, 9999.5, 999_999.9, 9_995_000.0,
-                                    99_950.0, 1e16, 1.5e16, 1234567890123456789.0, 5e-324, 0.125]))
+                                    99_950.0, 1e16, 1.5e16, 1234567890123456789.0, 5e-324, 0.125, 3.5e-6, -2.25e-6,
+                                    1e-6, 1.5e-7]))
 
 
 def _one(sql: str, *params: Any) -> Any:
