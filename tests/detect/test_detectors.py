@@ -180,6 +180,21 @@ def test_transshipment_weights_hubs(case_engine):
     assert found[case.broker].score == 1.0
 
 
+def test_transshipment_share_counts_every_shipment_to_the_destination(case_engine):
+    """The share of an exporter's value that took a third country is of all its value to the destination."""
+    engine, case = case_engine
+    # A direct shipment of the broker's (its own country the origin, dispatch and seller) worth its eight routed ones.
+    engine.execute("""INSERT INTO shipments SELECT * REPLACE ('s-brk-direct' AS record_id, 'AE' AS origin_country,
+                          'AE' AS dispatch_country, 20000000.0 AS value, 20000000.0 AS value_usd)
+                      FROM shipments WHERE record_id = 's-brk-0'""")
+    engine.execute("INSERT INTO shipment_entities SELECT * REPLACE ('s-brk-direct' AS record_id) "
+                   "FROM shipment_entities WHERE record_id = 's-brk-0'")
+    found = by_entity(transshipment.detect(engine, S))[case.broker]
+    assert found.evidence["share_of_value"] == 0.5
+    assert found.evidence["shipments"] == 8 and "s-brk-direct" not in found.evidence["shipment_ids"]
+    assert found.score == 0.75  # hub weight 1 × (0.5 + 0.5 × 0.5)
+
+
 def test_impersonation_finds_the_copier_not_the_original(case_engine):
     engine, case = case_engine
     found = by_entity(impersonation.detect(engine, S))
