@@ -31,6 +31,12 @@ def test_top_n_min_by_and_slices() -> None:
     assert transpile("SELECT list_bool_or(l) FROM t") == "SELECT EXISTS(l, _b -> _b) FROM t"
 
 
+def test_materialization_hints_are_dropped() -> None:
+    sql = transpile("WITH a AS NOT MATERIALIZED (SELECT 1 AS x), b AS MATERIALIZED (SELECT x FROM a) SELECT x FROM b")
+    assert "MATERIALIZED" not in sql.upper()
+    assert sql.startswith("WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a)")
+
+
 def test_untranslatable_sql_is_a_warehouse_error() -> None:
     with pytest.raises(WarehouseError, match="cannot translate"):
         transpile("SELECT FROM WHERE (")

@@ -17,7 +17,7 @@ NAME = "transshipment"
 # Per shipment: the third country it passed through (dispatch) or was sold from (trading country, or the
 # exporter's own country when that is not the origin). Parameters: destination ×3, non-hub weight ×2.
 _SQL = f"""
-    WITH legs AS (
+    WITH legs AS NOT MATERIALIZED (
         SELECT se.exporter_entity_id AS entity_id, s.record_id, s.date, s.manufacture_year,
                {VALUE_USD} AS value_usd, {VALUE} AS value,
                s.origin_country AS origin, s.dispatch_country AS dispatch,
@@ -30,13 +30,14 @@ _SQL = f"""
                     THEN coalesce(s.trading_country, s.exporter_country) END AS sold_from
         FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {FX_JOIN}
         WHERE s.importer_country = ? AND se.exporter_entity_id IS NOT NULL),
-    scored AS (
+    scored AS NOT MATERIALIZED (
         SELECT *, greatest(CASE WHEN via IS NULL THEN 0 WHEN via IN (SELECT iso2 FROM _hubs) THEN 1 ELSE ? END,
                            CASE WHEN sold_from IS NULL THEN 0 WHEN sold_from IN (SELECT iso2 FROM _hubs) THEN 1
                                 ELSE ? END) AS weight
         FROM legs),
     -- Only the exporters with a third-country leg are aggregated: the lists and filtered sums of every exporter to
-    -- the destination, all but a few then dropped, took 6.5-8.9 s of a 10M warehouse's 9 s (3.5-3.7 s so).
+    -- the destination, all but a few then dropped, took 8.4 s at 10M shipment rows (5.6 s so). The rows are read
+    -- twice, not held (NOT MATERIALIZED): held, the detector's peak grew 2.71 -> 3.64 GB (read twice, 2.22).
     flagged AS (SELECT * FROM scored WHERE entity_id IN (SELECT entity_id FROM scored WHERE weight > 0))
     SELECT entity_id, max(weight) AS weight,
            sum(value_usd) FILTER (WHERE weight > 0) / nullif(sum(value_usd), 0) AS value_share,

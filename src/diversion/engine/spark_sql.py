@@ -9,6 +9,7 @@ rewritten here, in one place, before Spark sees the statement:
 - ``min_by(x, k, n)`` / ``max_by(x, k, n)`` (the ``n`` smallest or largest) → the same sorted list, sliced;
 - list slices ``l[a:b]`` (1-based, inclusive) → ``slice(l, a, b - a + 1)``;
 - ``list_slice`` → ``slice``; ``list_bool_or(l)`` → ``exists(l, b -> b)``;
+- ``WITH x AS [NOT] MATERIALIZED (...)`` → ``WITH x AS (...)`` (a DuckDB planning hint Spark does not parse);
 - a list aggregate over no rows is NULL in DuckDB and ``[]`` in Spark: Spark's is made NULL too.
 
 Differences left as they are: Spark's ``collect_list`` skips NULL values where
@@ -150,6 +151,9 @@ def _rewrite_aggregate(node: exp.Expression) -> exp.Expression:
 
 
 def _rewrite_scalar(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node.set("materialized", None)  # Spark has no hint: it plans each reference of a CTE itself
+        return node
     if isinstance(node, exp.Bracket):
         return _slice(node) or node
     if isinstance(node, exp.Anonymous):
