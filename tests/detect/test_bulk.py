@@ -58,7 +58,8 @@ def test_py_json_list_writes_lists_as_orjson_does(texts: list[str | None] | None
 
 
 @SLOW
-@given(AMOUNT, st.sampled_from(["GBP", "USD", "EUR", "JPY", "AED", "RUB"]))
+@given(st.one_of(AMOUNT, st.sampled_from([math.nan, math.inf, -math.inf])),
+       st.sampled_from(["GBP", "USD", "EUR", "JPY", "AED", "RUB"]))
 def test_money_text_is_money(value: float | None, currency: str) -> None:
     assert _one("money_text(?::DOUBLE, ?)", value, currency) == money(value, currency)
 
@@ -70,7 +71,8 @@ def test_evidence_number_is_the_rounded_float_orjson_writes(value: float | None)
     assert written == orjson.dumps(_rounded(value)).decode()
 
 
-SCORE = st.one_of(st.floats(-1, 2, allow_nan=False), st.sampled_from([0.12345, 0.12335, 0.00005, 0.99995, 1.5]),
+SCORE = st.one_of(st.floats(-1, 2, allow_nan=False), st.sampled_from([0.12345, 0.12335, 0.00005, 0.99995, 1.5,
+                                                                      math.nan]),
                   st.integers(0, 10**5).map(lambda n: n / 10**5))
 
 

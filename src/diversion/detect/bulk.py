@@ -71,6 +71,7 @@ CREATE MACRO evidence_number(x) AS ten_digits_json(printf('%.10g', settled(x))::
 CREATE MACRO money_symbol(currency) AS {_symbol_sql()};
 CREATE MACRO money_scaled(scaled, suffix) AS {_SCALED};
 CREATE MACRO money_sized(sign, size, currency) AS sign || money_symbol(currency) || CASE
+    WHEN isnan(size) THEN format('{{:,.0f}}', size)  -- DuckDB orders NaN above every number, Python below none
     WHEN size >= 1e9 THEN money_scaled(size / 1e9, 'bn')
     WHEN size >= 1e6 THEN money_scaled(size / 1e6, 'm')
     WHEN size >= 1e3 THEN money_scaled(size / 1e3, 'k')
@@ -95,7 +96,8 @@ def made(detector: str, select: str, params: Mapping[str, Any], tables: Mapping[
     ``select`` returns ``entity_id``, ``score``, ``summary`` and ``evidence`` (JSON text, written with the
     macros), with ``params`` by name (``$name``; ``$detector`` is the detector's). Scores are clipped to 0..1
     and rounded to 4 places as ``Finding`` does (``round``: the exact binary value, ties to even, as ``printf``
-    writes it, not DuckDB's ``round``, which scales first); each id is ``Finding.finding_id``'s.
+    writes it, not DuckDB's ``round``, which scales first; NaN is 0, as Python's ``max(0.0, nan)`` gives);
+    each id is ``Finding.finding_id``'s.
     """
     con = connect()
     try:
@@ -107,7 +109,8 @@ def made(detector: str, select: str, params: Mapping[str, Any], tables: Mapping[
         result = con.execute(f"""
             SELECT $detector || ':' || sha1({key})[1:16] AS finding_id, $detector::VARCHAR AS detector,
                    entity_id::VARCHAR AS entity_id,
-                   printf('%.4f', least(1.0, greatest(0.0, score::DOUBLE)))::DOUBLE AS score,
+                   printf('%.4f', CASE WHEN isnan(score::DOUBLE) THEN 0.0
+                                    ELSE least(1.0, greatest(0.0, score::DOUBLE)) END)::DOUBLE AS score,
                    summary::VARCHAR AS summary, evidence::VARCHAR AS evidence
             FROM ({select})""", {**params, "detector": detector})
         return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
