@@ -76,15 +76,15 @@ def test_a_carried_ranking_equals_a_ranking_from_scratch(before, after):
 
 
 def _made(monkeypatch) -> list[set[str]]:
-    """The entities each ranking makes rows for (``rank_leads``' findings), one set per call."""
+    """The entities each ranking makes rows for (``made_rows``' findings), one set per call."""
     calls: list[set[str]] = []
-    ranked = leads_module.rank_leads
+    made = leads_module.made_rows
 
-    def watched(findings, *args, **kwargs):
-        calls.append({f.entity_id for f in findings})
-        return ranked(findings, *args, **kwargs)
+    def watched(rows, *args, **kwargs):
+        calls.append(set(rows.column("entity_id").to_pylist()))
+        return made(rows, *args, **kwargs)
 
-    monkeypatch.setattr(leads_module, "rank_leads", watched)
+    monkeypatch.setattr(leads_module, "made_rows", watched)
     return calls
 
 

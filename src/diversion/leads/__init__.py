@@ -29,12 +29,11 @@ from diversion.collector import collector_paused
 from diversion.config import Settings
 from diversion.detect.finding import Finding, stored_record_ids
 from diversion.detect.registry import flags, registry, weights
-from diversion.detect.run import findings_query, load_findings, stored_findings
+from diversion.detect.run import findings_query, load_findings
 from diversion.engine import Engine
 from diversion.leads.carry import (
     LEAD_ORDER,
     contributions_of,
-    contributions_text,
     ranking_tables,
     standalone_flags,
     trade_parties_sql,
@@ -42,6 +41,7 @@ from diversion.leads.carry import (
     write_ranked,
 )
 from diversion.leads.carry import TABLE as BASIS
+from diversion.leads.rows import made_rows
 from diversion.read.stages import record_stage, require_stage
 from diversion.reference import country_name
 
@@ -182,12 +182,15 @@ def trade_parties(engine: Engine) -> set[str]:
 Labels = dict[str, tuple[str, str | None]]
 
 
-def _labels(engine: Engine, findings: Iterable[Finding] = (), among: str | None = None) -> Labels:
-    """``id → (name, country)`` of the network's entities (those of table ``among`` only, when given), and of
-    the countries statistics findings name."""
+def _labels(engine: Engine, findings: Iterable[Finding] = ()) -> Labels:
+    """``id → (name, country)`` of the network's entities, and of the countries statistics findings name."""
+    return _with_countries({r[0]: (r[1], r[2]) for r in engine.fetch_all(_labels_sql())}, findings)
+
+
+def _labels_sql(among: str | None = None) -> str:
+    """The network's entities (``node_id``, ``label``, ``country``): those of table ``among`` only, when given."""
     which = f" AND node_id IN (SELECT entity_id FROM {among})" if among else ""
-    rows = engine.fetch_all(f"SELECT node_id, label, country FROM nodes WHERE kind = 'entity'{which}")
-    return _with_countries({r[0]: (r[1], r[2]) for r in rows}, findings)
+    return f"SELECT node_id, label, country FROM nodes WHERE kind = 'entity'{which}"
 
 
 def _with_countries(labels: Labels, findings: Iterable[Finding]) -> Labels:
@@ -197,29 +200,6 @@ def _with_countries(labels: Labels, findings: Iterable[Finding]) -> Labels:
         if code != f.entity_id and f.entity_id not in labels:
             labels[f.entity_id] = (f"{country_name(code)} (country, trade statistics)", code)
     return labels
-
-
-#: The rows ``lead_rows`` makes: ``leads``' columns but the rank, with each lead's ``parts`` and ``contributions``.
-MADE_SCHEMA = pa.schema([("entity_id", pa.string()), ("name", pa.string()), ("country", pa.string()),
-                         ("score", pa.float64()), ("flags", pa.string()), ("evidence", pa.string()),
-                         ("section", pa.string()), ("parts", pa.int32()), ("contributions", pa.string())])
-
-
-def lead_rows(rows: pa.Table, labels: Labels, weights: dict[str, float],
-              traders: set[str]) -> tuple[list[Lead], pa.Table]:
-    """The leads of the entities whose best findings are ``rows`` (``findings_query`` rows, each entity's
-    together), ranked among themselves, and their rows to write (``MADE_SCHEMA``). ``labels``: at least these
-    entities'; ``traders``: the trade parties among them."""
-    findings = stored_findings([rows], keep=quoted_evidence)
-    made = rank_leads(findings, _with_countries(labels, findings), weights, traders)
-    del findings
-    published = [lead.row() for lead in made]
-    columns = {name: [r[name] for r in published] for name in _SCHEMA.names[1:-1]}  # rank and section aside
-    del published
-    return made, pa.table({**columns, "section": [lead.section for lead in made],
-                           "parts": [len(lead.contributions) for lead in made],
-                           "contributions": [contributions_text(lead.contributions) for lead in made]},
-                          schema=MADE_SCHEMA)
 
 
 def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | None = None,
@@ -274,33 +254,15 @@ def _findings_read(engine: Engine) -> list[Finding]:
 
 
 def _ranked_with_basis(engine: Engine, settings: Settings, carry: bool, carried: dict[str, int]) -> list[Lead]:
-    """Leads from the ``findings`` table, their rows made only for entities that changed when ``carry``
-    (``leads.carry``), ranked in SQL; the leads as written. ``carried["leads"]``: the rows kept."""
-    from diversion.leads import split  # it imports this module
-
+    """Leads from the ``findings`` table, their rows made in SQL (``leads.rows``) only for entities that changed
+    when ``carry`` (``leads.carry``), ranked in SQL; the leads as written. ``carried["leads"]``: the rows kept."""
     with ranking_tables(engine, settings, carry) as redo:
-        kept = carried["leads"] = int(engine.scalar("SELECT count(*) FROM _lead_kept"))
-        # The best findings of the entities whose rows are made, each entity's together: a worker may make
-        # the first part's rows (``leads.split``).
+        carried["leads"] = int(engine.scalar("SELECT count(*) FROM _lead_kept"))
         sql, params = findings_query(best_only=True, among=redo)
-        rows = engine.fetch_arrow(f"{sql} ORDER BY entity_id", params)
-        labels, traders, weighed = _labels(engine, among=redo), traders_among(engine, redo), weights(settings)
-        rows, theirs = split.start(rows, labels, traders, weighed)
-        try:
-            made, table = lead_rows(rows, labels, weighed, traders)
-            del rows
-            other = theirs.result() if theirs is not None else None
-        finally:
-            if theirs is not None:
-                theirs.stop()
-        if theirs is not None:  # the worker's rows, or (it failed) its findings' rows made here
-            table = pa.concat_tables([other if other is not None else
-                                      lead_rows(theirs.held, labels, weighed, traders)[1], table])
-        write_ranked(engine, settings, table)
-        del table
-    if not kept and theirs is None:  # every row made here: ranked as the SQL ranked them (tested), none read back
-        return made
-    del made
+        made = made_rows(engine.fetch_arrow(sql, params), engine.fetch_arrow(_labels_sql(redo)),
+                         traders_among(engine, redo), weights(settings))
+        write_ranked(engine, settings, made)
+        del made
     # Read back by column (a tuple per row took twice as long for 400k leads).
     written = engine.fetch_arrow("SELECT l.*, b.contributions FROM leads l JOIN lead_basis b USING (entity_id) "
                                  f"ORDER BY {LEAD_ORDER.replace('parts', 'b.parts')}")

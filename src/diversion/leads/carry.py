@@ -50,10 +50,11 @@ LEAD_ORDER = "score DESC, parts DESC, name, entity_id"
 
 @cache
 def _code_digest() -> str:
-    """A digest of the code lead rows are made with: the leads' own, and how findings are read back."""
+    """A digest of the code lead rows are made with: the leads' own, how findings are read back, and the SQL
+    macros the rows are written with (``detect.bulk``)."""
     detect = Path(__file__).parent.parent / "detect"
     return code_digest([*sorted(Path(__file__).parent.glob("*.py")),
-                        *(detect / name for name in ("finding.py", "registry.py", "run.py"))])
+                        *(detect / name for name in ("bulk.py", "finding.py", "registry.py", "run.py"))])
 
 
 def token(settings: Settings) -> str:
@@ -124,10 +125,9 @@ def ranking_tables(engine: Engine, settings: Settings, carry: bool) -> Iterator[
             engine.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def traders_among(engine: Engine, among: str) -> set[str]:
-    """The trade parties among the entities of table ``among`` (``ranking_tables``' trade parties)."""
-    return {r[0] for r in engine.fetch_all(f"SELECT entity_id FROM {among} SEMI JOIN _lead_traders t "
-                                           "ON t.e = entity_id")}
+def traders_among(engine: Engine, among: str) -> pa.Table:
+    """The trade parties among the entities of table ``among`` (``entity_id``; ``ranking_tables``' trade parties)."""
+    return engine.fetch_arrow(f"SELECT entity_id FROM {among} SEMI JOIN _lead_traders t ON t.e = entity_id")
 
 
 def write_ranked(engine: Engine, settings: Settings, made: pa.Table) -> None:

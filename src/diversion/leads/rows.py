@@ -1,0 +1,123 @@
+"""Lead rows made in SQL: each entity's score, flags, sentence and quoted ids from its best findings.
+
+At 10M shipment rows a full ranking makes the rows of about 405,000 entities from their best findings, and
+a month's update those of about 182,000. Made in Python (``leads.rank_leads``: every finding's evidence
+parsed, each entity's parts combined, its sentence and ids put together) that took 12 s of an update's
+20-30 s on one core. Here DuckDB makes the same rows from the findings' Arrow rows, on every core, in a
+connection of this process (``detect.bulk.connect``, with its macros), as ``rank_leads`` makes them:
+
+- each flag's part is its best score times its weight, rounded to 4 places as Python's ``round`` rounds it;
+- the score is ``1 − Π (1 − min(1, part))``, multiplied in flag-name order (the same last bits), rounded;
+- the flags shown are those that add to the score, strongest first (registry order among equals), or all
+  of them when none does; the sentences of the first two, the ids of the first three
+  (``leads.evidence_ids``: up to 3 shipments, then up to 5 distinct ids of each other kind, 5 in all);
+- a lead is named by its network node, or, for a trade-statistics country (``country:XX``), by the country.
+
+A test holds these rows to ``rank_leads``' over random findings (``tests/test_lead_rows.py``).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from diversion.detect.bulk import connect
+from diversion.detect.finding import RECORD_ID_KEYS
+from diversion.detect.registry import flags, registry
+from diversion.reference import country_name
+
+#: The rows made: ``leads``' columns but the rank, with each lead's number of flags and their contributions
+#: (``carry.contributions_text``), as ``carry.write_ranked`` ranks them.
+MADE_SCHEMA = pa.schema([("entity_id", pa.string()), ("name", pa.string()), ("country", pa.string()),
+                         ("score", pa.float64()), ("flags", pa.string()), ("evidence", pa.string()),
+                         ("section", pa.string()), ("parts", pa.int32()), ("contributions", pa.string())])
+
+#: A list's first ``n`` distinct values in order; read from its first 64 when they hold ``n`` (a large flow's
+#: finding lists every shipment: comparing each id with every other one is quadratic).
+_MACROS = """
+CREATE MACRO ids_in_order(l) AS list_filter(l, (x, i) -> list_position(l, x) = i);
+CREATE MACRO first_distinct(l, n) AS CASE WHEN len(l) <= 64 OR len(ids_in_order(l[1:64])) >= n
+    THEN ids_in_order(l[1:64])[1:n] ELSE ids_in_order(l)[1:n] END;
+CREATE MACRO given_ids(l) AS list_filter(coalesce(l, []), x -> coalesce(x, '') <> '');
+"""
+
+#: ``evidence_ids`` of a finding's evidence (JSON text), read once as a struct of its id lists.
+_ID_TYPES = "{" + ", ".join(f'"{key}": "VARCHAR[]"' for key in RECORD_ID_KEYS) + "}"
+_QUOTED = " || ".join(["given_ids(ids.shipment_ids)[1:3]",
+                       *(f"first_distinct(given_ids(ids.{key}), 5)" for key in RECORD_ID_KEYS[1:])])
+
+_MADE = f"""
+WITH flagged AS (
+    SELECT r.entity_id::VARCHAR AS entity_id, r.detector::VARCHAR AS flag, r.summary::VARCHAR AS summary,
+           nullif(r.evidence::VARCHAR, '') AS evidence, g.place, g.standalone,
+           printf('%.4f', g.weight * r.score::DOUBLE)::DOUBLE AS part
+    FROM _rows r JOIN _flags g ON g.flag = r.detector),
+entity AS (
+    SELECT entity_id, count(*)::INTEGER AS parts, bool_or(part > 0) AS adding,
+           printf('%.4f', 1.0 - list_reduce(list(1.0 - least(1.0, part) ORDER BY flag), (a, b) -> a * b))::DOUBLE
+               AS score
+    FROM flagged GROUP BY entity_id HAVING bool_or(standalone)),
+placed AS (
+    SELECT f.entity_id, f.flag, f.summary, f.evidence, f.part, f.part > 0 OR NOT e.adding AS shown,
+           row_number() OVER (PARTITION BY f.entity_id ORDER BY f.part DESC, f.place) AS pos
+    FROM flagged f JOIN entity e USING (entity_id)),
+quoted AS (
+    SELECT entity_id, pos, ids_in_order({_QUOTED})[1:{2 + 3}] AS ids
+    FROM (SELECT entity_id, pos, json_transform(evidence, '{_ID_TYPES}') AS ids FROM placed WHERE shown AND pos <= 3)),
+told AS (
+    SELECT p.entity_id,
+           string_agg(p.flag, ';' ORDER BY p.pos) FILTER (WHERE p.shown) AS flags,
+           string_agg(p.summary, ' ' ORDER BY p.pos) FILTER (WHERE p.shown AND p.pos <= 2) AS sentences,
+           ids_in_order(flatten(list(q.ids ORDER BY p.pos) FILTER (WHERE q.ids IS NOT NULL))) AS ids,
+           '{{' || string_agg(py_json(p.flag) || ':' || ten_digits_json(p.part), ',' ORDER BY p.pos) || '}}'
+               AS contributions
+    FROM placed p LEFT JOIN quoted q USING (entity_id, pos) GROUP BY p.entity_id)
+SELECT e.entity_id,
+       CASE WHEN l.node_id IS NOT NULL THEN l.label WHEN c.entity_id IS NOT NULL THEN c.name ELSE e.entity_id END
+           AS name,
+       CASE WHEN l.node_id IS NOT NULL THEN l.country ELSE c.country END AS country,
+       e.score, t.flags,
+       t.sentences || CASE WHEN len(t.ids) > 0 THEN ' [ids: ' || array_to_string(t.ids, ', ') || ']' ELSE '' END
+           AS evidence,
+       CASE WHEN e.entity_id IN (SELECT entity_id FROM _traders) THEN 'lead' ELSE 'context' END AS section,
+       e.parts, t.contributions
+FROM entity e JOIN told t USING (entity_id)
+LEFT JOIN _labels l ON l.node_id = e.entity_id
+LEFT JOIN _countries c ON c.entity_id = e.entity_id
+"""
+
+
+def made_rows(rows: pa.Table, labels: pa.Table, traders: pa.Table, weights: dict[str, float]) -> pa.Table:
+    """The lead rows (``MADE_SCHEMA``, unranked) of the entities whose best findings are ``rows``.
+
+    ``rows``: ``detect.run.findings_query(best_only=True)`` rows (one per entity and flag; a flag no detector
+    declares any more is left out); ``labels``: the entities' network nodes (``node_id``, ``label``,
+    ``country``); ``traders``: the trade parties among them (``entity_id``); ``weights``: each flag's.
+    Entities no standalone flag raised make no row.
+    """
+    standalone = {name for name, d in registry().items() if d.standalone}
+    ordered = flags()
+    flag_table = pa.table({"flag": ordered, "place": list(range(len(ordered))),
+                           "weight": [float(weights.get(f, 0.0)) for f in ordered],
+                           "standalone": [f in standalone for f in ordered]})
+    con = connect()
+    try:
+        con.execute(_MACROS)
+        for name, table in (("_rows", rows), ("_labels", labels), ("_traders", traders), ("_flags", flag_table),
+                            ("_countries", _countries(rows, labels))):
+            con.register(name, table)
+        result = con.execute(_MADE)
+        made = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+        return made.cast(MADE_SCHEMA)
+    finally:
+        con.close()
+
+
+def _countries(rows: pa.Table, labels: pa.Table) -> pa.Table:
+    """The trade-statistics countries (``country:XX``) among ``rows``' entities that have no node, named as
+    ``leads`` names them."""
+    named = set(labels.column("node_id").to_pylist())
+    ids = sorted({e for e in rows.column("entity_id").to_pylist() if e.startswith("country:") and e not in named})
+    codes = [e.removeprefix("country:") for e in ids]
+    return pa.table({"entity_id": pa.array(ids, pa.string()),
+                     "name": pa.array([f"{country_name(c)} (country, trade statistics)" for c in codes], pa.string()),
+                     "country": pa.array(codes, pa.string())})
