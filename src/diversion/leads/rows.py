@@ -31,58 +31,69 @@ MADE_SCHEMA = pa.schema([("entity_id", pa.string()), ("name", pa.string()), ("co
                          ("score", pa.float64()), ("flags", pa.string()), ("evidence", pa.string()),
                          ("section", pa.string()), ("parts", pa.int32()), ("contributions", pa.string())])
 
-#: A list's first ``n`` distinct values in order; read from its first 64 when they hold ``n`` (a large flow's
-#: finding lists every shipment: comparing each id with every other one is quadratic).
+#: ``ids_in_order``: a list's distinct values in order (the lambda, quadratic, only where one repeats);
+#: ``first_distinct``: its first ``n`` of them, read from its first 64 when they hold ``n`` (a large flow's
+#: finding lists every shipment); ``given_ids``: the ids that are neither null nor empty.
 _MACROS = """
-CREATE MACRO ids_in_order(l) AS list_filter(l, (x, i) -> list_position(l, x) = i);
-CREATE MACRO first_distinct(l, n) AS CASE WHEN len(l) <= 64 OR len(ids_in_order(l[1:64])) >= n
-    THEN ids_in_order(l[1:64])[1:n] ELSE ids_in_order(l)[1:n] END;
-CREATE MACRO given_ids(l) AS list_filter(coalesce(l, []), x -> coalesce(x, '') <> '');
+CREATE MACRO ids_in_order(l) AS CASE WHEN len(l) <= 1 OR len(list_distinct(l)) = len(l) THEN l
+    ELSE list_filter(l, (x, i) -> list_position(l, x) = i) END;
+CREATE MACRO given_ids(l) AS CASE WHEN l IS NULL THEN [] WHEN list_count(l) = len(l) AND NOT list_contains(l, '') THEN l
+    ELSE list_filter(l, x -> coalesce(x, '') <> '') END;
 """
 
-#: ``evidence_ids`` of a finding's evidence (JSON text), read once as a struct of its id lists.
+#: ``evidence_ids`` of a finding's evidence (JSON text), read once as a struct of its id lists; each step its
+#: own query level, so that no list is worked out twice (a macro repeats its argument where it is used).
 _ID_TYPES = "{" + ", ".join(f'"{key}": "VARCHAR[]"' for key in RECORD_ID_KEYS) + "}"
-_QUOTED = " || ".join(["given_ids(ids.shipment_ids)[1:3]",
-                       *(f"first_distinct(given_ids(ids.{key}), 5)" for key in RECORD_ID_KEYS[1:])])
+_OTHERS = RECORD_ID_KEYS[1:]
+_FIRST_FIVE = " || ".join(f"CASE WHEN len({k}) <= 64 OR len({k}_64) >= 5 THEN {k}_64[1:5] "
+                          f"ELSE ids_in_order({k})[1:5] END" for k in _OTHERS)
+
+#: Each entity's findings as one list, in the order it shows them (``neg``: minus the part, then registry
+#: order), and its parts in flag-name order (``misses``, multiplied in that order). A flag is shown when it
+#: adds to the score, or when none does.
+_SHOWN = "(x.neg < 0 OR NOT adding)"
 
 _MADE = f"""
 WITH flagged AS (
     SELECT r.entity_id::VARCHAR AS entity_id, r.detector::VARCHAR AS flag, r.summary::VARCHAR AS summary,
-           nullif(r.evidence::VARCHAR, '') AS evidence, g.place, g.standalone,
+           json_transform(nullif(r.evidence::VARCHAR, ''), '{_ID_TYPES}') AS ids, g.place, g.standalone,
            printf('%.4f', g.weight * r.score::DOUBLE)::DOUBLE AS part
     FROM _rows r JOIN _flags g ON g.flag = r.detector),
+kinds AS (
+    SELECT * EXCLUDE (ids), given_ids(ids.shipment_ids)[1:3] AS shipments,
+           {", ".join(f"given_ids(ids.{k}) AS {k}" for k in _OTHERS)}
+    FROM flagged),
+firsts AS (SELECT *, {", ".join(f"ids_in_order({k}[1:64]) AS {k}_64" for k in _OTHERS)} FROM kinds),
+quoted AS (
+    SELECT entity_id, flag, summary, place, standalone, part, ids_in_order(shipments || {_FIRST_FIVE})[1:5] AS ids
+    FROM firsts),
 entity AS (
     SELECT entity_id, count(*)::INTEGER AS parts, bool_or(part > 0) AS adding,
-           printf('%.4f', 1.0 - list_reduce(list(1.0 - least(1.0, part) ORDER BY flag), (a, b) -> a * b))::DOUBLE
-               AS score
-    FROM flagged GROUP BY entity_id HAVING bool_or(standalone)),
-placed AS (
-    SELECT f.entity_id, f.flag, f.summary, f.evidence, f.part, f.part > 0 OR NOT e.adding AS shown,
-           row_number() OVER (PARTITION BY f.entity_id ORDER BY f.part DESC, f.place) AS pos
-    FROM flagged f JOIN entity e USING (entity_id)),
-quoted AS (
-    SELECT entity_id, pos, ids_in_order({_QUOTED})[1:{2 + 3}] AS ids
-    FROM (SELECT entity_id, pos, json_transform(evidence, '{_ID_TYPES}') AS ids FROM placed WHERE shown AND pos <= 3)),
+           list_sort(list(struct_pack(flag := flag, miss := 1.0 - least(1.0, part)))) AS misses,
+           list_sort(list(struct_pack(neg := -part, place := place, flag := flag, summary := summary, ids := ids,
+                                      said := py_json(flag) || ':' || ten_digits_json(part)))) AS fs
+    FROM quoted GROUP BY entity_id HAVING bool_or(standalone)),
 told AS (
-    SELECT p.entity_id,
-           string_agg(p.flag, ';' ORDER BY p.pos) FILTER (WHERE p.shown) AS flags,
-           string_agg(p.summary, ' ' ORDER BY p.pos) FILTER (WHERE p.shown AND p.pos <= 2) AS sentences,
-           ids_in_order(flatten(list(q.ids ORDER BY p.pos) FILTER (WHERE q.ids IS NOT NULL))) AS ids,
-           '{{' || string_agg(py_json(p.flag) || ':' || ten_digits_json(p.part), ',' ORDER BY p.pos) || '}}'
-               AS contributions
-    FROM placed p LEFT JOIN quoted q USING (entity_id, pos) GROUP BY p.entity_id)
-SELECT e.entity_id,
-       CASE WHEN l.node_id IS NOT NULL THEN l.label WHEN c.entity_id IS NOT NULL THEN c.name ELSE e.entity_id END
+    SELECT entity_id, parts,
+           printf('%.4f', 1.0 - list_reduce(list_transform(misses, x -> x.miss), (a, b) -> a * b))::DOUBLE AS score,
+           array_to_string(list_transform(list_filter(fs, x -> {_SHOWN}), x -> x.flag), ';') AS flags,
+           array_to_string(list_transform(list_filter(fs, (x, i) -> i <= 2 AND {_SHOWN}), x -> x.summary), ' ')
+               AS sentences,
+           ids_in_order(flatten(list_transform(list_filter(fs, (x, i) -> i <= 3 AND {_SHOWN}), x -> x.ids))) AS ids,
+           '{{' || array_to_string(list_transform(fs, x -> x.said), ',') || '}}' AS contributions
+    FROM entity)
+SELECT t.entity_id,
+       CASE WHEN l.node_id IS NOT NULL THEN l.label WHEN c.entity_id IS NOT NULL THEN c.name ELSE t.entity_id END
            AS name,
        CASE WHEN l.node_id IS NOT NULL THEN l.country ELSE c.country END AS country,
-       e.score, t.flags,
+       t.score, t.flags,
        t.sentences || CASE WHEN len(t.ids) > 0 THEN ' [ids: ' || array_to_string(t.ids, ', ') || ']' ELSE '' END
            AS evidence,
-       CASE WHEN e.entity_id IN (SELECT entity_id FROM _traders) THEN 'lead' ELSE 'context' END AS section,
-       e.parts, t.contributions
-FROM entity e JOIN told t USING (entity_id)
-LEFT JOIN _labels l ON l.node_id = e.entity_id
-LEFT JOIN _countries c ON c.entity_id = e.entity_id
+       CASE WHEN t.entity_id IN (SELECT entity_id FROM _traders) THEN 'lead' ELSE 'context' END AS section,
+       t.parts, t.contributions
+FROM told t
+LEFT JOIN _labels l ON l.node_id = t.entity_id
+LEFT JOIN _countries c ON c.entity_id = t.entity_id
 """
 
 
