@@ -29,6 +29,7 @@ import orjson
 import pyarrow as pa
 
 from diversion.detect.finding import Finding
+from diversion.engine.duckdb import arrow_of
 from diversion.read.money import SYMBOLS
 
 #: The escapes DuckDB writes in capitals and Python in small letters (control characters 0x0B, 0x0E, 0x0F,
@@ -113,7 +114,7 @@ def made(detector: str, select: str, params: Mapping[str, Any], tables: Mapping[
                                     ELSE least(1.0, greatest(0.0, score::DOUBLE)) END)::DOUBLE AS score,
                    summary::VARCHAR AS summary, evidence::VARCHAR AS evidence
             FROM ({select})""", {**params, "detector": detector})
-        return result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+        return arrow_of(result)
     finally:
         con.close()
 

@@ -20,6 +20,13 @@ from diversion.errors import WarehouseError
 MAX_WAREHOUSE_MEMORY_GIB = 6.0
 
 
+def arrow_of(result: duckdb.DuckDBPyConnection) -> pa.Table:
+    """A query's whole result as one Arrow table."""
+    # duckdb 1.5 names it to_arrow_table (fetch_arrow_table is deprecated); .arrow() may be a reader.
+    data = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+    return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+
+
 def warehouse_memory_limit(configured: str = "") -> str:
     """DuckDB ``memory_limit`` of a warehouse connection: ``configured``, else a third of RAM up to 6 GiB.
 
@@ -132,9 +139,7 @@ class DuckDBEngine(Engine):
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         result = self._run(sql, params)
         try:
-            # duckdb 1.5 names it to_arrow_table (fetch_arrow_table is deprecated); .arrow() may be a reader.
-            data = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
-            return data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+            return arrow_of(result)
         except duckdb.Error as exc:  # e.g. the connection closed under a reader thread (a server shutting down)
             raise WarehouseError(f"query failed while reading its result: {exc}") from exc
 

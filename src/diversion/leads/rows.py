@@ -3,8 +3,9 @@
 At 10M shipment rows a full ranking makes the rows of about 405,000 entities from their best findings, and
 a month's update those of about 182,000. Made in Python (``leads.rank_leads``: every finding's evidence
 parsed, each entity's parts combined, its sentence and ids put together) that took 12 s of an update's
-20-30 s on one core. Here DuckDB makes the same rows from the findings' Arrow rows, on every core, in a
-connection of this process (``detect.bulk.connect``, with its macros), as ``rank_leads`` makes them:
+20-30 s, a third of it in a worker process. Here DuckDB makes the same rows from the findings' Arrow rows,
+on every core, in a connection of this process (``detect.bulk.connect``, with its macros), as
+``rank_leads`` makes them (3.3 s of the update's 14-15 s):
 
 - each flag's part is its best score times its weight, rounded to 4 places as Python's ``round`` rounds it;
 - the score is ``1 − Π (1 − min(1, part))``, multiplied in flag-name order (the same last bits), rounded;
@@ -19,10 +20,12 @@ A test holds these rows to ``rank_leads``' over random findings (``tests/test_le
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from diversion.detect.bulk import connect
 from diversion.detect.finding import RECORD_ID_KEYS
 from diversion.detect.registry import flags, registry
+from diversion.engine.duckdb import arrow_of
 from diversion.reference import country_name
 
 #: The rows made: ``leads``' columns but the rank, with each lead's number of flags and their contributions
@@ -32,8 +35,7 @@ MADE_SCHEMA = pa.schema([("entity_id", pa.string()), ("name", pa.string()), ("co
                          ("section", pa.string()), ("parts", pa.int32()), ("contributions", pa.string())])
 
 #: ``ids_in_order``: a list's distinct values in order (the lambda, quadratic, only where one repeats);
-#: ``first_distinct``: its first ``n`` of them, read from its first 64 when they hold ``n`` (a large flow's
-#: finding lists every shipment); ``given_ids``: the ids that are neither null nor empty.
+#: ``given_ids``: the ids that are neither null nor empty.
 _MACROS = """
 CREATE MACRO ids_in_order(l) AS CASE WHEN len(l) <= 1 OR len(list_distinct(l)) = len(l) THEN l
     ELSE list_filter(l, (x, i) -> list_position(l, x) = i) END;
@@ -45,6 +47,8 @@ CREATE MACRO given_ids(l) AS CASE WHEN l IS NULL THEN [] WHEN list_count(l) = le
 #: own query level, so that no list is worked out twice (a macro repeats its argument where it is used).
 _ID_TYPES = "{" + ", ".join(f'"{key}": "VARCHAR[]"' for key in RECORD_ID_KEYS) + "}"
 _OTHERS = RECORD_ID_KEYS[1:]
+#: Each other kind's first 5 distinct ids, read from its first 64 when they hold 5 (a large flow's finding
+#: lists every shipment, a listed owner's every path step).
 _FIRST_FIVE = " || ".join(f"CASE WHEN len({k}) <= 64 OR len({k}_64) >= 5 THEN {k}_64[1:5] "
                           f"ELSE ids_in_order({k})[1:5] END" for k in _OTHERS)
 
@@ -116,9 +120,7 @@ def made_rows(rows: pa.Table, labels: pa.Table, traders: pa.Table, weights: dict
         for name, table in (("_rows", rows), ("_labels", labels), ("_traders", traders), ("_flags", flag_table),
                             ("_countries", _countries(rows, labels))):
             con.register(name, table)
-        result = con.execute(_MADE)
-        made = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
-        return made.cast(MADE_SCHEMA)
+        return arrow_of(con.execute(_MADE)).cast(MADE_SCHEMA)
     finally:
         con.close()
 
@@ -126,8 +128,10 @@ def made_rows(rows: pa.Table, labels: pa.Table, traders: pa.Table, weights: dict
 def _countries(rows: pa.Table, labels: pa.Table) -> pa.Table:
     """The trade-statistics countries (``country:XX``) among ``rows``' entities that have no node, named as
     ``leads`` names them."""
-    named = set(labels.column("node_id").to_pylist())
-    ids = sorted({e for e in rows.column("entity_id").to_pylist() if e.startswith("country:") and e not in named})
+    entities = pc.unique(rows.column("entity_id"))
+    found = entities.filter(pc.and_(pc.starts_with(entities, "country:"),
+                                    pc.invert(pc.is_in(entities, value_set=labels.column("node_id")))))
+    ids = sorted(found.to_pylist())
     codes = [e.removeprefix("country:") for e in ids]
     return pa.table({"entity_id": pa.array(ids, pa.string()),
                      "name": pa.array([f"{country_name(c)} (country, trade statistics)" for c in codes], pa.string()),
