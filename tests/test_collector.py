@@ -40,18 +40,18 @@ def test_detection_and_leads_run_with_the_collector_paused(case_engine, collecto
     import diversion.leads as leads
 
     seen: dict[str, bool] = {}
-    iter_one, rank_leads = run.iter_one, leads.rank_leads
+    iter_one, made_rows = run.iter_one, leads.made_rows
 
     def watched_iter_one(found, *args, **kwargs):
         seen.setdefault("detect", gc.isenabled())
         yield from iter_one(found, *args, **kwargs)
 
-    def watched_rank(*args, **kwargs):
+    def watched_rows(*args, **kwargs):  # a ranking from the findings table makes its rows here
         seen["leads"] = gc.isenabled()
-        return rank_leads(*args, **kwargs)
+        return made_rows(*args, **kwargs)
 
     monkeypatch.setattr(run, "iter_one", watched_iter_one)
-    monkeypatch.setattr(leads, "rank_leads", watched_rank)
+    monkeypatch.setattr(leads, "made_rows", watched_rows)
     engine, _ = case_engine
     assert sum(run.detect_counts(engine, Settings()).values()) > 0
     assert leads.build_leads(engine, Settings())
