@@ -28,7 +28,7 @@ import pyarrow as pa
 from diversion.collector import collector_paused
 from diversion.config import Settings
 from diversion.detect.finding import Finding, stored_record_ids
-from diversion.detect.registry import flags, registry, weights
+from diversion.detect.registry import flags, weights
 from diversion.detect.run import findings_query, load_findings
 from diversion.engine import Engine
 from diversion.leads.carry import (
@@ -41,9 +41,8 @@ from diversion.leads.carry import (
     write_ranked,
 )
 from diversion.leads.carry import TABLE as BASIS
-from diversion.leads.rows import made_rows
+from diversion.leads.rows import STATISTICS_PREFIX, made_rows, statistics_label
 from diversion.read.stages import record_stage, require_stage
-from diversion.reference import country_name
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ def rank_leads(findings: list[Finding], labels: dict[str, tuple[str, str | None]
     """
     best = best_findings(findings)
     combined = _combined(best, weights)
-    standalone = {name for name, d in registry().items() if d.standalone}
+    standalone = set(standalone_flags())
     # Namesakes tie on everything else: the entity id settles the order, so every engine ranks alike.
     order = sorted((e for e, (_, parts) in combined.items() if standalone & set(parts)),
                    key=lambda e: (-combined[e][0], -len(combined[e][1]), labels.get(e, (e, None))[0], e))
@@ -196,9 +195,8 @@ def _labels_sql(among: str | None = None) -> str:
 def _with_countries(labels: Labels, findings: Iterable[Finding]) -> Labels:
     """``labels`` with the countries statistics findings name (added to it)."""
     for f in findings:  # a trade-statistics signal (mirror_gap) concerns a country, not a party
-        code = f.entity_id.removeprefix("country:")
-        if code != f.entity_id and f.entity_id not in labels:
-            labels[f.entity_id] = (f"{country_name(code)} (country, trade statistics)", code)
+        if f.entity_id.startswith(STATISTICS_PREFIX) and f.entity_id not in labels:
+            labels[f.entity_id] = statistics_label(f.entity_id)
     return labels
 
 

@@ -24,8 +24,9 @@ import pyarrow.compute as pc
 
 from diversion.detect.bulk import connect
 from diversion.detect.finding import RECORD_ID_KEYS
-from diversion.detect.registry import flags, registry
+from diversion.detect.registry import flags
 from diversion.engine.duckdb import arrow_of
+from diversion.leads.carry import standalone_flags
 from diversion.reference import country_name
 
 #: The rows made: ``leads``' columns but the rank, with each lead's number of flags and their contributions
@@ -109,7 +110,7 @@ def made_rows(rows: pa.Table, labels: pa.Table, traders: pa.Table, weights: dict
     ``country``); ``traders``: the trade parties among them (``entity_id``); ``weights``: each flag's.
     Entities no standalone flag raised make no row.
     """
-    standalone = {name for name, d in registry().items() if d.standalone}
+    standalone = set(standalone_flags())
     ordered = flags()
     flag_table = pa.table({"flag": ordered, "place": list(range(len(ordered))),
                            "weight": [float(weights.get(f, 0.0)) for f in ordered],
@@ -125,14 +126,22 @@ def made_rows(rows: pa.Table, labels: pa.Table, traders: pa.Table, weights: dict
         con.close()
 
 
+#: The entity id a trade-statistics finding (``mirror_gap``) gives the country it concerns.
+STATISTICS_PREFIX = "country:"
+
+
+def statistics_label(entity_id: str) -> tuple[str, str]:
+    """The name and country code a lead shows for a trade-statistics country (``country:XX``)."""
+    code = entity_id.removeprefix(STATISTICS_PREFIX)
+    return f"{country_name(code)} (country, trade statistics)", code
+
+
 def _countries(rows: pa.Table, labels: pa.Table) -> pa.Table:
-    """The trade-statistics countries (``country:XX``) among ``rows``' entities that have no node, named as
-    ``leads`` names them."""
+    """The trade-statistics countries among ``rows``' entities that have no node, with their labels."""
     entities = pc.unique(rows.column("entity_id"))
-    found = entities.filter(pc.and_(pc.starts_with(entities, "country:"),
+    found = entities.filter(pc.and_(pc.starts_with(entities, STATISTICS_PREFIX),
                                     pc.invert(pc.is_in(entities, value_set=labels.column("node_id")))))
     ids = sorted(found.to_pylist())
-    codes = [e.removeprefix("country:") for e in ids]
-    return pa.table({"entity_id": pa.array(ids, pa.string()),
-                     "name": pa.array([f"{country_name(c)} (country, trade statistics)" for c in codes], pa.string()),
-                     "country": pa.array(codes, pa.string())})
+    named = [statistics_label(e) for e in ids]
+    return pa.table({"entity_id": pa.array(ids, pa.string()), "name": pa.array([n for n, _ in named], pa.string()),
+                     "country": pa.array([c for _, c in named], pa.string())})
