@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from splink import Linker
 
 from diversion.engine import DuckDBEngine, InProcessLinkage
+from diversion.resolve import candidates
 from diversion.resolve.candidates import (
     UNBOUNDED_WEIGHT,
     Candidates,
@@ -370,3 +371,23 @@ def test_real_listed_entities_give_the_same_candidates_by_shared_values() -> Non
         assert condition is not None and condition.shared is not None
         found += _same_candidates(table, condition)
     assert found > 0
+
+
+@pytest.mark.parametrize("new_share", [None, 0x3000])
+def test_candidates_are_the_same_in_one_part_or_many(linkage_input: pa.Table, trained: TrainedParams,
+                                                     monkeypatch: pytest.MonkeyPatch, new_share: int | None) -> None:
+    """Pairs are generated part by part (an update's with a larger budget, ``GENERATED_PER_FRESH_PART``): each
+    pair in exactly one part, so the candidates, their numbers and the counts do not depend on how many parts."""
+    condition = candidate_filter(trained.levels, 1e-5, 0.5)
+    assert condition is not None and condition.shared is not None
+    ids = linkage_input.column("unique_id")
+    fresh = None if new_share is None else ids.filter(
+        pa.array([int(i[2:6], 16) < new_share for i in ids.to_pylist()])).combine_chunks()
+    whole = candidate_records(linkage_input, condition, fresh=fresh)
+    for budget in (150, 1500):  # about a hundred parts, then ten
+        monkeypatch.setattr(candidates, "GENERATED_PER_PART", budget)
+        monkeypatch.setattr(candidates, "GENERATED_PER_FRESH_PART", budget)
+        parted = candidate_records(linkage_input, condition, fresh=fresh)
+        assert parted.records.equals(whole.records)
+        assert (parted.pairs, parted.bounded) == (whole.pairs, whole.bounded)
+    assert whole.pairs > 20
