@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from diversion.arrays import split_words
 from diversion.names.normalise import han_place
 
 #: Identifier schemes a company has exactly one of: different values mean different companies.
@@ -107,7 +108,7 @@ def cluster_identifiers(mentions: pa.Table) -> pa.Table:
 
 def _name_numbers(mids: pa.Array, norms: pa.Array) -> pa.Table:
     """``name_numbers`` of each name in ``norms`` as ``(mention_id, identifier)`` rows, in Arrow."""
-    words = pc.utf8_split_whitespace(norms)  # as ``str.split`` splits (checked on every code point)
+    words = split_words(norms)
     word = pc.list_flatten(words)
     owner = pc.list_parent_indices(words)
     # Words of numeric characters (a superset: ``str.isdigit`` is the rule), checked once per distinct word.

@@ -194,7 +194,8 @@ def _write(engine: Engine, outcome: _Outcome) -> None:
 def _screening_index(engine: Engine, max_name_length: int, mentions: pa.Table) -> ScreeningIndex:
     """The lists' screening index, word rarities from ``mentions``' names; the lists' name forms not kept."""
     with nothing_new():  # read again when screening, and many for a large list
-        return build_index(engine, max_name_length, [n for n in mentions.column("name_norm").to_pylist() if n])
+        names = mentions.column("name_norm")
+        return build_index(engine, max_name_length, names.filter(pc.fill_null(pc.not_equal(names, ""), False)))
 
 
 def _resolve(engine: Engine, settings: Settings, incremental: bool = False) -> _Outcome:

@@ -36,9 +36,11 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 from rapidfuzz import fuzz, process
 from rigour.text import metaphone
 
+from diversion.arrays import words_per_text
 from diversion.names.normalise import OBJECT_SCHEMATA, NameForms, name_forms, name_variants
 from diversion.names.similarity import WordWeights, name_similarity
 
@@ -192,8 +194,10 @@ class _Postings:
 class ScreeningIndex:
     """In-memory index over every name and alias of the listed entities."""
 
-    def __init__(self, entities: list[ListedEntity], max_name_length: int = 500, corpus: Iterable[str] = ()) -> None:
-        """Index ``entities``; ``corpus`` (other normalised party names) sharpens the word rarities."""
+    def __init__(self, entities: list[ListedEntity], max_name_length: int = 500,
+                 corpus: Iterable[str] | pa.Array | pa.ChunkedArray = ()) -> None:
+        """Index ``entities``; ``corpus`` (other normalised party names, as strings or Arrow) sharpens the word
+        rarities."""
         self.entities = entities
         self.matchable = matchable_schemata()
         self.schema_names = {name.lower(): name for name in self.matchable}
@@ -218,8 +222,11 @@ class ScreeningIndex:
                     for key in _keys(forms):
                         postings[key].append(ni)
             df.update(words)  # one count per entity: its aliases repeat its words
-        corpus = corpus if isinstance(corpus, list) else list(corpus)
-        df.update(chain.from_iterable(map(set, map(str.split, corpus))))  # one count per name, counted in C
+        if isinstance(corpus, pa.Array | pa.ChunkedArray):  # a resolve's millions of names: counted in Arrow
+            df.update(words_per_text(corpus))
+        else:
+            corpus = corpus if isinstance(corpus, list) else list(corpus)
+            df.update(chain.from_iterable(map(set, map(str.split, corpus))))  # one count per name, counted in C
         documents = len(entities) + len(corpus)
         self.postings = _Postings(postings)
         self.weights = WordWeights.from_counts(df, documents)
@@ -392,7 +399,8 @@ def load_listed(engine: Engine) -> list[ListedEntity]:
     return out
 
 
-def build_index(engine: Engine, max_name_length: int = 500, corpus: Iterable[str] | None = None) -> ScreeningIndex:
+def build_index(engine: Engine, max_name_length: int = 500,
+                corpus: Iterable[str] | pa.Array | pa.ChunkedArray | None = None) -> ScreeningIndex:
     """A screening index over the warehouse's sanctions lists.
 
     ``corpus``: normalised names of the other parties, for word rarity; by
@@ -401,5 +409,5 @@ def build_index(engine: Engine, max_name_length: int = 500, corpus: Iterable[str
     if corpus is None:
         corpus = []
         if engine.table_exists("mentions"):
-            corpus = [r[0] for r in engine.fetch_all("SELECT name_norm FROM mentions WHERE name_norm IS NOT NULL")]
+            corpus = engine.fetch_arrow("SELECT name_norm FROM mentions WHERE name_norm IS NOT NULL").column(0)
     return ScreeningIndex(load_listed(engine), max_name_length, corpus)
