@@ -226,11 +226,13 @@ def reusable_entities(engine: Engine, unchanged: pa.Array, placed: pa.Table, men
     return rows.filter(pc.is_in(rows.column("entity_id"), value_set=same))
 
 
-def previous_resolve(engine: Engine) -> Previous | None:
-    """The last resolve's mentions, pairs and model, or ``None`` when the warehouse was never resolved."""
+def previous_resolve(engine: Engine, mention_ids: pa.Array | None = None) -> Previous | None:
+    """The last resolve's mentions, pairs and model, or ``None`` when the warehouse was never resolved;
+    ``mention_ids``: its mentions' ids, when read already (``SELECT mention_id FROM mentions``)."""
     if not engine.scalar("SELECT count(*) FROM resolve_model") or not engine.scalar("SELECT count(*) FROM mentions"):
         return None
-    ids = engine.fetch_arrow("SELECT mention_id FROM mentions").column(0).combine_chunks()
+    ids = (engine.fetch_arrow("SELECT mention_id FROM mentions").column(0).combine_chunks()
+           if mention_ids is None else mention_ids)
     pairs = engine.fetch_arrow("SELECT mention_id_l, mention_id_r, match_probability, match_weight FROM resolve_pairs")
     return Previous(ids, pairs.cast(PAIRS_SCHEMA), load_params(engine))
 

@@ -231,8 +231,9 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     # at 10M shipment rows a month's 100,000 new names, 15-20 s of screening. With few of them it builds the
     # index when it screens (held through the linkage input, a large list's index would add to its peak).
     index, ahead = None, None
-    asked = (new_mentions(mentions, engine.fetch_arrow("SELECT mention_id FROM mentions").column(0))
-             if builds_on else mentions)
+    # The last resolve's mention ids, read once: the new mentions are asked about, and scored (``previous_resolve``).
+    known_ids = engine.fetch_arrow("SELECT mention_id FROM mentions").column(0).combine_chunks() if builds_on else None
+    asked = new_mentions(mentions, known_ids) if known_ids is not None else mentions
     if asks_ahead(asked.num_rows):
         index = _screening_index(engine, rs.max_name_length, mentions)
         ahead = answer_ahead(index, asked, rs.screen_threshold, rs.screen_limit)
@@ -248,7 +249,8 @@ def _resolving(engine: Engine, settings: Settings, incremental: bool, cleanup: E
     table = made.rows
     del made
     lap("linkage_input")
-    previous = previous_resolve(engine) if builds_on else None
+    previous = previous_resolve(engine, known_ids) if builds_on else None
+    del known_ids
     scored = table.num_rows
     if previous is not None:
         new_job = prepare_new_pairs(table, previous, rs.review_low, memory_limit=rs.predict_memory_limit)
