@@ -40,7 +40,7 @@ def holders_per_word(words: pa.Array, owners: np.ndarray) -> Counter[str]:
 
 
 #: What ``str.split()`` splits on (``str.isspace``), as an RE2 class: Arrow's ``utf8_split_whitespace`` agrees with
-#: it on every code point alone, but not in every array (pyarrow 2x: a string's trailing tab kept after others).
+#: it on every code point alone, but not in every array (pyarrow 26: a string's trailing tab kept after others).
 _BLANKS = "[" + "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace()) + "]"
 
 
