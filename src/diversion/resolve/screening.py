@@ -26,6 +26,7 @@ rebuilding it.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -36,15 +37,15 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from rapidfuzz import fuzz, process
 from rigour.text import metaphone
 
-from diversion.arrays import words_per_text
 from diversion.names.normalise import OBJECT_SCHEMATA, NameForms, name_forms, name_variants
 from diversion.names.similarity import WordWeights, name_similarity
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from diversion.engine import Engine
 
 #: Score lost when the query's country is not among a listed entity's countries.
@@ -222,7 +223,12 @@ class ScreeningIndex:
                     for key in _keys(forms):
                         postings[key].append(ni)
             df.update(words)  # one count per entity: its aliases repeat its words
-        if isinstance(corpus, pa.Array | pa.ChunkedArray):  # a resolve's millions of names: counted in Arrow
+        # A resolve's millions of names come as Arrow and are counted there. Arrow is only looked for where it is
+        # loaded: a cold ``diversion screen`` never imports it (``tests/resolve/test_screening_schema.py``).
+        arrow = sys.modules.get("pyarrow")
+        if arrow is not None and isinstance(corpus, arrow.Array | arrow.ChunkedArray):
+            from diversion.arrays import words_per_text
+
             df.update(words_per_text(corpus))
         else:
             corpus = corpus if isinstance(corpus, list) else list(corpus)
