@@ -55,7 +55,7 @@ def _suspect_rows(table: str, data: pa.Table, column: str, limits: IngestSetting
     values = data.column(column)
     finite = pc.fill_null(pc.is_finite(values), True)
     if (table, column) in RATE_COLUMNS:  # a band per currency: checked row by row (rates files are small)
-        return pa.array([True] * data.num_rows)
+        return pa.repeat(True, data.num_rows)
     if column in SHARE_COLUMNS:
         inside = pc.and_(pc.greater_equal(values, 0), pc.less_equal(values, 1))
     else:
@@ -111,7 +111,7 @@ def enforce_bounds(parsed: ParsedFile, limits: IngestSettings) -> ParsedFile:
         columns = [f.name for f in data.schema if pa.types.is_floating(f.type)]
         if not columns or not data.num_rows:
             continue
-        suspect = pa.array([False] * data.num_rows)
+        suspect = pa.repeat(False, data.num_rows)
         for column in columns:
             suspect = pc.or_(suspect, _suspect_rows(table, data, column, limits))
         if not pc.any(suspect).as_py():
