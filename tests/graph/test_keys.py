@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diversion.engine import Engine
-from diversion.graph.keys import distributor_map_sql, web_map_sql
+from diversion.graph.keys import distributor_map_sql, entity_keys_sql, web_map_sql
 
 
 def _keys(engine: Engine, rows: list[tuple[str, str, str, str | None, str | None]]) -> None:
@@ -12,6 +12,20 @@ def _keys(engine: Engine, rows: list[tuple[str, str, str, str | None, str | None
                    "entity_id VARCHAR, name VARCHAR, role VARCHAR, domain VARCHAR)")
     for table, key, entity, name, domain in rows:
         engine.execute("INSERT INTO _entity_keys VALUES (?, ?, ?, ?, 'x', ?)", [table, key, entity, name, domain])
+
+
+def test_the_entity_keys_map_every_table_but_the_shipments(engine: Engine) -> None:
+    # A shipment's parties are reached through shipment_entities; every other table's rows through this lookup.
+    tables = ("shipments", "registry_entities", "distributors", "web_evidence", "sanctions")
+    for i, table in enumerate(tables):
+        engine.execute("INSERT INTO mentions (mention_id, source_table, source_key, role, name) VALUES (?, ?, ?, 'x', ?)",
+                       [f"m{i}", table, f"k{i}", f"Name {i}"])
+        engine.execute("INSERT INTO entity_mentions VALUES (?, ?, 1.0)", [f"m{i}", f"e{i}"])
+    engine.execute("INSERT INTO mentions (mention_id, source_table, role, name) VALUES ('m9', 'sanctions', 'x', 'N')")
+    engine.execute("INSERT INTO entity_mentions VALUES ('m9', 'e9', 1.0)")  # no key: nothing to look up
+    engine.execute(entity_keys_sql())
+    got = engine.fetch_all("SELECT source_table, source_key, entity_id, name FROM _entity_keys ORDER BY entity_id")
+    assert got == [(t, f"k{i}", f"e{i}", f"Name {i}") for i, t in enumerate(tables) if t != "shipments"]
 
 
 def test_a_distributor_maps_by_its_hash_or_by_its_name_and_domain_else_to_nothing(engine: Engine) -> None:

@@ -35,12 +35,16 @@ def require_resolved(engine: Engine) -> None:
 
 
 def entity_keys_sql() -> str:
-    """One row per (source table, source key, entity), plus the mention's name and role."""
+    """One row per (source table, source key, entity), plus the mention's name and role.
+
+    Every table's mentions but the shipments': a shipment's parties are reached through
+    ``shipment_entities``, and their mentions (96 % of all at 10M shipment rows) made the lookup 1.9 s, not 0.3.
+    """
     return """
         CREATE OR REPLACE TEMP TABLE _entity_keys AS
         SELECT DISTINCT m.source_table, m.source_key, em.entity_id, m.name, m.role, m.domain
         FROM mentions m JOIN entity_mentions em ON em.mention_id = m.mention_id
-        WHERE m.source_key IS NOT NULL
+        WHERE m.source_key IS NOT NULL AND m.source_table <> 'shipments'
     """
 
 
