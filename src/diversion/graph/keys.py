@@ -44,7 +44,7 @@ def entity_keys_sql() -> str:
         CREATE OR REPLACE TEMP TABLE _entity_keys AS
         SELECT DISTINCT m.source_table, m.source_key, em.entity_id, m.name, m.role, m.domain
         FROM mentions m JOIN entity_mentions em ON em.mention_id = m.mention_id
-        WHERE m.source_key IS NOT NULL AND m.source_table <> 'shipments'
+        WHERE m.source_key IS NOT NULL AND m.source_table IS DISTINCT FROM 'shipments'
     """
 
 
