@@ -184,5 +184,6 @@ def test_random_updates_carried_over_give_what_a_full_build_gives(data: st.DataO
             engine.execute(f"UPDATE shipment_entities SET {role}_entity_id = ? WHERE record_id = ?",
                            [data.draw(st.sampled_from([*entities, "e-new-group"])), data.draw(st.sampled_from(old))])
         build_graph(engine, S, carry=True)  # the second round carries from what the first one recorded
-    carried = _network(engine)
+    carried, basis = _network(engine), engine.fetch_all(f"SELECT * FROM {TABLE} ORDER BY ALL")
     assert carried == _full(engine)
+    assert basis == engine.fetch_all(f"SELECT * FROM {TABLE} ORDER BY ALL")  # what the next update compares

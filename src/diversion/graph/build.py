@@ -238,7 +238,7 @@ def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> Grap
                 engine.execute(f"INSERT INTO edges {other_edges_sql(threshold)}")
             if commissioning.num_rows:
                 engine.insert_arrow("edges", commissioning)
-            record_basis(engine, tag, "_graph_sources" if found else None)
+            record_basis(engine, tag, found)
     finally:
         drop_touched(engine)
     by_kind = dict(engine.fetch_all("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind"))
