@@ -123,7 +123,7 @@ def run_stage(stage: str, engine_name: str, db: Path, data: Path, master: str, p
             from diversion.leads import build_leads
 
             carried: dict[str, int] = {}
-            leads = build_leads(engine, settings, carry=mode == "incremental", carried=carried)
+            leads = build_leads(engine, settings, carry=mode == "incremental", carried=carried, top=4)
             kept = f" ({carried['leads']:,} rows carried over)" if carried.get("leads") else ""
             return "top: " + ", ".join(lead.name for lead in leads[:4]) + kept
         if stage == "flows":

@@ -88,6 +88,21 @@ def test_planted_network_tops_the_mini_case(mini_db):
     assert len(shown) == 2 and all(lead.score >= 0.95 for lead in shown)
 
 
+def test_a_ranking_asked_for_its_top_leads_writes_them_all(mini_db):
+    path, _ = mini_db
+    with DuckDBEngine(path) as engine:
+        build_graph(engine, S)
+        run_detection(engine, S)
+        every = build_leads(engine, S)
+        table = engine.fetch_all("SELECT * FROM leads ORDER BY ALL")
+        assert [lead.row() for lead in build_leads(engine, S, top=3)] == [lead.row() for lead in every[:3]]
+        assert build_leads(engine, S, top=0) == []
+        assert engine.fetch_all("SELECT * FROM leads ORDER BY ALL") == table  # every lead written
+        above = sum(1 for lead in every if lead.section == "lead" and lead.score >= S.leads.threshold)
+        assert engine.fetch_all("SELECT summary FROM stage_runs WHERE stage = 'leads'") \
+            == [(f"{above} leads at or above {S.leads.threshold}",)]
+
+
 def test_dossier_holds_findings_counterparts_and_ownership(mini_db):
     path, case = mini_db
     with DuckDBEngine(path) as engine:

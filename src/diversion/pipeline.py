@@ -77,6 +77,7 @@ def _run_stages(
     from diversion.detect import detect_counts
     from diversion.graph import build_graph
     from diversion.leads import build_leads
+    from diversion.read.leads import LeadCounts, lead_counts
     from diversion.resolve.pipeline import resolve
 
     def timed(stage: str, work: Callable[[], str]) -> None:
@@ -106,12 +107,11 @@ def _run_stages(
 
     def do_leads() -> str:
         carried: dict[str, int] = {}
-        leads = build_leads(engine, settings, carry=incremental, carried=carried)
-        ranked = [lead for lead in leads if lead.section == "lead"]
-        above = sum(1 for lead in ranked if lead.score >= settings.leads.threshold)
+        build_leads(engine, settings, carry=incremental, carried=carried, top=0)  # counted in the table
+        counts = lead_counts(engine, settings) or LeadCounts(settings.leads.threshold, 0, 0, 0)
         kept = f" ({carried['leads']:,} rows carried over unchanged)" if carried.get("leads") else ""
-        return (f"{above:,} leads at or above the threshold {settings.leads.threshold} (of {len(ranked):,} ranked); "
-                f"{len(leads) - len(ranked):,} entities with findings but no trade listed apart{kept}")
+        return (f"{counts.above:,} leads at or above the threshold {counts.threshold} (of {counts.leads:,} ranked); "
+                f"{counts.context:,} entities with findings but no trade listed apart{kept}")
 
     timed("resolve", do_resolve)
     timed("graph", do_graph)
