@@ -18,8 +18,8 @@ def test_the_entity_keys_map_every_table_but_the_shipments(engine: Engine) -> No
     # A shipment's parties are reached through shipment_entities; every other table's rows through this lookup.
     tables = ("shipments", "registry_entities", "distributors", "web_evidence", "sanctions")
     for i, table in enumerate(tables):
-        engine.execute("INSERT INTO mentions (mention_id, source_table, source_key, role, name) VALUES (?, ?, ?, 'x', ?)",
-                       [f"m{i}", table, f"k{i}", f"Name {i}"])
+        engine.execute("INSERT INTO mentions (mention_id, source_table, source_key, role, name) "
+                       "VALUES (?, ?, ?, 'x', ?)", [f"m{i}", table, f"k{i}", f"Name {i}"])
         engine.execute("INSERT INTO entity_mentions VALUES (?, ?, 1.0)", [f"m{i}", f"e{i}"])
     engine.execute("INSERT INTO mentions (mention_id, source_table, role, name) VALUES ('m9', 'sanctions', 'x', 'N')")
     engine.execute("INSERT INTO entity_mentions VALUES ('m9', 'e9', 1.0)")  # no key: nothing to look up
