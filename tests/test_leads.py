@@ -97,6 +97,8 @@ def test_a_ranking_asked_for_its_top_leads_writes_them_all(mini_db):
         table = engine.fetch_all("SELECT * FROM leads ORDER BY ALL")
         assert [lead.row() for lead in build_leads(engine, S, top=3)] == [lead.row() for lead in every[:3]]
         assert build_leads(engine, S, top=0) == []
+        with pytest.raises(ValueError, match="top must be 0 or more"):
+            build_leads(engine, S, top=-1)
         assert engine.fetch_all("SELECT * FROM leads ORDER BY ALL") == table  # every lead written
         above = sum(1 for lead in every if lead.section == "lead" and lead.score >= S.leads.threshold)
         assert engine.fetch_all("SELECT summary FROM stage_runs WHERE stage = 'leads'") \

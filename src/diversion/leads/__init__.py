@@ -212,6 +212,8 @@ def build_leads(engine: Engine, settings: Settings, findings: list[Finding] | No
     the table holds every one, and ``read.leads.lead_counts`` counts them): at 10M shipment rows, reading the 405k
     leads back took 2.7 s of an update's ranking.
     """
+    if top is not None and top < 0:
+        raise ValueError(f"top must be 0 or more, not {top}")
     kept: dict[str, int] = {} if carried is None else carried
     with collector_paused():  # hundreds of thousands of findings and leads, none of them cyclic
         leads = _build_leads(engine, settings, findings, carry, kept, top)
