@@ -30,7 +30,7 @@ import pyarrow as pa
 from diversion.config import Settings
 from diversion.engine import Engine
 from diversion.flows.currency import build_fx
-from diversion.graph.carry import BRAND_SCOPE, TRADE_PARTIES, delete_touched, drop_touched, record_basis, touched
+from diversion.graph.carry import BRAND_SCOPE, TRADE_SCOPE, delete_touched, drop_touched, record_basis, touched
 from diversion.graph.carry import token as carry_token
 from diversion.graph.commissioning import commissioning_edges
 from diversion.graph.keys import VALUE_USD, brand_key_sql, prepare_keys, rewrite_table
@@ -95,11 +95,10 @@ def nodes_sql(threshold: float) -> str:
     """
 
 
-def trade_edges_sql(parties: str = "shipment_entities") -> str:
+def trade_edges_sql(scope: str = "") -> str:
     """SELECT producing the ``trade`` edges: shipments aggregated per exporter → importer entity.
 
-    ``parties``: the ``shipment_entities`` rows whose shipments are aggregated, a FROM item (only some pairs'
-    rows, ``graph.carry.TRADE_PARTIES``).
+    ``scope``: a JOIN on ``shipment_entities se`` keeping only some pairs' shipments (``graph.carry``).
     """
     value = VALUE_USD
     return f"""
@@ -113,7 +112,7 @@ def trade_edges_sql(parties: str = "shipment_entities") -> str:
                    -- 17 s at 10M rows, most groups a single shipment); the same lists
                    list_sort(list_distinct(list(s.hs_code)))[1:20] AS hs,
                    list_sort(list_distinct(list(s.brand) FILTER (WHERE s.brand IS NOT NULL)))[1:20] AS brands
-            FROM shipments s JOIN {parties} se ON se.record_id = s.record_id
+            FROM shipments s JOIN shipment_entities se ON se.record_id = s.record_id {scope}
             WHERE se.exporter_entity_id IS NOT NULL AND se.importer_entity_id IS NOT NULL
               AND se.exporter_entity_id <> se.importer_entity_id
             GROUP BY 1, 2)
@@ -234,7 +233,7 @@ def build_graph(engine: Engine, settings: Settings, carry: bool = False) -> Grap
             else:
                 delete_touched(engine)
                 kept = engine.count("edges")
-                engine.execute(f"INSERT INTO edges {trade_edges_sql(TRADE_PARTIES)}")
+                engine.execute(f"INSERT INTO edges {trade_edges_sql(TRADE_SCOPE)}")
                 engine.execute(f"INSERT INTO edges {brand_edges_sql(BRAND_SCOPE)}")
                 engine.execute(f"INSERT INTO edges {other_edges_sql(threshold)}")
             if commissioning.num_rows:

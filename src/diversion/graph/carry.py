@@ -149,11 +149,8 @@ def delete_touched(engine: Engine) -> None:
             target IN (SELECT ex FROM _graph_brand_exporters) OR target IN (SELECT entity_id FROM _graph_moved))""")
 
 
-#: ``build.trade_edges_sql``'s parties: the touched pairs' rows, chosen before their shipments are joined (joining
-#: every shipment to its row first took 5.3-6.0 s instead of 4.3-4.5 at 10M shipment rows).
-TRADE_PARTIES = ("(SELECT se.* FROM shipment_entities se JOIN _graph_trade_pairs p "
-                 "ON p.src = se.exporter_entity_id AND p.tgt = se.importer_entity_id)")
-#: ``build.brand_edges_sql``'s scope: the touched exporters' shipments (chosen the same way, 0.3-0.5 s slower).
+#: ``build.trade_edges_sql`` / ``brand_edges_sql`` scopes: only the touched pairs' and exporters' shipments.
+TRADE_SCOPE = "JOIN _graph_trade_pairs p ON p.src = se.exporter_entity_id AND p.tgt = se.importer_entity_id"
 BRAND_SCOPE = "JOIN _graph_brand_exporters p ON p.ex = se.exporter_entity_id"
 
 
