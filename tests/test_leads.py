@@ -70,11 +70,16 @@ def mini_db(tmp_path):
     return path, case
 
 
+def _detected(engine):
+    """The mini case's network built and its findings made, as ranking needs them."""
+    build_graph(engine, S)
+    run_detection(engine, S)
+
+
 def test_planted_network_tops_the_mini_case(mini_db):
     path, case = mini_db
     with DuckDBEngine(path) as engine:
-        build_graph(engine, S)
-        run_detection(engine, S)
+        _detected(engine)
         leads = build_leads(engine, S)
         table = engine.fetch_dicts("SELECT * FROM leads ORDER BY rank")
     top4 = {lead.entity_id for lead in leads[:4]}
@@ -91,8 +96,7 @@ def test_planted_network_tops_the_mini_case(mini_db):
 def test_a_ranking_asked_for_its_top_leads_writes_them_all(mini_db):
     path, _ = mini_db
     with DuckDBEngine(path) as engine:
-        build_graph(engine, S)
-        run_detection(engine, S)
+        _detected(engine)
         every = build_leads(engine, S)
         table = engine.fetch_all("SELECT * FROM leads ORDER BY ALL")
         assert [lead.row() for lead in build_leads(engine, S, top=3)] == [lead.row() for lead in every[:3]]
@@ -108,8 +112,7 @@ def test_a_ranking_asked_for_its_top_leads_writes_them_all(mini_db):
 def test_dossier_holds_findings_counterparts_and_ownership(mini_db):
     path, case = mini_db
     with DuckDBEngine(path) as engine:
-        build_graph(engine, S)
-        run_detection(engine, S)
+        _detected(engine)
         build_leads(engine, S)
         dossier = lead_dossier(engine, S, "Gulf Bridge")
     assert dossier["entity_id"] == case.broker
