@@ -70,18 +70,20 @@ def mini_db(tmp_path):
     return path, case
 
 
-def _detected(engine):
-    """The mini case's network built and its findings made, as ranking needs them."""
-    build_graph(engine, S)
-    run_detection(engine, S)
-
-
-def test_planted_network_tops_the_mini_case(mini_db):
+@pytest.fixture
+def detected(mini_db):
+    """The mini case's warehouse open, its network built and its findings made, as ranking needs them."""
     path, case = mini_db
     with DuckDBEngine(path) as engine:
-        _detected(engine)
-        leads = build_leads(engine, S)
-        table = engine.fetch_dicts("SELECT * FROM leads ORDER BY rank")
+        build_graph(engine, S)
+        run_detection(engine, S)
+        yield engine, case
+
+
+def test_planted_network_tops_the_mini_case(detected):
+    engine, case = detected
+    leads = build_leads(engine, S)
+    table = engine.fetch_dicts("SELECT * FROM leads ORDER BY rank")
     top4 = {lead.entity_id for lead in leads[:4]}
     assert top4 == {case.importer, case.broker, case.front, case.end_user}
     ordinary = [lead for lead in leads if lead.entity_id in case.ordinary]
@@ -93,28 +95,24 @@ def test_planted_network_tops_the_mini_case(mini_db):
     assert len(shown) == 2 and all(lead.score >= 0.95 for lead in shown)
 
 
-def test_a_ranking_asked_for_its_top_leads_writes_them_all(mini_db):
-    path, _ = mini_db
-    with DuckDBEngine(path) as engine:
-        _detected(engine)
-        every = build_leads(engine, S)
-        table = engine.fetch_all("SELECT * FROM leads ORDER BY ALL")
-        assert [lead.row() for lead in build_leads(engine, S, top=3)] == [lead.row() for lead in every[:3]]
-        assert build_leads(engine, S, top=0) == []
-        with pytest.raises(ValueError, match="top must be 0 or more"):
-            build_leads(engine, S, top=-1)
-        assert engine.fetch_all("SELECT * FROM leads ORDER BY ALL") == table  # every lead written
-        above = sum(1 for lead in every if lead.section == "lead" and lead.score >= S.leads.threshold)
-        assert engine.fetch_all("SELECT summary FROM stage_runs WHERE stage = 'leads'") \
-            == [(f"{above} leads at or above {S.leads.threshold}",)]
+def test_a_ranking_asked_for_its_top_leads_writes_them_all(detected):
+    engine, _ = detected
+    every = build_leads(engine, S)
+    table = engine.fetch_all("SELECT * FROM leads ORDER BY ALL")
+    assert [lead.row() for lead in build_leads(engine, S, top=3)] == [lead.row() for lead in every[:3]]
+    assert build_leads(engine, S, top=0) == []
+    with pytest.raises(ValueError, match="top must be 0 or more"):
+        build_leads(engine, S, top=-1)
+    assert engine.fetch_all("SELECT * FROM leads ORDER BY ALL") == table  # every lead written
+    above = sum(1 for lead in every if lead.section == "lead" and lead.score >= S.leads.threshold)
+    assert engine.fetch_all("SELECT summary FROM stage_runs WHERE stage = 'leads'") \
+        == [(f"{above} leads at or above {S.leads.threshold}",)]
 
 
-def test_dossier_holds_findings_counterparts_and_ownership(mini_db):
-    path, case = mini_db
-    with DuckDBEngine(path) as engine:
-        _detected(engine)
-        build_leads(engine, S)
-        dossier = lead_dossier(engine, S, "Gulf Bridge")
+def test_dossier_holds_findings_counterparts_and_ownership(detected):
+    engine, case = detected
+    build_leads(engine, S)
+    dossier = lead_dossier(engine, S, "Gulf Bridge")
     assert dossier["entity_id"] == case.broker
     assert {f["detector"] for f in dossier["findings"]} >= {"sanctioned", "intermediary_surge", "hosting_mismatch"}
     assert dossier["counterparts"][0]["other_id"] == case.importer
